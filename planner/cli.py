@@ -1,0 +1,164 @@
+"""The `planner` command line (SPEC §5.1).
+
+Exit codes: 0 success, 2 bad input (a message naming file, layer, row and column; no traceback).
+Only :class:`~planner.errors.PlannerError` is caught: anything else is a bug and surfaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from planner.errors import InputError, PlannerError, Problem
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEMO_PATH = REPO_ROOT / "geodata" / "demo_county.gpkg"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="planner", description="School-layout planner for the "
+                                "national high-quality balanced compulsory education standard.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser("demo", help="write the synthetic demo county to a GeoPackage")
+    d.add_argument("out", help="OUT.gpkg")
+    d.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    d.add_argument("--scale", type=int, default=1, help="K copies of the county, for benchmarks")
+
+    t = sub.add_parser("template", help="write the Excel fill-in template")
+    t.add_argument("out", help="OUT.xlsx")
+
+    for name, text in (("validate", "check a workspace and report every problem"),):
+        v = sub.add_parser(name, help=text)
+        v.add_argument("ws", help="a .gpkg workspace, an .xlsx workbook, a .csv schools table "
+                       "or a folder of CSV files")
+        v.add_argument("--coords", help="coordinate system of lon/lat in tables: wgs84, "
+                       "cgcs2000, gcj02 or bd09 (overrides the workbook's settings)")
+
+    i = sub.add_parser("import", help="import an Excel workbook or CSV files into a workspace")
+    i.add_argument("src", help="an .xlsx workbook, a .csv schools table or a folder of CSVs")
+    i.add_argument("out", help="OUT.gpkg")
+    i.add_argument("--coords", help="coordinate system of lon/lat: wgs84, cgcs2000, gcj02, bd09")
+
+    a = sub.add_parser("app", help="open the planner in the browser (the demo by default)")
+    a.add_argument("ws", nargs="?", help="workspace .gpkg (default: the bundled demo county)")
+    a.add_argument("--port", type=int, default=8501)
+    a.add_argument("--headless", action="store_true", help="do not open a browser window")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except PlannerError as exc:
+        print(f"planner {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _out_path(text: str, suffix: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != suffix:
+        raise InputError.single(path.name, f"the output must be a {suffix} file")
+    if not path.parent.exists():
+        raise InputError.single(path.name, f"folder {path.parent} does not exist")
+    return path
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from planner.demo import make_demo
+    from planner.io.gpkg import write_workspace
+
+    out = _out_path(args.out, ".gpkg")
+    if args.scale < 1:
+        raise InputError.single("--scale", f"expected a whole number ≥ 1, got {args.scale}")
+    ws = make_demo(seed=args.seed, scale=args.scale)
+    write_workspace(ws, out)
+    print(f"wrote {out}: {len(ws.schools)} schools, {len(ws.units)} units, "
+          f"{int(ws.enrolment['students'].sum())} enrolled students, {len(ws.nodes)} road nodes "
+          "(synthetic data)")
+    return 0
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from planner.io.tables import write_template
+
+    out = _out_path(args.out, ".xlsx")
+    write_template(out)
+    print(f"wrote {out}: fill in the sheets 学校, 居住单元, 就读, 县级指标 (see 说明)")
+    return 0
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    for w in warnings:
+        print(w, file=sys.stderr)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from planner.io.load import open_workspace
+
+    try:
+        ws, warnings = open_workspace(args.ws, coords=args.coords)
+    except InputError as exc:
+        errors = sum(p.severity == "error" for p in exc.problems)
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(f"{Path(args.ws).name}: {errors} problem(s); nothing was written", file=sys.stderr)
+        return 2
+    _print_warnings(warnings)
+    parts = [f"{len(ws.schools)} schools"]
+    for name in ("units", "catchments", "enrolment", "county", "nodes"):
+        layer = getattr(ws, name)
+        if layer is not None:
+            parts.append(f"{len(layer)} {'road nodes' if name == 'nodes' else name}")
+    print(f"{Path(args.ws).name}: valid ({', '.join(parts)}"
+          f"{f'; {len(warnings)} repair(s)' if warnings else ''})")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from planner.io.gpkg import write_workspace
+    from planner.io.load import open_workspace
+
+    out = _out_path(args.out, ".gpkg")
+    ws, warnings = open_workspace(args.src, coords=args.coords)
+    _print_warnings(warnings)
+    write_workspace(ws, out)
+    print(f"wrote {out}: {len(ws.schools)} schools")
+    return 0
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from planner.io.load import open_workspace
+
+    app = REPO_ROOT / "app.py"
+    if not app.exists():
+        raise InputError.single("app.py", f"the app script is not at {app}; install the planner "
+                                "from its source folder (pip install -e .)")
+    ws_path = Path(args.ws) if args.ws else DEMO_PATH
+    open_workspace(ws_path)  # fail here, plainly, rather than inside the browser
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--browser.gatherUsageStats", "false"]
+    if args.headless:
+        cmd += ["--server.headless", "true"]
+    env = dict(os.environ, PLANNER_WORKSPACE=str(ws_path.resolve()))
+    return subprocess.call(cmd, env=env)
+
+
+_COMMANDS = {
+    "demo": _cmd_demo,
+    "template": _cmd_template,
+    "validate": _cmd_validate,
+    "import": _cmd_import,
+    "app": _cmd_app,
+}
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,724 @@
+"""A deterministic synthetic county on the north-China plain, for the demo, tests and benchmarks.
+
+About 0.5 M people: a county seat (城区) of 80 communities, 3 towns, 10 township seats and ~300
+villages as unit polygons tiling the county; ≥ 120 schools of every kind with every SPEC column;
+50–60 k students; catchments built from units; an enrolment table with realistic choice; a road
+network of ≥ 15 k nodes (street grids, rural roads, village lanes) in osmnx's layout.
+
+The baseline fails the way real counties do (over-size county-seat schools with large classes,
+weak rural resources, some coefficients of variation over their limits, urban choice below
+100 % zoned), yet the county has enough classrooms for a layout within the caps.
+
+Everything is made in a projected CRS (CGCS2000 / 3-degree Gauss-Krüger CM 114°E) and stored in
+WGS84. All of it is invented: the names, the numbers and the roads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from scipy.spatial import cKDTree
+
+from planner.schema import KIND_SECTIONS, SECTIONS, TEACHER_COLUMNS, section_of_grade
+from planner.workspace import WGS84, Meta, Workspace, canonical
+
+DEMO_CRS = "EPSG:4547"  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
+DEMO_CENTRE_LONLAT = (115.17, 36.07)
+DEMO_NAME = "示范县（合成数据）"
+TILE_PITCH_M = 34_000.0
+COUNTY_RADIUS_M = 14_000.0
+
+_SURNAMES = list("张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹"
+                 "袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石"
+                 "姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文")
+_VILLAGE_SUFFIX = ["庄", "营", "屯", "寨", "集", "楼", "店", "固", "堤", "寺", "湾", "岗"]
+_VILLAGE_PREFIX = ["", "东", "西", "南", "北", "前", "后", "大", "小", "中"]
+_COMMUNITY = list("建设 人民 解放 文化 光明 新华 和平 朝阳 育才 振兴 繁荣 幸福 团结 胜利 红旗 "
+                  "前进 友谊 富民 兴业 昌盛 安居 康乐 祥和 锦绣 丰收 阳光 翠竹 紫荆 金桥 银河 "
+                  "泰和 永安 顺河 仓颉 龙山 古城 新城 花园 书香 学府 滨河 站前 商贸 工业 "
+                  "东苑 西苑 南苑 北苑 中心 福源 瑞丰 惠民 长乐 宏业 嘉禾 丰泽 聚贤 鑫源 "
+                  "秀水 青年 华夏 春晖 晨曦 怡和 万福 润泽 天宝 明珠 凤凰 百合 梧桐 玉兰 "
+                  "桃园 梨园 荷塘 文昌 德馨 景泰 翔宇 启明 恒通 新村 开元".split())
+_TOWNS = ["城北镇", "千口镇", "元村镇"]
+_TOWNSHIPS = ["张果屯乡", "近德固乡", "谷金楼乡", "福堪镇", "寺庄乡", "杨村乡", "梁村乡",
+              "韩张镇", "西邵乡", "王庄乡", "高堤乡", "马颊乡"]
+
+
+@dataclass
+class _Tile:
+    """One synthetic county's parts, in the projected CRS, before ids are finalised."""
+
+    county: object = None
+    units: list[dict] = field(default_factory=list)
+    schools: list[dict] = field(default_factory=list)
+    enrolment: list[tuple[str, str, int, int]] = field(default_factory=list)
+    catchment_of: dict[tuple[str, str], str] = field(default_factory=dict)
+    node_xy: np.ndarray | None = None
+    edges: list[tuple[int, int, str]] = field(default_factory=list)
+    county_rows: list[dict] = field(default_factory=list)
+
+
+def make_demo(*, seed: int = 7, scale: int = 1) -> Workspace:
+    """Make the synthetic demo county.
+
+    Parameters
+    ----------
+    seed
+        The random seed; the same seed gives the same layers.
+    scale
+        K copies of the county side by side (units, schools and roads × K), joined by roads,
+        for benchmarks. 1 is the demo county.
+
+    Returns
+    -------
+    The workspace, in WGS84, with `meta.synthetic` set.
+    """
+    if scale < 1:
+        msg = f"scale must be a whole number ≥ 1, got {scale}"
+        raise ValueError(msg)
+    to_proj = pyproj.Transformer.from_crs(WGS84, DEMO_CRS, always_xy=True)
+    x0, y0 = to_proj.transform(*DEMO_CENTRE_LONLAT)
+    cols = math.ceil(math.sqrt(scale))
+    tiles = []
+    for t in range(scale):
+        origin = (x0 + (t % cols) * TILE_PITCH_M, y0 - (t // cols) * TILE_PITCH_M)
+        rng = np.random.default_rng([seed, t])
+        tiles.append(_make_tile(rng, origin, t))
+    return _assemble(tiles, scale)
+
+
+# --- geometry of one county ------------------------------------------------------------------
+
+def _county_polygon(rng: np.random.Generator, cx: float, cy: float) -> object:
+    theta = np.linspace(0, 2 * np.pi, 181)[:-1]
+    p1, p2, p3 = rng.uniform(0, 2 * np.pi, 3)
+    r = COUNTY_RADIUS_M * (1 + 0.10 * np.sin(3 * theta + p1) + 0.06 * np.sin(5 * theta + p2)
+                           + 0.03 * np.sin(11 * theta + p3))
+    return shapely.Polygon(np.column_stack([cx + r * np.cos(theta), cy + r * np.sin(theta)]))
+
+
+def _grid_points(cx: float, cy: float, nx: int, ny: int, step: float) -> np.ndarray:
+    xs = cx + (np.arange(nx) - (nx - 1) / 2) * step
+    ys = cy + (np.arange(ny) - (ny - 1) / 2) * step
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _farthest(points: np.ndarray, k: int, taken: np.ndarray | None = None) -> list[int]:
+    """Pick k indices spread out (farthest-point sampling), deterministic."""
+    chosen: list[int] = []
+    if taken is not None and len(taken):
+        d = cKDTree(taken).query(points)[0]
+    else:
+        centre = points.mean(axis=0)
+        chosen.append(int(np.argmin(((points - centre) ** 2).sum(axis=1))))
+        d = np.hypot(*(points - points[chosen[0]]).T)
+    while len(chosen) < k:
+        i = int(np.argmax(d))
+        chosen.append(i)
+        d = np.minimum(d, np.hypot(*(points - points[i]).T))
+    return chosen
+
+
+def _sites(points: np.ndarray, k: int, centre: np.ndarray) -> list[int]:
+    """Pick k distinct points near the centres of k even clusters, nearest `centre` first."""
+    centres = points[_farthest(points, k)]
+    for _ in range(25):
+        label = cKDTree(centres).query(points)[1]
+        centres = np.array([points[label == j].mean(axis=0) if (label == j).any() else centres[j]
+                            for j in range(k)])
+    order = np.argsort(np.hypot(*(centres - centre).T), kind="stable")
+    picked: list[int] = []
+    for j in order:
+        d = np.hypot(*(points - centres[j]).T)
+        d[picked] = np.inf
+        picked.append(int(np.argmin(d)))
+    return picked
+
+
+def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int) -> _Tile:
+    tile = _Tile()
+    cx, cy = origin
+    county = _county_polygon(rng, cx, cy)
+    tile.county = county
+    inner = county.buffer(-400)
+
+    # settlements -------------------------------------------------------------------------
+    seat_c = np.array([cx + rng.uniform(-800, 800), cy + rng.uniform(-800, 800)])
+    seat_pts = _grid_points(*seat_c, 9, 9, 500.0)[:-1] + rng.uniform(-90, 90, (80, 2))
+    base_angle = rng.uniform(0, 2 * np.pi)
+    town_c = [seat_c + 8500 * np.array([math.cos(a), math.sin(a)])
+              for a in base_angle + np.arange(3) * 2 * np.pi / 3]
+    town_pts = [_grid_points(*c, 3, 2, 450.0) + rng.uniform(-60, 60, (6, 2)) for c in town_c]
+    seat_angles = base_angle + np.pi / 3 + np.arange(10) * 2 * np.pi / 10 + rng.uniform(
+        -0.12, 0.12, 10)
+    seat_dist = rng.uniform(5200, 10500, 10)
+    township_c = [seat_c + d * np.array([math.cos(a), math.sin(a)])
+                  for a, d in zip(seat_angles, seat_dist, strict=True)]
+    township_c = [c if inner.contains(shapely.Point(c)) else seat_c + 0.6 * (c - seat_c)
+                  for c in township_c]
+    avoid = [(seat_c, 3000.0)] + [(c, 1500.0) for c in town_c] + [(c, 1100.0)
+                                                                  for c in township_c]
+    villages: list[np.ndarray] = []
+    minx, miny, maxx, maxy = inner.bounds
+    tries = 0
+    while len(villages) < 300 and tries < 200_000:
+        tries += 1
+        p = rng.uniform([minx, miny], [maxx, maxy])
+        if not inner.contains(shapely.Point(p)):
+            continue
+        if any(np.hypot(*(p - c)) < r for c, r in avoid):
+            continue
+        if villages and np.min(np.hypot(*(np.array(villages) - p).T)) < 1050:
+            continue
+        villages.append(p)
+    village_pts = np.array(villages)
+
+    # units -------------------------------------------------------------------------------
+    prefix = f"4199{t:02d}"
+    names = _village_names(rng, len(village_pts))
+    comm = list(_COMMUNITY)
+    rng.shuffle(comm)
+    for i, p in enumerate(seat_pts):
+        d = np.hypot(*(p - seat_c))
+        per_grade = 19 + 24 * math.exp(-d / 1400)  # the old centre is denser
+        tile.units.append(_unit(prefix, "1", i, f"城关镇{comm[i]}社区", "urban", p, per_grade,
+                                rng, trend=0.03))
+    for k, pts in enumerate(town_pts):
+        for i, p in enumerate(pts):
+            name = f"{_TOWNS[k]}{'东西南北中新'[i]}街社区"
+            tile.units.append(_unit(prefix, "2", k * 10 + i, name, "town", p, 21.0, rng,
+                                    trend=0.0))
+    for k, p in enumerate(township_c):
+        tile.units.append(_unit(prefix, "3", k, f"{_TOWNSHIPS[k]}驻地", "town", p, 44.0, rng,
+                                trend=-0.01))
+    for i, p in enumerate(village_pts):
+        size = float(rng.lognormal(math.log(9.0), 0.45))
+        tile.units.append(_unit(prefix, "4", i, names[i], "rural", p, size, rng, trend=-0.035))
+    seeds = np.array([u["xy"] for u in tile.units])
+    cells = shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=county.buffer(2000),
+                                     ordered=True)
+    for u, cell in zip(tile.units, cells.geoms, strict=True):
+        u["geometry"] = shapely.intersection(cell, county)
+
+    # schools -----------------------------------------------------------------------------
+    _place_schools(tile, rng, t, seat_pts, town_pts, township_c, village_pts)
+    _zone_and_enrol(tile, rng)
+    _fill_school_columns(tile, rng)
+    tile.county_rows = _county_table(rng) if t == 0 else []
+
+    # roads -------------------------------------------------------------------------------
+    _roads(tile, rng, county, seat_c, town_c, township_c, village_pts)
+    return tile
+
+
+def _village_names(rng: np.random.Generator, n: int) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < n:
+        name = (_VILLAGE_PREFIX[rng.integers(len(_VILLAGE_PREFIX))]
+                + _SURNAMES[rng.integers(len(_SURNAMES))]
+                + _VILLAGE_SUFFIX[rng.integers(len(_VILLAGE_SUFFIX))] + "村")
+        if name not in seen:
+            seen.add(name)
+            out.append(name)
+    return out
+
+
+def _unit(prefix: str, group: str, i: int, name: str, area_type: str, xy: np.ndarray,
+          per_grade: float, rng: np.random.Generator, *, trend: float) -> dict:
+    """A unit with children by grade; `trend` > 0 means younger cohorts are larger."""
+    grades = np.arange(1, 10)
+    mean = per_grade * (1 + trend * (5 - grades))
+    kids = rng.poisson(np.maximum(mean, 0.5))
+    return {"unit_id": f"{prefix}{group}{i:05d}", "name": name, "area_type": area_type,
+            "xy": np.asarray(xy, dtype=float), **{f"g{g}": int(k) for g, k in zip(grades, kids,
+                                                                                 strict=True)}}
+
+
+# --- schools ---------------------------------------------------------------------------------
+
+_SEAT_PRIMARY = [("示范县实验小学", 0.42), ("示范县第二实验小学", 0.34), ("城关镇第一小学", 0.05),
+                 ("城关镇第二小学", 0.04), ("城关镇第三小学", 0.03), ("城关镇第四小学", 0.02),
+                 ("城关镇第五小学", 0.02), ("城关镇第六小学", 0.02), ("育才小学", 0.04)]
+_SEAT_MIXED = [("nine_year", "城东九年一贯制学校", 0.0), ("nine_year", "城西九年一贯制学校", 0.0),
+               ("twelve_year", "示范县外国语学校", 0.0)]
+_SEAT_JUNIOR = [("junior", "示范县实验中学", 0.55), ("junior", "示范县第二初级中学", 0.12),
+                ("junior", "示范县第三初级中学", 0.06), ("junior", "城关镇初级中学", 0.05),
+                ("complete_middle", "示范县第一中学", 0.12)]
+
+
+def _school(tile: _Tile, t: int, kind: str, name: str, xy: np.ndarray, unit: dict, area: str,
+            rng: np.random.Generator, *, pull: float = 0.0, public: bool = True,
+            boarding: bool = False, central: str | None = None) -> dict:
+    sid = f"4199{t:02d}{len(tile.schools) + 1:04d}"
+    offset = rng.uniform(-60, 60, 2)
+    school = {"school_id": sid, "name": name, "kind": kind, "area_type": area, "public": public,
+              "boarding": boarding, "central_school_id": central, "xy": xy + offset,
+              "unit_id": unit["unit_id"], "pull": pull}
+    tile.schools.append(school)
+    return school
+
+
+def _place_schools(tile: _Tile, rng: np.random.Generator, t: int, seat_pts, town_pts,
+                   township_c, village_pts) -> None:
+    units = tile.units
+    seat_units, n_seat = units[:80], 80
+    town_units = [units[n_seat + 6 * k: n_seat + 6 * (k + 1)] for k in range(3)]
+    ts_units = units[n_seat + 18: n_seat + 28]
+    vil_units = units[n_seat + 28:]
+
+    prim = _sites(seat_pts, 12, seat_pts.mean(axis=0))
+    for j, i in enumerate(prim[:9]):
+        name, pull = _SEAT_PRIMARY[j]
+        _school(tile, t, "primary", name, seat_pts[i], seat_units[i], "urban", rng, pull=pull,
+                public=name != "育才小学")
+    for j, i in enumerate(prim[9:]):
+        kind, name, pull = _SEAT_MIXED[j]
+        _school(tile, t, kind, name, seat_pts[i], seat_units[i], "urban", rng, pull=pull)
+    rest = [i for i in range(80) if i not in prim]
+    jun = _sites(seat_pts[rest], 5, seat_pts.mean(axis=0))
+    for j, i in enumerate(jun):
+        kind, name, pull = _SEAT_JUNIOR[j]
+        _school(tile, t, kind, name, seat_pts[rest[i]], seat_units[rest[i]], "urban", rng,
+                pull=pull, boarding=kind == "complete_middle")
+    special_at = [i for i in range(80) if i not in prim and i not in [rest[k] for k in jun]][0]
+    _school(tile, t, "special", "示范县特殊教育学校", seat_pts[special_at],
+            seat_units[special_at], "urban", rng, boarding=True)
+
+    for k in range(3):
+        pts, us, town = town_pts[k], town_units[k], _TOWNS[k]
+        order = _farthest(pts, 3)
+        if k < 2:
+            _school(tile, t, "primary", f"{town}第一小学", pts[order[0]], us[order[0]], "town",
+                    rng, pull=0.02)
+            _school(tile, t, "primary", f"{town}第二小学", pts[order[1]], us[order[1]], "town",
+                    rng)
+            _school(tile, t, "junior", f"{town}初级中学", pts[order[2]], us[order[2]], "town",
+                    rng, pull=0.02, boarding=True)
+        else:
+            _school(tile, t, "primary", f"{town}中心小学", pts[order[0]], us[order[0]], "town",
+                    rng, pull=0.02)
+            _school(tile, t, "nine_year", f"{town}九年一贯制学校", pts[order[1]], us[order[1]],
+                    "town", rng, boarding=True)
+    centrals: list[dict] = []
+    for k, c in enumerate(township_c):
+        name = _TOWNSHIPS[k]
+        centrals.append(_school(tile, t, "primary", f"{name}中心小学", np.asarray(c),
+                                ts_units[k], "town", rng, boarding=True))
+        _school(tile, t, "junior", f"{name}初级中学", np.asarray(c) + 150, ts_units[k], "town",
+                rng, boarding=True)
+
+    picks = _farthest(village_pts, 89, taken=np.array(township_c + [p for p in town_pts[0]]))
+    size = np.array([sum(vil_units[i][f"g{g}"] for g in range(1, 7)) for i in picks])
+    order = np.argsort(size, kind="stable")
+    # most teaching points serve the smallest villages; a few serve middling ones
+    small = set(order[:11].tolist()) | set(order[40:45].tolist())
+    big = set(order[-3:].tolist())
+    central_xy = np.array([c["xy"] for c in centrals])
+    for j, i in enumerate(picks):
+        u = vil_units[i]
+        village = u["name"].removesuffix("村")
+        if j in big:
+            _school(tile, t, "nine_year", f"{village}九年一贯制学校", village_pts[i], u, "rural",
+                    rng, boarding=True)
+        elif j in small:
+            near = centrals[int(np.argmin(np.hypot(*(central_xy - village_pts[i]).T)))]
+            _school(tile, t, "teaching_point", f"{village}教学点", village_pts[i], u, "rural",
+                    rng, central=near["school_id"])
+        else:
+            _school(tile, t, "primary", f"{village}小学", village_pts[i], u, "rural", rng)
+
+
+def _zone_and_enrol(tile: _Tile, rng: np.random.Generator) -> None:
+    """Zone each unit to its nearest school per section, then draw where children attend."""
+    seeds = np.array([u["xy"] for u in tile.units])
+    by_sec: dict[str, list[dict]] = {}
+    for sec in SECTIONS:
+        schools = [s for s in tile.schools if sec in KIND_SECTIONS[s["kind"]]
+                   and s["kind"] != "special"]
+        by_sec[sec] = schools
+        # a teaching point serves its own village only; the rest go to the nearest full school
+        full = [s for s in schools if s["kind"] != "teaching_point"]
+        tree = cKDTree(np.array([s["xy"] for s in full]))
+        nearest = tree.query(seeds)[1]
+        for u, j in zip(tile.units, nearest, strict=True):
+            tile.catchment_of[(u["unit_id"], sec)] = full[j]["school_id"]
+        # a school's own unit is always in its catchment (it is the nearest by construction)
+        for s in schools:
+            tile.catchment_of[(s["unit_id"], sec)] = s["school_id"]
+
+    for u in tile.units:
+        for g in range(1, 10):
+            n = u[f"g{g}"]
+            if n == 0:
+                continue
+            sec = section_of_grade(g)
+            zoned = tile.catchment_of[(u["unit_id"], sec)]
+            choices, probs = _choice_model(u, sec, by_sec[sec], zoned)
+            counts = rng.multinomial(n, probs)
+            for sid, c in zip(choices, counts, strict=True):
+                if c:
+                    tile.enrolment.append((u["unit_id"], sid, g, int(c)))
+
+
+def _choice_model(unit: dict, sec: str, schools: list[dict], zoned: str
+                  ) -> tuple[list[str], np.ndarray]:
+    """Where a unit's children attend: mostly zoned, some choose the seat's popular schools."""
+    area = unit["area_type"]
+    out_share = {"urban": 0.11, "town": 0.07, "rural": 0.07 if sec == "primary" else 0.18}[area]
+    pulls = np.array([s["pull"] if s["area_type"] == "urban" or area != "urban" else 0.0
+                      for s in schools])
+    if area != "urban":
+        # rural and town families choose county-seat schools above all
+        pulls = np.where([s["area_type"] == "urban" for s in schools], pulls + 0.01, pulls)
+    ids = [s["school_id"] for s in schools]
+    pulls[ids.index(zoned)] = 0.0
+    if pulls.sum() == 0:
+        return [zoned], np.array([1.0])
+    probs = np.concatenate([[1 - out_share], out_share * pulls / pulls.sum()])
+    return [zoned, *ids], probs
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _fill_school_columns(tile: _Tile, rng: np.random.Generator) -> None:
+    enr = pd.DataFrame(tile.enrolment, columns=["unit_id", "school_id", "grade", "students"])
+    by_grade = enr.groupby(["school_id", "grade"])["students"].sum()
+    zoned_need: dict[str, int] = {}
+    residents = {u["unit_id"]: u for u in tile.units}
+    for (uid, sec), sid in tile.catchment_of.items():
+        grades = range(1, 7) if sec == "primary" else range(7, 10)
+        zoned_need[sid] = zoned_need.get(sid, 0) + sum(residents[uid][f"g{g}"] for g in grades)
+
+    for s in tile.schools:
+        kind, area = s["kind"], s["area_type"]
+        crowded = s["pull"] >= 0.1
+        section_students = {}
+        for sec in SECTIONS:
+            grades = range(1, 7) if sec == "primary" else range(7, 10)
+            counts = [int(by_grade.get((s["school_id"], g), 0)) for g in grades]
+            if kind == "special":
+                counts = [int(rng.integers(6, 14)) if sec in KIND_SECTIONS[kind] else 0
+                          for _ in grades]
+            cap = 45 if sec == "primary" else 50
+            if area == "urban":
+                target = cap + (10 if crowded else int(rng.integers(-4, 3)))
+            elif kind == "teaching_point":
+                target = 12
+            elif kind == "special":
+                target = 10
+            else:
+                target = int(rng.integers(32, 44))
+            classes = [_ceil_div(c, target) if c else 0 for c in counts]
+            sizes = [_ceil_div(c, k) + int(rng.integers(0, 3)) if k else 0
+                     for c, k in zip(counts, classes, strict=True)]
+            sizes = [min(sz, c) for sz, c in zip(sizes, counts, strict=True)]
+            if kind == "teaching_point" and sum(counts):
+                # multi-grade classes (复式班): two grades share a room
+                classes = [max(1, _ceil_div(sum(counts), 20))]
+                sizes = [_ceil_div(sum(counts), classes[0])]
+            section_students[sec] = sum(counts)
+            s[f"students_{sec}"] = sum(counts)
+            s[f"classes_{sec}"] = sum(classes)
+            s[f"max_class_size_{sec}"] = max(sizes) if sizes else 0
+        s["students_senior"] = {"complete_middle": 2400, "twelve_year": 850}.get(kind, 0)
+        n = section_students["primary"] + section_students["junior"]
+        classes_now = s["classes_primary"] + s["classes_junior"]
+        need = zoned_need.get(s["school_id"], 0)
+        if area == "urban":
+            design = max(classes_now, math.ceil(1.25 * need / 42))
+        else:
+            design = classes_now + int(rng.integers(1, 5))  # shrinking schools keep empty rooms
+        s["classrooms"] = int(design)
+        _resources(s, rng, n, design, section_students)
+
+
+# Per-100-student and per-student levels by area type, before noise (primary thresholds:
+# 4.2, 1.0, 0.9, 4.5, 7.5, 2000, 2.3).
+_LEVELS = {
+    "urban": {"r1": 5.4, "r2": 1.7, "r3": 1.05, "r6": 3300.0, "r7": 2.7, "str": 18.5},
+    "town": {"r1": 4.6, "r2": 0.9, "r3": 0.92, "r6": 2300.0, "r7": 2.4, "str": 15.0},
+    "rural": {"r1": 4.0, "r2": 0.25, "r3": 0.7, "r6": 1500.0, "r7": 2.1, "str": 12.5},
+}
+
+
+def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
+               section_students: dict[str, int]) -> None:
+    lv = _LEVELS[s["area_type"]]
+    junior_w = 1.0 + (0.25 if section_students["junior"] else 0.0)
+    noise = lambda sd: float(rng.lognormal(0.0, sd))  # noqa: E731
+    n_all = n + s["students_senior"]
+    teachers = {}
+    for sec in SECTIONS:
+        m = section_students[sec]
+        if m == 0:
+            teachers[sec] = dict.fromkeys(TEACHER_COLUMNS, 0)
+            continue
+        per = lv["str"] / (1.15 if sec == "junior" else 1.0)
+        total = max(2, round(m / per * noise(0.08)))
+        weak = s["area_type"] == "rural" and rng.random() < 0.25
+        teachers[sec] = {
+            "teachers_total": total,
+            "teachers_certified": total - (int(rng.integers(1, 3)) if weak and total > 3 else 0),
+            "teachers_above_degree": min(total, round(m * lv["r1"] * junior_w / 100 * noise(0.2))),
+            "teachers_backbone": min(total, round(m * lv["r2"] / 100 * noise(0.6))),
+            "teachers_pe_art": min(total, max(0 if m < 60 else 1,
+                                              round(m * lv["r3"] / 100 * noise(0.25)))),
+        }
+    for name in TEACHER_COLUMNS:
+        s[f"{name}_primary"] = teachers["primary"][name]
+        s[f"{name}_junior"] = teachers["junior"][name]
+        s[name] = teachers["primary"][name] + teachers["junior"][name]
+    if s["students_senior"]:
+        # senior-section teachers count in the school's totals, not in the compulsory pairs
+        extra = round(s["students_senior"] / 13)
+        for name, share in (("teachers_total", 1.0), ("teachers_certified", 1.0),
+                            ("teachers_above_degree", 0.9), ("teachers_backbone", 0.12),
+                            ("teachers_pe_art", 0.08)):
+            s[name] += round(extra * share)
+    if s["area_type"] == "urban":
+        cap = design_classes * 45 + s["students_senior"]
+        s["teaching_aux_area_m2"] = round(cap * 4.9 * noise(0.08), 1)
+        s["sports_area_m2"] = round(cap * 6.8 * noise(0.15), 1)
+    else:
+        base = max(n_all, 60)
+        s["teaching_aux_area_m2"] = round(base * 6.0 * noise(0.2), 1)
+        s["sports_area_m2"] = round(max(base * 11.0 * noise(0.3), 800.0), 1)
+    s["equipment_value_yuan"] = round(max(n_all, 30) * lv["r6"] * noise(0.35), -2)
+    s["multimedia_rooms"] = max(1, round(n_all * lv["r7"] / 100 * noise(0.12)))
+    classes = s["classes_primary"] + s["classes_junior"]
+    required = max(1, _ceil_div(classes, 12))
+    if s["kind"] == "teaching_point":
+        s["music_rooms"], s["art_rooms"] = 0, 0
+    elif s["area_type"] == "urban":
+        s["music_rooms"] = max(1, required - int(rng.integers(0, 3)))
+        s["art_rooms"] = max(1, required - int(rng.integers(0, 2)))
+    else:
+        s["music_rooms"], s["art_rooms"] = 1, 1
+    small_rooms = s["area_type"] == "rural" and rng.random() < 0.3
+    s["music_room_min_area_m2"] = 0.0 if not s["music_rooms"] else (
+        float(rng.integers(60, 90)) if small_rooms else float(rng.integers(96, 130)))
+    s["art_room_min_area_m2"] = 0.0 if not s["art_rooms"] else (
+        float(rng.integers(55, 85)) if small_rooms else float(rng.integers(90, 120)))
+
+
+def _county_table(rng: np.random.Generator) -> list[dict]:
+    """Entered county-level indicators (synthetic values; sources are invented)."""
+    rows = [
+        ("G2", 1.0, "县人民政府关于城乡义务教育学校建设等四个统一的文件", "县教育局"),
+        ("G6", 1.0, "县财政局公用经费拨付明细（不足100人按100人核定）", "县财政局"),
+        ("G7", 7200.0, "特殊教育学校生均公用经费拨付文件", "县财政局"),
+        ("G8", 1.03, "教师与公务员平均工资收入对比表", "县人社局"),
+        ("G9", 0.97, "教师5年360学时培训台账", "县教师进修学校"),
+        ("G10", 1.0, "县级统筹分配编制岗位文件", "县委编办"),
+        ("G11", 0.08, "教师交流轮岗名单（交流比例8%）", "县教育局"),
+        ("G14", 0.55, "优质高中招生名额分配方案", "县教育局"),
+        ("G15", 0.91, "随迁子女就读统计表", "县教育局"),
+        ("Q2", 0.96, "残疾儿童少年入学统计", "县残联"),
+        ("Q3", 1.0, "学校章程与信息化管理检查记录", "县教育局"),
+        ("Q4", 0.05, "教师培训经费占公用经费比例统计", "县教育局"),
+        ("Q5", 1.0, "信息技术应用督导报告", "县教育局"),
+        ("Q6", 1.0, "德育工作评估结果", "县教育局"),
+        ("Q7", 1.0, "课程开齐开足检查记录", "县教育局"),
+        ("Q8", 1.0, "作业负担专项督查报告", "县教育局"),
+        ("Q9", 0.12, "国家义务教育质量监测报告（校际差异率0.12）", "省评估院"),
+        ("S1", 0.88, "社会认可度问卷调查报告", "第三方机构"),
+    ]
+    return [{"indicator_id": i, "value": v, "evidence": e, "source": s} for i, v, e, s in rows]
+
+
+# --- roads ---------------------------------------------------------------------------------
+
+class _Net:
+    def __init__(self) -> None:
+        self.xy: list[np.ndarray] = []
+        self.n = 0
+        self.edges: list[tuple[int, int, str]] = []
+
+    def add_nodes(self, pts: np.ndarray) -> np.ndarray:
+        ids = np.arange(self.n, self.n + len(pts))
+        self.xy.append(np.asarray(pts, dtype=float))
+        self.n += len(pts)
+        return ids
+
+    def add_grid(self, cx: float, cy: float, nx: int, ny: int, step: float, highway: str,
+                 rng: np.random.Generator, jitter: float = 0.0, keep=None) -> np.ndarray:
+        pts = _grid_points(cx, cy, nx, ny, step)
+        if jitter:
+            pts = pts + rng.uniform(-jitter, jitter, pts.shape)
+        mask = np.ones(len(pts), bool) if keep is None else keep(pts)
+        index = -np.ones(len(pts), dtype=np.int64)
+        index[mask] = self.add_nodes(pts[mask])
+        grid = index.reshape(ny, nx)
+        for a, b in ((grid[:, :-1], grid[:, 1:]), (grid[:-1, :], grid[1:, :])):
+            ok = (a >= 0) & (b >= 0)
+            self.edges += [(int(u), int(v), highway) for u, v in zip(a[ok], b[ok], strict=True)]
+        return index[mask]
+
+    def all_xy(self) -> np.ndarray:
+        return np.vstack(self.xy)
+
+
+def _roads(tile: _Tile, rng: np.random.Generator, county, seat_c, town_c, township_c,
+           village_pts) -> None:
+    net = _Net()
+    clusters: list[tuple[np.ndarray, int]] = []  # (node ids, how many links to rural roads)
+    clusters.append((net.add_grid(*seat_c, 51, 51, 100.0, "residential", rng, 8.0), 16))
+    for c in town_c:
+        clusters.append((net.add_grid(*c, 21, 21, 100.0, "residential", rng, 6.0), 6))
+    for c in township_c:
+        clusters.append((net.add_grid(*c, 13, 13, 100.0, "residential", rng, 6.0), 4))
+    for p in village_pts:
+        clusters.append((net.add_grid(*p, 5, 5, 80.0, "service", rng, 10.0), 2))
+    exclusions = [(seat_c, 2700.0)] + [(c, 1150.0) for c in town_c] + [(c, 750.0)
+                                                                      for c in township_c]
+    inside = county.buffer(150)
+
+    def keep(pts: np.ndarray) -> np.ndarray:
+        ok = shapely.contains_xy(inside, pts[:, 0], pts[:, 1])
+        for c, r in exclusions:
+            ok &= np.max(np.abs(pts - c), axis=1) > r
+        return ok
+
+    minx, miny, maxx, maxy = county.bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    n = int((maxx - minx) // 200) + 3
+    rural_start = net.n
+    # a rural grid: county and township roads 1.8 km apart, a node every 200 m
+    rows = net.add_grid(cx, cy, n, n, 200.0, "tertiary", rng, 0.0, keep=_lines_only(keep, cx,
+                                                                                   cy, n))
+    del rows
+    xy = net.all_xy()
+    rural = np.arange(rural_start, net.n)
+    tree = cKDTree(xy[rural])
+    for ids, links in clusters:
+        centre = xy[ids].mean(axis=0)
+        k = min(links, len(rural))
+        _, near = tree.query(centre, k=k)
+        near = np.atleast_1d(near)
+        ctree = cKDTree(xy[ids])
+        for r in near:
+            rid = int(rural[r])
+            _, j = ctree.query(xy[rid])
+            net.edges.append((rid, int(ids[j]), "unclassified"))
+    tile.node_xy = xy
+    tile.edges = net.edges
+
+
+def _lines_only(keep, cx: float, cy: float, n: int):
+    """Keep only the grid nodes that lie on every 9th row or column (roads 1.8 km apart)."""
+
+    def inner(pts: np.ndarray) -> np.ndarray:
+        col = np.rint((pts[:, 0] - (cx - (n - 1) / 2 * 200.0)) / 200.0).astype(int)
+        row = np.rint((pts[:, 1] - (cy - (n - 1) / 2 * 200.0)) / 200.0).astype(int)
+        return keep(pts) & ((col % 9 == 0) | (row % 9 == 0))
+
+    return inner
+
+
+# --- assembly --------------------------------------------------------------------------------
+
+def _assemble(tiles: list[_Tile], scale: int) -> Workspace:
+    units, schools, enrol, catch, county_rows = [], [], [], [], []
+    node_xy, edges = [], []
+    offset = 0
+    for tile in tiles:
+        units += tile.units
+        schools += tile.schools
+        enrol += tile.enrolment
+        county_rows += tile.county_rows
+        for (uid, sec), sid in tile.catchment_of.items():
+            catch.append((uid, sec, sid))
+        node_xy.append(tile.node_xy)
+        edges += [(u + offset, v + offset, h) for u, v, h in tile.edges]
+        offset += len(tile.node_xy)
+    xy = np.vstack(node_xy)
+    # join neighbouring tiles with a road between their closest nodes
+    starts = np.cumsum([0] + [len(t.node_xy) for t in tiles])
+    for a in range(len(tiles) - 1):
+        tree = cKDTree(xy[starts[a + 1]:starts[a + 2]])
+        d, j = tree.query(xy[starts[a]:starts[a + 1]])
+        i = int(np.argmin(d))
+        edges.append((int(starts[a] + i), int(starts[a + 1] + j[i]), "primary"))
+
+    unit_gdf = gpd.GeoDataFrame(
+        pd.DataFrame([{k: v for k, v in u.items() if k not in ("xy", "geometry")}
+                      for u in units]),
+        geometry=[u["geometry"] for u in units], crs=DEMO_CRS).to_crs(WGS84)
+    school_rows = [{k: v for k, v in s.items() if k not in ("xy", "unit_id", "pull")}
+                   for s in schools]
+    school_gdf = gpd.GeoDataFrame(pd.DataFrame(school_rows),
+                                  geometry=shapely.points(np.array([s["xy"] for s in schools])),
+                                  crs=DEMO_CRS).to_crs(WGS84)
+    school_gdf["central_school_id"] = school_gdf["central_school_id"].astype("str")
+    cdf = pd.DataFrame(catch, columns=["unit_id", "section", "school_id"])
+    geom_by_unit = dict(zip(unit_gdf["unit_id"], unit_gdf.geometry, strict=True))
+    cdf["geometry"] = [geom_by_unit[u] for u in cdf["unit_id"]]
+    catch_gdf = gpd.GeoDataFrame(cdf, geometry="geometry", crs=WGS84).to_crs(DEMO_CRS)
+    catch_gdf = catch_gdf.dissolve(by=["school_id", "section"], as_index=False, sort=True)
+    catch_gdf["geometry"] = catch_gdf.geometry.buffer(0.01).buffer(-0.01)
+    catch_gdf = catch_gdf[["school_id", "section", "geometry"]].to_crs(WGS84)
+    enr = pd.DataFrame(enrol, columns=["unit_id", "school_id", "grade", "students"])
+    enr = enr.sort_values(["unit_id", "school_id", "grade"], kind="stable")
+    nodes, edge_gdf = _road_frames(xy, edges)
+    meta = Meta(crs=DEMO_CRS, name=DEMO_NAME if scale == 1 else f"{DEMO_NAME} ×{scale}",
+                synthetic=True)
+    return Workspace(
+        schools=canonical(school_gdf, "schools"),
+        meta=meta,
+        units=canonical(unit_gdf, "units"),
+        catchments=canonical(catch_gdf, "catchments"),
+        enrolment=canonical(enr, "enrolment"),
+        county=canonical(pd.DataFrame(county_rows), "county"),
+        nodes=nodes,
+        edges=edge_gdf,
+    )
+
+
+def _road_frames(xy: np.ndarray, edges: list[tuple[int, int, str]]
+                 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Node and edge layers as osmnx writes them (both directions of each two-way street)."""
+    u = np.array([e[0] for e in edges], dtype=np.int64)
+    v = np.array([e[1] for e in edges], dtype=np.int64)
+    hw = np.array([e[2] for e in edges], dtype=object)
+    keep = u != v
+    u, v, hw = u[keep], v[keep], hw[keep]
+    pair = np.unique(np.column_stack([np.minimum(u, v), np.maximum(u, v)]), axis=0,
+                     return_index=True)[1]
+    pair.sort()
+    u, v, hw = u[pair], v[pair], hw[pair]
+    to_wgs = pyproj.Transformer.from_crs(DEMO_CRS, WGS84, always_xy=True)
+    lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
+    degree = np.bincount(np.concatenate([u, v]), minlength=len(xy))
+    used = degree > 0
+    osmid = np.arange(1, len(xy) + 1, dtype=np.int64)
+    nodes = gpd.GeoDataFrame(
+        {"osmid": osmid[used], "y": np.asarray(lat)[used], "x": np.asarray(lon)[used],
+         "street_count": degree[used].astype(np.int64)},
+        geometry=shapely.points(np.asarray(lon)[used], np.asarray(lat)[used]), crs=WGS84)
+    length = np.hypot(*(xy[u] - xy[v]).T).round(3)
+    uu = np.concatenate([u, v])
+    vv = np.concatenate([v, u])
+    lines = shapely.linestrings(np.stack([np.column_stack([np.asarray(lon)[uu],
+                                                          np.asarray(lat)[uu]]),
+                                         np.column_stack([np.asarray(lon)[vv],
+                                                          np.asarray(lat)[vv]])], axis=1))
+    m = len(u)
+    edge_gdf = gpd.GeoDataFrame(
+        {"u": osmid[uu], "v": osmid[vv], "key": np.zeros(2 * m, dtype=np.int64),
+         "osmid": np.concatenate([np.arange(1, m + 1), np.arange(1, m + 1)]).astype(np.int64),
+         "highway": pd.array(np.concatenate([hw, hw]), dtype="str"),
+         "oneway": np.zeros(2 * m, dtype=bool),
+         "reversed": np.concatenate([np.zeros(m, bool), np.ones(m, bool)]),
+         "length": np.concatenate([length, length])},
+        geometry=lines, crs=WGS84)
+    return nodes, edge_gdf

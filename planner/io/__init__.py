@@ -1,0 +1,1 @@
+"""Reading and writing: GeoPackage workspaces, Excel/CSV tables, coordinates, OSM files."""

@@ -1,0 +1,341 @@
+"""Open a workspace from what a bureau holds: a GeoPackage, an Excel workbook or CSV files.
+
+Every route ends in :func:`assemble`, which maps headers, parses cells, checks geometries and
+cross-layer references, collects every problem, and either raises one InputError or returns the
+canonical :class:`~planner.workspace.Workspace` with the warnings of what it repaired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner import validate as v
+from planner.errors import InputError, Problem
+from planner.io.coords import SYSTEMS, parse_system, to_wgs84
+from planner.io.gpkg import read_layers
+from planner.schema import LAYER_COLUMNS, LONLAT_COLUMNS, Column
+from planner.workspace import WGS84, Meta, Workspace, canonical, empty_scenarios, utm_like_crs
+
+WKT_COLUMN = Column("wkt", "text", False, "几何WKT", "Polygon as WKT (optional, units only).",
+                    "单元边界多边形 WKT（可选）", ("geometry_wkt", "边界"))
+POINT_TYPES = ("Point",)
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
+UNIT_TYPES = POINT_TYPES + POLYGON_TYPES
+SPATIAL = {"schools": POINT_TYPES, "units": UNIT_TYPES, "catchments": POLYGON_TYPES}
+TABLES = ("schools", "units", "catchments", "enrolment", "county")
+
+
+@dataclass
+class RawLayers:
+    """Layers as read from the user's files, before validation.
+
+    Attributes
+    ----------
+    file
+        The file name shown in messages.
+    layers
+        Layer name → (frame as read, its source). Spatial layers from a GeoPackage are
+        GeoDataFrames; those from tables carry lon/lat (or wkt) columns instead.
+    meta
+        The `meta` table's key/values or a workbook's settings.
+    roads
+        `nodes` and `edges` GeoDataFrames as read, if any.
+    scenarios
+        The `scenarios` table, if any.
+    from_tables
+        True for Excel/CSV input (coordinates in `coords`, rows counted from the header row).
+    """
+
+    file: str
+    layers: dict[str, tuple[pd.DataFrame, v.Source]] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    roads: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    scenarios: pd.DataFrame | None = None
+    from_tables: bool = False
+
+
+def open_workspace(path: str | Path, *, coords: str | None = None) -> tuple[Workspace,
+                                                                             list[Problem]]:
+    """Open and validate a workspace from a .gpkg, .xlsx, .csv or a folder of CSV files.
+
+    Parameters
+    ----------
+    path
+        The file. A .csv is a schools table; a folder holds schools.csv and optionally
+        units.csv, enrolment.csv, county.csv (or their Chinese names).
+    coords
+        The coordinate system of lon/lat columns in tables (wgs84, cgcs2000, gcj02, bd09);
+        overrides the workbook's settings sheet. GeoPackage layers carry their own CRS.
+
+    Returns
+    -------
+    The workspace and the warnings (repairs made).
+
+    Raises
+    ------
+    InputError
+        With every problem found, each located by file, layer, row and column.
+    """
+    from planner.io import tables
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if path.is_dir() or suffix == ".csv":
+        raw = tables.read_csv_tables(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        raw = tables.read_workbook(path)
+    elif suffix == ".gpkg":
+        raw = read_gpkg_raw(path)
+    else:
+        msg = (f"unsupported file type {suffix or '(none)'}; give a .gpkg workspace, an .xlsx "
+               "workbook (see `planner template`), a .csv schools table or a folder of CSV files")
+        raise InputError.single(path.name, msg)
+    return assemble(raw, coords=coords)
+
+
+def read_gpkg_raw(path: Path) -> RawLayers:
+    """Read a GeoPackage's layers as they are, for :func:`assemble`."""
+    layers = read_layers(path)
+    raw = RawLayers(file=path.name)
+    for name in TABLES:
+        if name in layers:
+            raw.layers[name] = (layers[name], v.Source(path.name, f"layer {name}", 1))
+    if "meta" in layers:
+        m = layers["meta"]
+        if {"key", "value"} <= set(m.columns):
+            raw.meta = {str(k): "" if pd.isna(x) else str(x) for k, x in zip(m["key"], m["value"],
+                                                                              strict=True)}
+    for name in ("nodes", "edges"):
+        if name in layers:
+            raw.roads[name] = layers[name]
+    if "scenarios" in layers:
+        raw.scenarios = layers["scenarios"]
+    return raw
+
+
+def assemble(raw: RawLayers, *, coords: str | None = None) -> tuple[Workspace, list[Problem]]:
+    """Validate raw layers and build the canonical workspace (see the module docstring)."""
+    problems: list[Problem] = []
+    system = _coord_system(raw, coords, problems)
+    if "schools" not in raw.layers:
+        names = ", ".join(sorted(raw.layers)) or "none"
+        problems.append(Problem(raw.file, "", None, "", f"no schools layer or sheet (found: "
+                                f"{names}); name it `schools` or 学校"))
+        raise InputError(problems)
+
+    parsed: dict[str, pd.DataFrame] = {}
+    sources: dict[str, v.Source] = {}
+    unusable: set[str] = set()  # layers whose columns cannot be cross-checked
+    no_geometry: set[str] = set()  # spatial layers whose geometry cannot be used
+    for name in TABLES:
+        if name not in raw.layers:
+            continue
+        frame, src = raw.layers[name]
+        extra = _extra_columns(name, raw.from_tables)
+        mapped, src, found = v.map_headers(frame, name, src, extra=extra)
+        if any(p.column in {c.name for c in LAYER_COLUMNS[name]} and "missing" in p.message
+               for p in found):
+            unusable.add(name)
+        cells, found_cells = v.parse_cells(mapped, name, src, extra=extra)
+        found += found_cells
+        if len(cells) == 0 and name == "schools":
+            found.append(src.at(None, "", "the layer has no rows"))
+            unusable.add(name)
+        sources[name] = src
+        if raw.from_tables and name in SPATIAL:
+            geo_cols = {src.header(c) for c in ("lon", "lat", "wkt")}
+            if any(p.column in geo_cols for p in found):
+                no_geometry.add(name)
+            else:
+                cells, geo_found = _table_geometry(cells, name, src, system)
+                found += geo_found
+                if geo_found:
+                    no_geometry.add(name)
+        problems += found
+        parsed[name] = cells
+
+    crs_m = raw.meta.get("crs") or _auto_crs(parsed.get("schools"))
+    for name, allowed in SPATIAL.items():
+        if name in parsed and name not in no_geometry:
+            gdf, found = _spatial(parsed[name], sources[name], allowed, crs_m)
+            problems += found
+            if any(p.severity == "error" for p in found):
+                no_geometry.add(name)
+            else:
+                parsed[name] = gdf
+
+    if "schools" not in unusable:
+        problems += v.check_schools(parsed["schools"], sources["schools"])
+        if not unusable & {"units", "catchments", "enrolment"}:
+            problems += v.check_references(
+                schools=parsed["schools"],
+                units=parsed.get("units"),
+                catchments=parsed.get("catchments"),
+                enrolment=parsed.get("enrolment"),
+                sources=sources,
+            )
+        if "enrolment" in parsed and "enrolment" not in unusable:
+            problems += v.check_totals(parsed["schools"], parsed["enrolment"], sources["schools"])
+        if "units" in parsed and not no_geometry & {"units", "schools"}:
+            boundary = _boundary(parsed["units"], crs_m)
+            problems += v.check_inside(parsed["schools"], boundary, crs_m, sources["schools"])
+
+    nodes, edges, road_problems = _roads(raw)
+    problems += road_problems
+    if any(p.severity == "error" for p in problems):
+        raise InputError(problems)
+
+    meta = Meta(
+        crs=crs_m,
+        standards_profile=raw.meta.get("standards_profile") or "national_2017",
+        name=raw.meta.get("name", ""),
+        synthetic=raw.meta.get("synthetic", "false").lower() == "true",
+    )
+    ws = Workspace(
+        schools=canonical(parsed["schools"], "schools"),
+        meta=meta,
+        units=_maybe(parsed, "units"),
+        catchments=_maybe(parsed, "catchments"),
+        enrolment=_maybe(parsed, "enrolment"),
+        county=_maybe(parsed, "county"),
+        nodes=nodes,
+        edges=edges,
+        scenarios=_scenarios(raw.scenarios),
+    )
+    return ws, [p for p in problems if p.severity == "warning"]
+
+
+def _maybe(parsed: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
+    return canonical(parsed[name], name) if name in parsed else None
+
+
+def _extra_columns(name: str, from_tables: bool) -> tuple[Column, ...]:
+    if not from_tables:
+        return ()
+    if name == "schools":
+        return LONLAT_COLUMNS
+    if name == "units":
+        return tuple(Column(c.name, c.kind, False, c.zh, c.en, c.zh_doc, c.aliases)
+                     for c in LONLAT_COLUMNS) + (WKT_COLUMN,)
+    return ()
+
+
+def _coord_system(raw: RawLayers, coords: str | None, problems: list[Problem]) -> str:
+    declared = coords if coords is not None else raw.meta.get("coord_system")
+    if declared is None or declared == "":
+        return "wgs84"
+    system = parse_system(declared)
+    if system is None:
+        problems.append(Problem(raw.file, "" if coords is not None else "sheet 设置", None,
+                                "坐标系" if coords is None else "", f"unknown coordinate system "
+                                f"{declared!r}; use one of {', '.join(SYSTEMS)} (WGS84, "
+                                "CGCS2000, GCJ-02, BD-09)"))
+        return "wgs84"
+    return system
+
+
+def _table_geometry(
+    df: pd.DataFrame, name: str, src: v.Source, system: str
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Build WGS84 geometries from lon/lat (or WKT for units) in the declared system."""
+    problems: list[Problem] = []
+    has_wkt = "wkt" in df.columns and df["wkt"].notna().any()
+    has_lonlat = "lon" in df.columns and "lat" in df.columns
+    if name == "units" and not has_wkt and not has_lonlat:
+        problems.append(src.at(None, "lon", "units need `lon` and `lat` (经度, 纬度) or a `wkt` "
+                               "polygon column"))
+        return gpd.GeoDataFrame(df, geometry=[None] * len(df), crs=WGS84), problems
+    if has_wkt:
+        geoms = []
+        for pos, text in enumerate(df["wkt"].tolist()):
+            try:
+                geoms.append(shapely.from_wkt(text) if isinstance(text, str) else None)
+            except shapely.errors.GEOSException:
+                problems.append(src.at(pos, "wkt", f"not a WKT geometry: {text[:40]!r}"))
+                geoms.append(None)
+        geom = np.array(geoms, dtype=object)
+        mask = np.array([g is not None for g in geoms])
+        geom[mask] = shapely.transform(geom[mask], lambda xy: np.column_stack(
+            to_wgs84(xy[:, 0], xy[:, 1], system)))
+    else:
+        lon, lat = to_wgs84(df["lon"].astype(float).to_numpy(),
+                            df["lat"].astype(float).to_numpy(), system)
+        geom = shapely.points(lon, lat)
+    out = gpd.GeoDataFrame(df.drop(columns=[c for c in ("lon", "lat", "wkt") if c in df.columns]),
+                           geometry=list(geom), crs=WGS84)
+    return out, problems
+
+
+def _spatial(
+    df: pd.DataFrame, src: v.Source, allowed: tuple[str, ...], crs_m: str
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    if not isinstance(df, gpd.GeoDataFrame):
+        return df, [src.at(None, "", "the layer has no geometry; it must be a spatial layer")]
+    if df.crs is None:
+        return df, [src.at(None, "", "the layer has no coordinate reference system; assign one "
+                           "(EPSG:4326 for longitude/latitude) in your GIS and save again")]
+    gdf, problems = v.check_geometries(df, src, allowed=allowed, crs_m=crs_m)
+    if any(p.severity == "error" for p in problems):
+        return gdf, problems
+    gdf = gdf.to_crs(WGS84)
+    problems += v.check_lonlat(gdf, src)
+    return gdf, problems
+
+
+def _auto_crs(schools: pd.DataFrame | None) -> str:
+    lon = float("nan")
+    if isinstance(schools, gpd.GeoDataFrame) and schools.crs is not None and len(schools):
+        pts = schools.geometry.dropna()
+        pts = pts[~pts.is_empty]
+        if len(pts):
+            lon = float(pts.to_crs(WGS84).x.mean()) if pts.geom_type.eq("Point").all() else lon
+    elif schools is not None and "lon" in schools.columns:
+        lon = float(pd.to_numeric(schools["lon"], errors="coerce").mean())
+    return utm_like_crs(lon)
+
+
+def _boundary(units: gpd.GeoDataFrame, crs_m: str) -> object:
+    polys = units[units.geom_type.isin(POLYGON_TYPES)]
+    if polys.empty:
+        return None
+    return polys.to_crs(crs_m).union_all()
+
+
+def _roads(raw: RawLayers) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None,
+                                    list[Problem]]:
+    nodes, edges = raw.roads.get("nodes"), raw.roads.get("edges")
+    problems: list[Problem] = []
+    if nodes is None and edges is None:
+        return None, None, problems
+
+    def problem(layer: str, row: int | None, column: str, message: str) -> None:
+        problems.append(Problem(raw.file, f"layer {layer}", row, column, message))
+
+    if nodes is None or edges is None:
+        problem("nodes" if nodes is None else "edges", None, "",
+                "a road network needs both a `nodes` and an `edges` layer")
+        return None, None, problems
+    for layer, gdf, cols in (("nodes", nodes, ("osmid", "x", "y")),
+                             ("edges", edges, ("u", "v", "key", "length"))):
+        missing = [c for c in cols if c not in gdf.columns]
+        if missing:
+            problem(layer, None, ", ".join(missing),
+                    "road layers must be written as osmnx writes them; missing column(s)")
+        if getattr(gdf, "crs", None) is None:
+            problem(layer, None, "", "the layer has no coordinate reference system")
+    if not problems and (edges["length"] < 0).any():
+        pos = int(np.flatnonzero(edges["length"].to_numpy() < 0)[0])
+        problem("edges", pos + 1, "length", "edge lengths are metres and cannot be negative")
+    return nodes, edges, problems
+
+
+def _scenarios(df: pd.DataFrame | None) -> pd.DataFrame:
+    if df is None or df.empty:
+        return empty_scenarios()
+    return df.reset_index(drop=True).astype("str")

@@ -1,0 +1,230 @@
+"""Excel workbooks and CSV files as bureaus keep them, and the fill-in template.
+
+Sheets and files are found by their English or Chinese names (schools/学校, units/居住单元,
+enrolment/就读, county/县级指标, settings/设置); headers may be canonical or the Chinese
+statistical headers (see planner.schema). Row numbers in messages are the spreadsheet's own
+(header on row 1), so a planner can go straight to the cell.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from planner import validate as v
+from planner.errors import InputError
+from planner.io.gpkg import atomic_write
+from planner.io.load import RawLayers
+from planner.schema import (
+    COUNTY_COLUMNS,
+    ENROLMENT_COLUMNS,
+    LAYER_SHEETS,
+    LAYER_ZH,
+    LONLAT_COLUMNS,
+    SCHOOL_COLUMNS,
+    SCHOOL_SECTION_COLUMNS,
+    UNIT_COLUMNS,
+    Column,
+    normalise_header,
+)
+
+SETTING_KEYS = {
+    "coord_system": "coord_system", "坐标系": "coord_system",
+    "name": "name", "县名": "name", "县(市、区)名称": "name",
+    "standards_profile": "standards_profile", "评估标准": "standards_profile",
+    "crs": "crs", "投影坐标系": "crs",
+}
+_SHEET_LOOKUP = {normalise_header(n): layer for layer, names in LAYER_SHEETS.items()
+                 for n in names}
+
+
+def _trim(df: pd.DataFrame) -> pd.DataFrame:
+    """Drop trailing rows that are entirely empty (Excel often keeps formatted blank rows)."""
+    blank = df.isna().all(axis=1) | df.astype(str).apply(lambda c: c.str.strip() == "").all(axis=1)
+    keep = len(df)
+    while keep > 0 and blank.iloc[keep - 1]:
+        keep -= 1
+    return df.iloc[:keep]
+
+
+def _settings(df: pd.DataFrame) -> dict[str, str]:
+    """Read key/value rows; the sheet has no header, so its first row is a setting too."""
+    out: dict[str, str] = {}
+    if df.shape[1] < 2:
+        return out
+    rows = [tuple(df.columns[:2]), *zip(df.iloc[:, 0], df.iloc[:, 1], strict=True)]
+    for key, value in rows:
+        name = SETTING_KEYS.get(normalise_header(key)) or SETTING_KEYS.get(str(key).strip())
+        if name and not pd.isna(value):
+            out[name] = str(value).strip()
+    return out
+
+
+def read_workbook(path: Path) -> RawLayers:
+    """Read an Excel workbook's sheets for :func:`planner.io.load.assemble`.
+
+    Raises
+    ------
+    InputError
+        The file is missing or is not an Excel workbook.
+    """
+    if not path.exists():
+        raise InputError.single(path.name, f"file not found: {path}")
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
+        msg = f"cannot be read as an Excel workbook ({exc}); save it as .xlsx"
+        raise InputError.single(path.name, msg) from exc
+    raw = RawLayers(file=path.name, from_tables=True)
+    for sheet, df in sheets.items():
+        layer = _SHEET_LOOKUP.get(normalise_header(sheet))
+        if layer == "settings":
+            raw.meta = _settings(df)
+        elif layer is not None:
+            raw.layers[layer] = (_trim(df), v.Source(path.name, f"sheet {sheet}", 2))
+    return raw
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    last: Exception | None = None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+        except UnicodeDecodeError as exc:
+            last = exc
+        except pd.errors.EmptyDataError as exc:
+            raise InputError.single(path.name, "the file is empty; it needs a header row and "
+                                    "data rows") from exc
+        except pd.errors.ParserError as exc:
+            msg = f"cannot be read as CSV ({str(exc).strip()})"
+            raise InputError.single(path.name, msg) from exc
+    raise InputError.single(path.name, f"cannot decode the file as UTF-8 or GB18030 ({last})")
+
+
+def read_csv_tables(path: Path) -> RawLayers:
+    """Read a schools CSV, or a folder of CSVs named after the layers, for `assemble`."""
+    if not path.exists():
+        raise InputError.single(path.name, f"file not found: {path}")
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    raw = RawLayers(file=path.name, from_tables=True)
+    for f in files:
+        layer = _SHEET_LOOKUP.get(normalise_header(f.stem))
+        if not path.is_dir():
+            layer = "schools"
+        if layer == "settings":
+            raw.meta = _settings(_read_csv(f))
+        elif layer is not None:
+            df = _trim(_read_csv(f).replace("", None))
+            raw.layers[layer] = (df, v.Source(f.name, "", 2))
+    return raw
+
+
+# --- the template --------------------------------------------------------------------------
+
+EXAMPLE_SCHOOL = {
+    "school_id": "4109230001", "name": "示例县实验小学", "kind": "小学", "area_type": "城区",
+    "public": "是", "boarding": "否", "central_school_id": None, "students_primary": 270,
+    "students_junior": 0, "students_senior": 0, "classes_primary": 6, "classes_junior": 0,
+    "max_class_size_primary": 46, "max_class_size_junior": 0, "classrooms": 8,
+    "teachers_total": 18, "teachers_certified": 18, "teachers_above_degree": 15,
+    "teachers_backbone": 3, "teachers_pe_art": 3, "teaching_aux_area_m2": 1350.0,
+    "sports_area_m2": 2300.0, "equipment_value_yuan": 620000.0, "multimedia_rooms": 8,
+    "music_rooms": 1, "music_room_min_area_m2": 96.0, "art_rooms": 1,
+    "art_room_min_area_m2": 90.0, "lon": 115.2042, "lat": 36.0751,
+}
+EXAMPLE_UNIT = {"unit_id": "410923100001", "name": "城关镇示例社区", "area_type": "城区",
+                **{f"g{g}": n for g, n in zip(range(1, 10), (46, 45, 45, 44, 45, 45, 0, 0, 0),
+                                               strict=True)},
+                "lon": 115.2060, "lat": 36.0770}
+EXAMPLE_COUNTY = {"indicator_id": "G8", "value": 1.02,
+                  "evidence": "县财政局、人社局关于教师工资收入的说明（2024年）",
+                  "source": "县人社局"}
+
+
+def _write_sheet(ws, columns: tuple[Column, ...], rows: list[dict]) -> None:
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    for j, col in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=j, value=col.zh)
+        cell.font = Font(bold=True)
+        cell.fill = head_fill
+        cell.alignment = Alignment(wrap_text=True)
+        ws.column_dimensions[cell.column_letter].width = max(10, len(col.zh) * 2 + 2)
+        for i, row in enumerate(rows, start=2):
+            ws.cell(row=i, column=j, value=row.get(col.name))
+    ws.freeze_panes = "A2"
+
+
+def _dropdown(ws, columns: tuple[Column, ...], name: str, values: str) -> None:
+    j = [c.name for c in columns].index(name) + 1
+    letter = ws.cell(row=1, column=j).column_letter
+    dv = DataValidation(type="list", formula1=f'"{values}"', allow_blank=True)
+    dv.add(f"{letter}2:{letter}2000")
+    ws.add_data_validation(dv)
+
+
+def write_template(path: str | Path) -> Path:
+    """Write the fill-in workbook: Chinese headers, one example row per sheet, an explanation.
+
+    The example rows are consistent with each other (the school's students equal the
+    enrolment rows), so the template as written validates clean.
+
+    Returns
+    -------
+    The path written.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError.single(path.name, "the template is an Excel workbook; name it .xlsx")
+    school_cols = SCHOOL_COLUMNS + LONLAT_COLUMNS
+    unit_cols = UNIT_COLUMNS + LONLAT_COLUMNS
+    wb = Workbook()
+    ws = wb.active
+    ws.title = LAYER_ZH["schools"]
+    _write_sheet(ws, school_cols, [EXAMPLE_SCHOOL])
+    _dropdown(ws, school_cols, "kind", "小学,初级中学,九年一贯制学校,十二年一贯制学校,完全中学,"
+              "教学点,特殊教育学校")
+    _dropdown(ws, school_cols, "area_type", "城区,镇区,乡村")
+    for name in ("public", "boarding"):
+        _dropdown(ws, school_cols, name, "是,否")
+    _write_sheet(wb.create_sheet(LAYER_ZH["units"]), unit_cols, [EXAMPLE_UNIT])
+    enrol = [{"unit_id": EXAMPLE_UNIT["unit_id"], "school_id": EXAMPLE_SCHOOL["school_id"],
+              "grade": g, "students": EXAMPLE_UNIT[f"g{g}"]} for g in range(1, 7)]
+    _write_sheet(wb.create_sheet(LAYER_ZH["enrolment"]), ENROLMENT_COLUMNS, enrol)
+    _write_sheet(wb.create_sheet(LAYER_ZH["county"]), COUNTY_COLUMNS, [EXAMPLE_COUNTY])
+    settings = wb.create_sheet("设置")
+    for i, (key, value, doc) in enumerate((
+        ("坐标系", "WGS84", "经纬度的坐标系：WGS84（GPS）、CGCS2000、GCJ-02（高德、腾讯）或 "
+         "BD-09（百度），导入时统一转换为 WGS84"),
+        ("县名", "示例县", "县（市、区）名称"),
+        ("评估标准", "national_2017", "评估标准：national_2017（教督〔2017〕6号）或 henan"),
+    ), start=1):
+        settings.cell(row=i, column=1, value=key).font = Font(bold=True)
+        settings.cell(row=i, column=2, value=value)
+        settings.cell(row=i, column=3, value=doc)
+    settings.column_dimensions["C"].width = 80
+    _write_explanations(wb.create_sheet("说明"), school_cols, unit_cols)
+    return atomic_write(path, lambda tmp: wb.save(tmp))
+
+
+def _write_explanations(ws, school_cols, unit_cols) -> None:
+    heads = ("工作表 sheet", "表头 header", "字段 column", "必填 required", "说明", "meaning",
+             "其他可用表头 aliases")
+    for j, h in enumerate(heads, start=1):
+        ws.cell(row=1, column=j, value=h).font = Font(bold=True)
+    r = 2
+    groups = (("schools", school_cols + SCHOOL_SECTION_COLUMNS), ("units", unit_cols),
+              ("enrolment", ENROLMENT_COLUMNS), ("county", COUNTY_COLUMNS))
+    for layer, cols in groups:
+        for col in cols:
+            values = (LAYER_ZH[layer], col.zh, col.name, "是" if col.required else "否",
+                      col.zh_doc, col.en, "、".join(col.aliases))
+            for j, value in enumerate(values, start=1):
+                ws.cell(row=r, column=j, value=value)
+            r += 1
+    for letter, width in zip("ABCDEFG", (10, 24, 28, 8, 50, 50, 40), strict=True):
+        ws.column_dimensions[letter].width = width

@@ -1,0 +1,1 @@
+"""Rendering: folium maps, and later the HTML and Excel reports."""

@@ -1,0 +1,314 @@
+"""The data contract (SPEC §5): layers, canonical columns, types and Chinese aliases.
+
+Everything that reads, writes, validates or explains a workspace takes its columns from here:
+the importer maps headers through the aliases, the validator checks the types and ranges, the
+template writes the Chinese headers and the explanation sheet, the README table is this list.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SCHEMA_VERSION = "1"
+
+KINDS = (
+    "primary",
+    "junior",
+    "nine_year",
+    "twelve_year",
+    "complete_middle",
+    "teaching_point",
+    "special",
+)
+AREA_TYPES = ("urban", "town", "rural")
+SECTIONS = ("primary", "junior")
+
+# Chinese values accepted for the enumerations (and a few common spellings).
+KIND_ALIASES = {
+    "小学": "primary",
+    "初级中学": "junior",
+    "初中": "junior",
+    "九年一贯制学校": "nine_year",
+    "九年一贯制": "nine_year",
+    "十二年一贯制学校": "twelve_year",
+    "十二年一贯制": "twelve_year",
+    "完全中学": "complete_middle",
+    "教学点": "teaching_point",
+    "小学教学点": "teaching_point",
+    "特殊教育学校": "special",
+    "特教学校": "special",
+}
+AREA_ALIASES = {
+    "城区": "urban",
+    "镇区": "town",
+    "乡村": "rural",
+    "农村": "rural",
+}
+SECTION_ALIASES = {"小学": "primary", "初中": "junior"}
+TRUE_WORDS = {"true", "1", "yes", "y", "是", "t"}
+FALSE_WORDS = {"false", "0", "no", "n", "否", "f"}
+
+# Which sections each kind teaches (compulsory part only).
+KIND_SECTIONS = {
+    "primary": ("primary",),
+    "junior": ("junior",),
+    "nine_year": ("primary", "junior"),
+    "twelve_year": ("primary", "junior"),
+    "complete_middle": ("junior",),
+    "teaching_point": ("primary",),
+    "special": ("primary", "junior"),
+}
+KIND_HAS_SENIOR = {"twelve_year", "complete_middle"}
+
+GRADES = tuple(range(1, 10))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One canonical column of a layer.
+
+    Attributes
+    ----------
+    name
+        The canonical English name.
+    kind
+        "text", "int" (whole number ≥ 0), "float" (number ≥ 0), "bool", "kind", "area_type",
+        "section" or "grade".
+    required
+        Whether a layer without it is unusable.
+    default
+        The value a missing optional column takes, or None to leave it out.
+    zh
+        The Chinese header written in the template (first alias).
+    aliases
+        Other accepted headers, Chinese statistical headers first.
+    en
+        One line saying what the column holds, in English.
+    zh_doc
+        The same in Chinese, for the template's explanation sheet.
+    nullable
+        Whether an empty cell is allowed (text columns such as `central_school_id`).
+    scale
+        Factors by alias: a header in 万元 is multiplied by 10000 on import.
+    """
+
+    name: str
+    kind: str
+    required: bool
+    zh: str
+    en: str
+    zh_doc: str
+    aliases: tuple[str, ...] = ()
+    default: object = None
+    nullable: bool = False
+    scale: tuple[tuple[str, float], ...] = ()
+
+
+def _c(name, kind, required, zh, en, zh_doc, *aliases, default=None, nullable=False, scale=()):
+    return Column(name, kind, required, zh, en, zh_doc, aliases, default, nullable, scale)
+
+
+SCHOOL_COLUMNS: tuple[Column, ...] = (
+    _c("school_id", "text", True, "学校标识码", "Unique school code (the 10-digit national code).",
+       "学校唯一编码（全国学校标识码）", "学校代码", "学校编码", "id"),
+    _c("name", "text", True, "学校名称", "School name.", "学校全称", "名称", "校名"),
+    _c("kind", "kind", True, "办学类型",
+       "primary, junior, nine_year, twelve_year, complete_middle, teaching_point, special.",
+       "小学／初级中学／九年一贯制学校／十二年一贯制学校／完全中学／教学点／特殊教育学校",
+       "学校类型", "类型"),
+    _c("area_type", "area_type", True, "城乡分类", "urban (城区), town (镇区) or rural (乡村).",
+       "城区／镇区／乡村", "城乡类型", "所在地区类型"),
+    _c("public", "bool", True, "是否公办", "Public school (true/false).", "是／否",
+       "公办"),
+    _c("boarding", "bool", True, "是否寄宿制", "Boarding school (true/false).", "是／否",
+       "寄宿制", "寄宿"),
+    _c("central_school_id", "text", False, "所属中心校标识码",
+       "For a teaching point: the school_id of its central school.",
+       "教学点所属中心校的学校标识码", "中心校标识码", nullable=True),
+    _c("students_primary", "int", True, "小学在校生数", "Primary students (grades 1–6).",
+       "小学阶段在校学生数", "小学学生数", "小学生数"),
+    _c("students_junior", "int", True, "初中在校生数", "Junior students (grades 7–9).",
+       "初中阶段在校学生数", "初中学生数", "初中生数"),
+    _c("students_senior", "int", False, "高中在校生数",
+       "Senior-secondary students (twelve-year and complete middle schools).",
+       "高中阶段在校学生数（十二年一贯制、完全中学）", "高中学生数", default=0),
+    _c("classes_primary", "int", True, "小学班数", "Primary classes.", "小学教学班数",
+       "小学班级数"),
+    _c("classes_junior", "int", True, "初中班数", "Junior classes.", "初中教学班数",
+       "初中班级数"),
+    _c("max_class_size_primary", "int", True, "小学最大班额", "Largest primary class.",
+       "小学最大班级学生数", "小学最大班级人数"),
+    _c("max_class_size_junior", "int", True, "初中最大班额", "Largest junior class.",
+       "初中最大班级学生数", "初中最大班级人数"),
+    _c("classrooms", "int", True, "普通教室数", "Ordinary classrooms.", "普通教室间数",
+       "教室数"),
+    _c("teachers_total", "int", True, "专任教师数", "Full-time teachers.", "专任教师总数",
+       "教师数"),
+    _c("teachers_certified", "int", True, "持证教师数", "Teachers holding a teaching certificate.",
+       "具备教师资格证的专任教师数", "具备教师资格的专任教师数"),
+    _c("teachers_above_degree", "int", True, "高于规定学历教师数",
+       "Teachers above the required degree (R1).", "学历高于规定学历的专任教师数"),
+    _c("teachers_backbone", "int", True, "县级以上骨干教师数",
+       "County-level-or-higher backbone teachers (R2).", "县级及以上骨干教师数", "骨干教师数"),
+    _c("teachers_pe_art", "int", True, "体育艺术专任教师数",
+       "Full-time PE, music and fine-art teachers (R3).", "体育、艺术（音乐、美术）专任教师数",
+       "体育艺术教师数"),
+    _c("teaching_aux_area_m2", "float", True, "教学及辅助用房面积",
+       "Teaching and auxiliary floor area, m² (R4).", "教学及辅助用房建筑面积（平方米）",
+       "教学及辅助用房面积(平方米)"),
+    _c("sports_area_m2", "float", True, "体育运动场馆面积",
+       "Sports ground and hall area, m² (R5).", "体育运动场（馆）面积（平方米）",
+       "体育运动场(馆)面积", "体育运动场馆面积(平方米)"),
+    _c("equipment_value_yuan", "float", True, "教学仪器设备值",
+       "Teaching equipment value, yuan (R6).", "教学仪器设备资产值（元；表头写万元时自动换算）",
+       "教学仪器设备值(元)", "教学仪器设备资产值", "教学仪器设备值(万元)",
+       "教学仪器设备资产值(万元)",
+       scale=(("教学仪器设备值(万元)", 10000.0), ("教学仪器设备资产值(万元)", 10000.0))),
+    _c("multimedia_rooms", "int", True, "网络多媒体教室数",
+       "Networked multimedia classrooms (R7).", "网络多媒体教室间数"),
+    _c("music_rooms", "int", True, "音乐专用教室数", "Music rooms (G3).", "音乐专用教室间数",
+       "音乐教室数"),
+    _c("music_room_min_area_m2", "float", True, "音乐教室最小面积",
+       "Floor area of the smallest music room, m² (0 if none).",
+       "面积最小的一间音乐专用教室面积（平方米），无则填0"),
+    _c("art_rooms", "int", True, "美术专用教室数", "Art rooms (G3).", "美术专用教室间数",
+       "美术教室数"),
+    _c("art_room_min_area_m2", "float", True, "美术教室最小面积",
+       "Floor area of the smallest art room, m² (0 if none).",
+       "面积最小的一间美术专用教室面积（平方米），无则填0"),
+)
+
+# Teacher columns that may also come per section as `<name>_primary` / `<name>_junior`.
+TEACHER_COLUMNS = (
+    "teachers_total",
+    "teachers_certified",
+    "teachers_above_degree",
+    "teachers_backbone",
+    "teachers_pe_art",
+)
+
+
+def _section_pairs() -> tuple[Column, ...]:
+    out = []
+    by_name = {c.name: c for c in SCHOOL_COLUMNS}
+    for base in TEACHER_COLUMNS:
+        col = by_name[base]
+        for sec, zh_sec in (("primary", "小学"), ("junior", "初中")):
+            out.append(
+                Column(
+                    f"{base}_{sec}",
+                    "int",
+                    False,
+                    f"{zh_sec}{col.zh}",
+                    f"{col.en.rstrip('.')} teaching the {sec} section.",
+                    f"其中{zh_sec}部：{col.zh_doc}",
+                )
+            )
+    return tuple(out)
+
+
+SCHOOL_SECTION_COLUMNS = _section_pairs()
+
+LONLAT_COLUMNS: tuple[Column, ...] = (
+    _c("lon", "float", True, "经度", "Longitude in the declared coordinate system.",
+       "经度（坐标系见“设置”表）", "longitude", "x"),
+    _c("lat", "float", True, "纬度", "Latitude in the declared coordinate system.",
+       "纬度（坐标系见“设置”表）", "latitude", "y"),
+)
+
+UNIT_COLUMNS: tuple[Column, ...] = (
+    _c("unit_id", "text", True, "单元编码", "Unique residential-unit code.",
+       "居住单元（村、社区）唯一编码", "村社区编码", "编码"),
+    _c("name", "text", True, "单元名称", "Village or community name.", "村（社区）名称",
+       "村社区名称", "名称"),
+    _c("area_type", "area_type", True, "城乡分类", "urban, town or rural.", "城区／镇区／乡村",
+       "城乡类型"),
+    *(
+        _c(f"g{g}", "int", True, f"{zh}年级适龄儿童数", f"Resident children of grade {g}.",
+           f"居住在本单元的{zh}年级学生数", f"{zh}年级", f"{g}年级")
+        for g, zh in zip(GRADES, "一二三四五六七八九", strict=True)
+    ),
+)
+
+CATCHMENT_COLUMNS: tuple[Column, ...] = (
+    _c("school_id", "text", True, "学校标识码", "The school this catchment belongs to.",
+       "划片学校的标识码"),
+    _c("section", "section", True, "学段", "primary or junior.", "小学／初中"),
+)
+
+ENROLMENT_COLUMNS: tuple[Column, ...] = (
+    _c("unit_id", "text", True, "单元编码", "Where the children live.", "学生居住的单元编码",
+       "居住单元编码"),
+    _c("school_id", "text", True, "学校标识码", "Where they attend.", "就读学校标识码",
+       "就读学校标识码"),
+    _c("grade", "grade", True, "年级", "Grade 1–9.", "年级（1–9）"),
+    _c("students", "int", True, "学生数", "Number of students.", "学生人数", "人数"),
+)
+
+COUNTY_COLUMNS: tuple[Column, ...] = (
+    _c("indicator_id", "text", True, "指标编号", "Checklist id (G2, G7…G15, Q1…Q9, S1).",
+       "指标编号，如 G8、Q1、S1", "编号"),
+    _c("value", "float", False, "指标值", "The value (ratio as 0–1, or a number).",
+       "指标数值（比例填 0–1 小数）", "数值", nullable=True),
+    _c("evidence", "text", False, "佐证材料", "What shows it: document, survey, report.",
+       "佐证材料名称或文号", "证明材料", nullable=True),
+    _c("source", "text", False, "数据来源", "Who provided it.", "数据提供单位", "来源",
+       nullable=True),
+)
+
+META_COLUMNS = ("key", "value")
+SCENARIO_COLUMNS = ("name", "base", "created", "author", "note", "edits")
+
+LAYER_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "schools": SCHOOL_COLUMNS + SCHOOL_SECTION_COLUMNS,
+    "units": UNIT_COLUMNS,
+    "catchments": CATCHMENT_COLUMNS,
+    "enrolment": ENROLMENT_COLUMNS,
+    "county": COUNTY_COLUMNS,
+}
+
+# Sheet / CSV names accepted for each layer when importing tables.
+LAYER_SHEETS = {
+    "schools": ("schools", "学校", "学校基本情况"),
+    "units": ("units", "居住单元", "村社区", "单元"),
+    "enrolment": ("enrolment", "enrollment", "就读", "就读情况", "学生就读"),
+    "county": ("county", "县级指标", "县级"),
+    "settings": ("settings", "设置"),
+}
+LAYER_ZH = {
+    "schools": "学校",
+    "units": "居住单元",
+    "enrolment": "就读",
+    "county": "县级指标",
+    "catchments": "划片范围",
+}
+
+BIRTHS_RE = re.compile(r"^births_(\d{4})$")
+
+
+def normalise_header(text: object) -> str:
+    """Return a header in the form aliases are matched in.
+
+    Full-width brackets become ASCII, whitespace and the trailing unit "（平方米）" style
+    parentheses stay (they tell 元 from 万元) but spaces go, and ASCII letters are lower-cased.
+    """
+    s = str(text).strip()
+    s = s.replace("（", "(").replace("）", ")").replace("　", "")
+    s = re.sub(r"\s+", "", s)
+    return s.lower()
+
+
+def alias_map(columns: tuple[Column, ...]) -> dict[str, tuple[str, float]]:
+    """Map every normalised header (canonical, Chinese, alias) to (canonical name, factor)."""
+    out: dict[str, tuple[str, float]] = {}
+    for col in columns:
+        factors = dict(col.scale)
+        for header in (col.name, col.zh, *col.aliases):
+            out.setdefault(normalise_header(header), (col.name, factors.get(header, 1.0)))
+    return out
+
+
+def section_of_grade(grade: int, *, junior_from: int = 7) -> str:
+    """Return the section of a grade: grades 1–6 primary, 7–9 junior (the split is a setting)."""
+    return "junior" if grade >= junior_from else "primary"

@@ -1,0 +1,518 @@
+"""Validation: turn raw tables into canonical layers, collecting every located problem.
+
+Validators never stop at the first problem: they collect all of them and the caller raises one
+:class:`~planner.errors.InputError`. A message names the file, layer, row and column (as the user
+wrote the header), states the rule, shows the value and suggests the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.validation import explain_validity
+
+from planner.errors import Problem
+from planner.schema import (
+    AREA_ALIASES,
+    AREA_TYPES,
+    BIRTHS_RE,
+    FALSE_WORDS,
+    KIND_ALIASES,
+    KIND_HAS_SENIOR,
+    KIND_SECTIONS,
+    KINDS,
+    LAYER_COLUMNS,
+    SECTION_ALIASES,
+    SECTIONS,
+    TEACHER_COLUMNS,
+    TRUE_WORDS,
+    Column,
+    alias_map,
+    normalise_header,
+    section_of_grade,
+)
+
+# China's extent with a margin: a point outside is a swapped or wrongly declared coordinate.
+CHINA_LON = (73.0, 136.0)
+CHINA_LAT = (3.0, 54.0)
+OUTSIDE_TOLERANCE_M = 500.0
+_GRADE_ZH = {f"{zh}年级": g for g, zh in enumerate("一二三四五六七八九", start=1)}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a layer came from, for messages.
+
+    Attributes
+    ----------
+    file
+        The file name shown to the user.
+    layer
+        Where in the file, as shown in messages: "layer schools", "sheet 学校", or "" for CSV.
+    row_base
+        What to add to a 0-based data position to get the row the user sees: 2 for a sheet or
+        CSV with its header on row 1, 1 for GeoPackage features.
+    headers
+        Canonical column → the header as the user wrote it.
+    """
+
+    file: str
+    layer: str
+    row_base: int
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def header(self, name: str) -> str:
+        """Return the user's header for a canonical column (the canonical name if unknown)."""
+        return dict(self.headers).get(name, name)
+
+    def at(self, pos: int | None, column: str, message: str, severity: str = "error") -> Problem:
+        """Return a problem at a 0-based data position and a canonical column."""
+        row = None if pos is None else int(pos) + self.row_base
+        col = self.header(column) if column else ""
+        return Problem(self.file, self.layer, row, col, message, severity)
+
+
+def _show(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _parse_number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def _enum(value: object, allowed: tuple[str, ...], aliases: dict[str, str]) -> str | None:
+    text = str(value).strip()
+    if text.lower() in allowed:
+        return text.lower()
+    return aliases.get(text)
+
+
+def _parse_cell(value: object, col: Column, factor: float) -> tuple[object, str | None]:
+    """Return (parsed value, None) or (None, what was expected)."""
+    kind = col.kind
+    if kind == "text":
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value)), None
+        return str(value).strip(), None
+    if kind in ("int", "float"):
+        number = _parse_number(value)
+        if number is None or math.isnan(number) or math.isinf(number):
+            what = "a whole number ≥ 0" if kind == "int" else "a number ≥ 0"
+            return None, what
+        number *= factor
+        if number < 0:
+            return None, "a value ≥ 0 (counts and areas cannot be negative)"
+        if kind == "int":
+            if not float(number).is_integer():
+                return None, "a whole number ≥ 0"
+            return int(number), None
+        return float(number), None
+    if kind == "bool":
+        if isinstance(value, bool | np.bool_):
+            return bool(value), None
+        text = str(value).strip().lower()
+        if text.endswith(".0"):
+            text = text[:-2]
+        if text in TRUE_WORDS:
+            return True, None
+        if text in FALSE_WORDS:
+            return False, None
+        return None, "true/false (是/否, 1/0)"
+    if kind == "kind":
+        got = _enum(value, KINDS, KIND_ALIASES)
+        return (got, None) if got else (None, "one of " + ", ".join(KINDS))
+    if kind == "area_type":
+        got = _enum(value, AREA_TYPES, AREA_ALIASES)
+        return (got, None) if got else (None, "one of urban (城区), town (镇区), rural (乡村)")
+    if kind == "section":
+        got = _enum(value, SECTIONS, SECTION_ALIASES)
+        return (got, None) if got else (None, "primary (小学) or junior (初中)")
+    if kind == "grade":
+        if isinstance(value, str) and value.strip() in _GRADE_ZH:
+            return _GRADE_ZH[value.strip()], None
+        number = _parse_number(value)
+        if number is None or not float(number).is_integer() or not 1 <= number <= 9:
+            return None, "a grade from 1 to 9"
+        return int(number), None
+    msg = f"unknown column kind {kind!r}"
+    raise ValueError(msg)
+
+
+def map_headers(
+    raw: pd.DataFrame,
+    layer: str,
+    src: Source,
+    *,
+    extra: tuple[Column, ...] = (),
+) -> tuple[pd.DataFrame, Source, list[Problem]]:
+    """Rename the user's headers to canonical names; report unknown, duplicate and missing ones.
+
+    Returns the renamed frame, the source with the header map, and the problems.
+    """
+    columns = LAYER_COLUMNS[layer] + extra
+    amap = alias_map(columns)
+    problems: list[Problem] = []
+    rename: dict[str, str] = {}
+    headers: dict[str, str] = {}
+    factors: dict[str, float] = {}
+    geometry_name = raw.geometry.name if isinstance(raw, gpd.GeoDataFrame) else None
+    for header in raw.columns:
+        if header == geometry_name:
+            continue
+        key = normalise_header(header)
+        if key in amap:
+            name, factor = amap[key]
+            if name in headers:
+                problems.append(Problem(src.file, src.layer, None, str(header),
+                                        f"column `{name}` is given twice (also as "
+                                        f"`{headers[name]}`); keep one of them"))
+                continue
+            rename[header] = name
+            headers[name] = str(header)
+            factors[name] = factor
+        elif BIRTHS_RE.match(str(header)) and layer == "units":
+            rename[header] = str(header)
+            headers[str(header)] = str(header)
+        else:
+            known = [c.name for c in columns] + [c.zh for c in columns]
+            near = difflib.get_close_matches(str(header), known, n=1, cutoff=0.6)
+            hint = f"; did you mean `{near[0]}`?" if near else (
+                "; rename it to one of the template's headers or delete it")
+            problems.append(Problem(src.file, src.layer, None, str(header),
+                                    f"unknown column{hint}"))
+    out = raw[list(rename) + ([geometry_name] if geometry_name else [])].rename(columns=rename)
+    src = Source(src.file, src.layer, src.row_base, tuple(headers.items()))
+    for col in columns:
+        if col.required and col.name not in out.columns:
+            problems.append(Problem(src.file, src.layer, None, col.name,
+                                    f"required column is missing (Chinese header: {col.zh})"))
+    out.attrs["factors"] = factors
+    return out, src, problems
+
+
+def parse_cells(
+    df: pd.DataFrame,
+    layer: str,
+    src: Source,
+    *,
+    extra: tuple[Column, ...] = (),
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse every cell of the known columns to its canonical type; collect what does not parse.
+
+    Optional columns that are absent get their default when they have one. Cells that fail are
+    left as NaN in the returned frame.
+    """
+    problems: list[Problem] = []
+    factors = df.attrs.get("factors", {})
+    out = df.copy()
+    for col in LAYER_COLUMNS[layer] + extra:
+        if col.name not in out.columns:
+            if col.default is not None:
+                out[col.name] = col.default
+            continue
+        series = out[col.name]
+        factor = factors.get(col.name, 1.0)
+        if _fast_ok(series, col, factor):
+            continue
+        values: list[object] = []
+        for pos, value in enumerate(series.tolist()):
+            if _is_blank(value):
+                if col.nullable:
+                    values.append(None)
+                    continue
+                if col.default is not None:
+                    values.append(col.default)
+                    continue
+                problems.append(src.at(pos, col.name, "empty cell; a value is required"
+                                       + (f" ({_expected(col)})" if col.kind != "text" else "")))
+                values.append(None)
+                continue
+            parsed, expected = _parse_cell(value, col, factor)
+            if expected is not None:
+                problems.append(src.at(pos, col.name, f"expected {expected}, got {_show(value)}"))
+            values.append(parsed)
+        out[col.name] = pd.Series(values, index=out.index, dtype="object")
+    return out, problems
+
+
+def _expected(col: Column) -> str:
+    return {
+        "int": "a whole number ≥ 0",
+        "float": "a number ≥ 0",
+        "bool": "true/false",
+        "kind": "a school kind",
+        "area_type": "urban/town/rural",
+        "section": "primary/junior",
+        "grade": "a grade 1–9",
+    }.get(col.kind, "text")
+
+
+def _fast_ok(series: pd.Series, col: Column, factor: float) -> bool:
+    """Return True when a numeric column is already clean (the common GeoPackage case)."""
+    if factor != 1.0 or series.isna().any():
+        return False
+    if col.kind in ("int", "grade") and pd.api.types.is_integer_dtype(series):
+        lo = 1 if col.kind == "grade" else 0
+        hi = 9 if col.kind == "grade" else np.iinfo(np.int64).max
+        return bool(((series >= lo) & (series <= hi)).all())
+    if col.kind == "float" and pd.api.types.is_float_dtype(series):
+        return bool((series >= 0).all() and np.isfinite(series).all())
+    if col.kind == "bool" and pd.api.types.is_bool_dtype(series):
+        return True
+    return False
+
+
+def check_geometries(
+    gdf: gpd.GeoDataFrame,
+    src: Source,
+    *,
+    allowed: tuple[str, ...],
+    crs_m: str | None,
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    """Check geometry types and validity; repair with `make_valid` what it can, saying so.
+
+    Null and empty geometries, and geometries of the wrong type, are errors. An invalid polygon
+    that `make_valid` turns into a valid polygon is kept repaired, with a warning giving the
+    reason and the area before and after (m², in `crs_m`).
+    """
+    problems: list[Problem] = []
+    geoms = gdf.geometry.to_numpy().copy()
+    for pos, geom in enumerate(geoms):
+        if geom is None:
+            problems.append(src.at(pos, "geometry", "no geometry; draw or locate this feature"))
+            continue
+        if geom.is_empty:
+            problems.append(src.at(pos, "geometry", "empty geometry; draw or locate this feature"))
+            continue
+        if geom.geom_type not in allowed:
+            problems.append(src.at(pos, "geometry", f"expected {' or '.join(allowed)}, got "
+                                   f"{geom.geom_type}"))
+            continue
+        if not geom.is_valid:
+            reason = explain_validity(geom)
+            fixed = shapely.make_valid(geom)
+            if fixed.geom_type == "GeometryCollection":
+                polys = [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+                fixed = shapely.union_all(polys) if polys else fixed
+            if fixed.is_empty or fixed.geom_type not in allowed + ("MultiPolygon",):
+                problems.append(src.at(pos, "geometry", f"invalid geometry ({reason}) that "
+                                       "make_valid cannot repair; redraw it"))
+                continue
+            area = _area(fixed, gdf.crs, crs_m)
+            problems.append(src.at(pos, "geometry", f"invalid geometry ({reason}) repaired with "
+                                   f"make_valid: the {geom.geom_type} became a "
+                                   f"{fixed.geom_type} of {area}; check the shape",
+                                   severity="warning"))
+            geoms[pos] = fixed
+    out = gdf.copy()
+    out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+    return out, problems
+
+
+def _area(geom: object, crs: object, crs_m: str | None) -> str:
+    if crs is None or crs_m is None:
+        return "unknown area"
+    return f"{gpd.GeoSeries([geom], crs=crs).to_crs(crs_m).iloc[0].area:,.0f} m²"
+
+
+def check_lonlat(gdf: gpd.GeoDataFrame, src: Source) -> list[Problem]:
+    """Report points (or polygon centres) in WGS84 that lie outside China."""
+    problems: list[Problem] = []
+    pts = gdf.geometry.representative_point()
+    for pos, pt in enumerate(pts):
+        if pt is None or pt.is_empty:
+            continue
+        x, y = pt.x, pt.y
+        if not (CHINA_LON[0] <= x <= CHINA_LON[1] and CHINA_LAT[0] <= y <= CHINA_LAT[1]):
+            hint = " (are longitude and latitude swapped?)" if (
+                CHINA_LON[0] <= y <= CHINA_LON[1] and CHINA_LAT[0] <= x <= CHINA_LAT[1]) else (
+                " (is the coordinate system declared right?)")
+            problems.append(src.at(pos, "geometry", f"location ({x:.5f}, {y:.5f}) is outside "
+                                   f"China{hint}"))
+    return problems
+
+
+def _dupes(series: pd.Series, src: Source, column: str, what: str) -> list[Problem]:
+    problems = []
+    first: dict[object, int] = {}
+    for pos, value in enumerate(series.tolist()):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if value in first:
+            problems.append(src.at(pos, column, f"duplicate {what} {_show(value)} (first on "
+                                   f"row {first[value] + src.row_base}); ids must be unique"))
+        else:
+            first[value] = pos
+    return problems
+
+
+def check_schools(schools: pd.DataFrame, src: Source) -> list[Problem]:
+    """Check one school's columns against each other and ids against each other."""
+    problems = _dupes(schools["school_id"], src, "school_id", "school_id")
+    ids = set(schools["school_id"].dropna())
+    cols = set(schools.columns)
+    for pos, row in enumerate(schools.to_dict("records")):
+        kind = row.get("kind")
+        if kind is None or (isinstance(kind, float) and math.isnan(kind)):
+            continue
+        sections = KIND_SECTIONS[kind]
+        for sec in SECTIONS:
+            n = row.get(f"students_{sec}")
+            if isinstance(n, int) and n > 0 and sec not in sections:
+                problems.append(src.at(pos, f"students_{sec}", f"a {kind} school has no {sec} "
+                                       f"section, but {n} {sec} students are given; check the "
+                                       "kind or move the students"))
+            classes, biggest = row.get(f"classes_{sec}"), row.get(f"max_class_size_{sec}")
+            if all(isinstance(v, int) for v in (n, classes, biggest)):
+                if n > 0 and classes == 0:
+                    problems.append(src.at(pos, f"classes_{sec}", f"{n} {sec} students but 0 "
+                                           "classes"))
+                elif classes > 0 and biggest * classes < n:
+                    problems.append(src.at(pos, f"max_class_size_{sec}", f"largest class "
+                                           f"{biggest} is smaller than the average class "
+                                           f"{n / classes:.1f} ({n} students / {classes} "
+                                           "classes)"))
+        senior = row.get("students_senior")
+        if isinstance(senior, int) and senior > 0 and kind not in KIND_HAS_SENIOR:
+            problems.append(src.at(pos, "students_senior", f"a {kind} school has no senior "
+                                   f"section, but {senior} senior students are given"))
+        total = row.get("teachers_total")
+        for name in TEACHER_COLUMNS[1:]:
+            v = row.get(name)
+            if isinstance(v, int) and isinstance(total, int) and v > total:
+                problems.append(src.at(pos, name, f"{v} exceeds teachers_total {total}"))
+        for name in TEACHER_COLUMNS:
+            p, j, whole = row.get(f"{name}_primary"), row.get(f"{name}_junior"), row.get(name)
+            if not (f"{name}_primary" in cols and f"{name}_junior" in cols and all(
+                isinstance(v, int) for v in (p, j, whole)
+            )):
+                continue
+            # a school with a senior section counts its senior teachers in the total only
+            if p + j > whole or (p + j != whole and kind not in KIND_HAS_SENIOR):
+                rule = "at most" if kind in KIND_HAS_SENIOR else "equal to"
+                problems.append(src.at(pos, f"{name}_primary", f"{name}_primary {p} + "
+                                       f"{name}_junior {j} = {p + j} must be {rule} {name} "
+                                       f"{whole}"))
+        if kind == "teaching_point":
+            central = row.get("central_school_id")
+            if isinstance(central, str) and central and central not in ids:
+                problems.append(src.at(pos, "central_school_id", f"unknown central school "
+                                       f"{_show(central)}; use a school_id of the schools "
+                                       "layer"))
+    for name in TEACHER_COLUMNS:
+        has_p, has_j = f"{name}_primary" in cols, f"{name}_junior" in cols
+        if has_p != has_j:
+            missing = f"{name}_junior" if has_p else f"{name}_primary"
+            problems.append(src.at(None, missing, f"per-section teacher columns come in pairs: "
+                                   f"add `{missing}` or remove its partner"))
+    return problems
+
+
+def check_references(
+    *,
+    schools: pd.DataFrame,
+    units: pd.DataFrame | None,
+    catchments: pd.DataFrame | None,
+    enrolment: pd.DataFrame | None,
+    sources: dict[str, Source],
+) -> list[Problem]:
+    """Check ids across layers: catchments and enrolment name known schools and units."""
+    problems: list[Problem] = []
+    kinds = {sid: k for sid, k in zip(schools["school_id"], schools["kind"], strict=True)
+             if isinstance(k, str)}
+    known = set(schools["school_id"])
+    if units is not None:
+        problems += _dupes(units["unit_id"], sources["units"], "unit_id", "unit_id")
+    if catchments is not None:
+        src = sources["catchments"]
+        for pos, (sid, sec) in enumerate(zip(catchments["school_id"], catchments["section"],
+                                             strict=True)):
+            if sid not in known:
+                problems.append(src.at(pos, "school_id", f"unknown school {_show(sid)}"))
+            elif sid in kinds and isinstance(sec, str) and sec not in KIND_SECTIONS[kinds[sid]]:
+                problems.append(src.at(pos, "section", f"school {sid} is a {kinds[sid]} school "
+                                       f"and has no {sec} section"))
+    if enrolment is not None:
+        src = sources["enrolment"]
+        unit_ids = set(units["unit_id"]) if units is not None else None
+        seen: dict[tuple, int] = {}
+        for pos, (uid, sid, grade) in enumerate(zip(enrolment["unit_id"], enrolment["school_id"],
+                                                    enrolment["grade"], strict=True)):
+            if unit_ids is not None and uid not in unit_ids:
+                problems.append(src.at(pos, "unit_id", f"unknown unit {_show(uid)}; add it to "
+                                       "the units layer or correct the id"))
+            if sid not in known:
+                problems.append(src.at(pos, "school_id", f"unknown school {_show(sid)}"))
+            elif sid in kinds and isinstance(grade, int):
+                sec = section_of_grade(grade)
+                if sec not in KIND_SECTIONS[kinds[sid]]:
+                    problems.append(src.at(pos, "grade", f"grade {grade} is {sec}, but school "
+                                           f"{sid} is a {kinds[sid]} school"))
+            key = (uid, sid, grade)
+            if key in seen:
+                problems.append(src.at(pos, "students", f"repeats unit {uid}, school {sid}, "
+                                       f"grade {grade} of row {seen[key] + src.row_base}; add "
+                                       "the two rows together"))
+            else:
+                seen[key] = pos
+    return problems
+
+
+def check_totals(schools: pd.DataFrame, enrolment: pd.DataFrame, src: Source) -> list[Problem]:
+    """Report schools whose student counts disagree with the enrolment table, by section."""
+    problems: list[Problem] = []
+    enr = enrolment[[isinstance(g, int | np.integer) for g in enrolment["grade"]]].copy()
+    enr = enr[[isinstance(n, int | np.integer) for n in enr["students"]]]
+    enr["section"] = [section_of_grade(int(g)) for g in enr["grade"]]
+    sums = enr.groupby(["school_id", "section"])["students"].sum()
+    for pos, row in enumerate(schools.to_dict("records")):
+        if row.get("kind") == "special":
+            continue
+        for sec in SECTIONS:
+            given = row.get(f"students_{sec}")
+            counted = int(sums.get((row["school_id"], sec), 0))
+            if isinstance(given, int) and given != counted:
+                problems.append(src.at(pos, f"students_{sec}", f"{given} {sec} students, but "
+                                       f"the enrolment table counts {counted} at this school; "
+                                       "make them agree"))
+    return problems
+
+
+def check_inside(
+    points: gpd.GeoDataFrame, boundary: object, crs_m: str, src: Source
+) -> list[Problem]:
+    """Report points further than 500 m outside the county outline."""
+    if boundary is None:
+        return []
+    pts = points.geometry.to_crs(crs_m)
+    dist = pts.distance(boundary).to_numpy()
+    return [
+        src.at(pos, "geometry", f"location lies {dist[pos]:,.0f} m outside the county (the "
+               "union of the units); check the coordinates and the coordinate system")
+        for pos in np.flatnonzero(dist > OUTSIDE_TOLERANCE_M)
+    ]

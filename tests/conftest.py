@@ -1,0 +1,35 @@
+"""Shared fixtures: the small literal county of tests/data and the demo county."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+sys.path.insert(0, str(DATA))
+
+from make_battery import small_county  # noqa: E402
+
+from planner.demo import make_demo  # noqa: E402
+from planner.io.gpkg import write_workspace  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def small_layers():
+    """The four-school county as canonical frames (see tests/data/make_battery.py)."""
+    return small_county()
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """The demo county, made once per test session."""
+    return make_demo(seed=7)
+
+
+@pytest.fixture(scope="session")
+def demo_gpkg(demo, tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
+    write_workspace(demo, path)
+    return path

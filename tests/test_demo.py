@@ -1,0 +1,149 @@
+"""The synthetic demo county: size, realism, and the ways its baseline fails."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pandas as pd
+import pytest
+
+from planner.demo import make_demo
+from planner.schema import KINDS
+
+G = [f"g{g}" for g in range(1, 10)]
+
+
+def test_sizes_match_a_north_china_plain_county(demo):
+    units, schools = demo.units, demo.schools
+    assert units["area_type"].value_counts().to_dict() == {"rural": 300, "urban": 80, "town": 28}
+    assert len(schools) >= 120
+    assert set(schools["kind"]) == set(KINDS)
+    assert (schools["kind"] == "special").sum() == 1
+    assert (schools["kind"] == "complete_middle").sum() == 1
+    students = int(schools["students_primary"].sum() + schools["students_junior"].sum())
+    assert 50_000 <= students <= 60_000
+    tp = schools[schools["kind"] == "teaching_point"]["students_primary"]
+    assert (tp < 50).sum() >= 3 and (tp >= 50).any()
+    assert len(demo.nodes) >= 15_000
+    assert demo.meta.synthetic and "合成" in demo.meta.name
+
+
+def test_units_tile_the_county_without_overlap(demo):
+    u = demo.units.to_crs(demo.meta.crs)
+    union = u.union_all()
+    assert u.area.sum() == pytest.approx(union.area, rel=1e-6)
+    assert union.geom_type == "Polygon"  # one piece, no holes between units
+    assert len(union.interiors) == 0
+    assert 550e6 < union.area < 700e6  # about 620 km², like the seed's county
+
+
+def test_every_unit_lies_in_exactly_one_catchment_per_section(demo):
+    pts = gpd.GeoDataFrame(demo.units[["unit_id"]],
+                           geometry=demo.units.to_crs(demo.meta.crs).representative_point())
+    for section in ("primary", "junior"):
+        catch = demo.catchments[demo.catchments["section"] == section].to_crs(demo.meta.crs)
+        hits = gpd.sjoin(pts, catch, predicate="within").groupby("unit_id").size()
+        assert len(hits) == len(demo.units) and (hits == 1).all()
+
+
+def test_no_student_is_lost_between_units_and_enrolment(demo):
+    enrolled = demo.enrolment.groupby(["unit_id", "grade"])["students"].sum().unstack(fill_value=0)
+    residents = demo.units.set_index("unit_id")[G]
+    residents.columns = range(1, 10)
+    pd.testing.assert_frame_equal(enrolled.reindex(residents.index, fill_value=0)
+                                  .astype("int64"), residents, check_names=False)
+
+
+def test_roads_load_with_osmnx_and_are_connected(demo):
+    graph = ox.graph_from_gdfs(demo.nodes.set_index("osmid"),
+                               demo.edges.set_index(["u", "v", "key"]))
+    assert graph.number_of_nodes() == len(demo.nodes)
+    assert nx.is_strongly_connected(graph)
+    lengths = demo.edges["length"]
+    assert lengths.min() > 0 and lengths.max() < 2500
+    assert set(demo.edges["highway"]) >= {"residential", "tertiary", "service", "unclassified"}
+
+
+def _zoned(demo, section):
+    """unit_id → zoned school for a section, from the catchment polygons."""
+    pts = gpd.GeoDataFrame(demo.units[["unit_id"]],
+                           geometry=demo.units.to_crs(demo.meta.crs).representative_point())
+    catch = demo.catchments[demo.catchments["section"] == section].to_crs(demo.meta.crs)
+    return gpd.sjoin(pts, catch, predicate="within").set_index("unit_id")["school_id"]
+
+
+def test_baseline_fails_like_a_real_county(demo):
+    s = demo.schools
+    seat = s[(s["area_type"] == "urban") & s["kind"].isin(["primary", "junior"])]
+    size = seat["students_primary"] + seat["students_junior"]
+    assert (size > 2000).sum() >= 2  # over-size county-seat schools
+    assert (seat["max_class_size_primary"] > 45).any()
+    assert (seat["max_class_size_junior"] > 50).any()
+    # county-seat choice: 5–15 % of urban children attend outside their catchment
+    e = demo.enrolment.merge(demo.units[["unit_id", "area_type"]], on="unit_id")
+    e["section"] = np.where(e["grade"] <= 6, "primary", "junior")
+    zoned = pd.concat({sec: _zoned(demo, sec) for sec in ("primary", "junior")})
+    e["zoned_school"] = [zoned[(sec, u)] for sec, u in zip(e["section"], e["unit_id"],
+                                                           strict=True)]
+    urban = e[e["area_type"] == "urban"]
+    ratio = urban.loc[urban["school_id"] == urban["zoned_school"], "students"].sum() / urban[
+        "students"].sum()
+    assert 0.85 <= ratio <= 0.95
+    # rural children enrolled in county-seat schools
+    rural_in_seat = e[(e["area_type"] == "rural") & e["school_id"].isin(s.loc[s["area_type"]
+                                                                            == "urban",
+                                                                            "school_id"])]
+    assert rural_in_seat["students"].sum() > 500
+
+
+def _cv(students, resource):
+    # SPEC §2.1: x̄ = ΣR/N, x_i = R_i/P_i, S = sqrt(Σ P_i/N (x_i − x̄)²), CV = S / x̄
+    n = students.sum()
+    mean = resource.sum() / n
+    s = np.sqrt(((students / n) * (resource / students - mean) ** 2).sum())
+    return s / mean
+
+
+def test_some_coefficients_of_variation_exceed_their_limits(demo):
+    s = demo.schools
+    primary = s[s["kind"] == "primary"]
+    junior = s[s["kind"] == "junior"]
+    assert _cv(primary["students_primary"], primary["teachers_backbone"]) > 0.50
+    assert _cv(junior["students_junior"], junior["teachers_backbone"]) > 0.45
+    assert _cv(primary["students_primary"], primary["teachers_above_degree"]) < 0.50
+
+
+def test_enough_seats_exist_for_a_layout_within_the_caps(demo):
+    s = demo.schools.set_index("school_id")
+    for section, grades, class_cap in (("primary", G[:6], 45), ("junior", G[6:], 50)):
+        zoned = _zoned(demo, section)
+        residents = demo.units.set_index("unit_id")[grades].sum(axis=1)
+        demand = residents.groupby(zoned).sum()
+        teaching = s[s[f"students_{section}"] > 0]
+        seats = np.minimum(2000, teaching["classrooms"] * class_cap)
+        urban = teaching.index[teaching["area_type"] == "urban"]
+        # the county seat's own children fit in its schools, and the county in its schools
+        assert seats[urban].sum() > 1.2 * demand.reindex(urban, fill_value=0).sum()
+        assert seats.sum() > 1.2 * residents.sum()
+
+
+def test_same_seed_same_county_other_seed_other_county(demo):
+    again = make_demo(seed=7)
+    pd.testing.assert_frame_equal(demo.enrolment, again.enrolment)
+    assert demo.schools.geometry.equals(again.schools.geometry)
+    other = make_demo(seed=8)
+    assert not demo.schools.geometry.equals(other.schools.geometry)
+
+
+def test_scale_multiplies_units_schools_and_roads(demo):
+    big = make_demo(seed=7, scale=2)
+    assert len(big.units) == 2 * len(demo.units)
+    assert len(big.schools) == 2 * len(demo.schools)
+    assert len(big.nodes) >= 2 * 15_000
+    assert big.units["unit_id"].is_unique and big.schools["school_id"].is_unique
+    graph = ox.graph_from_gdfs(big.nodes.set_index("osmid"), big.edges.set_index(["u", "v", "key"]))
+    assert nx.is_strongly_connected(graph)
+    with pytest.raises(ValueError, match="scale must be a whole number ≥ 1, got 0"):
+        make_demo(scale=0)
