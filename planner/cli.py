@@ -46,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("app", help="open the planner in the browser (the demo by default)")
     a.add_argument("ws", nargs="?", help="workspace .gpkg (default: the bundled demo county)")
-    a.add_argument("--port", type=int, default=8501)
-    a.add_argument("--headless", action="store_true", help="do not open a browser window")
+    a.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
     return p
 
 
@@ -144,10 +143,11 @@ def _cmd_app(args: argparse.Namespace) -> int:
                                 "from its source folder (pip install -e .)")
     ws_path = Path(args.ws) if args.ws else DEMO_PATH
     open_workspace(ws_path)  # fail here, plainly, rather than inside the browser
+    # headless: Streamlit then neither opens a window nor asks for an e-mail on first run
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.headless", "true", "--server.enableStaticServing", "true",
            "--browser.gatherUsageStats", "false"]
-    if args.headless:
-        cmd += ["--server.headless", "true"]
+    print(f"planner: serving {ws_path.name} at http://localhost:{args.port} (Ctrl+C stops)")
     env = dict(os.environ, PLANNER_WORKSPACE=str(ws_path.resolve()))
     return subprocess.call(cmd, env=env)
 
