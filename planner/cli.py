@@ -147,7 +147,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.headless", "true", "--server.enableStaticServing", "true",
            "--browser.gatherUsageStats", "false"]
-    print(f"planner: serving {ws_path.name} at http://localhost:{args.port} (Ctrl+C stops)")
+    print(f"planner: serving {ws_path.name} at http://localhost:{args.port} (Ctrl+C stops)", flush=True)
     env = dict(os.environ, PLANNER_WORKSPACE=str(ws_path.resolve()))
     return subprocess.call(cmd, env=env)
 
