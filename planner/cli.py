@@ -39,6 +39,17 @@ def _parser() -> argparse.ArgumentParser:
         v.add_argument("--coords", help="coordinate system of lon/lat in tables: wgs84, "
                        "cgcs2000, gcj02 or bd09 (overrides the workbook's settings)")
 
+    e = sub.add_parser("evaluate", help="evaluate the 32 indicators; write JSON, Excel, HTML")
+    e.add_argument("ws", help="a .gpkg workspace, an .xlsx workbook or a .csv schools table")
+    e.add_argument("--scenario", help="evaluate a saved scenario instead of the baseline")
+    e.add_argument("--json", dest="json_out", metavar="F", help="write the JSON result to F")
+    e.add_argument("--xlsx", metavar="F", help="write the Excel workbook to F")
+    e.add_argument("--html", metavar="F", help="write the self-contained HTML report to F")
+    e.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
+    e.add_argument("--profile", help="standards profile: national_2017, henan, or a .toml file "
+                   "(default: the workspace's own)")
+    e.add_argument("--coords", help="coordinate system of lon/lat in tables")
+
     i = sub.add_parser("import", help="import an Excel workbook or CSV files into a workspace")
     i.add_argument("src", help="an .xlsx workbook, a .csv schools table or a folder of CSVs")
     i.add_argument("out", help="OUT.gpkg")
@@ -122,6 +133,51 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _standards(name: str | None, ws_profile: str):
+    from planner.standards import get_profile, load_profile
+
+    if name is None:
+        return get_profile(ws_profile)
+    return load_profile(name) if name.endswith(".toml") else get_profile(name)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    from planner.evaluation import evaluate
+    from planner.io.gpkg import atomic_write
+    from planner.io.load import open_workspace
+    from planner.report.excel import write_workbook
+    from planner.report.html import write_html
+    from planner.report.tables import verdict_text
+
+    outs = {"json": args.json_out, "xlsx": args.xlsx, "html": args.html}
+    paths = {k: _out_path(v, f".{k}") for k, v in outs.items() if v}
+    ws, warnings = open_workspace(args.ws, coords=args.coords)
+    _print_warnings(warnings)
+    if args.scenario is not None:
+        saved = ", ".join(ws.scenarios["name"]) or "none"
+        raise InputError.single(Path(args.ws).name, f"no scenario named {args.scenario!r} "
+                                f"(saved scenarios: {saved})", layer="layer scenarios")
+    ev = evaluate(ws, _standards(args.profile, ws.meta.standards_profile))
+    if "json" in paths:
+        text = json.dumps(ev.to_dict(), ensure_ascii=False, indent=1)
+        atomic_write(paths["json"], lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    if "xlsx" in paths:
+        write_workbook(ev, paths["xlsx"], lang=args.lang)
+    if "html" in paths:
+        write_html(ev, ws, paths["html"], lang=args.lang)
+    print(verdict_text(ev, args.lang))
+    for row in ev.checklist.to_dict("records"):
+        if row["status"] != "pass":
+            print(f"  {row['id']:<4} {row['status']:<8} {row['evidence'][:110]}")
+    for note in ev.notes:
+        print(f"  note: {note}")
+    for kind, path in paths.items():
+        print(f"wrote {path} ({kind})")
+    return 0
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from planner.io.gpkg import write_workspace
     from planner.io.load import open_workspace
@@ -147,7 +203,8 @@ def _cmd_app(args: argparse.Namespace) -> int:
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
            "--server.headless", "true", "--server.enableStaticServing", "true",
            "--browser.gatherUsageStats", "false"]
-    print(f"planner: serving {ws_path.name} at http://localhost:{args.port} (Ctrl+C stops)", flush=True)
+    print(f"planner: serving {ws_path.name} at http://localhost:{args.port} (Ctrl+C stops)",
+          flush=True)
     env = dict(os.environ, PLANNER_WORKSPACE=str(ws_path.resolve()))
     return subprocess.call(cmd, env=env)
 
@@ -156,6 +213,7 @@ _COMMANDS = {
     "demo": _cmd_demo,
     "template": _cmd_template,
     "validate": _cmd_validate,
+    "evaluate": _cmd_evaluate,
     "import": _cmd_import,
     "app": _cmd_app,
 }

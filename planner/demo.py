@@ -445,11 +445,10 @@ def _fill_school_columns(tile: _Tile, rng: np.random.Generator) -> None:
 # Per-100-student and per-student levels by area type, before noise (primary thresholds:
 # 4.2, 1.0, 0.9, 4.5, 7.5, 2000, 2.3).
 _LEVELS = {
-    "urban": {"r1": 5.4, "r2": 1.7, "r3": 1.05, "r6": 3300.0, "r7": 2.7, "str": 18.5},
-    "town": {"r1": 4.6, "r2": 0.9, "r3": 0.92, "r6": 2300.0, "r7": 2.4, "str": 15.0},
-    "rural": {"r1": 4.0, "r2": 0.25, "r3": 0.7, "r6": 1500.0, "r7": 2.1, "str": 12.5},
+    "urban": {"r1": 5.6, "r2": 1.9, "r3": 1.15, "r6": 3400.0, "r7": 2.8, "str": 18.5},
+    "town": {"r1": 5.0, "r2": 1.25, "r3": 1.05, "r6": 2600.0, "r7": 2.6, "str": 15.0},
+    "rural": {"r1": 4.8, "r2": 0.75, "r3": 1.0, "r6": 1900.0, "r7": 2.5, "str": 12.5},
 }
-
 
 def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
                section_students: dict[str, int]) -> None:
@@ -469,10 +468,10 @@ def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
         teachers[sec] = {
             "teachers_total": total,
             "teachers_certified": total - (int(rng.integers(1, 3)) if weak and total > 3 else 0),
-            "teachers_above_degree": min(total, round(m * lv["r1"] * junior_w / 100 * noise(0.2))),
-            "teachers_backbone": min(total, round(m * lv["r2"] / 100 * noise(0.6))),
+            "teachers_above_degree": min(total, round(m * lv["r1"] * junior_w / 100 * noise(0.12))),
+            "teachers_backbone": min(total, round(m * lv["r2"] / 100 * noise(0.45))),
             "teachers_pe_art": min(total, max(0 if m < 60 else 1,
-                                              round(m * lv["r3"] / 100 * noise(0.25)))),
+                                              round(m * lv["r3"] / 100 * noise(0.15)))),
         }
     for name in TEACHER_COLUMNS:
         s[f"{name}_primary"] = teachers["primary"][name]
@@ -493,8 +492,8 @@ def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
         base = max(n_all, 60)
         s["teaching_aux_area_m2"] = round(base * 6.0 * noise(0.2), 1)
         s["sports_area_m2"] = round(max(base * 11.0 * noise(0.3), 800.0), 1)
-    s["equipment_value_yuan"] = round(max(n_all, 30) * lv["r6"] * noise(0.35), -2)
-    s["multimedia_rooms"] = max(1, round(n_all * lv["r7"] / 100 * noise(0.12)))
+    s["equipment_value_yuan"] = round(max(n_all, 30) * lv["r6"] * noise(0.25), -2)
+    s["multimedia_rooms"] = max(1, round(n_all * lv["r7"] / 100 * noise(0.08)))
     classes = s["classes_primary"] + s["classes_junior"]
     required = max(1, _ceil_div(classes, 12))
     if s["kind"] == "teaching_point":
@@ -513,27 +512,38 @@ def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
 
 def _county_table(rng: np.random.Generator) -> list[dict]:
     """Entered county-level indicators (synthetic values; sources are invented)."""
+    edu, fin = "县教育局", "县财政局"
     rows = [
-        ("G2", 1.0, "县人民政府关于城乡义务教育学校建设等四个统一的文件", "县教育局"),
-        ("G6", 1.0, "县财政局公用经费拨付明细（不足100人按100人核定）", "县财政局"),
-        ("G7", 7200.0, "特殊教育学校生均公用经费拨付文件", "县财政局"),
-        ("G8", 1.03, "教师与公务员平均工资收入对比表", "县人社局"),
-        ("G9", 0.97, "教师5年360学时培训台账", "县教师进修学校"),
-        ("G10", 1.0, "县级统筹分配编制岗位文件", "县委编办"),
-        ("G11", 0.08, "教师交流轮岗名单（交流比例8%）", "县教育局"),
-        ("G14", 0.55, "优质高中招生名额分配方案", "县教育局"),
-        ("G15", 0.91, "随迁子女就读统计表", "县教育局"),
-        ("Q2", 0.96, "残疾儿童少年入学统计", "县残联"),
-        ("Q3", 1.0, "学校章程与信息化管理检查记录", "县教育局"),
-        ("Q4", 0.05, "教师培训经费占公用经费比例统计", "县教育局"),
-        ("Q5", 1.0, "信息技术应用督导报告", "县教育局"),
-        ("Q6", 1.0, "德育工作评估结果", "县教育局"),
-        ("Q7", 1.0, "课程开齐开足检查记录", "县教育局"),
-        ("Q8", 1.0, "作业负担专项督查报告", "县教育局"),
-        ("Q9", 0.12, "国家义务教育质量监测报告（校际差异率0.12）", "省评估院"),
-        ("S1", 0.88, "社会认可度问卷调查报告", "第三方机构"),
+        ("G2", None, 1.0, None, "县人民政府关于城乡义务教育学校建设等四个统一的文件", edu),
+        ("G6", None, 1.0, None, "公用经费拨付明细（不足100人按100人核定）", fin),
+        ("G7", None, 7200.0, None, "特殊教育学校生均公用经费拨付文件", fin),
+        ("G8", None, 1.03, None, "教师与公务员平均工资收入对比表", "县人社局"),
+        ("G9", None, 0.97, None, "教师5年360学时培训台账", "县教师进修学校"),
+        ("G10", None, 1.0, None, "县级统筹分配编制岗位文件", "县委编办"),
+        ("G11", None, 0.08, None, "教师交流轮岗名单（交流比例8%）", edu),
+        ("G11", "backbone_share", 0.25, None, "交流轮岗教师中骨干教师名单", edu),
+        ("G14", None, 0.55, None, "优质高中招生名额分配方案", edu),
+        ("G15", None, 0.91, None, "随迁子女就读统计表", edu),
+        ("Q1", "graduates", 5480.0, None, "2024届初中毕业生名册", edu),
+        ("Q1", "entrants", 5620.0, None, "2021年初一入学名册", edu),
+        ("Q1", "transfers_in", 130.0, None, "学籍转入记录", edu),
+        ("Q1", "transfers_out", 160.0, None, "学籍转出记录", edu),
+        ("Q2", None, 0.96, None, "残疾儿童少年入学统计", "县残联"),
+        ("Q3", None, 1.0, None, "学校章程与信息化管理检查记录", edu),
+        ("Q4", None, 0.05, None, "教师培训经费占公用经费比例统计", edu),
+        ("Q5", None, 1.0, None, "信息技术应用督导报告", edu),
+        ("Q6", None, 1.0, None, "德育工作评估结果", edu),
+        ("Q7", None, 1.0, None, "课程开齐开足检查记录", edu),
+        ("Q8", None, 1.0, None, "作业负担专项督查报告", edu),
+        ("Q9", None, 0.12, None, "国家义务教育质量监测报告（校际差异率0.12）", "省评估院"),
+        ("Q9", "level", 3.0, None, "国家义务教育质量监测报告（等级III）", "省评估院"),
     ]
-    return [{"indicator_id": i, "value": v, "evidence": e, "source": s} for i, v, e, s in rows]
+    survey = {"students": (0.91, 1200), "parents": (0.84, 1500), "teachers": (0.88, 600),
+              "principals": (0.95, 60), "deputies": (0.90, 40), "others": (0.83, 300)}
+    rows += [("S1", group, share, float(n), "社会认可度问卷调查报告", "第三方机构")
+             for group, (share, n) in survey.items()]
+    return [{"indicator_id": i, "item": item, "value": v, "count": n, "evidence": e,
+             "source": src} for i, item, v, n, e, src in rows]
 
 
 # --- roads ---------------------------------------------------------------------------------

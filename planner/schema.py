@@ -247,10 +247,20 @@ ENROLMENT_COLUMNS: tuple[Column, ...] = (
 )
 
 COUNTY_COLUMNS: tuple[Column, ...] = (
-    _c("indicator_id", "text", True, "指标编号", "Checklist id (G2, G7…G15, Q1…Q9, S1).",
+    _c("indicator_id", "text", True, "指标编号", "Checklist id (G2, G6…G11, G14, G15, Q1…Q9, S1).",
        "指标编号，如 G8、Q1、S1", "编号"),
-    _c("value", "float", False, "指标值", "The value (ratio as 0–1, or a number).",
-       "指标数值（比例填 0–1 小数）", "数值", nullable=True),
+    _c("item", "text", False, "细项",
+       "Blank for the indicator's value; else a part of it: Q1 graduates / entrants / "
+       "transfers_in / transfers_out; S1 students / parents / teachers / principals / deputies / "
+       "others; G11 backbone_share; Q9 level.",
+       "留空表示指标值；或填细项：Q1 毕业生数/入学数/转入/转出，"
+       "S1 各类调查对象，G11 骨干教师占比，Q9 监测等级",
+       "子项", nullable=True),
+    _c("value", "float", False, "指标值",
+       "The value (a share as 0–1, a count, or 1 = yes / 0 = no).",
+       "指标数值（比例填 0–1 小数；是填1、否填0）", "数值", nullable=True),
+    _c("count", "float", False, "样本数", "S1: how many of the group answered the survey.",
+       "S1 调查对象人数", "人数", nullable=True),
     _c("evidence", "text", False, "佐证材料", "What shows it: document, survey, report.",
        "佐证材料名称或文号", "证明材料", nullable=True),
     _c("source", "text", False, "数据来源", "Who provided it.", "数据提供单位", "来源",

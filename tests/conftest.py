@@ -33,3 +33,4 @@ def demo_gpkg(demo, tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
     write_workspace(demo, path)
     return path
+

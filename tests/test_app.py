@@ -45,8 +45,8 @@ def _free_port() -> int:
 def served_app():
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "PLANNER_WORKSPACE"}
-    proc = subprocess.Popen([sys.executable, "-m", "planner.cli", "app", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "planner.cli", "app", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

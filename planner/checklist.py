@@ -1,0 +1,327 @@
+"""The 32-row checklist of the national method, and the school-level G checks behind it.
+
+Every row says where its value came from: `computed` (from the layers), `entered` (from the
+county table, with its evidence and source) or `missing` — never a silent pass.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from planner.standards import RESOURCE_IDS, RESOURCE_KEYS, Standards
+
+NAMES: dict[str, tuple[str, str]] = {
+    "R1": ("每百名学生拥有高于规定学历教师数", "Teachers above the required degree per 100 students"),
+    "R2": ("每百名学生拥有县级以上骨干教师数", "County-level or higher backbone teachers per 100 students"),
+    "R3": ("每百名学生拥有体育、艺术（美术、音乐）专任教师数", "PE and art teachers per 100 students"),
+    "R4": ("生均教学及辅助用房面积", "Teaching and auxiliary floor area per student"),
+    "R5": ("生均体育运动场馆面积", "Sports ground and hall area per student"),
+    "R6": ("生均教学仪器设备值", "Teaching equipment value per student"),
+    "R7": ("每百名学生拥有网络多媒体教室数", "Networked multimedia classrooms per 100 students"),
+    "G1": ("县域内义务教育学校规划布局合理", "School layout is reasonable"),
+    "G2": ("城乡义务教育学校建设标准、教师编制标准、生均公用经费基准定额、基本装备配置标准统一",
+           "Urban and rural schools share building, staffing, funding and equipment standards"),
+    "G3": ("每12个班级配备音乐、美术专用教室1间以上，面积分别不小于96、90平方米",
+           "One music and one art room per 12 classes, at least 96 and 90 m²"),
+    "G4": ("小学、初中规模不超过2000人，九年一贯制、十二年一贯制学校义务教育阶段不超过2500人",
+           "Schools at most 2000 students (nine- and twelve-year: 2500)"),
+    "G5": ("小学、初中所有班级学生数分别不超过45人、50人",
+           "Every class at most 45 (primary) / 50 (junior) students"),
+    "G6": ("不足100名学生的村小学和教学点按100名学生核定公用经费",
+           "Village schools and teaching points under 100 students funded as 100"),
+    "G7": ("特殊教育学校生均公用经费不低于6000元",
+           "Special-education funding at least 6000 yuan per student"),
+    "G8": ("教师平均工资收入水平不低于当地公务员", "Teachers' average pay at least civil servants'"),
+    "G9": ("教师5年360学时培训完成率达到100%", "Five-year 360-hour training completed by all"),
+    "G10": ("县级教育行政部门统筹分配各校教职工编制和岗位数量",
+            "County-level allocation of staffing and posts"),
+    "G11": ("交流轮岗教师不低于符合条件教师总数的10%，其中骨干教师不低于20%",
+            "Teacher exchange at least 10 %, backbone teachers at least 20 % of it"),
+    "G12": ("专任教师持有教师资格证上岗率达到100%", "All full-time teachers certified"),
+    "G13": ("城区和镇区公办小学、初中就近划片入学比例分别达到100%、95%",
+            "Nearby zoned enrolment in urban and town public schools: 100 % / 95 %"),
+    "G14": ("优质高中招生名额分配比例不低于50%，并向农村初中倾斜",
+            "Quality high-school quota at least 50 %, tilted to rural junior schools"),
+    "G15": ("随迁子女在公办学校和政府购买学位就读比例不低于85%",
+            "Migrant children in public or purchased places at least 85 %"),
+    "Q1": ("初中三年巩固率达到95%以上", "Junior three-year retention at least 95 %"),
+    "Q2": ("残疾儿童少年入学率达到95%以上", "Disabled children's enrolment at least 95 %"),
+    "Q3": ("所有学校制定章程，实现学校管理与教学信息化",
+           "Every school has a charter and information-based management"),
+    "Q4": ("教师培训经费占学校年度公用经费预算不低于5%",
+           "Teacher training at least 5 % of school public funds"),
+    "Q5": ("教师能熟练运用信息化手段组织教学，设施设备利用率达到较高水平",
+           "Teachers use ICT; equipment well used"),
+    "Q6": ("德育工作、校园文化建设水平达到良好以上", "Moral education and campus culture good or better"),
+    "Q7": ("课程开齐开足，教学秩序规范", "Full curriculum, orderly teaching"),
+    "Q8": ("无过重课业负担", "No excessive homework burden"),
+    "Q9": ("国家义务教育质量监测相关科目达到Ⅲ级以上，且校际差异率低于0.15",
+           "National quality monitoring level III or above, inter-school difference rate < 0.15"),
+    "S1": ("社会认可度达到85%以上", "Social recognition at least 85 %"),
+}
+CHECKLIST_IDS = tuple(NAMES)
+ENTERED_IDS = ("G2", "G6", "G7", "G8", "G9", "G10", "G11", "G14", "G15",
+               "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9")
+Q1_ITEMS = ("graduates", "entrants", "transfers_in", "transfers_out")
+S1_GROUPS = ("students", "parents", "teachers", "principals", "deputies", "others")
+NEEDS_LAYERS = ("G1", "G13")
+
+
+def _row(cid: str, *, status: str, source: str, value: object = None, threshold: object = None,
+         evidence: str = "") -> dict:
+    zh, en = NAMES[cid]
+    return {"id": cid, "name_zh": zh, "name_en": en, "threshold": threshold, "value": value,
+            "status": status, "source": source, "evidence": evidence}
+
+
+def _compulsory_schools(schools: pd.DataFrame) -> pd.DataFrame:
+    return schools[schools["kind"] != "special"]
+
+
+def rooms_check(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """G3: music and art rooms per school: required = max(1, ceil(classes / 12)).
+
+    Each room must have at least 96 m² (music) and 90 m² (art); the smallest room's area is
+    what the data gives. Teaching points and special schools are not counted.
+
+    Returns
+    -------
+    Per school: school_id, name, classes, required, music_rooms, music_room_min_area_m2,
+    art_rooms, art_room_min_area_m2, ok.
+    """
+    s = schools[~schools["kind"].isin(["special", "teaching_point"])]
+    classes = s["classes_primary"] + s["classes_junior"]
+    required = np.maximum(1, np.ceil(classes / standards.classes_per_art_room)).astype(int)
+    ok = ((s["music_rooms"] >= required)
+          & (s["music_room_min_area_m2"] >= standards.music_room_min_m2)
+          & (s["art_rooms"] >= required)
+          & (s["art_room_min_area_m2"] >= standards.art_room_min_m2))
+    return pd.DataFrame({
+        "school_id": s["school_id"], "name": s["name"], "classes": classes,
+        "required": required, "music_rooms": s["music_rooms"],
+        "music_room_min_area_m2": s["music_room_min_area_m2"], "art_rooms": s["art_rooms"],
+        "art_room_min_area_m2": s["art_room_min_area_m2"], "ok": ok,
+    }).reset_index(drop=True)
+
+
+def cap_violations(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """G4 and G5: schools over their size cap and sections with a class over its cap.
+
+    Size: primary, junior and complete middle schools count their compulsory students
+    against 2000, nine- and twelve-year schools against 2500; a class: largest class against
+    45 (primary) or 50 (junior).
+
+    Returns
+    -------
+    One row per violation: school_id, name, kind, rule ("size" or "class_primary" /
+    "class_junior"), value, cap, excess.
+    """
+    s = _compulsory_schools(schools)
+    rows = []
+    mixed = s["kind"].isin(["nine_year", "twelve_year"])
+    size = s["students_primary"] + s["students_junior"]
+    cap = np.where(mixed, standards.mixed_school_cap, standards.primary.school_size_cap)
+    for rec, n, c in zip(s.to_dict("records"), size, cap, strict=True):
+        if n > c:
+            rows.append({"school_id": rec["school_id"], "name": rec["name"], "kind": rec["kind"],
+                         "rule": "size", "value": int(n), "cap": int(c), "excess": int(n - c)})
+        for sec in ("primary", "junior"):
+            biggest, limit = rec[f"max_class_size_{sec}"], standards.section(sec).class_size_cap
+            if rec[f"students_{sec}"] > 0 and biggest > limit:
+                rows.append({"school_id": rec["school_id"], "name": rec["name"],
+                             "kind": rec["kind"], "rule": f"class_{sec}", "value": int(biggest),
+                             "cap": int(limit), "excess": int(biggest - limit)})
+    return pd.DataFrame(rows, columns=["school_id", "name", "kind", "rule", "value", "cap",
+                                       "excess"])
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}" if isinstance(x, float) else str(x)
+
+
+def _county_value(county: pd.DataFrame | None, cid: str, item: str | None = None) -> dict | None:
+    if county is None:
+        return None
+    rows = county[county["indicator_id"].str.upper() == cid]
+    items = rows["item"] if "item" in rows.columns else pd.Series(np.nan, index=rows.index)
+    rows = rows[items.isna() | (items == "")] if item is None else rows[items == item]
+    if rows.empty:
+        return None
+    rec = rows.iloc[0].to_dict()
+    if rec.get("value") is None or (isinstance(rec["value"], float) and math.isnan(rec["value"])):
+        return None
+    return rec
+
+
+def _evidence(rec: dict) -> str:
+    parts = [str(rec[k]) for k in ("evidence", "source") if isinstance(rec.get(k), str)
+             and rec[k]]
+    return "; ".join(parts)
+
+
+def _compare(value: float, op: str, threshold: float) -> bool:
+    return value >= threshold - 1e-12 if op == ">=" else value < threshold
+
+
+def entered_row(cid: str, county: pd.DataFrame | None, standards: Standards) -> dict:
+    """Return a checklist row from the county table: pass/fail against the profile, or missing."""
+    op, threshold = standards.entered_rule(cid)
+    rec = _county_value(county, cid)
+    if rec is None:
+        return _row(cid, status="missing", source="missing", threshold=f"{op} {_fmt(threshold)}",
+                    evidence="not in the county table (县级指标): enter its value and evidence")
+    value = float(rec["value"])
+    ok = _compare(value, op, threshold)
+    evidence = _evidence(rec)
+    extra_ok, extra_note, extra_missing = True, "", False
+    for sub in {"G11": ("backbone_share",), "Q9": ("level",)}.get(cid, ()):
+        sop, sth = standards.entered_rule(f"{cid}.{sub}")
+        srec = _county_value(county, cid, sub)
+        if srec is None:
+            extra_missing = True
+            extra_note += f"; {sub} not entered"
+        else:
+            extra_ok &= _compare(float(srec["value"]), sop, sth)
+            extra_note += f"; {sub} {_fmt(float(srec['value']))} (needs {sop} {_fmt(sth)})"
+    thr = f"{op} {_fmt(threshold)}"
+    if not ok or not extra_ok:
+        status = "fail"
+    elif extra_missing:
+        status = "missing"
+    else:
+        status = "pass"
+    return _row(cid, status=status, source="entered", value=value, threshold=thr,
+                evidence=(evidence + extra_note).strip("; "))
+
+
+def q1_row(county: pd.DataFrame | None, standards: Standards) -> dict:
+    """Q1 retention: graduates ÷ (entrants three years earlier + transfers in − out)."""
+    op, threshold = standards.entered_rule("Q1")
+    parts = {item: _county_value(county, "Q1", item) for item in Q1_ITEMS}
+    if all(parts.values()):
+        v = {k: float(r["value"]) for k, r in parts.items()}
+        base = v["entrants"] + v["transfers_in"] - v["transfers_out"]
+        if base > 0:
+            value = v["graduates"] / base
+            return _row("Q1", status="pass" if _compare(value, op, threshold) else "fail",
+                        source="computed", value=value, threshold=f"{op} {_fmt(threshold)}",
+                        evidence=f"{v['graduates']:.0f} graduates / ({v['entrants']:.0f} "
+                                 f"entrants + {v['transfers_in']:.0f} in − "
+                                 f"{v['transfers_out']:.0f} out); "
+                                 + _evidence(parts["graduates"]))
+    return entered_row("Q1", county, standards)
+
+
+def s1_row(county: pd.DataFrame | None, standards: Standards) -> dict:
+    """S1 social recognition: respondent-weighted mean of the groups' satisfaction shares."""
+    op, threshold = standards.entered_rule("S1")
+    groups = {g: _county_value(county, "S1", g) for g in S1_GROUPS}
+    given = {g: r for g, r in groups.items() if r is not None and r.get("count") == r.get(
+        "count") and r.get("count")}
+    if given:
+        n = sum(float(r["count"]) for r in given.values())
+        value = sum(float(r["value"]) * float(r["count"]) for r in given.values()) / n
+        detail = ", ".join(f"{g} {float(r['value']):.0%} of {float(r['count']):.0f}"
+                           for g, r in given.items())
+        absent = [g for g in S1_GROUPS if g not in given]
+        note = f"; not surveyed: {', '.join(absent)}" if absent else ""
+        return _row("S1", status="pass" if _compare(value, op, threshold) else "fail",
+                    source="computed", value=value, threshold=f"{op} {_fmt(threshold)}",
+                    evidence=f"{detail}{note}")
+    return entered_row("S1", county, standards)
+
+
+def resource_rows(indicators: pd.DataFrame, cvs: pd.DataFrame, standards: Standards
+                  ) -> list[dict]:
+    """Return the R1–R7 rows: each section's mean, CV and schools under the threshold.
+
+    A row fails when a section's CV is over its limit or a non-compliant school section
+    misses the indicator.
+    """
+    rows = []
+    for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
+        value, threshold, notes, failed = {}, {}, [], False
+        for sec in ("primary", "junior"):
+            part = indicators[indicators["section"] == sec]
+            if part.empty:
+                continue
+            cv = cvs[(cvs["section"] == sec) & (cvs["id"] == rid)].iloc[0]
+            t = standards.section(sec).threshold(key)
+            bad = part[~part["compliant"] & part["missed"].str.contains(rf"\b{rid}\b")]
+            below = int((part[key] < t * (1 - 1e-9)).sum())
+            value[sec] = {"mean": float(cv["mean"]), "cv": float(cv["cv"]),
+                          "cv_limit": float(cv["limit"]), "schools_below": below,
+                          "schools_failing": len(bad)}
+            threshold[sec] = t
+            failed |= (not cv["ok"]) or len(bad) > 0
+            notes.append(f"{sec}: CV {cv['cv']:.3f} (limit {cv['limit']:.2f}), {below} of "
+                         f"{len(part)} school sections below {_fmt(t)}, {len(bad)} of them "
+                         "failing the 6-of-7 + 85 % rule")
+        if not value:
+            rows.append(_row(rid, status="missing", source="missing",
+                             evidence="no school sections in scope"))
+            continue
+        rows.append(_row(rid, status="fail" if failed else "pass", source="computed",
+                         value=value, threshold=threshold, evidence="; ".join(notes)))
+    return rows
+
+
+def school_rows(schools: pd.DataFrame, rooms: pd.DataFrame, caps: pd.DataFrame,
+                standards: Standards) -> dict[str, dict]:
+    """G3, G4, G5 and G12 from the schools layer."""
+    out: dict[str, dict] = {}
+    bad_rooms = rooms[~rooms["ok"]]
+    out["G3"] = _row("G3", status="fail" if len(bad_rooms) else "pass", source="computed",
+                     value=int(len(rooms) - len(bad_rooms)),
+                     threshold=f"all {len(rooms)} schools",
+                     evidence=f"{len(bad_rooms)} of {len(rooms)} schools short of music or art "
+                              f"rooms: " + ", ".join(bad_rooms["name"].head(10))
+                     if len(bad_rooms) else f"all {len(rooms)} schools have their rooms")
+    size = caps[caps["rule"] == "size"]
+    out["G4"] = _row("G4", status="fail" if len(size) else "pass", source="computed",
+                     value=int(len(size)),
+                     threshold=f"≤ {standards.primary.school_size_cap} / "
+                               f"≤ {standards.mixed_school_cap}",
+                     evidence="over the cap: " + ", ".join(
+                         f"{n} ({v})" for n, v in zip(size["name"], size["value"], strict=True))
+                     if len(size) else "no school over its cap")
+    cls = caps[caps["rule"].str.startswith("class_")]
+    out["G5"] = _row("G5", status="fail" if len(cls) else "pass", source="computed",
+                     value=int(cls["school_id"].nunique()),
+                     threshold=f"≤ {standards.primary.class_size_cap} / "
+                               f"≤ {standards.junior.class_size_cap}",
+                     evidence="largest class over the cap: " + ", ".join(
+                         f"{n} ({v})" for n, v in zip(cls["name"], cls["value"], strict=True))
+                     if len(cls) else "no class over its cap")
+    s = _compulsory_schools(schools)
+    total, certified = int(s["teachers_total"].sum()), int(s["teachers_certified"].sum())
+    short = s[s["teachers_certified"] < s["teachers_total"]]
+    out["G12"] = _row("G12", status="pass" if certified >= total else "fail",
+                      source="computed", value=certified / total if total else None,
+                      threshold="= 100%",
+                      evidence=f"{certified} of {total} teachers certified"
+                               + (f"; short: {', '.join(short['name'].head(10))}"
+                                  if len(short) else ""))
+    return out
+
+
+def small_school_note(schools: pd.DataFrame, standards: Standards) -> str:
+    """G6 evidence: which village schools and teaching points are under 100 students."""
+    s = schools[(schools["area_type"] == "rural") & (schools["kind"] != "special")]
+    n = s["students_primary"] + s["students_junior"]
+    small = s[n < standards.small_school_funded_as]
+    return (f"{len(small)} village schools and teaching points under "
+            f"{standards.small_school_funded_as} students")
+
+
+def verdict(checklist: pd.DataFrame, profile_checks: pd.DataFrame) -> str:
+    """Return "pass", "fail" or "incomplete" (nothing fails but something is missing)."""
+    statuses = list(checklist["status"]) + list(profile_checks.get("status", []))
+    if "fail" in statuses:
+        return "fail"
+    if "missing" in statuses:
+        return "incomplete"
+    return "pass"

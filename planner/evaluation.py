@@ -1,0 +1,208 @@
+"""Evaluate a workspace against a standards profile: every indicator, every school, one verdict.
+
+:func:`evaluate` is pure (no disk): it returns an :class:`Evaluation` holding the per-school
+indicators, the CVs, the gaps, the caps, the 32-row checklist and the verdict;
+:meth:`Evaluation.to_dict` is the JSON contract of SPEC §5.1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from planner import checklist as ck
+from planner.indicators import (
+    cv_drivers,
+    cv_table,
+    gaps,
+    resource_indicators,
+    school_sections,
+)
+from planner.standards import RESOURCE_KEYS, Standards, get_profile
+from planner.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the evaluation found (all frames are fresh; callers may keep them).
+
+    Attributes
+    ----------
+    standards
+        The profile evaluated against.
+    indicators
+        One row per school section in scope: students, resources, R1–R7 (by key), met,
+        below_floor, compliant, missed, teacher_basis.
+    cvs
+        CV per section and indicator with its limit, and the combined CV.
+    gaps
+        What each failing school section lacks (see :func:`planner.indicators.gaps`).
+    drivers
+        For every CV over its limit, the school sections that pull it up most.
+    caps
+        G4 size and G5 class-size violations.
+    rooms
+        G3 per school.
+    checklist
+        The 32 rows: id, name_zh, name_en, threshold, value, status, source, evidence.
+    profile_checks
+        Extra rules of the profile (the combined CV where it has a limit).
+    verdict
+        "pass", "fail" or "incomplete".
+    notes
+        What the reader must know: teacher columns estimated by weights, missing layers.
+    """
+
+    standards: Standards
+    indicators: pd.DataFrame
+    cvs: pd.DataFrame
+    gaps: pd.DataFrame
+    drivers: pd.DataFrame
+    caps: pd.DataFrame
+    rooms: pd.DataFrame
+    checklist: pd.DataFrame
+    profile_checks: pd.DataFrame
+    verdict: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        """Return the evaluation as the JSON object of SPEC §5.1 (plus detail)."""
+        sections = {}
+        for sec in ("primary", "junior"):
+            part = self.indicators[self.indicators["section"] == sec]
+            cv = self.cvs[self.cvs["section"] == sec]
+            per = cv[cv["id"] != "combined"]
+            comb = cv[cv["id"] == "combined"].iloc[0]
+            sections[sec] = {
+                "cv": {k: _num(v) for k, v in zip(per["key"], per["cv"], strict=True)},
+                "cv_limit": self.standards.section(sec).cv_limit,
+                "combined_cv": _num(comb["cv"]),
+                "combined_cv_limit": self.standards.section(sec).combined_cv_limit,
+                "schools": [
+                    {"school_id": r["school_id"], "name": r["name"], "kind": r["kind"],
+                     "students": int(r["students"]),
+                     "indicators": {k: _num(r[k]) for k in RESOURCE_KEYS},
+                     "met": int(r["met"]), "compliant": bool(r["compliant"]),
+                     "missed": [m for m in r["missed"].split(",") if m],
+                     "teacher_basis": r["teacher_basis"]}
+                    for r in part.to_dict("records")
+                ],
+            }
+        return {
+            "standards_profile": self.standards.name,
+            "verdict": self.verdict,
+            "sections": sections,
+            "checklist": [_clean(r) for r in self.checklist.to_dict("records")],
+            "profile_checks": [_clean(r) for r in self.profile_checks.to_dict("records")],
+            "gaps": [_clean(r) for r in self.gaps.to_dict("records")],
+            "cv_drivers": [_clean(r) for r in self.drivers.to_dict("records")],
+            "caps": [_clean(r) for r in self.caps.to_dict("records")],
+            "notes": list(self.notes),
+        }
+
+    def summary(self) -> dict[str, int]:
+        """Return counts: checklist rows by status and failing school sections."""
+        counts = self.checklist["status"].value_counts().to_dict()
+        return {"pass": int(counts.get("pass", 0)), "fail": int(counts.get("fail", 0)),
+                "missing": int(counts.get("missing", 0)),
+                "school_sections": len(self.indicators),
+                "school_sections_failing": int((~self.indicators["compliant"]).sum())}
+
+
+def _num(x: object) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _clean(rec: dict) -> dict:
+    out = {}
+    for k, v in rec.items():
+        if isinstance(v, float) and math.isnan(v):
+            out[k] = None
+        elif hasattr(v, "item") and not isinstance(v, str):
+            out[k] = v.item()
+        else:
+            out[k] = v
+    return out
+
+
+def evaluate(ws: Workspace, standards: Standards | None = None) -> Evaluation:
+    """Evaluate all 32 indicators of a workspace.
+
+    Parameters
+    ----------
+    ws
+        The workspace; a schools layer alone is enough for R1–R7, the CVs, G3–G5 and G12.
+    standards
+        The profile; by default the one named in the workspace's meta table.
+
+    Returns
+    -------
+    The evaluation. Rows that need layers or county values the workspace lacks are `missing`.
+    """
+    standards = standards or get_profile(ws.meta.standards_profile)
+    notes: list[str] = []
+    sections = school_sections(ws.schools, standards)
+    ind = resource_indicators(sections, standards)
+    cvs = cv_table(ind, standards)
+    weighted = ind[ind["teacher_basis"] == "student_weights"]
+    if len(weighted):
+        names = ", ".join(sorted(set(weighted["name"])))
+        notes.append(f"teacher counts of {weighted['school_id'].nunique()} mixed school(s) were "
+                     f"split by student weights (no per-section teacher columns): {names}")
+    drivers = []
+    for rec in cvs[(cvs["ok"] == False) & (cvs["id"] != "combined")].to_dict("records"):  # noqa: E712
+        d = cv_drivers(ind, rec["section"], rec["key"])
+        d.insert(0, "id", rec["id"])
+        d.insert(0, "section", rec["section"])
+        drivers.append(d)
+    drivers_df = pd.concat(drivers, ignore_index=True) if drivers else pd.DataFrame(
+        columns=["section", "id", "school_id", "name", "students", "value", "mean",
+                 "share_of_variance", "direction"])
+    rooms = ck.rooms_check(ws.schools, standards)
+    caps = ck.cap_violations(ws.schools, standards)
+
+    rows = {r["id"]: r for r in ck.resource_rows(ind, cvs, standards)}
+    rows.update(ck.school_rows(ws.schools, rooms, caps, standards))
+    for cid in ck.ENTERED_IDS:
+        rows[cid] = ck.entered_row(cid, ws.county, standards)
+    rows["G6"]["evidence"] = "; ".join(
+        x for x in (rows["G6"]["evidence"], ck.small_school_note(ws.schools, standards)) if x)
+    rows["Q1"] = ck.q1_row(ws.county, standards)
+    rows["S1"] = ck.s1_row(ws.county, standards)
+    for cid in ck.NEEDS_LAYERS:
+        rows[cid] = ck._row(cid, status="missing", source="missing",
+                            evidence="needs catchments, units, enrolment and the road network "
+                                     "(layout and zoning checks)")
+    checklist = pd.DataFrame([rows[c] for c in ck.CHECKLIST_IDS])
+    if ws.county is None:
+        notes.append("no county table: the entered indicators (G2, G6–G11, G14, G15, Q1–Q9, "
+                     "S1) are missing")
+    profile = []
+    for rec in cvs[cvs["id"] == "combined"].to_dict("records"):
+        if pd.notna(rec["limit"]) and pd.notna(rec["cv"]):
+            profile.append({"id": f"combined_cv.{rec['section']}", "value": rec["cv"],
+                            "threshold": f"≤ {rec['limit']:.2f}",
+                            "status": "pass" if rec["ok"] else "fail",
+                            "source": "computed",
+                            "evidence": f"mean of the seven {rec['section']} CVs "
+                                        f"({standards.name} profile)"})
+    profile_checks = pd.DataFrame(profile, columns=["id", "value", "threshold", "status",
+                                                    "source", "evidence"])
+    return Evaluation(
+        standards=standards,
+        indicators=ind,
+        cvs=cvs,
+        gaps=gaps(ind, standards),
+        drivers=drivers_df,
+        caps=caps,
+        rooms=rooms,
+        checklist=checklist,
+        profile_checks=profile_checks,
+        verdict=ck.verdict(checklist, profile_checks),
+        notes=tuple(notes),
+    )

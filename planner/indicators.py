@@ -1,0 +1,317 @@
+"""The seven resource indicators per school section, their CVs, and what each school lacks.
+
+Pure functions over the schools table (SPEC §2.1):
+
+- :func:`school_sections` splits mixed schools into a primary and a junior part with the official
+  student weights and applies the scope rules;
+- :func:`resource_indicators` computes R1–R7 and the 6-of-7 + 85 % rule;
+- :func:`coefficient_of_variation` is the student-weighted CV, :func:`cv_table` all of them;
+- :func:`cv_drivers` names the schools that pull a CV up; :func:`gaps` says, in teachers, m²,
+  yuan and rooms, what a failing school section needs to pass.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from planner.standards import (
+    FACILITY_KEYS,
+    RESOURCE_COLUMNS,
+    RESOURCE_IDS,
+    RESOURCE_KEYS,
+    TEACHER_KEYS,
+    Standards,
+)
+
+SECTIONS = ("primary", "junior")
+# relative tolerance for comparisons with thresholds: 0.85 × 4.2 must meet "85 % of 4.2"
+_EPS = 1e-9
+UNITS = {
+    "above_degree_teachers_per100": "teachers",
+    "backbone_teachers_per100": "teachers",
+    "pe_art_teachers_per100": "teachers",
+    "teaching_aux_area_per_student": "m2",
+    "sports_area_per_student": "m2",
+    "equipment_value_per_student": "yuan",
+    "multimedia_rooms_per100": "rooms",
+}
+WHOLE_UNITS = {"teachers", "rooms"}
+
+
+def section_shares(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Return each school's primary and junior shares of its facilities (student weights).
+
+    Nine-year schools split A : 1.1B, twelve-year schools A : 1.1B : 1.32C and complete middle
+    schools B : 1.2C (A, B, C: primary, junior, senior students); single-section schools give
+    their section everything. A share is 0 where the school has no students of the section.
+
+    Returns
+    -------
+    A frame indexed like `schools` with columns primary, junior.
+    """
+    a = schools["students_primary"].to_numpy(dtype=float)
+    b = schools["students_junior"].to_numpy(dtype=float)
+    c = schools.get("students_senior", pd.Series(0, index=schools.index)).to_numpy(dtype=float)
+    kind = schools["kind"].to_numpy()
+    wb = standards.junior_weight * b
+    senior = np.where(kind == "twelve_year", standards.senior_weight_twelve_year * c,
+                      np.where(kind == "complete_middle",
+                               standards.senior_weight_complete_middle * c, 0.0))
+    total = a + wb + senior
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(total > 0, a / total, 0.0)
+        j = np.where(total > 0, wb / total, 0.0)
+    # a junior-only school with a senior section (complete middle): B : 1.2C in junior units
+    cm = kind == "complete_middle"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        j[cm] = np.where(b[cm] + senior[cm] > 0, b[cm] / (b[cm] + senior[cm]), 0.0)
+    single_p = np.isin(kind, ["primary", "teaching_point"])
+    single_j = kind == "junior"
+    p[single_p] = (a[single_p] > 0).astype(float)
+    j[single_p] = 0.0
+    j[single_j] = (b[single_j] > 0).astype(float)
+    p[single_j] = 0.0
+    return pd.DataFrame({"primary": p, "junior": j}, index=schools.index)
+
+
+def school_sections(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Split schools into school sections in scope, each with its students and resources.
+
+    Special-education schools are out, and so are teaching points with fewer students than
+    `standards.teaching_point_min_students`. Facility resources (floor areas, equipment,
+    multimedia rooms) split by the student weights of :func:`section_shares`; teacher counts
+    use the per-section columns (`teachers_backbone_primary`, …) where a school has them, else
+    the same weights, and `teacher_basis` says which.
+
+    Returns
+    -------
+    One row per school section: school_id, name, kind, area_type, section, students, share,
+    teacher_basis, the seven resource columns allocated to the section, classes,
+    max_class_size.
+    """
+    shares = section_shares(schools, standards)
+    rows = []
+    in_scope = schools["kind"] != "special"
+    tp = schools["kind"] == "teaching_point"
+    in_scope &= ~(tp & (schools["students_primary"] < standards.teaching_point_min_students))
+    for sec in SECTIONS:
+        students = schools[f"students_{sec}"]
+        mask = in_scope & (students > 0)
+        part = schools.loc[mask]
+        share = shares.loc[mask, sec]
+        out = pd.DataFrame({
+            "school_id": part["school_id"],
+            "name": part["name"],
+            "kind": part["kind"],
+            "area_type": part["area_type"],
+            "section": sec,
+            "students": part[f"students_{sec}"].astype("int64"),
+            "share": share,
+        })
+        basis = pd.Series("student_weights", index=part.index, dtype="object")
+        for key in TEACHER_KEYS:
+            col = RESOURCE_COLUMNS[key][0]
+            by_section = f"{col}_{sec}"
+            weighted = part[col] * share
+            other = f"{col}_{'junior' if sec == 'primary' else 'primary'}"
+            if by_section in part.columns and other in part.columns:
+                has = part[by_section].notna() & part[other].notna()
+                out[col] = np.where(has, part[by_section], weighted).astype(float)
+                basis = basis.where(~has, "section_columns")
+            else:
+                out[col] = weighted.astype(float)
+        single = part["kind"].isin(["primary", "junior", "teaching_point"])
+        out["teacher_basis"] = basis.where(~single, "whole_school")
+        for key in FACILITY_KEYS:
+            col = RESOURCE_COLUMNS[key][0]
+            out[col] = (part[col] * share).astype(float)
+        out["classes"] = part[f"classes_{sec}"].astype("int64")
+        out["max_class_size"] = part[f"max_class_size_{sec}"].astype("int64")
+        rows.append(out)
+    result = pd.concat(rows, ignore_index=True)
+    return result
+
+
+def resource_indicators(sections: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Add R1–R7 to school sections, with how many are met and whether the section complies.
+
+    A section complies when it meets at least `min_indicators_met` (6) of the 7 and every one
+    it misses reaches `floor_share` (85 %) of its threshold; exactly at a threshold counts as
+    met (comparisons carry a 1e-9 relative tolerance against floating-point error).
+
+    Returns
+    -------
+    `sections` with one column per indicator key, `met` (int), `below_floor` (int),
+    `compliant` (bool) and `missed` (the ids of indicators not met, comma-separated).
+    """
+    out = sections.copy()
+    met = np.zeros(len(out), dtype=int)
+    below = np.zeros(len(out), dtype=int)
+    missed: list[list[str]] = [[] for _ in range(len(out))]
+    students = out["students"].to_numpy(dtype=float)
+    for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
+        col, factor = RESOURCE_COLUMNS[key]
+        value = out[col].to_numpy(dtype=float) * factor / students
+        out[key] = value
+        for sec in SECTIONS:
+            is_sec = (out["section"] == sec).to_numpy()
+            t = standards.section(sec).threshold(key)
+            ok = value >= t * (1 - _EPS)
+            floor_ok = value >= standards.floor_share * t * (1 - _EPS)
+            met += (ok & is_sec).astype(int)
+            below += (~floor_ok & is_sec).astype(int)
+            for i in np.flatnonzero(~ok & is_sec):
+                missed[i].append(rid)
+    out["met"] = met
+    out["below_floor"] = below
+    out["compliant"] = (met >= standards.min_indicators_met) & (below == 0)
+    out["missed"] = [",".join(m) for m in missed]
+    return out
+
+
+def coefficient_of_variation(students: np.ndarray, resource: np.ndarray) -> float:
+    """Return the student-weighted inter-school coefficient of variation (校际差异系数).
+
+    With P_i the students and R_i the resource of school i and N = ΣP_i:
+    x̄ = ΣR_i / N, x_i = R_i / P_i, S = sqrt(Σ (P_i/N)(x_i − x̄)²), CV = S / x̄.
+    The CV does not depend on the unit (per student or per 100 students).
+
+    Returns
+    -------
+    The CV, or NaN when there are no students or no resource at all.
+    """
+    p = np.asarray(students, dtype=float)
+    r = np.asarray(resource, dtype=float)
+    n = p.sum()
+    if n <= 0 or r.sum() <= 0:
+        return float("nan")
+    mean = r.sum() / n
+    x = r / p
+    s = math.sqrt(float(np.sum((p / n) * (x - mean) ** 2)))
+    return s / mean
+
+
+def cv_table(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Return the CV of each indicator per section against its limit, and the combined CV.
+
+    Returns
+    -------
+    Rows (section, id, key, mean, cv, limit, ok) for R1–R7, then a row with id "combined"
+    (the mean of the seven CVs) whose limit is the profile's combined-CV limit, if any.
+    """
+    rows = []
+    for sec in SECTIONS:
+        part = indicators[indicators["section"] == sec]
+        limit = standards.section(sec).cv_limit
+        cvs = []
+        for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
+            col, factor = RESOURCE_COLUMNS[key]
+            cv = coefficient_of_variation(part["students"], part[col]) if len(part) else np.nan
+            n = part["students"].sum()
+            mean = part[col].sum() * factor / n if n else np.nan
+            cvs.append(cv)
+            rows.append({"section": sec, "id": rid, "key": key, "mean": mean, "cv": cv,
+                         "limit": limit, "ok": bool(cv <= limit + _EPS) if cv == cv else None})
+        combined = float(np.mean(cvs)) if len(part) else np.nan
+        climit = standards.section(sec).combined_cv_limit
+        rows.append({"section": sec, "id": "combined", "key": "combined_cv", "mean": np.nan,
+                     "cv": combined, "limit": climit,
+                     "ok": None if climit is None or combined != combined
+                     else bool(combined <= climit + _EPS)})
+    return pd.DataFrame(rows)
+
+
+def cv_drivers(indicators: pd.DataFrame, section: str, key: str, *, top: int = 5
+               ) -> pd.DataFrame:
+    """Return the school sections that contribute most to one CV.
+
+    School i contributes (P_i/N)(x_i − x̄)² to S²; its share of S² says how much of the spread
+    it makes, and `direction` whether it lies above or below the county mean.
+
+    Returns
+    -------
+    Up to `top` rows: school_id, name, students, value, mean, share_of_variance, direction.
+    """
+    part = indicators[indicators["section"] == section]
+    col, factor = RESOURCE_COLUMNS[key]
+    p = part["students"].to_numpy(dtype=float)
+    r = part[col].to_numpy(dtype=float)
+    n = p.sum()
+    if n <= 0 or r.sum() <= 0:
+        return pd.DataFrame(columns=["school_id", "name", "students", "value", "mean",
+                                     "share_of_variance", "direction"])
+    mean = r.sum() / n
+    contrib = (p / n) * (r / p - mean) ** 2
+    total = contrib.sum()
+    order = np.argsort(-contrib, kind="stable")[:top]
+    return pd.DataFrame({
+        "school_id": part["school_id"].to_numpy()[order],
+        "name": part["name"].to_numpy()[order],
+        "students": p[order].astype(int),
+        "value": (r / p * factor)[order],
+        "mean": mean * factor,
+        "share_of_variance": contrib[order] / total if total > 0 else 0.0,
+        "direction": np.where((r / p)[order] >= mean, "above", "below"),
+    })
+
+
+def _amount(need: float, unit: str) -> float:
+    if need <= 1e-9:
+        return 0.0
+    if unit in WHOLE_UNITS:
+        return float(math.ceil(need - 1e-9))
+    return round(need, 1) if unit == "m2" else float(math.ceil(need - 1e-9))
+
+
+def gaps(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Say what each non-compliant school section lacks to pass, in the units a bureau buys.
+
+    Every indicator under 85 % of its threshold must reach 85 %; then, while fewer than six are
+    met, the unmet indicators with the smallest relative shortfall are raised to their
+    threshold (the roadmap prices the choice; here the nearest ones are taken). Teachers and
+    rooms are whole numbers; areas m², equipment yuan.
+
+    Returns
+    -------
+    One row per addition: school_id, name, section, students, id, key, value, threshold,
+    target ("85%" or "threshold"), add, unit, and `add_to_meet_all` (to meet it in full).
+    """
+    rows = []
+    failing = indicators[~indicators["compliant"]]
+    for rec in failing.to_dict("records"):
+        sec = standards.section(rec["section"])
+        p = rec["students"]
+        need: dict[str, tuple[str, float]] = {}
+        unmet = []
+        for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
+            t = sec.threshold(key)
+            v = rec[key]
+            if v < standards.floor_share * t * (1 - _EPS):
+                need[key] = ("85%", standards.floor_share * t)
+            if v < t * (1 - _EPS):
+                unmet.append((1 - v / t, rid, key))
+        met = 7 - len(unmet)
+        for _, _rid, key in sorted(unmet):
+            if met >= standards.min_indicators_met:
+                break
+            need[key] = ("threshold", sec.threshold(key))
+            met += 1
+        for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
+            if key not in need:
+                continue
+            target, level = need[key]
+            col, factor = RESOURCE_COLUMNS[key]
+            unit = UNITS[key]
+            have = rec[col]
+            add = _amount(level * p / factor - have, unit)
+            full = _amount(sec.threshold(key) * p / factor - have, unit)
+            rows.append({"school_id": rec["school_id"], "name": rec["name"],
+                         "section": rec["section"], "students": p, "id": rid, "key": key,
+                         "value": rec[key], "threshold": sec.threshold(key), "target": target,
+                         "add": add, "unit": unit, "add_to_meet_all": full})
+    cols = ["school_id", "name", "section", "students", "id", "key", "value", "threshold",
+            "target", "add", "unit", "add_to_meet_all"]
+    return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,89 @@
+"""The evaluation as an Excel workbook, Chinese headers by default, pass/fail coloured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from planner.evaluation import Evaluation
+from planner.i18n import column, t
+from planner.io.gpkg import atomic_write
+from planner.report import tables
+from planner.standards import RESOURCE_IDS, RESOURCE_KEYS
+
+PASS_FILL = PatternFill("solid", fgColor="C6EFCE")
+FAIL_FILL = PatternFill("solid", fgColor="FFC7CE")
+WARN_FILL = PatternFill("solid", fgColor="FFEB9C")
+HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
+
+
+def _sheet(wb: Workbook, title: str, df: pd.DataFrame, widths: dict[int, int] | None = None):
+    ws = wb.create_sheet(title)
+    for j, name in enumerate(df.columns, start=1):
+        cell = ws.cell(row=1, column=j, value=str(name))
+        cell.font = Font(bold=True)
+        cell.fill = HEAD_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[get_column_letter(j)].width = (widths or {}).get(j, 14)
+    for i, row in enumerate(df.itertuples(index=False), start=2):
+        for j, value in enumerate(row, start=1):
+            if isinstance(value, float) and value != value:
+                value = None
+            ws.cell(row=i, column=j, value=value)
+    ws.freeze_panes = "A2"
+    return ws
+
+
+def write_workbook(ev: Evaluation, path: str | Path, *, lang: str = "zh") -> Path:
+    """Write checklist, school indicators, CVs, gaps, caps, CV drivers and notes to .xlsx.
+
+    Cells of the school sheet are green where an indicator meets its threshold, yellow where
+    it reaches only 85 %, red below; checklist statuses are coloured the same way. The file
+    appears only when complete (atomic write).
+
+    Returns
+    -------
+    The path written.
+    """
+    wb = Workbook()
+    wb.remove(wb.active)
+    check = tables.checklist_table(ev, lang)
+    ws = _sheet(wb, t("sheet_checklist", lang), check, {2: 44, 3: 16, 4: 30, 7: 80})
+    status_col = list(check.columns).index(column("status", lang)) + 1
+    fills = {"pass": PASS_FILL, "fail": FAIL_FILL, "missing": WARN_FILL}
+    for i, status in enumerate(ev.checklist["status"], start=2):
+        ws.cell(row=i, column=status_col).fill = fills[status]
+    ws.cell(row=len(check) + 3, column=1, value=tables.verdict_text(ev, lang)).font = Font(
+        bold=True)
+
+    schools = tables.schools_table(ev, lang)
+    ws = _sheet(wb, t("sheet_schools", lang), schools, {2: 24})
+    for k, (rid, key) in enumerate(zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True)):
+        j = list(schools.columns).index(column(rid, lang)) + 1
+        for i, (sec, v) in enumerate(zip(ev.indicators["section"], ev.indicators[key],
+                                         strict=True), start=2):
+            th = ev.standards.section(sec).threshold(key)
+            fill = PASS_FILL if v >= th * (1 - 1e-9) else (
+                WARN_FILL if v >= ev.standards.floor_share * th * (1 - 1e-9) else FAIL_FILL)
+            ws.cell(row=i, column=j).fill = fill
+        del k
+    j = list(schools.columns).index(column("compliant", lang)) + 1
+    for i, ok in enumerate(ev.indicators["compliant"], start=2):
+        ws.cell(row=i, column=j).fill = PASS_FILL if ok else FAIL_FILL
+
+    cv = tables.cv_table_display(ev, lang)
+    ws = _sheet(wb, t("sheet_cv", lang), cv, {2: 30})
+    j = list(cv.columns).index(column("ok", lang)) + 1
+    for i, ok in enumerate(ev.cvs["ok"], start=2):
+        if ok is not None:
+            ws.cell(row=i, column=j).fill = PASS_FILL if ok else FAIL_FILL
+    _sheet(wb, t("sheet_gaps", lang), tables.gaps_table(ev, lang), {2: 24, 5: 30})
+    _sheet(wb, t("sheet_caps", lang), tables.caps_table(ev, lang), {2: 24})
+    _sheet(wb, t("sheet_drivers", lang), tables.drivers_table(ev, lang), {2: 30, 4: 24})
+    notes = list(ev.notes) or ["—"]
+    _sheet(wb, t("sheet_notes", lang), pd.DataFrame({column("note", lang): notes}), {1: 120})
+    return atomic_write(path, lambda tmp: wb.save(tmp))

@@ -1,0 +1,298 @@
+"""Standards as values: thresholds, caps, radii, split weights and scope rules (SPEC §2–§4).
+
+`NATIONAL_2017` is the national method 教督〔2017〕6号; `HENAN` adds the combined-CV rule that
+Henan asks of counties preparing to apply. A province's own profile is a TOML file naming a base
+profile and the values it changes::
+
+    name = "my_province"
+    base = "national_2017"
+    teaching_point_min_students = 30
+    [primary]
+    combined_cv_limit = 0.60
+    service_radius_rural_m = 2000
+
+Never module-level mutable settings: under Streamlit every session shares a module's globals.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from planner.errors import StandardsError
+
+# The seven resource indicators of §2.1, in order R1..R7.
+RESOURCE_KEYS = (
+    "above_degree_teachers_per100",
+    "backbone_teachers_per100",
+    "pe_art_teachers_per100",
+    "teaching_aux_area_per_student",
+    "sports_area_per_student",
+    "equipment_value_per_student",
+    "multimedia_rooms_per100",
+)
+RESOURCE_IDS = tuple(f"R{i}" for i in range(1, 8))
+# The school column each indicator divides by students, and the factor (per 100 students or 1).
+RESOURCE_COLUMNS = {
+    "above_degree_teachers_per100": ("teachers_above_degree", 100.0),
+    "backbone_teachers_per100": ("teachers_backbone", 100.0),
+    "pe_art_teachers_per100": ("teachers_pe_art", 100.0),
+    "teaching_aux_area_per_student": ("teaching_aux_area_m2", 1.0),
+    "sports_area_per_student": ("sports_area_m2", 1.0),
+    "equipment_value_per_student": ("equipment_value_yuan", 1.0),
+    "multimedia_rooms_per100": ("multimedia_rooms", 100.0),
+}
+TEACHER_KEYS = RESOURCE_KEYS[:3]
+FACILITY_KEYS = RESOURCE_KEYS[3:]
+
+
+@dataclass(frozen=True)
+class SectionStandards:
+    """Thresholds of one section (primary or junior).
+
+    Attributes
+    ----------
+    above_degree_teachers_per100 … multimedia_rooms_per100
+        The seven resource thresholds of §2.1 (per 100 students or per student).
+    cv_limit
+        The largest allowed inter-school coefficient of variation of each indicator.
+    combined_cv_limit
+        The largest allowed mean of the seven CVs, or None where the profile sets none.
+    class_size_cap
+        The largest allowed class (G5).
+    school_size_cap
+        The largest allowed school of this section alone (G4).
+    zoned_share_min
+        The smallest allowed share of zoned students in urban and town schools (G13).
+    service_radius_urban_m, service_radius_town_m, service_radius_rural_m
+        Walking distance by road within which a school serves its students (G1), metres.
+    """
+
+    above_degree_teachers_per100: float
+    backbone_teachers_per100: float
+    pe_art_teachers_per100: float
+    teaching_aux_area_per_student: float
+    sports_area_per_student: float
+    equipment_value_per_student: float
+    multimedia_rooms_per100: float
+    cv_limit: float
+    class_size_cap: int
+    zoned_share_min: float
+    service_radius_urban_m: float
+    service_radius_town_m: float
+    service_radius_rural_m: float
+    school_size_cap: int = 2000
+    combined_cv_limit: float | None = None
+
+    def threshold(self, key: str) -> float:
+        """Return the threshold of a resource indicator by its key."""
+        if key not in RESOURCE_KEYS:
+            msg = f"unknown resource indicator {key!r}"
+            raise StandardsError(msg)
+        return float(getattr(self, key))
+
+    def radius_m(self, area_type: str) -> float:
+        """Return the service radius for an area type (urban, town, rural), metres."""
+        return float(getattr(self, f"service_radius_{area_type}_m"))
+
+
+@dataclass(frozen=True)
+class Standards:
+    """A standards profile: both sections' thresholds and the rules around them.
+
+    Attributes
+    ----------
+    name
+        The profile's name, as stored in a workspace's meta table.
+    primary, junior
+        Section thresholds.
+    mixed_school_cap
+        The largest compulsory part of a nine- or twelve-year school (G4).
+    min_indicators_met
+        How many of the seven resource indicators a school section must meet.
+    floor_share
+        The share of its threshold each missed indicator must still reach.
+    teaching_point_min_students
+        Teaching points with fewer students are out of the resource evaluation.
+    junior_from_grade
+        The first junior grade (7 in the 6+3 system).
+    junior_weight, senior_weight_twelve_year, senior_weight_complete_middle
+        Student weights that split a mixed school's resources: primary 1, junior 1.1,
+        senior 1.32 (twelve-year, A : 1.1B : 1.32C) or 1.2 (complete middle school, B : 1.2C).
+    classes_per_art_room, music_room_min_m2, art_room_min_m2
+        G3: one music and one art room per 12 classes, each at least 96 / 90 m².
+    small_school_funded_as
+        G6: village schools and teaching points under this many students are funded as this many.
+    zoned_entry_grades_only
+        G13: count only the entry grades (1 and 7) in the denominator instead of all students.
+    entered
+        Thresholds of the entered county rows: id → (comparison, value); see checklist.py.
+    """
+
+    name: str
+    primary: SectionStandards
+    junior: SectionStandards
+    mixed_school_cap: int = 2500
+    min_indicators_met: int = 6
+    floor_share: float = 0.85
+    teaching_point_min_students: int = 50
+    junior_from_grade: int = 7
+    junior_weight: float = 1.1
+    senior_weight_twelve_year: float = 1.32
+    senior_weight_complete_middle: float = 1.2
+    classes_per_art_room: int = 12
+    music_room_min_m2: float = 96.0
+    art_room_min_m2: float = 90.0
+    small_school_funded_as: int = 100
+    zoned_entry_grades_only: bool = False
+    entered: tuple[tuple[str, str, float], ...] = (
+        ("G2", ">=", 1.0),
+        ("G6", ">=", 1.0),
+        ("G7", ">=", 6000.0),
+        ("G8", ">=", 1.0),
+        ("G9", ">=", 1.0),
+        ("G10", ">=", 1.0),
+        ("G11", ">=", 0.10),
+        ("G11.backbone_share", ">=", 0.20),
+        ("G14", ">=", 0.50),
+        ("G15", ">=", 0.85),
+        ("Q1", ">=", 0.95),
+        ("Q2", ">=", 0.95),
+        ("Q3", ">=", 1.0),
+        ("Q4", ">=", 0.05),
+        ("Q5", ">=", 1.0),
+        ("Q6", ">=", 1.0),
+        ("Q7", ">=", 1.0),
+        ("Q8", ">=", 1.0),
+        ("Q9", "<", 0.15),
+        ("Q9.level", ">=", 3.0),
+        ("S1", ">=", 0.85),
+    )
+
+    def section(self, name: str) -> SectionStandards:
+        """Return the thresholds of "primary" or "junior"."""
+        if name not in ("primary", "junior"):
+            msg = f"unknown section {name!r}; expected primary or junior"
+            raise StandardsError(msg)
+        return self.primary if name == "primary" else self.junior
+
+    def entered_rule(self, key: str) -> tuple[str, float]:
+        """Return (comparison, threshold) of an entered county row such as "G8"."""
+        for k, op, value in self.entered:
+            if k == key:
+                return op, value
+        msg = f"the profile {self.name!r} has no threshold for {key!r}"
+        raise StandardsError(msg)
+
+
+NATIONAL_2017 = Standards(
+    name="national_2017",
+    primary=SectionStandards(
+        above_degree_teachers_per100=4.2,
+        backbone_teachers_per100=1.0,
+        pe_art_teachers_per100=0.9,
+        teaching_aux_area_per_student=4.5,
+        sports_area_per_student=7.5,
+        equipment_value_per_student=2000.0,
+        multimedia_rooms_per100=2.3,
+        cv_limit=0.50,
+        class_size_cap=45,
+        zoned_share_min=1.0,
+        service_radius_urban_m=500.0,
+        service_radius_town_m=1000.0,
+        service_radius_rural_m=2500.0,
+    ),
+    junior=SectionStandards(
+        above_degree_teachers_per100=5.3,
+        backbone_teachers_per100=1.0,
+        pe_art_teachers_per100=0.9,
+        teaching_aux_area_per_student=5.8,
+        sports_area_per_student=10.2,
+        equipment_value_per_student=2500.0,
+        multimedia_rooms_per100=2.4,
+        cv_limit=0.45,
+        class_size_cap=50,
+        zoned_share_min=0.95,
+        service_radius_urban_m=1000.0,
+        service_radius_town_m=2000.0,
+        service_radius_rural_m=5000.0,
+    ),
+)
+
+HENAN = replace(
+    NATIONAL_2017,
+    name="henan",
+    primary=replace(NATIONAL_2017.primary, combined_cv_limit=0.60),
+    junior=replace(NATIONAL_2017.junior, combined_cv_limit=0.50),
+)
+
+PROFILES = {p.name: p for p in (NATIONAL_2017, HENAN)}
+# Radii no national text fixes for towns and villages (SPEC §4): outputs say they are defaults.
+DEFAULT_RADIUS_NOTE = ("town and rural service radii are this tool's defaults, not national "
+                       "figures; a province's profile replaces them")
+
+
+def get_profile(name: str) -> Standards:
+    """Return a built-in profile by name ("national_2017", "henan")."""
+    if name not in PROFILES:
+        msg = f"unknown standards profile {name!r}; built in: {', '.join(PROFILES)}"
+        raise StandardsError(msg)
+    return PROFILES[name]
+
+
+def load_profile(path: str | Path) -> Standards:
+    """Load a province's profile from TOML: a base profile and the values it changes.
+
+    Raises
+    ------
+    StandardsError
+        The file is not TOML, names an unknown base, or sets an unknown key or a wrong type.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        msg = f"{path.name}: cannot read the standards profile ({exc})"
+        raise StandardsError(msg) from exc
+    base = get_profile(str(data.pop("base", "national_2017")))
+    top = {f.name: f for f in fields(Standards)}
+    sec_fields = {f.name: f for f in fields(SectionStandards)}
+    changes: dict[str, object] = {}
+    for key, value in data.items():
+        if key in ("primary", "junior"):
+            if not isinstance(value, dict):
+                msg = f"{path.name}: [{key}] must be a table of section thresholds"
+                raise StandardsError(msg)
+            sec = {}
+            for k, v in value.items():
+                if k not in sec_fields:
+                    msg = f"{path.name}: [{key}] has an unknown setting {k!r}"
+                    raise StandardsError(msg)
+                current = getattr(base.section(key), k)
+                number = _number(path, f"{key}.{k}", v)
+                sec[k] = int(number) if isinstance(current, int) else number
+            changes[key] = replace(base.section(key), **sec)
+        elif key in top and key not in ("entered",):
+            expected = type(getattr(base, key))
+            if expected is str:
+                changes[key] = str(value)
+            elif expected is bool:
+                if not isinstance(value, bool):
+                    msg = f"{path.name}: {key} must be true or false, got {value!r}"
+                    raise StandardsError(msg)
+                changes[key] = value
+            else:
+                changes[key] = expected(_number(path, key, value))
+        else:
+            msg = f"{path.name}: unknown setting {key!r}"
+            raise StandardsError(msg)
+    changes.setdefault("name", path.stem)
+    return replace(base, **changes)
+
+
+def _number(path: Path, key: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"{path.name}: {key} must be a number, got {value!r}"
+        raise StandardsError(msg)
+    return float(value)

@@ -1,0 +1,42 @@
+"""Rewrite the data-format tables of README.md from planner.schema (between the markers).
+
+python scripts/readme_columns.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.io.load import WKT_COLUMN
+from planner.schema import LAYER_COLUMNS, LONLAT_COLUMNS
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+START, END = "<!-- columns: made by scripts/readme_columns.py -->", "<!-- /columns -->"
+
+
+def tables() -> str:
+    out = []
+    for layer, cols in LAYER_COLUMNS.items():
+        out += [f"**`{layer}`**", "",
+                "| column | Chinese header | other accepted headers | required | meaning |",
+                "|---|---|---|---|---|"]
+        extra = {"schools": LONLAT_COLUMNS, "units": LONLAT_COLUMNS + (WKT_COLUMN,)}.get(layer,
+                                                                                      ())
+        for c in cols + extra:
+            req = "yes" if c.required else "no"
+            if c.name in ("lon", "lat", "wkt"):
+                req = "tables only" if layer == "schools" else "tables: lon/lat or wkt"
+            out.append(f"| `{c.name}` | {c.zh} | {'、'.join(c.aliases)} | {req} | {c.en} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def main() -> None:
+    text = README.read_text(encoding="utf-8")
+    head, rest = text.split(START)
+    _, tail = rest.split(END)
+    README.write_text(f"{head}{START}\n\n{tables()}\n{END}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

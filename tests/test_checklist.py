@@ -1,0 +1,184 @@
+"""G3, G4, G5, G12, the entered rows, Q1 and S1, the 32-row checklist and the verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planner.checklist import CHECKLIST_IDS, cap_violations, rooms_check
+from planner.errors import StandardsError
+from planner.evaluation import evaluate
+from planner.io.load import open_workspace
+from planner.standards import HENAN, NATIONAL_2017, get_profile, load_profile
+from planner.workspace import Meta, Workspace
+from tests.helpers import a_school, schools_frame
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_class_and_size_caps_at_their_edges():
+    df = schools_frame(
+        a_school(school_id="C45", max_class_size_primary=45),
+        a_school(school_id="C46", max_class_size_primary=46),
+        a_school(school_id="J50", kind="junior", students_primary=0, students_junior=900,
+                 classes_primary=0, max_class_size_primary=0, classes_junior=18,
+                 max_class_size_junior=50),
+        a_school(school_id="J51", kind="junior", students_primary=0, students_junior=900,
+                 classes_primary=0, max_class_size_primary=0, classes_junior=18,
+                 max_class_size_junior=51),
+        a_school(school_id="N2000", students_primary=2000),
+        a_school(school_id="N2001", students_primary=2001),
+        a_school(school_id="NINE2400", kind="nine_year", students_primary=1500,
+                 students_junior=900, classes_junior=18, max_class_size_junior=50),
+        a_school(school_id="NINE2501", kind="nine_year", students_primary=1601,
+                 students_junior=900, classes_junior=18, max_class_size_junior=50),
+    )
+    v = cap_violations(df, NATIONAL_2017)
+    assert v[["school_id", "rule", "value", "cap", "excess"]].values.tolist() == [
+        ["C46", "class_primary", 46, 45, 1],
+        ["J51", "class_junior", 51, 50, 1],
+        ["N2001", "size", 2001, 2000, 1],
+        ["NINE2501", "size", 2501, 2500, 1],
+    ]
+
+
+def test_music_and_art_rooms_per_twelve_classes():
+    # required = max(1, ceil(classes / 12)): 12 → 1, 13 → 2, 24 → 2, 25 → 3
+    df = schools_frame(
+        a_school(school_id="K12", classes_primary=12, music_rooms=1, art_rooms=1),
+        a_school(school_id="K13", classes_primary=13, music_rooms=1, art_rooms=2),
+        a_school(school_id="K24", classes_primary=24, music_rooms=2, art_rooms=2),
+        a_school(school_id="K25", classes_primary=25, music_rooms=2, art_rooms=3),
+        a_school(school_id="SMALL", classes_primary=6, music_rooms=1, art_rooms=1,
+                 music_room_min_area_m2=95.0),
+        a_school(school_id="TP", kind="teaching_point", classes_primary=2, music_rooms=0,
+                 art_rooms=0),
+    )
+    r = rooms_check(df, NATIONAL_2017).set_index("school_id")
+    assert r["required"].to_dict() == {"K12": 1, "K13": 2, "K24": 2, "K25": 3, "SMALL": 1}
+    assert r["ok"].to_dict() == {"K12": True, "K13": False, "K24": True, "K25": False,
+                                 "SMALL": False}
+
+
+def _ws(schools: pd.DataFrame, county: pd.DataFrame | None = None) -> Workspace:
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame(schools, geometry=gpd.points_from_xy([115.2] * len(schools),
+                                                                [36.07] * len(schools)),
+                           crs="EPSG:4326")
+    return Workspace(schools=gdf, meta=Meta(crs="EPSG:4547"), county=county)
+
+
+def _county(rows):
+    return pd.DataFrame(rows, columns=["indicator_id", "item", "value", "count", "evidence",
+                                       "source"])
+
+
+def test_entered_rows_compare_with_the_profile_and_say_missing():
+    county = _county([
+        ("G8", None, 1.0, None, "工资对比表", "人社局"),  # ≥ 1.0 passes at the edge
+        ("G11", None, 0.12, None, "名单", "教育局"),  # backbone share not entered
+        ("G15", None, 0.849, None, "统计表", "教育局"),  # < 0.85
+        ("Q9", None, 0.15, None, "监测报告", "省评估院"),  # must be < 0.15
+        ("Q9", "level", 3.0, None, "监测报告", "省评估院"),
+        ("Q1", "graduates", 950.0, None, "名册", "教育局"),  # 950 / (1000 + 10 − 10) = 0.95
+        ("Q1", "entrants", 1000.0, None, "名册", "教育局"),
+        ("Q1", "transfers_in", 10.0, None, "", ""),
+        ("Q1", "transfers_out", 10.0, None, "", ""),
+        ("S1", "students", 0.80, 100.0, "问卷", "第三方"),  # (80 + 270) / 400 = 0.875
+        ("S1", "parents", 0.90, 300.0, "问卷", "第三方"),
+    ])
+    ev = evaluate(_ws(schools_frame(a_school()), county), NATIONAL_2017)
+    rows = ev.checklist.set_index("id")
+    assert rows.loc["G8", ["status", "source", "value"]].tolist() == ["pass", "entered", 1.0]
+    assert rows.loc["G8", "evidence"] == "工资对比表; 人社局"
+    assert rows.loc["G11", "status"] == "missing"
+    assert "backbone_share not entered" in rows.loc["G11", "evidence"]
+    assert rows.loc["G15", "status"] == "fail"
+    assert rows.loc["Q9", "status"] == "fail"
+    assert rows.loc["Q1", ["status", "source"]].tolist() == ["pass", "computed"]
+    assert rows.loc["Q1", "value"] == pytest.approx(0.95)
+    assert rows.loc["S1", ["status", "source"]].tolist() == ["pass", "computed"]
+    assert rows.loc["S1", "value"] == pytest.approx(0.875)
+    assert "not surveyed: teachers, principals, deputies, others" in rows.loc["S1", "evidence"]
+    assert rows.loc["G2", "status"] == "missing"  # not in the table at all
+    assert ev.verdict == "fail"
+
+
+def test_a_schools_table_alone_evaluates_with_missing_rows(tmp_path):
+    frames = pd.read_excel(DATA / "small_county.xlsx", sheet_name="学校")
+    frames.to_csv(tmp_path / "schools.csv", index=False)
+    ws, _ = open_workspace(tmp_path / "schools.csv")
+    ev = evaluate(ws)
+    rows = ev.checklist.set_index("id")
+    assert list(rows.index) == list(CHECKLIST_IDS) and len(rows) == 32
+    needs_layers = ["G1", "G13", "G2", "G6", "G7", "G8", "G9", "G10", "G11", "G14", "G15",
+                    "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9", "S1"]
+    for cid in needs_layers:
+        assert rows.loc[cid, "status"] == "missing", cid
+        assert rows.loc[cid, "source"] == "missing", cid
+    for cid in ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "G3", "G4", "G5", "G12"):
+        assert rows.loc[cid, "source"] == "computed", cid
+        assert rows.loc[cid, "status"] in ("pass", "fail"), cid
+    assert "no county table" in " ".join(ev.notes)
+
+
+def test_g12_needs_every_teacher_certified():
+    ev = evaluate(_ws(schools_frame(a_school(), a_school(school_id="S2", teachers_certified=59))))
+    row = ev.checklist.set_index("id").loc["G12"]
+    assert row["status"] == "fail"
+    assert row["value"] == pytest.approx(119 / 120)
+    assert row["evidence"].startswith("119 of 120 teachers certified")
+
+
+def test_henan_profile_reports_the_combined_cv():
+    # k = 1..5 thousand pupils; every resource ∝ pupils (CV 0) except backbone teachers
+    # 20, 20, 30, 60, 70, which are the five-school county ×10: CV sqrt(51/1200)
+    records = [a_school(school_id=f"S{k}", students_primary=1000 * k, teachers_backbone=r,
+                        teachers_above_degree=42 * k, teachers_pe_art=9 * k,
+                        teaching_aux_area_m2=4500.0 * k, sports_area_m2=7500.0 * k,
+                        equipment_value_yuan=2e6 * k, multimedia_rooms=23 * k)
+               for k, r in zip(range(1, 6), (20, 20, 30, 60, 70), strict=True)]
+    ev = evaluate(_ws(schools_frame(*records)), HENAN)
+    check = ev.profile_checks.set_index("id").loc["combined_cv.primary"]
+    # six indicators have equal ratios (CV 0) and R2 has sqrt(51/1200): mean = that / 7
+    assert check["value"] == pytest.approx((51 / 1200) ** 0.5 / 7)
+    assert check["status"] == "pass"
+    assert evaluate(_ws(schools_frame(*records)), NATIONAL_2017).profile_checks.empty
+
+
+def test_a_province_profile_from_toml(tmp_path):
+    path = tmp_path / "shandong.toml"
+    path.write_text('base = "henan"\nteaching_point_min_students = 30\n[primary]\n'
+                    'service_radius_rural_m = 2000\nclass_size_cap = 40\n', encoding="utf-8")
+    p = load_profile(path)
+    assert p.name == "shandong" and p.teaching_point_min_students == 30
+    assert p.primary.service_radius_rural_m == 2000.0 and p.primary.class_size_cap == 40
+    assert p.primary.combined_cv_limit == 0.60  # from the Henan base
+    assert p.junior == HENAN.junior
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[primary]\nclass_size = 40\n", encoding="utf-8")
+    with pytest.raises(StandardsError, match=r"bad.toml: \[primary\] has an unknown setting "
+                                             "'class_size'"):
+        load_profile(bad)
+    bad.write_text('floor_share = "high"\n', encoding="utf-8")
+    with pytest.raises(StandardsError, match="floor_share must be a number, got 'high'"):
+        load_profile(bad)
+    with pytest.raises(StandardsError, match="unknown standards profile 'mars'"):
+        get_profile("mars")
+
+
+def test_demo_verdict_and_failures(demo):
+    ev = evaluate(demo)
+    rows = ev.checklist.set_index("id")
+    assert ev.verdict == "fail"
+    assert rows.loc["G4", "status"] == "fail" and rows.loc["G5", "status"] == "fail"
+    assert rows.loc["G1", "status"] == "missing" and rows.loc["G13", "status"] == "missing"
+    cv = ev.cvs.set_index(["section", "id"])
+    assert not cv.loc[("primary", "R2"), "ok"] and cv.loc[("primary", "R1"), "ok"]
+    # every failing school section has a gap to close, and no compliant one does
+    failing = set(ev.indicators.loc[~ev.indicators["compliant"], "school_id"])
+    assert set(ev.gaps["school_id"]) == failing
+    assert set(ev.drivers["id"]) == {"R2"}
