@@ -317,6 +317,60 @@ def small_school_note(schools: pd.DataFrame, standards: Standards) -> str:
             f"{standards.small_school_funded_as} students")
 
 
+def g13_row(zoned) -> dict:
+    """G13 from the zoned-enrolment counts: primary ≥ 100 %, junior ≥ 95 % (by default)."""
+    by = zoned.by_section.set_index("section")
+    value = {sec: (None if by.loc[sec, "students"] == 0 else float(by.loc[sec, "ratio"]))
+             for sec in ("primary", "junior", "all")}
+    threshold = {sec: float(by.loc[sec, "minimum"]) for sec in ("primary", "junior")}
+    failed = any(by.loc[sec, "ok"] is False for sec in ("primary", "junior"))
+    parts = [f"{sec}: {by.loc[sec, 'zoned']:,} of {by.loc[sec, 'students']:,} zoned"
+             + (f" ({by.loc[sec, 'ratio']:.1%})" if by.loc[sec, "students"] else "")
+             for sec in ("primary", "junior")]
+    out = zoned.out_of_zone[zoned.out_of_zone["in_scope"]]
+    parts.append(f"out of zone: {int(out['students'].sum()):,} students from "
+                 f"{out['unit_id'].nunique()} units")
+    if zoned.entry_grades_only:
+        parts.append("entry grades (1 and 7) only")
+    return _row("G13", status="fail" if failed else "pass", source="computed", value=value,
+                threshold=threshold, evidence="; ".join(parts))
+
+
+def g1_row(layout, method: str, standards: Standards) -> dict:
+    """G1 from the layout checks: fails on overlaps, gaps or units not in exactly one catchment.
+
+    The shares beyond the service radius and the units nearer another school are reported
+    (no national figure makes them pass or fail).
+    """
+    t = layout.tiling
+    overlaps, gaps = int((t["kind"] == "overlap").sum()), int((t["kind"] == "gap").sum())
+    bad_units = int(layout.unit_problems["unit_id"].nunique())
+    summ = layout.summary.set_index("section")
+    value = {"overlaps": overlaps, "gaps": gaps, "units_not_in_one_catchment": bad_units,
+             **{f"share_beyond_radius_{sec}": float(summ.loc[sec, "share_beyond"])
+                for sec in ("primary", "junior")}}
+    parts = []
+    if overlaps or gaps:
+        parts.append(f"catchments overlap in {overlaps} place(s) "
+                     f"({t.loc[t['kind'] == 'overlap', 'area_m2'].sum():,.0f} m²) and leave "
+                     f"{gaps} gap(s) ({t.loc[t['kind'] == 'gap', 'area_m2'].sum():,.0f} m²)")
+    else:
+        parts.append("catchments tile the county (no overlap or gap over 100 m²)")
+    parts.append(f"{bad_units} units not in exactly one catchment" if bad_units
+                 else "every unit in exactly one catchment per section")
+    for sec in ("primary", "junior"):
+        sec_std = standards.section(sec)
+        radii = (f"{sec_std.service_radius_urban_m:.0f}/{sec_std.service_radius_town_m:.0f}/"
+                 f"{sec_std.service_radius_rural_m:.0f} m")
+        parts.append(f"{sec}: {summ.loc[sec, 'share_beyond']:.1%} of students beyond the "
+                     f"service radius ({radii} urban/town/rural), "
+                     f"{summ.loc[sec, 'units_not_nearest']} units nearer another school")
+    parts.append(f"distances: {method}")
+    failed = overlaps or gaps or bad_units
+    return _row("G1", status="fail" if failed else "pass", source="computed", value=value,
+                threshold="tiling; one catchment per unit", evidence="; ".join(parts))
+
+
 def verdict(checklist: pd.DataFrame, profile_checks: pd.DataFrame) -> str:
     """Return "pass", "fail" or "incomplete" (nothing fails but something is missing)."""
     statuses = list(checklist["status"]) + list(profile_checks.get("status", []))

@@ -50,6 +50,17 @@ def _parser() -> argparse.ArgumentParser:
                    "(default: the workspace's own)")
     e.add_argument("--coords", help="coordinate system of lon/lat in tables")
 
+    d2 = sub.add_parser("distances", help="unit × school distances by road, to CSV")
+    d2.add_argument("ws", help="a .gpkg workspace")
+    d2.add_argument("--roads", help="road file (.osm, .osm.pbf, .graphml, .gpkg): used, and "
+                    "stored in the workspace as its road layers")
+    d2.add_argument("--place", help="download the walking network of this place from "
+                    "OpenStreetMap (needs the internet); stored like --roads")
+    d2.add_argument("--section", choices=("primary", "junior"), help="only schools of a section")
+    d2.add_argument("--cutoff", type=float, metavar="M", help="only pairs within M metres")
+    d2.add_argument("--scenario", help="distances for a saved scenario")
+    d2.add_argument("--out", required=True, help="F.csv")
+
     i = sub.add_parser("import", help="import an Excel workbook or CSV files into a workspace")
     i.add_argument("src", help="an .xlsx workbook, a .csv schools table or a folder of CSVs")
     i.add_argument("out", help="OUT.gpkg")
@@ -178,6 +189,56 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_distances(args: argparse.Namespace) -> int:
+    from planner import travel
+    from planner.io import osm
+    from planner.io.gpkg import atomic_write, write_workspace
+    from planner.io.load import open_workspace
+    from planner.layout import section_schools
+
+    out = _out_path(args.out, ".csv")
+    ws_path = Path(args.ws)
+    if ws_path.suffix.lower() != ".gpkg":
+        raise InputError.single(ws_path.name, "distances need a .gpkg workspace (with units); "
+                                "import tables first with `planner import`")
+    ws, warnings = open_workspace(ws_path)
+    _print_warnings(warnings)
+    if args.scenario is not None:
+        saved = ", ".join(ws.scenarios["name"]) or "none"
+        raise InputError.single(ws_path.name, f"no scenario named {args.scenario!r} (saved "
+                                f"scenarios: {saved})", layer="layer scenarios")
+    if args.cutoff is not None and args.cutoff <= 0:
+        raise InputError.single("--cutoff", f"expected metres > 0, got {args.cutoff}")
+    changed = False
+    if args.roads or args.place:
+        nodes, edges = (osm.read_roads(args.roads) if args.roads
+                        else osm.roads_by_place(args.place))
+        ws = ws.replace(nodes=nodes, edges=edges)
+        changed = True
+    dist = None if changed else travel.cached_distances(ws)
+    if dist is None:
+        try:
+            dist = travel.compute_distances(ws)
+        except InputError as exc:  # name the road file the problem is in
+            source = Path(args.roads).name if args.roads else (args.place or ws_path.name)
+            raise InputError.single(source, exc.problems[0].message) from exc
+        ws = travel.with_cache(ws, dist)
+        changed = True
+    schools = None
+    if args.section:
+        mask = section_schools(ws.schools, args.section)
+        schools = list(ws.schools["school_id"][mask])
+    table = dist.long(schools=schools, cutoff_m=args.cutoff)
+    atomic_write(out, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
+    if changed:
+        write_workspace(ws, ws_path)
+    for note in dist.notes:
+        print(f"note: {note}")
+    print(f"wrote {out}: {len(table)} unit-school pairs, method {dist.method}"
+          + ("; cached in the workspace" if changed else "; from the workspace's cache"))
+    return 0
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from planner.io.gpkg import write_workspace
     from planner.io.load import open_workspace
@@ -214,6 +275,7 @@ _COMMANDS = {
     "template": _cmd_template,
     "validate": _cmd_validate,
     "evaluate": _cmd_evaluate,
+    "distances": _cmd_distances,
     "import": _cmd_import,
     "app": _cmd_app,
 }

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from planner import checklist as ck
+from planner import travel
+from planner.enrolment import ZonedEnrolment, unit_catchments, zoned_enrolment, zoning_table
 from planner.indicators import (
     cv_drivers,
     cv_table,
@@ -20,7 +22,8 @@ from planner.indicators import (
     resource_indicators,
     school_sections,
 )
-from planner.standards import RESOURCE_KEYS, Standards, get_profile
+from planner.layout import Layout, layout_checks
+from planner.standards import DEFAULT_RADIUS_NOTE, RESOURCE_KEYS, Standards, get_profile
 from planner.workspace import Workspace
 
 
@@ -53,6 +56,14 @@ class Evaluation:
         "pass", "fail" or "incomplete".
     notes
         What the reader must know: teacher columns estimated by weights, missing layers.
+    zoning
+        Each unit's zoned school per section (from the catchments), or None.
+    zoned
+        G13's counts and out-of-zone list, or None without units, catchments and enrolment.
+    layout
+        G1's checks, or None without units, catchments and enrolment.
+    distance_method
+        "road" or the straight-line fallback, when distances were used.
     """
 
     standards: Standards
@@ -66,6 +77,10 @@ class Evaluation:
     profile_checks: pd.DataFrame
     verdict: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+    zoning: pd.DataFrame | None = None
+    zoned: ZonedEnrolment | None = None
+    layout: Layout | None = None
+    distance_method: str | None = None
 
     def to_dict(self) -> dict:
         """Return the evaluation as the JSON object of SPEC §5.1 (plus detail)."""
@@ -100,6 +115,20 @@ class Evaluation:
             "cv_drivers": [_clean(r) for r in self.drivers.to_dict("records")],
             "caps": [_clean(r) for r in self.caps.to_dict("records")],
             "notes": list(self.notes),
+            "zoning": None if self.zoned is None else {
+                "by_section": _records(self.zoned.by_section),
+                "by_school": _records(self.zoned.by_school),
+                "out_of_zone": _records(self.zoned.out_of_zone),
+                "entry_grades_only": self.zoned.entry_grades_only,
+            },
+            "layout": None if self.layout is None else {
+                "distance_method": self.distance_method,
+                "summary": _records(self.layout.summary),
+                "tiling": _records(self.layout.tiling),
+                "unit_problems": _records(self.layout.unit_problems),
+                "beyond_radius": _records(self.layout.beyond_radius),
+                "unit_distances": _records(self.layout.unit_distances),
+            },
         }
 
     def summary(self) -> dict[str, int]:
@@ -118,10 +147,14 @@ def _num(x: object) -> float | None:
     return None if math.isnan(x) else x
 
 
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [_clean(r) for r in df.to_dict("records")]
+
+
 def _clean(rec: dict) -> dict:
     out = {}
     for k, v in rec.items():
-        if isinstance(v, float) and math.isnan(v):
+        if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
             out[k] = None
         elif hasattr(v, "item") and not isinstance(v, str):
             out[k] = v.item()
@@ -130,7 +163,8 @@ def _clean(rec: dict) -> dict:
     return out
 
 
-def evaluate(ws: Workspace, standards: Standards | None = None) -> Evaluation:
+def evaluate(ws: Workspace, standards: Standards | None = None, *,
+             distances: travel.Distances | None = None) -> Evaluation:
     """Evaluate all 32 indicators of a workspace.
 
     Parameters
@@ -139,6 +173,9 @@ def evaluate(ws: Workspace, standards: Standards | None = None) -> Evaluation:
         The workspace; a schools layer alone is enough for R1–R7, the CVs, G3–G5 and G12.
     standards
         The profile; by default the one named in the workspace's meta table.
+    distances
+        Unit × school distances to use for G1; by default the workspace's cached matrix when
+        valid, else computed from its roads (or the straight-line fallback).
 
     Returns
     -------
@@ -174,10 +211,23 @@ def evaluate(ws: Workspace, standards: Standards | None = None) -> Evaluation:
         x for x in (rows["G6"]["evidence"], ck.small_school_note(ws.schools, standards)) if x)
     rows["Q1"] = ck.q1_row(ws.county, standards)
     rows["S1"] = ck.s1_row(ws.county, standards)
+    zoning = zoned = lay = None
+    method = None
+    if ws.units is not None and ws.catchments is not None and ws.enrolment is not None:
+        holdings = unit_catchments(ws)
+        zoning = zoning_table(holdings, ws.units["unit_id"])
+        zoned = zoned_enrolment(ws, zoning, standards)
+        rows["G13"] = ck.g13_row(zoned)
+        dist = distances or travel.distances_for(ws)
+        method = dist.method
+        lay = layout_checks(ws, holdings, zoning, dist, standards)
+        rows["G1"] = ck.g1_row(lay, dist.method, standards)
+        notes += list(dist.notes)
+        notes.append(DEFAULT_RADIUS_NOTE)
     for cid in ck.NEEDS_LAYERS:
-        rows[cid] = ck._row(cid, status="missing", source="missing",
-                            evidence="needs catchments, units, enrolment and the road network "
-                                     "(layout and zoning checks)")
+        rows.setdefault(cid, ck._row(cid, status="missing", source="missing",
+                                     evidence="needs units, catchments and enrolment (and "
+                                              "roads for distances)"))
     checklist = pd.DataFrame([rows[c] for c in ck.CHECKLIST_IDS])
     if ws.county is None:
         notes.append("no county table: the entered indicators (G2, G6–G11, G14, G15, Q1–Q9, "
@@ -205,4 +255,8 @@ def evaluate(ws: Workspace, standards: Standards | None = None) -> Evaluation:
         profile_checks=profile_checks,
         verdict=ck.verdict(checklist, profile_checks),
         notes=tuple(notes),
+        zoning=zoning,
+        zoned=zoned,
+        layout=lay,
+        distance_method=method,
     )

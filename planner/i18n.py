@@ -78,6 +78,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "basis_whole_school": ("全校", "whole school"),
     "basis_section_columns": ("分学段填报", "per-section columns"),
     "basis_student_weights": ("按学生数折算", "split by student weights"),
+    "sheet_zoning": ("就近入学", "Zoned enrolment"),
+    "sheet_out_of_zone": ("片区外就读", "Out of zone"),
+    "sheet_layout": ("布局", "Layout"),
+    "sheet_unit_distances": ("单元到校距离", "Unit distances"),
+    "all": ("合计", "all"),
+    "overlaps": ("片区重叠处", "overlaps"),
+    "gaps": ("片区空白处", "gaps"),
+    "units_not_in_one_catchment": ("不在唯一片区的单元", "units not in one catchment"),
+    "share_beyond_radius_primary": ("小学超服务半径比例", "primary beyond radius"),
+    "share_beyond_radius_junior": ("初中超服务半径比例", "junior beyond radius"),
+    "kind_overlap": ("片区重叠", "overlap"),
+    "kind_gap": ("片区空白", "gap"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
 }
@@ -115,6 +127,27 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "share_of_variance": ("占方差比例", "share of variance"),
     "direction": ("方向", "direction"),
     "note": ("说明", "note"),
+    "zoned": ("片区内学生", "zoned"),
+    "ratio": ("比例", "ratio"),
+    "minimum": ("标准", "minimum"),
+    "unit_id": ("单元编码", "unit_id"),
+    "unit_name": ("居住单元", "unit"),
+    "zoned_school": ("划片学校", "zoned school"),
+    "in_scope": ("纳入G13统计", "counted for G13"),
+    "school_ids": ("涉及学校", "schools"),
+    "area_m2": ("面积(㎡)", "area m²"),
+    "beyond": ("超出服务半径", "beyond radius"),
+    "share_beyond": ("超出比例", "share beyond"),
+    "radius_m": ("服务半径(米)", "radius m"),
+    "units_not_nearest": ("非最近学校的单元数", "units not at nearest"),
+    "students_not_nearest": ("涉及学生", "children there"),
+    "zoned_school_id": ("划片学校标识码", "zoned school_id"),
+    "zoned_distance_m": ("到划片学校(米)", "to zoned school m"),
+    "nearest_school_id": ("最近学校标识码", "nearest school_id"),
+    "nearest_distance_m": ("到最近学校(米)", "to nearest school m"),
+    "children": ("适龄儿童", "children"),
+    "saved_m": ("可缩短(米)", "saving m"),
+    "catchments": ("所在片区数", "catchments"),
     "R1": ("R1 高于规定学历教师/百生", "R1 above-degree teachers /100"),
     "R2": ("R2 骨干教师/百生", "R2 backbone teachers /100"),
     "R3": ("R3 体育艺术教师/百生", "R3 PE and art teachers /100"),
@@ -129,6 +162,11 @@ def column(key: str, lang: str = "zh") -> str:
     """Return the header of a report column in `lang`; a missing key is a bug and raises."""
     zh, en = _COLUMNS[key]
     return zh if lang == "zh" else en
+
+
+def has(key: str) -> bool:
+    """Return whether `key` has a translation."""
+    return key in _STRINGS
 
 
 def t(key: str, lang: str = "zh", **values: object) -> str:

@@ -34,6 +34,8 @@ class Meta:
         True for generated data (the demo county); maps and reports say so.
     schema_version
         The data-contract version the file was written with.
+    distances_key
+        The key of the cached `distances` table (network and points), or "" for none.
     """
 
     crs: str
@@ -41,6 +43,7 @@ class Meta:
     name: str = ""
     synthetic: bool = False
     schema_version: str = SCHEMA_VERSION
+    distances_key: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """Return the meta table as key/value rows."""
@@ -50,6 +53,7 @@ class Meta:
             ("crs", self.crs),
             ("name", self.name),
             ("synthetic", "true" if self.synthetic else "false"),
+            ("distances_key", self.distances_key),
         ]
         return pd.DataFrame(rows, columns=["key", "value"]).astype("str")
 
@@ -64,6 +68,7 @@ class Meta:
             name=kv.get("name", ""),
             synthetic=kv.get("synthetic", "false").lower() == "true",
             schema_version=kv.get("schema_version") or SCHEMA_VERSION,
+            distances_key=kv.get("distances_key", ""),
         )
 
 
@@ -95,6 +100,9 @@ class Workspace:
         CRS, standards profile, name, synthetic flag.
     scenarios
         Saved scenarios (name, base, created, author, note, edits as JSON).
+    distances
+        A cached unit × school distance table (unit_id, school_id, distance_m, method), valid
+        while `meta.distances_key` matches the network and the points; or None.
     """
 
     schools: gpd.GeoDataFrame
@@ -106,6 +114,7 @@ class Workspace:
     nodes: gpd.GeoDataFrame | None = None
     edges: gpd.GeoDataFrame | None = None
     scenarios: pd.DataFrame = field(default_factory=empty_scenarios)
+    distances: pd.DataFrame | None = None
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """Return the layers that are present, by their GeoPackage names."""
@@ -116,6 +125,8 @@ class Workspace:
                 out[name] = value
         out["meta"] = self.meta.to_frame()
         out["scenarios"] = self.scenarios
+        if self.distances is not None:
+            out["distances"] = self.distances
         return out
 
     def replace(self, **changes: object) -> Workspace:

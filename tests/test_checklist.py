@@ -175,7 +175,7 @@ def test_demo_verdict_and_failures(demo):
     rows = ev.checklist.set_index("id")
     assert ev.verdict == "fail"
     assert rows.loc["G4", "status"] == "fail" and rows.loc["G5", "status"] == "fail"
-    assert rows.loc["G1", "status"] == "missing" and rows.loc["G13", "status"] == "missing"
+    assert rows.loc["G1", "status"] == "pass" and rows.loc["G13", "status"] == "fail"
     cv = ev.cvs.set_index(["section", "id"])
     assert not cv.loc[("primary", "R2"), "ok"] and cv.loc[("primary", "R1"), "ok"]
     # every failing school section has a gap to close, and no compliant one does

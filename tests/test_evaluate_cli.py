@@ -19,7 +19,7 @@ def test_evaluate_writes_json_excel_and_html(demo_gpkg, tmp_path, capsys):
                  str(out["xlsx"]), "--html", str(out["html"])])
     printed = capsys.readouterr().out
     assert code == 0
-    assert printed.startswith("评估结论: 存在未达标指标 — 17 项达标，13 项未达标，2 项缺数据")
+    assert printed.startswith("评估结论: 存在未达标指标 — 18 项达标，14 项未达标，0 项缺数据")
 
     data = json.loads(out["json"].read_text(encoding="utf-8"))
     assert [r["id"] for r in data["checklist"]] == list(CHECKLIST_IDS)
@@ -35,9 +35,18 @@ def test_evaluate_writes_json_excel_and_html(demo_gpkg, tmp_path, capsys):
     jun = {s["school_id"] for s in data["sections"]["junior"]["schools"]}
     assert "4199000010" in prim & jun  # 城东九年一贯制学校
 
+    # G1 and G13 are computed from the layers and the roads
+    rows = {r["id"]: r for r in data["checklist"]}
+    assert rows["G1"]["source"] == rows["G13"]["source"] == "computed"
+    assert rows["G13"]["status"] == "fail" and 0.75 < rows["G13"]["value"]["primary"] < 0.9
+    assert data["layout"]["distance_method"] == "road"
+    assert data["zoning"]["by_section"][0]["section"] == "primary"
+    assert len(data["layout"]["unit_distances"]) == 2 * 408
+
     wb = openpyxl.load_workbook(out["xlsx"])
     assert wb.sheetnames == ["检查清单", "学校指标", "差异系数", "短板", "规模与班额",
-                             "拉大差异的学校", "说明"]
+                             "拉大差异的学校", "就近入学", "片区外就读", "布局", "单元到校距离",
+                             "说明"]
     assert [c.value for c in wb["检查清单"][1]] == ["编号", "名称", "标准", "数值", "状态", "来源",
                                                 "佐证与说明"]
     assert wb["检查清单"].max_row >= 33

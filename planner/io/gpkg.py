@@ -15,7 +15,7 @@ from planner.errors import InputError
 from planner.workspace import Workspace
 
 LAYER_ORDER = ("schools", "units", "catchments", "enrolment", "county", "nodes", "edges", "meta",
-               "scenarios")
+               "scenarios", "distances")
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:

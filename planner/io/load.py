@@ -57,6 +57,7 @@ class RawLayers:
     meta: dict[str, str] = field(default_factory=dict)
     roads: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     scenarios: pd.DataFrame | None = None
+    distances: pd.DataFrame | None = None
     from_tables: bool = False
 
 
@@ -116,6 +117,8 @@ def read_gpkg_raw(path: Path) -> RawLayers:
             raw.roads[name] = layers[name]
     if "scenarios" in layers:
         raw.scenarios = layers["scenarios"]
+    if "distances" in layers:
+        raw.distances = layers["distances"]
     return raw
 
 
@@ -196,6 +199,7 @@ def assemble(raw: RawLayers, *, coords: str | None = None) -> tuple[Workspace, l
         standards_profile=raw.meta.get("standards_profile") or "national_2017",
         name=raw.meta.get("name", ""),
         synthetic=raw.meta.get("synthetic", "false").lower() == "true",
+        distances_key=raw.meta.get("distances_key", "") if raw.distances is not None else "",
     )
     ws = Workspace(
         schools=canonical(parsed["schools"], "schools"),
@@ -207,6 +211,7 @@ def assemble(raw: RawLayers, *, coords: str | None = None) -> tuple[Workspace, l
         nodes=nodes,
         edges=edges,
         scenarios=_scenarios(raw.scenarios),
+        distances=_distances(raw.distances),
     )
     return ws, [p for p in problems if p.severity == "warning"]
 
@@ -333,6 +338,16 @@ def _roads(raw: RawLayers) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | 
         pos = int(np.flatnonzero(edges["length"].to_numpy() < 0)[0])
         problem("edges", pos + 1, "length", "edge lengths are metres and cannot be negative")
     return nodes, edges, problems
+
+
+def _distances(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The cached distance table; one that lacks its columns is dropped (it is only a cache)."""
+    cols = ["unit_id", "school_id", "distance_m", "method"]
+    if df is None or not set(cols) <= set(df.columns):
+        return None
+    out = df[cols].reset_index(drop=True)
+    return out.astype({"unit_id": "str", "school_id": "str", "distance_m": "float64",
+                       "method": "str"})
 
 
 def _scenarios(df: pd.DataFrame | None) -> pd.DataFrame:

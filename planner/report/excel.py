@@ -84,6 +84,26 @@ def write_workbook(ev: Evaluation, path: str | Path, *, lang: str = "zh") -> Pat
     _sheet(wb, t("sheet_gaps", lang), tables.gaps_table(ev, lang), {2: 24, 5: 30})
     _sheet(wb, t("sheet_caps", lang), tables.caps_table(ev, lang), {2: 24})
     _sheet(wb, t("sheet_drivers", lang), tables.drivers_table(ev, lang), {2: 30, 4: 24})
+    z = tables.zoning_tables(ev, lang)
+    if z:
+        ws = _sheet(wb, t("sheet_zoning", lang), z["sections"])
+        start = len(z["sections"]) + 3
+        for j, name in enumerate(z["schools"].columns, start=1):
+            ws.cell(row=start, column=j, value=str(name)).font = Font(bold=True)
+        for i, row in enumerate(z["schools"].itertuples(index=False), start=start + 1):
+            for j, value in enumerate(row, start=1):
+                ws.cell(row=i, column=j, value=None if value != value else value)
+        _sheet(wb, t("sheet_out_of_zone", lang), z["out_of_zone"], {2: 20, 4: 24, 5: 24})
+        ws = _sheet(wb, t("sheet_layout", lang), z["layout"])
+        row = len(z["layout"]) + 3
+        for block in (z["tiling"], z["unit_problems"]):
+            for j, name in enumerate(block.columns, start=1):
+                ws.cell(row=row, column=j, value=str(name)).font = Font(bold=True)
+            for i, rec in enumerate(block.itertuples(index=False), start=row + 1):
+                for j, value in enumerate(rec, start=1):
+                    ws.cell(row=i, column=j, value=value)
+            row += len(block) + 3
+        _sheet(wb, t("sheet_unit_distances", lang), z["unit_distances"], {3: 24})
     notes = list(ev.notes) or ["—"]
     _sheet(wb, t("sheet_notes", lang), pd.DataFrame({column("note", lang): notes}), {1: 120})
     return atomic_write(path, lambda tmp: wb.save(tmp))

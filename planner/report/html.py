@@ -140,6 +140,16 @@ def render_html(ev: Evaluation, ws: Workspace, *, lang: str = "zh") -> str:
         f"<h2>{html.escape(t('sheet_gaps', lang))}</h2>",
         _table(tables.gaps_table(ev, lang)),
     ]
+    z = tables.zoning_tables(ev, lang)
+    if z:
+        parts += [
+            f"<h2>{html.escape(t('sheet_zoning', lang))}</h2>", _table(z["sections"]),
+            f"<h2>{html.escape(t('sheet_layout', lang))}</h2>", _table(z["layout"]),
+            _table(z["tiling"]) if len(z["tiling"]) else "",
+            _table(z["unit_problems"]) if len(z["unit_problems"]) else "",
+            f"<h2>{html.escape(t('sheet_out_of_zone', lang))}</h2>",
+            _table(z["out_of_zone"].head(40)),
+        ]
     if ev.notes:
         items = "".join(f"<li>{html.escape(n)}</li>" for n in ev.notes)
         parts.append(f"<h2>{html.escape(t('sheet_notes', lang))}</h2><ul class=\"notes\">"

@@ -8,34 +8,46 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.evaluation import Evaluation
-from planner.i18n import column, t
+from planner.i18n import column, has, t
 from planner.standards import RESOURCE_IDS, RESOURCE_KEYS
 
 
 def _sec(section: str, lang: str) -> str:
-    return t(section, lang)
+    return t(section, lang) if has(section) else section
 
 
 def _num(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
-def value_text(value: object, lang: str) -> str:
-    """Render a checklist value (a number, or per-section detail for R rows) as text."""
+PERCENT_ROWS = {"G1", "G9", "G11", "G12", "G13", "G14", "G15", "Q1", "Q2", "Q4", "S1"}
+
+
+def _scalar(v: object, percent: bool) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return "—"
+    if isinstance(v, float) and percent:
+        return f"{v:.1%}"
+    return _num(v) if isinstance(v, float | int) else str(v)
+
+
+def value_text(value: object, lang: str, *, percent: bool = False) -> str:
+    """Render a checklist value or threshold (a number, or a dict of parts) as text.
+
+    Floats are shown as percentages where `percent` (shares such as G13's ratios).
+    """
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, dict):
         parts = []
-        for sec, v in value.items():
+        label = "均值" if lang == "zh" else "mean"
+        for key, v in value.items():
             if isinstance(v, dict):
-                label = "均值" if lang == "zh" else "mean"
-                parts.append(f"{_sec(sec, lang)} {label} {_num(v['mean'])}, CV {v['cv']:.3f}")
+                parts.append(f"{_sec(key, lang)} {label} {_num(v['mean'])}, CV {v['cv']:.3f}")
             else:
-                parts.append(f"{_sec(sec, lang)} {_num(v)}")
+                parts.append(f"{_sec(key, lang)} {_scalar(v, percent)}")
         return "; ".join(parts)
-    if isinstance(value, float):
-        return _num(value)
-    return str(value)
+    return _scalar(value, percent)
 
 
 def checklist_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
@@ -44,8 +56,10 @@ def checklist_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame({
         column("id", lang): c["id"],
         column("name", lang): c["name_zh"] if lang == "zh" else c["name_en"],
-        column("threshold", lang): [value_text(v, lang) for v in c["threshold"]],
-        column("value", lang): [value_text(v, lang) for v in c["value"]],
+        column("threshold", lang): [value_text(v, lang, percent=i in PERCENT_ROWS)
+                                    for i, v in zip(c["id"], c["threshold"], strict=True)],
+        column("value", lang): [value_text(v, lang, percent=i in PERCENT_ROWS)
+                                for i, v in zip(c["id"], c["value"], strict=True)],
         column("status", lang): [t(f"status_{s}", lang) for s in c["status"]],
         column("source", lang): [t(f"source_{s}", lang) for s in c["source"]],
         column("evidence", lang): c["evidence"],
@@ -133,6 +147,71 @@ def drivers_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
         column("share_of_variance", lang): pd.to_numeric(d["share_of_variance"]).round(3),
         column("direction", lang): [t(f"direction_{x}", lang) for x in d["direction"]],
     })
+
+
+def zoning_tables(ev: Evaluation, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """G13 and G1 detail: zoned ratio by school, out-of-zone students, layout problems."""
+    if ev.zoned is None or ev.layout is None:
+        return {}
+    z = ev.zoned
+    by = z.by_section
+    section_rows = pd.DataFrame({
+        column("section", lang): [t(s, lang) for s in by["section"]],
+        column("students", lang): by["students"], column("zoned", lang): by["zoned"],
+        column("ratio", lang): by["ratio"].round(4), column("minimum", lang): by["minimum"],
+    })
+    school = z.by_school
+    schools = pd.DataFrame({
+        column("school_id", lang): school["school_id"], column("school", lang): school["name"],
+        column("section", lang): [t(s, lang) for s in school["section"]],
+        column("students", lang): school["students"], column("zoned", lang): school["zoned"],
+        column("ratio", lang): school["ratio"].round(4),
+    })
+    o = z.out_of_zone
+    out = pd.DataFrame({
+        column("unit_id", lang): o["unit_id"], column("unit_name", lang): o["unit"],
+        column("section", lang): [t(s, lang) for s in o["section"]],
+        column("school", lang): o["school"], column("zoned_school", lang): o["zoned_school"],
+        column("students", lang): o["students"],
+        column("in_scope", lang): [t("yes" if x else "no", lang) for x in o["in_scope"]],
+    })
+    lay = ev.layout
+    summ = lay.summary
+    layout = pd.DataFrame({
+        column("section", lang): [t(s, lang) for s in summ["section"]],
+        column("students", lang): summ["students"], column("beyond", lang): summ["beyond"],
+        column("share_beyond", lang): summ["share_beyond"].round(4),
+        column("units_not_nearest", lang): summ["units_not_nearest"],
+        column("students_not_nearest", lang): summ["students_not_nearest"],
+    })
+    tl = lay.tiling
+    tiling = pd.DataFrame({
+        column("section", lang): [t(s, lang) for s in tl["section"]],
+        column("kind", lang): [t(f"kind_{k}", lang) for k in tl["kind"]],
+        column("school_ids", lang): tl["school_ids"], column("area_m2", lang): tl["area_m2"],
+    })
+    up = lay.unit_problems
+    problems = pd.DataFrame({
+        column("unit_id", lang): up["unit_id"], column("unit_name", lang): up["name"],
+        column("section", lang): [t(s, lang) for s in up["section"]],
+        column("catchments", lang): up["catchments"],
+        column("school_ids", lang): up["school_ids"],
+    })
+    ud = lay.unit_distances
+    names = dict(zip(ev.indicators["school_id"], ev.indicators["name"], strict=False))
+    distances = pd.DataFrame({
+        column("unit_id", lang): ud["unit_id"],
+        column("section", lang): [t(s, lang) for s in ud["section"]],
+        column("zoned_school", lang): ud["zoned_school_id"].map(names).fillna(
+            ud["zoned_school_id"]),
+        column("zoned_distance_m", lang): ud["zoned_distance_m"].round(0),
+        column("nearest_school_id", lang): ud["nearest_school_id"],
+        column("nearest_distance_m", lang): ud["nearest_distance_m"].round(0),
+        column("children", lang): ud["children"], column("saved_m", lang): ud["saved_m"].round(0),
+    })
+    return {"sections": section_rows, "schools": schools, "out_of_zone": out,
+            "layout": layout, "tiling": tiling, "unit_problems": problems,
+            "unit_distances": distances}
 
 
 def verdict_text(ev: Evaluation, lang: str = "zh") -> str:
