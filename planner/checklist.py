@@ -142,18 +142,30 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}" if isinstance(x, float) else str(x)
 
 
-def _county_value(county: pd.DataFrame | None, cid: str, item: str | None = None) -> dict | None:
-    if county is None:
-        return None
-    rows = county[county["indicator_id"].str.upper() == cid]
-    items = rows["item"] if "item" in rows.columns else pd.Series(np.nan, index=rows.index)
-    rows = rows[items.isna() | (items == "")] if item is None else rows[items == item]
-    if rows.empty:
-        return None
-    rec = rows.iloc[0].to_dict()
-    if rec.get("value") is None or (isinstance(rec["value"], float) and math.isnan(rec["value"])):
-        return None
-    return rec
+class CountyTable:
+    """The county table indexed by (indicator id, item) for quick look-ups.
+
+    The first row of a key wins; a row without a value counts as absent.
+    """
+
+    def __init__(self, county: pd.DataFrame | None):
+        self.rows: dict[tuple[str, str], dict] = {}
+        if county is None:
+            return
+        for rec in county.to_dict("records"):
+            item = rec.get("item")
+            blank = item is None or (isinstance(item, float) and math.isnan(item))
+            self.rows.setdefault((str(rec["indicator_id"]).upper(), "" if blank else item), rec)
+
+    def value(self, cid: str, item: str | None = None) -> dict | None:
+        """Return the row of an indicator (or of one of its items) with a value, or None."""
+        rec = self.rows.get((cid, item or ""))
+        if rec is None:
+            return None
+        v = rec.get("value")
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return None
+        return rec
 
 
 def _evidence(rec: dict) -> str:
@@ -166,10 +178,10 @@ def _compare(value: float, op: str, threshold: float) -> bool:
     return value >= threshold - 1e-12 if op == ">=" else value < threshold
 
 
-def entered_row(cid: str, county: pd.DataFrame | None, standards: Standards) -> dict:
+def entered_row(cid: str, county: CountyTable, standards: Standards) -> dict:
     """Return a checklist row from the county table: pass/fail against the profile, or missing."""
     op, threshold = standards.entered_rule(cid)
-    rec = _county_value(county, cid)
+    rec = county.value(cid)
     if rec is None:
         return _row(cid, status="missing", source="missing", threshold=f"{op} {_fmt(threshold)}",
                     evidence="not in the county table (县级指标): enter its value and evidence")
@@ -179,7 +191,7 @@ def entered_row(cid: str, county: pd.DataFrame | None, standards: Standards) -> 
     extra_ok, extra_note, extra_missing = True, "", False
     for sub in {"G11": ("backbone_share",), "Q9": ("level",)}.get(cid, ()):
         sop, sth = standards.entered_rule(f"{cid}.{sub}")
-        srec = _county_value(county, cid, sub)
+        srec = county.value(cid, sub)
         if srec is None:
             extra_missing = True
             extra_note += f"; {sub} not entered"
@@ -197,10 +209,10 @@ def entered_row(cid: str, county: pd.DataFrame | None, standards: Standards) -> 
                 evidence=(evidence + extra_note).strip("; "))
 
 
-def q1_row(county: pd.DataFrame | None, standards: Standards) -> dict:
+def q1_row(county: CountyTable, standards: Standards) -> dict:
     """Q1 retention: graduates ÷ (entrants three years earlier + transfers in − out)."""
     op, threshold = standards.entered_rule("Q1")
-    parts = {item: _county_value(county, "Q1", item) for item in Q1_ITEMS}
+    parts = {item: county.value("Q1", item) for item in Q1_ITEMS}
     if all(parts.values()):
         v = {k: float(r["value"]) for k, r in parts.items()}
         base = v["entrants"] + v["transfers_in"] - v["transfers_out"]
@@ -215,10 +227,10 @@ def q1_row(county: pd.DataFrame | None, standards: Standards) -> dict:
     return entered_row("Q1", county, standards)
 
 
-def s1_row(county: pd.DataFrame | None, standards: Standards) -> dict:
+def s1_row(county: CountyTable, standards: Standards) -> dict:
     """S1 social recognition: respondent-weighted mean of the groups' satisfaction shares."""
     op, threshold = standards.entered_rule("S1")
-    groups = {g: _county_value(county, "S1", g) for g in S1_GROUPS}
+    groups = {g: county.value("S1", g) for g in S1_GROUPS}
     given = {g: r for g, r in groups.items() if r is not None and r.get("count") == r.get(
         "count") and r.get("count")}
     if given:
@@ -241,24 +253,26 @@ def resource_rows(indicators: pd.DataFrame, cvs: pd.DataFrame, standards: Standa
     A row fails when a section's CV is over its limit or a non-compliant school section
     misses the indicator.
     """
+    parts = {sec: indicators[indicators["section"] == sec] for sec in ("primary", "junior")}
+    cv_of = {(r["section"], r["id"]): r for r in cvs.to_dict("records")}
     rows = []
     for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
         value, threshold, notes, failed = {}, {}, [], False
-        for sec in ("primary", "junior"):
-            part = indicators[indicators["section"] == sec]
+        for sec, part in parts.items():
             if part.empty:
                 continue
-            cv = cvs[(cvs["section"] == sec) & (cvs["id"] == rid)].iloc[0]
+            cv = cv_of[(sec, rid)]
             t = standards.section(sec).threshold(key)
-            bad = part[~part["compliant"] & part["missed"].str.contains(rf"\b{rid}\b")]
-            below = int((part[key] < t * (1 - 1e-9)).sum())
+            under = part[key].to_numpy() < t * (1 - 1e-9)
+            failing = int((~part["compliant"].to_numpy() & under).sum())
+            below = int(under.sum())
             value[sec] = {"mean": float(cv["mean"]), "cv": float(cv["cv"]),
                           "cv_limit": float(cv["limit"]), "schools_below": below,
-                          "schools_failing": len(bad)}
+                          "schools_failing": failing}
             threshold[sec] = t
-            failed |= (not cv["ok"]) or len(bad) > 0
+            failed |= (not cv["ok"]) or failing > 0
             notes.append(f"{sec}: CV {cv['cv']:.3f} (limit {cv['limit']:.2f}), {below} of "
-                         f"{len(part)} school sections below {_fmt(t)}, {len(bad)} of them "
+                         f"{len(part)} school sections below {_fmt(t)}, {failing} of them "
                          "failing the 6-of-7 + 85 % rule")
         if not value:
             rows.append(_row(rid, status="missing", source="missing",
@@ -327,9 +341,7 @@ def g13_row(zoned) -> dict:
     parts = [f"{sec}: {by.loc[sec, 'zoned']:,} of {by.loc[sec, 'students']:,} zoned"
              + (f" ({by.loc[sec, 'ratio']:.1%})" if by.loc[sec, "students"] else "")
              for sec in ("primary", "junior")]
-    out = zoned.out_of_zone[zoned.out_of_zone["in_scope"]]
-    parts.append(f"out of zone: {int(out['students'].sum()):,} students from "
-                 f"{out['unit_id'].nunique()} units")
+    parts.append(f"out of zone: {zoned.out_students:,} students from {zoned.out_units} units")
     if zoned.entry_grades_only:
         parts.append("entry grades (1 and 7) only")
     return _row("G13", status="fail" if failed else "pass", source="computed", value=value,

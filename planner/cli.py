@@ -61,6 +61,37 @@ def _parser() -> argparse.ArgumentParser:
     d2.add_argument("--scenario", help="distances for a saved scenario")
     d2.add_argument("--out", required=True, help="F.csv")
 
+    sc = sub.add_parser("scenario", help="create, edit, list, show and delete scenarios")
+    scs = sc.add_subparsers(dest="action", required=True, metavar="ACTION")
+    x = scs.add_parser("new", help="a new empty scenario")
+    x.add_argument("ws")
+    x.add_argument("name")
+    x.add_argument("--base", default="baseline", help="the baseline or another scenario")
+    x.add_argument("--author", default="")
+    x.add_argument("--note", default="")
+    x = scs.add_parser("add", help="append edits from a JSON file (an edit or a list)")
+    x.add_argument("ws")
+    x.add_argument("name")
+    x.add_argument("--edits", required=True, metavar="F.json")
+    for action, text in (("undo", "remove the last edit"), ("show", "edits and their effect"),
+                         ("delete", "delete a scenario")):
+        x = scs.add_parser(action, help=text)
+        x.add_argument("ws")
+        x.add_argument("name")
+    x = scs.add_parser("list", help="the saved scenarios")
+    x.add_argument("ws")
+
+    df = sub.add_parser("diff", help="compare two scenarios (or one with baseline)")
+    df.add_argument("ws")
+    df.add_argument("a", help="a scenario name, or baseline")
+    df.add_argument("b", help="a scenario name, or baseline")
+
+    ex = sub.add_parser("export", help="export a scenario as a proposal")
+    ex.add_argument("ws")
+    ex.add_argument("--scenario", required=True)
+    ex.add_argument("--out", required=True, metavar="DIR")
+    ex.add_argument("--lang", choices=("zh", "en"), default="zh")
+
     i = sub.add_parser("import", help="import an Excel workbook or CSV files into a workspace")
     i.add_argument("src", help="an .xlsx workbook, a .csv schools table or a folder of CSVs")
     i.add_argument("out", help="OUT.gpkg")
@@ -82,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `planner … | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _out_path(text: str, suffix: str) -> Path:
@@ -166,11 +200,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     paths = {k: _out_path(v, f".{k}") for k, v in outs.items() if v}
     ws, warnings = open_workspace(args.ws, coords=args.coords)
     _print_warnings(warnings)
+    standards = _standards(args.profile, ws.meta.standards_profile)
     if args.scenario is not None:
-        saved = ", ".join(ws.scenarios["name"]) or "none"
-        raise InputError.single(Path(args.ws).name, f"no scenario named {args.scenario!r} "
-                                f"(saved scenarios: {saved})", layer="layer scenarios")
-    ev = evaluate(ws, _standards(args.profile, ws.meta.standards_profile))
+        from planner.scenario import materialise
+
+        plan = _scenario_plan(ws, args.scenario, standards)
+        ws = materialise(plan)
+        ev = evaluate(ws, standards, distances=plan.distances, zoning=plan.zoning)
+    else:
+        ev = evaluate(ws, standards)
     if "json" in paths:
         text = json.dumps(ev.to_dict(), ensure_ascii=False, indent=1)
         atomic_write(paths["json"], lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -204,9 +242,9 @@ def _cmd_distances(args: argparse.Namespace) -> int:
     ws, warnings = open_workspace(ws_path)
     _print_warnings(warnings)
     if args.scenario is not None:
-        saved = ", ".join(ws.scenarios["name"]) or "none"
-        raise InputError.single(ws_path.name, f"no scenario named {args.scenario!r} (saved "
-                                f"scenarios: {saved})", layer="layer scenarios")
+        from planner.scenario import scenario_row
+
+        scenario_row(ws.scenarios, args.scenario)  # fails plainly when unknown
     if args.cutoff is not None and args.cutoff <= 0:
         raise InputError.single("--cutoff", f"expected metres > 0, got {args.cutoff}")
     changed = False
@@ -224,10 +262,18 @@ def _cmd_distances(args: argparse.Namespace) -> int:
             raise InputError.single(source, exc.problems[0].message) from exc
         ws = travel.with_cache(ws, dist)
         changed = True
+    schools_now = ws.schools
+    if args.scenario is not None:
+        from planner.scenario import build_plan
+        from planner.standards import get_profile
+
+        plan = build_plan(ws, args.scenario, get_profile(ws.meta.standards_profile),
+                          distances=dist)
+        dist, schools_now = plan.distances, plan.ws.schools
     schools = None
     if args.section:
-        mask = section_schools(ws.schools, args.section)
-        schools = list(ws.schools["school_id"][mask])
+        mask = section_schools(schools_now, args.section)
+        schools = list(schools_now["school_id"][mask])
     table = dist.long(schools=schools, cutoff_m=args.cutoff)
     atomic_write(out, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
     if changed:
@@ -236,6 +282,127 @@ def _cmd_distances(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     print(f"wrote {out}: {len(table)} unit-school pairs, method {dist.method}"
           + ("; cached in the workspace" if changed else "; from the workspace's cache"))
+    return 0
+
+
+def _gpkg(path_text: str):
+    from planner.io.load import open_workspace
+
+    path = Path(path_text)
+    if path.suffix.lower() != ".gpkg":
+        raise InputError.single(path.name, "scenarios live in a .gpkg workspace; import tables "
+                                "first with `planner import`")
+    ws, warnings = open_workspace(path)
+    _print_warnings(warnings)
+    return path, ws
+
+
+def _scenario_plan(ws, name: str, standards):
+    from planner import travel
+    from planner.scenario import build_plan
+
+    return build_plan(ws, name, standards, distances=travel.distances_for(ws))
+
+
+def _cmd_scenario(args: argparse.Namespace) -> int:
+    import datetime
+    import json
+
+    from planner import scenario as sc
+    from planner.io.gpkg import write_workspace
+    from planner.standards import get_profile
+
+    path, ws = _gpkg(args.ws)
+    table = ws.scenarios
+    standards = get_profile(ws.meta.standards_profile)
+    if args.action == "list":
+        if table.empty:
+            print("no scenarios")
+        for r in table.to_dict("records"):
+            n = len(json.loads(r["edits"] or "[]"))
+            print(f"{r['name']}\tbase {r['base']}\t{n} edit(s)\t{r['created']}\t{r['author']}"
+                  f"\t{r['note']}")
+        return 0
+    if args.action == "new":
+        created = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+        table = sc.new_scenario(table, args.name, base=args.base, author=args.author,
+                                note=args.note, created=created)
+        write_workspace(ws.replace(scenarios=table), path)
+        print(f"scenario {args.name} created on {args.base}")
+        return 0
+    if args.action == "add":
+        edits_path = Path(args.edits)
+        try:
+            new = json.loads(edits_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError.single(edits_path.name, f"cannot read the edits as JSON ({exc})")
+        new = [new] if isinstance(new, dict) else new
+        if not isinstance(new, list) or not new:
+            raise InputError.single(edits_path.name, "expected an edit object or a list of them")
+        before = sc.scenario_edits(table, args.name)
+        plan = _scenario_plan(ws, args.name, standards)
+        try:
+            sc.apply_edits(plan, new, standards, file=edits_path.name)
+        except InputError:
+            raise
+        table = sc.with_edits(table, args.name, sc.own_edits(table, args.name) + new)
+        write_workspace(ws.replace(scenarios=table), path)
+        print(f"scenario {args.name}: {len(new)} edit(s) added ({len(before) + len(new)} in all)")
+        return 0
+    if args.action == "undo":
+        own = sc.own_edits(table, args.name)
+        if not own:
+            raise InputError.single(path.name, f"scenario {args.name!r} has no edit to undo",
+                                    layer="layer scenarios")
+        write_workspace(ws.replace(scenarios=sc.with_edits(table, args.name, own[:-1])), path)
+        print(f"scenario {args.name}: removed {json.dumps(own[-1], ensure_ascii=False)}")
+        return 0
+    if args.action == "delete":
+        write_workspace(ws.replace(scenarios=sc.delete_scenario(table, args.name)), path)
+        print(f"scenario {args.name} deleted")
+        return 0
+    row = sc.scenario_row(table, args.name)  # show
+    print(f"{row['name']} (base {row['base']}, created {row['created']}, {row['author']}): "
+          f"{row['note']}")
+    for k, e in enumerate(sc.own_edits(table, args.name), start=1):
+        print(f"  {k}. {json.dumps(e, ensure_ascii=False)}")
+    return _print_diff(ws, row["base"], args.name, standards)
+
+
+def _print_diff(ws, a: str, b: str, standards) -> int:
+    from planner.diff import diff, summary_lines
+    from planner.evaluation import evaluate
+    from planner.scenario import materialise
+
+    evs = []
+    plans = []
+    for name in (a, b):
+        plan = _scenario_plan(ws, name, standards)
+        evs.append(evaluate(materialise(plan), standards, distances=plan.distances,
+                            zoning=plan.zoning))
+        plans.append(plan)
+    for line in summary_lines(diff(evs[0], evs[1], plans[0], plans[1])):
+        print(f"  {line}")
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from planner.standards import get_profile
+
+    _, ws = _gpkg(args.ws)
+    print(f"{args.a} → {args.b}:")
+    return _print_diff(ws, args.a, args.b, get_profile(ws.meta.standards_profile))
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from planner.report.export import export_scenario
+    from planner.standards import get_profile
+
+    _, ws = _gpkg(args.ws)
+    paths = export_scenario(ws, args.scenario, args.out, get_profile(ws.meta.standards_profile),
+                            lang=args.lang)
+    for p in paths:
+        print(f"wrote {p}")
     return 0
 
 
@@ -276,6 +443,9 @@ _COMMANDS = {
     "validate": _cmd_validate,
     "evaluate": _cmd_evaluate,
     "distances": _cmd_distances,
+    "scenario": _cmd_scenario,
+    "diff": _cmd_diff,
+    "export": _cmd_export,
     "import": _cmd_import,
     "app": _cmd_app,
 }

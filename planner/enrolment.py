@@ -9,7 +9,8 @@ setting restricts the denominator to the entry grades (1 and 7).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -51,6 +52,13 @@ def unit_catchments(ws: Workspace) -> pd.DataFrame:
     return out[out["share"] >= MIN_SHARE].reset_index(drop=True)
 
 
+def holdings_from_zoning(zoning: pd.DataFrame) -> pd.DataFrame:
+    """Return the holdings of a plan's zoning: each unit wholly in its zoned catchment."""
+    long = zoning.reset_index().melt(id_vars="unit_id", var_name="section",
+                                     value_name="school_id").dropna(subset=["school_id"])
+    return long.assign(share=1.0).reset_index(drop=True)
+
+
 def zoning_table(holdings: pd.DataFrame, unit_ids: pd.Series) -> pd.DataFrame:
     """Return the zoned school of each unit per section (the catchment covering most of it).
 
@@ -76,59 +84,101 @@ class ZonedEnrolment:
         Per school in scope and section: students, zoned, ratio.
     by_section
         Per section (and "all"): students, zoned, ratio, minimum, ok.
-    out_of_zone
-        Students outside their zone: unit_id, unit, section, school_id attended, school,
-        zoned_school_id, zoned_school, students (in scope or not).
     entry_grades_only
         Whether the denominator was restricted to grades 1 and 7.
+    out_students, out_units
+        Students of in-scope schools outside their zone, and the units they come from.
     """
 
     by_school: pd.DataFrame
     by_section: pd.DataFrame
-    out_of_zone: pd.DataFrame
     entry_grades_only: bool
+    out_students: int
+    out_units: int
+    _off: dict = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def out_of_zone(self) -> pd.DataFrame:
+        """Students outside their zone: unit_id, unit, section, school_id, school,
+        zoned_school_id, zoned_school, students, in_scope (built when first asked for)."""
+        return _out_of_zone_table(**self._off)
+
+
+def _per_school_section(school_ids: np.ndarray, sidx: np.ndarray, junior: np.ndarray,
+                        mask: np.ndarray, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Sum columns over rows in `mask` by (school, section); rows sorted like a groupby."""
+    key = sidx * 2 + junior.astype(int)
+    size = 2 * len(school_ids)
+    sums = {name: np.bincount(key[mask], weights=v[mask], minlength=size)
+            for name, v in columns.items()}
+    seen = np.bincount(key[mask], minlength=size) > 0
+    k = np.flatnonzero(seen)
+    out = pd.DataFrame({"school_id": school_ids[k // 2],
+                        "section": np.where(k % 2 == 1, "junior", "primary"),
+                        **{name: v[k].astype(np.int64) for name, v in sums.items()}})
+    return out.sort_values(["school_id", "section"], kind="stable").reset_index(drop=True)
 
 
 def zoned_enrolment(ws: Workspace, zoning: pd.DataFrame, standards: Standards
                     ) -> ZonedEnrolment:
     """Count zoned students per school, per section and county-wide (SPEC §3)."""
     junior_from = standards.junior_from_grade
-    e = ws.enrolment.copy()
-    e["section"] = np.where(e["grade"] >= junior_from, "junior", "primary")
-    zoned_school = np.where(e["section"] == "primary",
-                            zoning["primary"].reindex(e["unit_id"]).to_numpy(),
-                            zoning["junior"].reindex(e["unit_id"]).to_numpy())
-    e["zoned_school_id"] = zoned_school
-    e["zoned"] = e["school_id"].to_numpy() == zoned_school
-    s = ws.schools.set_index("school_id")
-    scope = s["public"] & ~s["boarding"] & s["area_type"].isin(["urban", "town"])
-    e["in_scope"] = scope.reindex(e["school_id"]).fillna(False).to_numpy(dtype=bool)
+    e = ws.enrolment
+    uid, sid = e["unit_id"].to_numpy(dtype=object), e["school_id"].to_numpy(dtype=object)
+    grade, n = e["grade"].to_numpy(), e["students"].to_numpy(dtype=float)
+    junior = grade >= junior_from
+    uidx = zoning.index.get_indexer(uid)
+    zp = np.append(zoning["primary"].to_numpy(dtype=object), None)
+    zj = np.append(zoning["junior"].to_numpy(dtype=object), None)
+    zoned_school = np.where(junior, zj[uidx], zp[uidx])  # index -1 → the appended None
+    zoned = sid == zoned_school
+    schools = ws.schools
+    school_ids = schools["school_id"].to_numpy(dtype=object)
+    names = schools["name"].to_numpy(dtype=object)
+    scope_s = (schools["public"].to_numpy(dtype=bool) & ~schools["boarding"].to_numpy(dtype=bool)
+               & schools["area_type"].isin(["urban", "town"]).to_numpy())
+    sidx = pd.Index(school_ids).get_indexer(sid)
+    in_scope = np.where(sidx >= 0, scope_s[np.maximum(sidx, 0)], False)
     if standards.zoned_entry_grades_only:
-        e["in_scope"] &= e["grade"].isin([1, junior_from])
-    e["zoned_students"] = e["students"].where(e["zoned"], 0)
-    ins = e[e["in_scope"]]
-    by_school = ins.groupby(["school_id", "section"], as_index=False).agg(
-        students=("students", "sum"), zoned=("zoned_students", "sum"))
-    by_school.insert(1, "name", s["name"].reindex(by_school["school_id"]).to_numpy())
+        in_scope &= np.isin(grade, [1, junior_from])
+    by_school = _per_school_section(school_ids, sidx, junior, in_scope,
+                                    {"students": n, "zoned": n * zoned})
+    by_school.insert(1, "name", names[pd.Index(school_ids).get_indexer(by_school["school_id"])])
     by_school["ratio"] = by_school["zoned"] / by_school["students"].where(
         by_school["students"] > 0)
     rows = []
     for sec in (*SECTIONS, "all"):
-        part = ins if sec == "all" else ins[ins["section"] == sec]
-        n, z = int(part["students"].sum()), int(part["zoned_students"].sum())
+        part = in_scope if sec == "all" else in_scope & (junior == (sec == "junior"))
+        total, z = int(n[part].sum()), int(n[part & zoned].sum())
         minimum = None if sec == "all" else standards.section(sec).zoned_share_min
-        ratio = z / n if n else float("nan")
-        rows.append({"section": sec, "students": n, "zoned": z, "ratio": ratio,
-                     "minimum": minimum,
-                     "ok": None if minimum is None or n == 0 else bool(ratio >= minimum - 1e-12)})
-    out = e[~e["zoned"]].groupby(["unit_id", "section", "school_id", "zoned_school_id"],
-                                 as_index=False, dropna=False)["students"].sum()
-    names = dict(zip(ws.units["unit_id"], ws.units["name"], strict=True))
-    out.insert(1, "unit", out["unit_id"].map(names))
-    out.insert(4, "school", s["name"].reindex(out["school_id"]).to_numpy())
-    out["zoned_school"] = s["name"].reindex(out["zoned_school_id"]).to_numpy()
-    out["in_scope"] = scope.reindex(out["school_id"]).fillna(False).to_numpy(dtype=bool)
+        ratio = z / total if total else float("nan")
+        rows.append({"section": sec, "students": total, "zoned": z, "ratio": ratio,
+                     "minimum": minimum, "ok": None if minimum is None or total == 0
+                     else bool(ratio >= minimum - 1e-12)})
+    off = ~zoned
+    off_scope = off & in_scope
+    return ZonedEnrolment(
+        by_school=by_school, by_section=pd.DataFrame(rows),
+        entry_grades_only=standards.zoned_entry_grades_only,
+        out_students=int(n[off_scope].sum()), out_units=len(set(uid[off_scope])),
+        _off={"uid": uid[off], "junior": junior[off], "sid": sid[off],
+              "zoned": zoned_school[off], "n": n[off], "units": ws.units,
+              "school_ids": school_ids, "names": names, "scope": scope_s})
+
+
+def _out_of_zone_table(uid, junior, sid, zoned, n, units, school_ids, names, scope
+                       ) -> pd.DataFrame:
+    out = pd.DataFrame({"unit_id": uid, "section": np.where(junior, "junior", "primary"),
+                        "school_id": sid, "zoned_school_id": zoned,
+                        "students": n.astype(np.int64)})
+    out = out.groupby(["unit_id", "section", "school_id", "zoned_school_id"], as_index=False,
+                      dropna=False, sort=True)["students"].sum()
+    unit_names = pd.Series(units["name"].to_numpy(), index=units["unit_id"].to_numpy())
+    out.insert(1, "unit", unit_names.reindex(out["unit_id"]).to_numpy())
+    name_of = pd.Series(names, index=school_ids)
+    out.insert(4, "school", name_of.reindex(out["school_id"]).to_numpy())
+    out["zoned_school"] = name_of.reindex(out["zoned_school_id"]).to_numpy()
+    pos = pd.Index(school_ids).get_indexer(out["school_id"])
+    out["in_scope"] = np.where(pos >= 0, scope[np.maximum(pos, 0)], False)
     out = out.sort_values(["students", "unit_id"], ascending=[False, True], kind="stable")
-    return ZonedEnrolment(by_school=by_school, by_section=pd.DataFrame(rows),
-                          out_of_zone=out.reset_index(drop=True),
-                          entry_grades_only=standards.zoned_entry_grades_only)
+    return out.reset_index(drop=True)

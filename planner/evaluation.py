@@ -14,14 +14,14 @@ import pandas as pd
 
 from planner import checklist as ck
 from planner import travel
-from planner.enrolment import ZonedEnrolment, unit_catchments, zoned_enrolment, zoning_table
-from planner.indicators import (
-    cv_drivers,
-    cv_table,
-    gaps,
-    resource_indicators,
-    school_sections,
+from planner.enrolment import (
+    ZonedEnrolment,
+    holdings_from_zoning,
+    unit_catchments,
+    zoned_enrolment,
+    zoning_table,
 )
+from planner.indicators import cv_drivers, cv_table, gaps, resource_indicators, school_sections
 from planner.layout import Layout, layout_checks
 from planner.standards import DEFAULT_RADIUS_NOTE, RESOURCE_KEYS, Standards, get_profile
 from planner.workspace import Workspace
@@ -164,7 +164,8 @@ def _clean(rec: dict) -> dict:
 
 
 def evaluate(ws: Workspace, standards: Standards | None = None, *,
-             distances: travel.Distances | None = None) -> Evaluation:
+             distances: travel.Distances | None = None, zoning: pd.DataFrame | None = None
+             ) -> Evaluation:
     """Evaluate all 32 indicators of a workspace.
 
     Parameters
@@ -176,6 +177,11 @@ def evaluate(ws: Workspace, standards: Standards | None = None, *,
     distances
         Unit × school distances to use for G1; by default the workspace's cached matrix when
         valid, else computed from its roads (or the straight-line fallback).
+    zoning
+        A plan's zoning (unit → school per section); its catchments are then its units, which
+        tile by construction, and the polygon overlay and tiling are skipped. With the plan's
+        distances this is the incremental re-evaluation of a scenario: nothing geometric is
+        recomputed after an edit.
 
     Returns
     -------
@@ -183,8 +189,8 @@ def evaluate(ws: Workspace, standards: Standards | None = None, *,
     """
     standards = standards or get_profile(ws.meta.standards_profile)
     notes: list[str] = []
-    sections = school_sections(ws.schools, standards)
-    ind = resource_indicators(sections, standards)
+    schools = pd.DataFrame(ws.schools.drop(columns=ws.schools.geometry.name))
+    ind = resource_indicators(school_sections(schools, standards), standards)
     cvs = cv_table(ind, standards)
     weighted = ind[ind["teacher_basis"] == "student_weights"]
     if len(weighted):
@@ -200,27 +206,34 @@ def evaluate(ws: Workspace, standards: Standards | None = None, *,
     drivers_df = pd.concat(drivers, ignore_index=True) if drivers else pd.DataFrame(
         columns=["section", "id", "school_id", "name", "students", "value", "mean",
                  "share_of_variance", "direction"])
-    rooms = ck.rooms_check(ws.schools, standards)
-    caps = ck.cap_violations(ws.schools, standards)
+    rooms = ck.rooms_check(schools, standards)
+    caps = ck.cap_violations(schools, standards)
 
     rows = {r["id"]: r for r in ck.resource_rows(ind, cvs, standards)}
-    rows.update(ck.school_rows(ws.schools, rooms, caps, standards))
+    rows.update(ck.school_rows(schools, rooms, caps, standards))
+    county = ck.CountyTable(ws.county)
     for cid in ck.ENTERED_IDS:
-        rows[cid] = ck.entered_row(cid, ws.county, standards)
+        rows[cid] = ck.entered_row(cid, county, standards)
     rows["G6"]["evidence"] = "; ".join(
-        x for x in (rows["G6"]["evidence"], ck.small_school_note(ws.schools, standards)) if x)
-    rows["Q1"] = ck.q1_row(ws.county, standards)
-    rows["S1"] = ck.s1_row(ws.county, standards)
-    zoning = zoned = lay = None
+        x for x in (rows["G6"]["evidence"], ck.small_school_note(schools, standards)) if x)
+    rows["Q1"] = ck.q1_row(county, standards)
+    rows["S1"] = ck.s1_row(county, standards)
+    zoned = lay = None
     method = None
-    if ws.units is not None and ws.catchments is not None and ws.enrolment is not None:
-        holdings = unit_catchments(ws)
-        zoning = zoning_table(holdings, ws.units["unit_id"])
+    from_units = zoning is not None
+    has_catchments = ws.catchments is not None or from_units
+    if ws.units is not None and has_catchments and ws.enrolment is not None:
+        if from_units:
+            holdings = holdings_from_zoning(zoning)
+        else:
+            holdings = unit_catchments(ws)
+            zoning = zoning_table(holdings, ws.units["unit_id"])
         zoned = zoned_enrolment(ws, zoning, standards)
         rows["G13"] = ck.g13_row(zoned)
         dist = distances or travel.distances_for(ws)
         method = dist.method
-        lay = layout_checks(ws, holdings, zoning, dist, standards)
+        lay = layout_checks(ws, holdings, zoning, dist, standards,
+                            catchments_from_units=from_units)
         rows["G1"] = ck.g1_row(lay, dist.method, standards)
         notes += list(dist.notes)
         notes.append(DEFAULT_RADIUS_NOTE)

@@ -93,46 +93,49 @@ def school_sections(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame
     max_class_size.
     """
     shares = section_shares(schools, standards)
-    rows = []
-    in_scope = schools["kind"] != "special"
-    tp = schools["kind"] == "teaching_point"
-    in_scope &= ~(tp & (schools["students_primary"] < standards.teaching_point_min_students))
+    kind = schools["kind"].to_numpy()
+    in_scope = (kind != "special") & ~((kind == "teaching_point") & (
+        schools["students_primary"].to_numpy() < standards.teaching_point_min_students))
+    single = np.isin(kind, ["primary", "junior", "teaching_point"])
+    cols: dict[str, list[np.ndarray]] = {}
     for sec in SECTIONS:
-        students = schools[f"students_{sec}"]
-        mask = in_scope & (students > 0)
-        part = schools.loc[mask]
-        share = shares.loc[mask, sec]
-        out = pd.DataFrame({
-            "school_id": part["school_id"],
-            "name": part["name"],
-            "kind": part["kind"],
-            "area_type": part["area_type"],
-            "section": sec,
-            "students": part[f"students_{sec}"].astype("int64"),
+        mask = in_scope & (schools[f"students_{sec}"].to_numpy() > 0)
+        share = shares[sec].to_numpy()[mask]
+        part: dict[str, np.ndarray] = {
+            "school_id": schools["school_id"].to_numpy()[mask],
+            "name": schools["name"].to_numpy()[mask],
+            "kind": kind[mask],
+            "area_type": schools["area_type"].to_numpy()[mask],
+            "section": np.full(int(mask.sum()), sec, dtype=object),
+            "students": schools[f"students_{sec}"].to_numpy(dtype=np.int64)[mask],
             "share": share,
-        })
-        basis = pd.Series("student_weights", index=part.index, dtype="object")
+        }
+        basis = np.full(int(mask.sum()), "student_weights", dtype=object)
+        other = "junior" if sec == "primary" else "primary"
         for key in TEACHER_KEYS:
             col = RESOURCE_COLUMNS[key][0]
-            by_section = f"{col}_{sec}"
-            weighted = part[col] * share
-            other = f"{col}_{'junior' if sec == 'primary' else 'primary'}"
-            if by_section in part.columns and other in part.columns:
-                has = part[by_section].notna() & part[other].notna()
-                out[col] = np.where(has, part[by_section], weighted).astype(float)
-                basis = basis.where(~has, "section_columns")
+            weighted = schools[col].to_numpy(dtype=float)[mask] * share
+            pair = (f"{col}_{sec}", f"{col}_{other}")
+            if pair[0] in schools.columns and pair[1] in schools.columns:
+                own = schools[pair[0]].to_numpy(dtype=float)[mask]
+                has = ~np.isnan(own) & ~np.isnan(schools[pair[1]].to_numpy(dtype=float)[mask])
+                part[col] = np.where(has, own, weighted)
+                basis[has] = "section_columns"
             else:
-                out[col] = weighted.astype(float)
-        single = part["kind"].isin(["primary", "junior", "teaching_point"])
-        out["teacher_basis"] = basis.where(~single, "whole_school")
+                part[col] = weighted
+        basis[single[mask]] = "whole_school"
+        part["teacher_basis"] = basis
         for key in FACILITY_KEYS:
             col = RESOURCE_COLUMNS[key][0]
-            out[col] = (part[col] * share).astype(float)
-        out["classes"] = part[f"classes_{sec}"].astype("int64")
-        out["max_class_size"] = part[f"max_class_size_{sec}"].astype("int64")
-        rows.append(out)
-    result = pd.concat(rows, ignore_index=True)
-    return result
+            part[col] = schools[col].to_numpy(dtype=float)[mask] * share
+        part["classes"] = schools[f"classes_{sec}"].to_numpy(dtype=np.int64)[mask]
+        part["max_class_size"] = schools[f"max_class_size_{sec}"].to_numpy(dtype=np.int64)[mask]
+        for name, values in part.items():
+            cols.setdefault(name, []).append(values)
+    order = ["school_id", "name", "kind", "area_type", "section", "students", "share",
+             *(RESOURCE_COLUMNS[k][0] for k in TEACHER_KEYS), "teacher_basis",
+             *(RESOURCE_COLUMNS[k][0] for k in FACILITY_KEYS), "classes", "max_class_size"]
+    return pd.DataFrame({name: np.concatenate(cols[name]) for name in order})
 
 
 def resource_indicators(sections: pd.DataFrame, standards: Standards) -> pd.DataFrame:
@@ -147,28 +150,22 @@ def resource_indicators(sections: pd.DataFrame, standards: Standards) -> pd.Data
     `sections` with one column per indicator key, `met` (int), `below_floor` (int),
     `compliant` (bool) and `missed` (the ids of indicators not met, comma-separated).
     """
-    out = sections.copy()
-    met = np.zeros(len(out), dtype=int)
-    below = np.zeros(len(out), dtype=int)
-    missed: list[list[str]] = [[] for _ in range(len(out))]
-    students = out["students"].to_numpy(dtype=float)
-    for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
-        col, factor = RESOURCE_COLUMNS[key]
-        value = out[col].to_numpy(dtype=float) * factor / students
-        out[key] = value
-        for sec in SECTIONS:
-            is_sec = (out["section"] == sec).to_numpy()
-            t = standards.section(sec).threshold(key)
-            ok = value >= t * (1 - _EPS)
-            floor_ok = value >= standards.floor_share * t * (1 - _EPS)
-            met += (ok & is_sec).astype(int)
-            below += (~floor_ok & is_sec).astype(int)
-            for i in np.flatnonzero(~ok & is_sec):
-                missed[i].append(rid)
+    students = sections["students"].to_numpy(dtype=float)
+    junior = (sections["section"] == "junior").to_numpy()
+    values = np.column_stack([sections[RESOURCE_COLUMNS[k][0]].to_numpy(dtype=float)
+                              * RESOURCE_COLUMNS[k][1] / students for k in RESOURCE_KEYS])
+    thresholds = np.where(junior[:, None],
+                          [standards.junior.threshold(k) for k in RESOURCE_KEYS],
+                          [standards.primary.threshold(k) for k in RESOURCE_KEYS])
+    ok = values >= thresholds * (1 - _EPS)
+    floor_ok = values >= standards.floor_share * thresholds * (1 - _EPS)
+    met, below = ok.sum(axis=1), (~floor_ok).sum(axis=1)
+    ids = np.array(RESOURCE_IDS)
+    out = sections.assign(**dict(zip(RESOURCE_KEYS, values.T, strict=True)))
     out["met"] = met
     out["below_floor"] = below
     out["compliant"] = (met >= standards.min_indicators_met) & (below == 0)
-    out["missed"] = [",".join(m) for m in missed]
+    out["missed"] = [",".join(ids[~row]) for row in ok]
     return out
 
 

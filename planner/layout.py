@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,20 +35,29 @@ class Layout:
         Overlaps and gaps: section, kind ("overlap" / "gap"), school_ids, area_m2.
     unit_problems
         Units in no or in several catchments: unit_id, name, section, catchments, school_ids.
-    unit_distances
-        Per unit and section: zoned school and its distance, nearest school and its distance,
-        children of the section, distance saved by going to the nearest.
     beyond_radius
         Per school and section: students, beyond (further than the radius), radius_m.
     summary
         Per section: students, beyond, share_beyond, units_not_nearest, students_not_nearest.
+    unit_distances
+        Per unit and section: zoned school and its distance, nearest school and its distance,
+        children of the section, distance saved by going to the nearest (built when asked).
     """
 
     tiling: pd.DataFrame
     unit_problems: pd.DataFrame
-    unit_distances: pd.DataFrame
     beyond_radius: pd.DataFrame
     summary: pd.DataFrame
+    _ud: list = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def unit_distances(self) -> pd.DataFrame:
+        """Per unit and section: distances to the zoned and the nearest school."""
+        ud = pd.concat([pd.DataFrame(part) for part in self._ud], ignore_index=True)
+        ud["saved_m"] = (ud["zoned_distance_m"] - ud["nearest_distance_m"]).clip(lower=0)
+        ud["not_nearest"] = (ud["zoned_school_id"].to_numpy()
+                             != ud["nearest_school_id"].to_numpy())
+        return ud
 
 
 def tiling(ws: Workspace) -> pd.DataFrame:
@@ -78,17 +88,28 @@ def tiling(ws: Workspace) -> pd.DataFrame:
 
 def unit_problems(ws: Workspace, holdings: pd.DataFrame) -> pd.DataFrame:
     """Return units that lie in no catchment, or in several, of a section."""
+    ids = ws.units["unit_id"]
+    index = pd.Index(ids)
+    names = ws.units["name"].to_numpy()
     rows = []
-    names = dict(zip(ws.units["unit_id"], ws.units["name"], strict=True))
     for sec in SECTIONS:
-        h = holdings[holdings["section"] == sec].groupby("unit_id")["school_id"].agg(list)
-        for uid in ws.units["unit_id"]:
-            held = h.get(uid, [])
-            if len(held) != 1:
-                rows.append({"unit_id": uid, "name": names[uid], "section": sec,
-                             "catchments": len(held), "school_ids": ",".join(sorted(held))})
+        h = holdings[holdings["section"] == sec]
+        pos = index.get_indexer(h["unit_id"])
+        n = np.bincount(pos[pos >= 0], minlength=len(ids))
+        for i in np.flatnonzero(n != 1):
+            held = sorted(h.loc[pos == i, "school_id"])
+            rows.append({"unit_id": ids.iloc[i], "name": names[i], "section": sec,
+                         "catchments": int(n[i]), "school_ids": ",".join(held)})
     return pd.DataFrame(rows, columns=["unit_id", "name", "section", "catchments",
                                        "school_ids"])
+
+
+def _sum_by_school(school_ids: np.ndarray, sidx: np.ndarray, junior: np.ndarray,
+                   students: np.ndarray, beyond: np.ndarray) -> pd.DataFrame:
+    from planner.enrolment import _per_school_section
+
+    return _per_school_section(school_ids, sidx, junior, sidx >= 0,
+                               {"students": students, "beyond": beyond})
 
 
 def section_schools(schools: pd.DataFrame, section: str) -> np.ndarray:
@@ -97,50 +118,65 @@ def section_schools(schools: pd.DataFrame, section: str) -> np.ndarray:
 
 
 def layout_checks(ws: Workspace, holdings: pd.DataFrame, zoning: pd.DataFrame,
-                  dist: Distances, standards: Standards) -> Layout:
-    """Run the G1 checks on a workspace with units, catchments and enrolment."""
-    d = dist.frame()
-    s = ws.schools.set_index("school_id")
-    units = ws.units.set_index("unit_id")
-    rows = []
-    for sec in SECTIONS:
-        mask = section_schools(ws.schools, sec)
-        ids = ws.schools["school_id"].to_numpy()[mask]
-        sub = d[ids]
-        nearest = sub.idxmin(axis=1)
-        near_d = sub.min(axis=1)
-        zoned = zoning[sec]
-        zoned_d = pd.Series([d.at[u, z] if isinstance(z, str) and z in d.columns else np.nan
-                             for u, z in zoned.items()], index=zoned.index)
-        children = units[[f"g{g}" for g in GRADES[sec]]].sum(axis=1)
-        rows.append(pd.DataFrame({
-            "unit_id": zoned.index, "section": sec, "zoned_school_id": zoned.to_numpy(),
-            "zoned_distance_m": zoned_d.to_numpy(), "nearest_school_id": nearest.to_numpy(),
-            "nearest_distance_m": near_d.to_numpy(),
-            "children": children.reindex(zoned.index).to_numpy(),
-        }))
-    ud = pd.concat(rows, ignore_index=True)
-    ud["saved_m"] = (ud["zoned_distance_m"] - ud["nearest_distance_m"]).clip(lower=0)
-    ud["not_nearest"] = ud["zoned_school_id"] != ud["nearest_school_id"]
+                  dist: Distances, standards: Standards, *, catchments_from_units: bool = False
+                  ) -> Layout:
+    """Run the G1 checks on a workspace with units, catchments and enrolment.
 
-    e = ws.enrolment.copy()
-    e["section"] = np.where(e["grade"] >= standards.junior_from_grade, "junior", "primary")
-    e["distance_m"] = d.to_numpy()[d.index.get_indexer(e["unit_id"]),
-                                   d.columns.get_indexer(e["school_id"])]
-    area = s["area_type"].reindex(e["school_id"]).to_numpy()
-    e["radius_m"] = [standards.section(sec).radius_m(a) for sec, a in zip(e["section"], area,
-                                                                           strict=True)]
-    e["beyond"] = e["students"].where(e["distance_m"] > e["radius_m"], 0)
-    by_school = e.groupby(["school_id", "section"], as_index=False).agg(
-        students=("students", "sum"), beyond=("beyond", "sum"), radius_m=("radius_m", "first"))
-    by_school.insert(1, "name", s["name"].reindex(by_school["school_id"]).to_numpy())
+    With `catchments_from_units` (a plan, whose catchments are its units dissolved) the
+    polygons tile by construction and the geometric tiling check is skipped.
+    """
+    m = dist.matrix
+    col_of = pd.Index(dist.school_ids)
+    unit_ids = ws.units["unit_id"].to_numpy(dtype=object)
+    row_of = pd.Index(dist.unit_ids).get_indexer(unit_ids)
+    grades = ws.units[[f"g{g}" for g in range(1, 10)]].to_numpy()
+    school_ids = ws.schools["school_id"].to_numpy(dtype=object)
+    parts, not_near = [], {}
+    for sec in SECTIONS:
+        ids = school_ids[section_schools(ws.schools, sec)]
+        cols = col_of.get_indexer(ids)
+        ids, cols = ids[cols >= 0], cols[cols >= 0]
+        sub = m[row_of][:, cols]
+        best = np.argmin(sub, axis=1)
+        near_d = sub[np.arange(len(sub)), best]
+        nearest = np.where(np.isfinite(near_d), ids[best], None)
+        zoned = zoning[sec].reindex(unit_ids).to_numpy(dtype=object)
+        zcol = col_of.get_indexer(zoned)
+        zoned_d = np.where(zcol >= 0, m[row_of, np.maximum(zcol, 0)], np.nan)
+        lo, hi = (0, 6) if sec == "primary" else (6, 9)
+        children = grades[:, lo:hi].sum(axis=1)
+        differs = zoned != nearest
+        not_near[sec] = (int(differs.sum()), int(children[differs].sum()))
+        parts.append({"unit_id": unit_ids, "section": sec, "zoned_school_id": zoned,
+                      "zoned_distance_m": zoned_d, "nearest_school_id": nearest,
+                      "nearest_distance_m": near_d, "children": children})
+
+    e = ws.enrolment
+    junior = e["grade"].to_numpy() >= standards.junior_from_grade
+    sidx = pd.Index(school_ids).get_indexer(e["school_id"].to_numpy(dtype=object))
+    dcol = col_of.get_indexer(e["school_id"].to_numpy(dtype=object))
+    drow = pd.Index(dist.unit_ids).get_indexer(e["unit_id"].to_numpy(dtype=object))
+    distance = m[drow, dcol]
+    area = ws.schools["area_type"].to_numpy(dtype=object)
+    radius_of = {sec: np.array([standards.section(sec).radius_m(a) for a in area])
+                 for sec in SECTIONS}
+    radius = np.where(junior, radius_of["junior"][sidx], radius_of["primary"][sidx])
+    n = e["students"].to_numpy(dtype=float)
+    beyond = np.where(distance > radius, n, 0.0)
+    by_school = _sum_by_school(school_ids, sidx, junior, n, beyond)
+    pos = pd.Index(school_ids).get_indexer(by_school["school_id"])
+    by_school["radius_m"] = np.where(by_school["section"] == "junior",
+                                     radius_of["junior"][pos], radius_of["primary"][pos])
+    by_school.insert(1, "name", ws.schools["name"].to_numpy(dtype=object)[pos])
     summary = []
     for sec in SECTIONS:
-        part, u = e[e["section"] == sec], ud[ud["section"] == sec]
-        n, b = int(part["students"].sum()), int(part["beyond"].sum())
-        summary.append({"section": sec, "students": n, "beyond": b,
-                        "share_beyond": b / n if n else float("nan"),
-                        "units_not_nearest": int(u["not_nearest"].sum()),
-                        "students_not_nearest": int(u.loc[u["not_nearest"], "children"].sum())})
-    return Layout(tiling=tiling(ws), unit_problems=unit_problems(ws, holdings),
-                  unit_distances=ud, beyond_radius=by_school, summary=pd.DataFrame(summary))
+        is_sec = junior if sec == "junior" else ~junior
+        total, b = int(n[is_sec].sum()), int(beyond[is_sec].sum())
+        summary.append({"section": sec, "students": total, "beyond": b,
+                        "share_beyond": b / total if total else float("nan"),
+                        "units_not_nearest": not_near[sec][0],
+                        "students_not_nearest": not_near[sec][1]})
+    tiles = (pd.DataFrame(columns=["section", "kind", "school_ids", "area_m2"])
+             if catchments_from_units else tiling(ws))
+    return Layout(tiling=tiles, unit_problems=unit_problems(ws, holdings),
+                  beyond_radius=by_school, summary=pd.DataFrame(summary), _ud=parts)

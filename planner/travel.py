@@ -145,6 +145,21 @@ def compute_distances(ws: Workspace, *, net: nw.RoadNetwork | None = None,
     return Distances(m, units, schools, nw.METHOD_ROAD, key, tuple(notes))
 
 
+def extend_distances(dist: Distances, ws: Workspace, school_ids: list[str]) -> Distances:
+    """Return `dist` with columns for schools added to `ws` since (one Dijkstra each)."""
+    s = ws.schools.set_index("school_id").loc[school_ids]
+    pts = s.geometry.to_crs(ws.meta.crs)
+    sxy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+    if dist.method == nw.METHOD_ROAD:
+        net = workspace_network(ws)
+        cols = nw.road_distances(net, nw.snap(net, unit_points(ws)), nw.snap(net, sxy))
+    else:
+        cols = nw.straight_distances(unit_points(ws), sxy)
+    return Distances(np.hstack([dist.matrix, cols]), dist.unit_ids,
+                     np.concatenate([dist.school_ids, np.array(school_ids, dtype=object)]),
+                     dist.method, dist.key + "+" + ",".join(school_ids), dist.notes)
+
+
 def cached_distances(ws: Workspace) -> Distances | None:
     """Return the matrix cached in the workspace if its key still matches, else None."""
     if ws.distances is None or not ws.meta.distances_key:

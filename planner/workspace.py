@@ -174,6 +174,7 @@ def canonical(df: pd.DataFrame, layer: str) -> pd.DataFrame:
     """
     cols = LAYER_COLUMNS[layer]
     out = df.reset_index(drop=True).copy()
+    out.attrs = {}  # importer notes must not ride along (pandas deep-copies attrs on every op)
     known = [c for c in cols if c.name in out.columns]
     for col in known:
         out[col.name] = _cast(out[col.name], col)

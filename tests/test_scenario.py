@@ -1,0 +1,174 @@
+"""Scenarios: a hand-checked move, refusals, and property tests on the demo county."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner import travel
+from planner.errors import InputError
+from planner.evaluation import evaluate
+from planner.scenario import apply_edit, apply_edits, materialise, plan_from_workspace
+from planner.schema import KIND_SECTIONS
+from planner.standards import NATIONAL_2017 as STD
+from planner.workspace import Meta, Workspace, canonical
+
+
+@pytest.fixture()
+def small_plan(small_layers):
+    from make_battery import CRS_M
+
+    g = {k: canonical(v, k) for k, v in small_layers.items()}
+    ws = Workspace(schools=g["schools"], units=g["units"], catchments=g["catchments"],
+                   enrolment=g["enrolment"], county=g["county"], meta=Meta(crs=CRS_M))
+    return plan_from_workspace(ws, distances=travel.compute_distances(ws, use_network=False))
+
+
+def test_moving_one_unit_by_hand(small_plan):
+    before = small_plan.ws.schools.set_index("school_id")
+    plan = apply_edit(small_plan, {"op": "move_unit", "unit_id": "U3", "section": "primary",
+                                   "to_school": "S2"}, STD)
+    s = plan.ws.schools.set_index("school_id")
+    # U3's pupils at S1 (grades 1–6: 30, 31 − 3, 29, 30, 28, 32 = 177) follow the unit to S2;
+    # the family of 3 already at S2 stays. S1: 417 → 240, S2: 123 → 300.
+    assert (before.at["S1", "students_primary"], s.at["S1", "students_primary"]) == (417, 240)
+    assert (before.at["S2", "students_primary"], s.at["S2", "students_primary"]) == (123, 300)
+    # classes needed at 45: S1 keeps U1's 40, 42, 38, 41, 39, 40 → 6 classes, largest 42;
+    # S2 has 50, 53, 50, 49, 48, 50 per grade → 2 classes each = 12, largest ceil(53/2) = 27
+    assert s.loc["S1", ["classes_primary", "max_class_size_primary"]].tolist() == [6, 42]
+    assert s.loc["S2", ["classes_primary", "max_class_size_primary"]].tolist() == [12, 27]
+    assert plan.zoning.at["U3", "primary"] == "S2" and plan.touched == {"S1", "S2"}
+    ev0 = evaluate(small_plan.ws, STD, distances=small_plan.distances,
+                   zoning=small_plan.zoning)
+    ev1 = evaluate(plan.ws, STD, distances=plan.distances, zoning=plan.zoning)
+    r1 = "above_degree_teachers_per100"
+    i0 = ev0.indicators.set_index(["school_id", "section"])
+    i1 = ev1.indicators.set_index(["school_id", "section"])
+    # R1: 16 above-degree teachers: S1 16/417·100 = 3.837 → 16/240·100 = 6.667;
+    #                               S2 16/123·100 = 13.008 → 16/300·100 = 5.333
+    assert i0.at[("S1", "primary"), r1] == pytest.approx(1600 / 417)
+    assert i1.at[("S1", "primary"), r1] == pytest.approx(1600 / 240)
+    assert i0.at[("S2", "primary"), r1] == pytest.approx(1600 / 123)
+    assert i1.at[("S2", "primary"), r1] == pytest.approx(1600 / 300)
+    # zoned ratio, primary: 537/540 before; after, the family of 3 is in its zone: 540/540
+    z0 = ev0.zoned.by_section.set_index("section")
+    z1 = ev1.zoned.by_section.set_index("section")
+    assert (z0.at["primary", "zoned"], z1.at["primary", "zoned"]) == (537, 540)
+    assert z1.at["primary", "ratio"] == 1.0
+    # the original plan is untouched
+    assert small_plan.ws.schools.set_index("school_id").at["S1", "students_primary"] == 417
+
+
+@pytest.mark.parametrize("edit, message", [
+    ({"op": "move_unit", "unit_id": "U9", "section": "primary", "to_school": "S2"},
+     "column `unit_id`: unknown unit 'U9'"),
+    ({"op": "move_unit", "unit_id": "U1", "section": "primary", "to_school": "S3"},
+     "column `to_school`: school S3 has no primary section"),
+    ({"op": "set_school", "school_id": "S1", "values": {"students_primary": 10}},
+     "students follow the enrolment"),
+    ({"op": "set_school", "school_id": "S1", "values": {"classrooms": "many"}},
+     "column `values.classrooms`: expected a whole number ≥ 0, got 'many'"),
+    ({"op": "close_school", "school_id": "S1", "into": "S1"}, "cannot be closed into itself"),
+    ({"op": "close_school", "school_id": "S1", "into": "S3"}, "school S3 has no primary"),
+    ({"op": "open_school", "school_id": "S9", "lon": 116.5, "lat": 36.0,
+      "values": {"kind": "primary"}}, "lies outside the county"),
+    ({"op": "rename"}, "column `op`: expected an op in move_unit"),
+])
+def test_bad_edits_are_refused_with_a_located_message(small_plan, edit, message):
+    with pytest.raises(InputError, match=message):
+        apply_edits(small_plan, [edit], STD, file="plan.json")
+
+
+def test_nothing_is_half_applied(small_plan):
+    good = {"op": "move_unit", "unit_id": "U3", "section": "primary", "to_school": "S2"}
+    bad = {"op": "move_unit", "unit_id": "U9", "section": "primary", "to_school": "S2"}
+    with pytest.raises(InputError, match="plan.json, edit 2, column `unit_id`"):
+        apply_edits(small_plan, [good, bad], STD, file="plan.json")
+    assert small_plan.zoning.at["U3", "primary"] == "S1"
+
+
+def test_open_close_and_enforce(small_plan):
+    plan = apply_edits(small_plan, [
+        {"op": "open_school", "school_id": "S5", "lon": 115.4226, "lat": 36.0777,
+         "values": {"kind": "primary", "name": "新建小学", "classrooms": 12},
+         "units": {"primary": ["U3"]}},
+        {"op": "close_school", "school_id": "S2", "into": "S5", "with_teachers": True},
+        {"op": "enforce_zoning", "school_id": None},
+    ], STD)
+    s = plan.ws.schools.set_index("school_id")
+    assert "S2" not in s.index and s.at["S5", "name"] == "新建小学"
+    # S5 holds U3 (180 pupils) and, from closed S2, U2 (120): 300; S2's 20 teachers came along
+    assert s.at["S5", "students_primary"] == 300 and s.at["S5", "teachers_total"] == 20
+    assert set(plan.zoning["primary"]) == {"S1", "S5", "S4"}
+    assert plan.distances.matrix.shape == (4, 4)  # S2's column out, S5's in
+    ws = materialise(plan)
+    assert sorted(ws.catchments.loc[ws.catchments["section"] == "primary", "school_id"]) == [
+        "S1", "S4", "S5"]
+
+
+def _totals(plan):
+    return plan.ws.enrolment.groupby("grade")["students"].sum().to_dict()
+
+
+def _state(plan):
+    e = plan.ws.enrolment.sort_values(["unit_id", "school_id", "grade"]).reset_index(drop=True)
+    s = pd.DataFrame(plan.ws.schools.drop(columns="geometry"))
+    return e, s, plan.zoning
+
+
+@pytest.fixture(scope="module")
+def demo_plan(demo):
+    return plan_from_workspace(demo, distances=travel.compute_distances(demo))
+
+
+def _edits(plan):
+    units = list(plan.zoning.index)
+    ids = list(plan.ws.schools["school_id"])
+    kinds = dict(zip(ids, plan.ws.schools["kind"], strict=True))
+    teaching = {sec: [s for s in ids if kinds[s] != "special" and sec in KIND_SECTIONS[kinds[s]]]
+                for sec in ("primary", "junior")}
+    move = st.sampled_from(["primary", "junior"]).flatmap(lambda sec: st.fixed_dictionaries({
+        "op": st.just("move_unit"), "unit_id": st.sampled_from(units), "section": st.just(sec),
+        "to_school": st.sampled_from(teaching[sec])}))
+    enforce = st.fixed_dictionaries({"op": st.just("enforce_zoning"),
+                                     "school_id": st.one_of(st.none(), st.sampled_from(ids))})
+    primaries = [s for s in ids if kinds[s] == "primary"]
+    close = st.tuples(st.sampled_from(primaries), st.sampled_from(primaries)).filter(
+        lambda p: p[0] != p[1]).map(lambda p: {"op": "close_school", "school_id": p[0],
+                                               "into": p[1]})
+    split = st.sampled_from(primaries).map(lambda s: {"op": "close_school", "school_id": s,
+                                                      "split": True})
+    setv = st.fixed_dictionaries({"op": st.just("set_school"), "school_id": st.sampled_from(ids),
+                                  "values": st.fixed_dictionaries(
+                                      {"classrooms": st.integers(0, 80)})})
+    return st.lists(st.one_of(move, move, enforce, close, split, setv), min_size=1, max_size=6)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_edits_keep_every_student_and_one_catchment_per_unit(demo_plan, data):
+    edits = data.draw(_edits(demo_plan))
+    plan = demo_plan
+    applied = []
+    for edit in edits:
+        try:
+            nxt = apply_edit(plan, edit, STD)
+        except InputError:
+            continue  # e.g. closing a school that an earlier edit closed: refused whole
+        applied.append(edit)
+        assert _totals(nxt) == _totals(demo_plan)
+        ids = set(nxt.ws.schools["school_id"])
+        kinds = dict(zip(nxt.ws.schools["school_id"], nxt.ws.schools["kind"], strict=True))
+        for sec in ("primary", "junior"):
+            zoned = nxt.zoning[sec]
+            assert zoned.notna().all()
+            assert set(zoned) <= ids
+            assert all(sec in KIND_SECTIONS[kinds[s]] for s in set(zoned))
+        assert set(nxt.ws.enrolment["school_id"]) <= ids
+        # undo: the edits but the last give back exactly the state before it
+        again = apply_edits(demo_plan, applied[:-1], STD)
+        for a, b in zip(_state(again), _state(plan), strict=True):
+            pd.testing.assert_frame_equal(a, b)
+        plan = nxt
