@@ -120,20 +120,22 @@ def cap_violations(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     "class_junior"), value, cap, excess.
     """
     s = _compulsory_schools(schools)
+    kind = s["kind"].to_numpy()
+    size = (s["students_primary"] + s["students_junior"]).to_numpy()
+    cap = np.where(np.isin(kind, ["nine_year", "twelve_year"]), standards.mixed_school_cap,
+                   standards.primary.school_size_cap)
+    checks = [("size", size, cap, size > cap)]
+    for sec in ("primary", "junior"):
+        biggest = s[f"max_class_size_{sec}"].to_numpy()
+        limit = np.full(len(s), standards.section(sec).class_size_cap)
+        checks.append((f"class_{sec}", biggest, limit,
+                       (s[f"students_{sec}"].to_numpy() > 0) & (biggest > limit)))
     rows = []
-    mixed = s["kind"].isin(["nine_year", "twelve_year"])
-    size = s["students_primary"] + s["students_junior"]
-    cap = np.where(mixed, standards.mixed_school_cap, standards.primary.school_size_cap)
-    for rec, n, c in zip(s.to_dict("records"), size, cap, strict=True):
-        if n > c:
-            rows.append({"school_id": rec["school_id"], "name": rec["name"], "kind": rec["kind"],
-                         "rule": "size", "value": int(n), "cap": int(c), "excess": int(n - c)})
-        for sec in ("primary", "junior"):
-            biggest, limit = rec[f"max_class_size_{sec}"], standards.section(sec).class_size_cap
-            if rec[f"students_{sec}"] > 0 and biggest > limit:
-                rows.append({"school_id": rec["school_id"], "name": rec["name"],
-                             "kind": rec["kind"], "rule": f"class_{sec}", "value": int(biggest),
-                             "cap": int(limit), "excess": int(biggest - limit)})
+    for i in range(len(s)):  # school by school, size before class rules
+        for rule, value, limit, over in checks:
+            if over[i]:
+                rows.append((s["school_id"].iat[i], s["name"].iat[i], kind[i], rule,
+                             int(value[i]), int(limit[i]), int(value[i] - limit[i])))
     return pd.DataFrame(rows, columns=["school_id", "name", "kind", "rule", "value", "cap",
                                        "excess"])
 

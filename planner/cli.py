@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from planner.errors import InputError, PlannerError, Problem
@@ -108,6 +109,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
+    except InputError as exc:
+        # a problem found inside the workspace carries no file name: it is the workspace
+        source = Path(getattr(args, "ws", "") or "").name
+        problems = [replace(p, file=p.file or source) for p in exc.problems]
+        print(f"planner {args.command}: {InputError(problems)}", file=sys.stderr)
+        return 2
     except PlannerError as exc:
         print(f"planner {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -335,16 +342,14 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
         try:
             new = json.loads(edits_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise InputError.single(edits_path.name, f"cannot read the edits as JSON ({exc})")
+            msg = f"cannot read the edits as JSON ({exc})"
+            raise InputError.single(edits_path.name, msg) from exc
         new = [new] if isinstance(new, dict) else new
         if not isinstance(new, list) or not new:
             raise InputError.single(edits_path.name, "expected an edit object or a list of them")
         before = sc.scenario_edits(table, args.name)
         plan = _scenario_plan(ws, args.name, standards)
-        try:
-            sc.apply_edits(plan, new, standards, file=edits_path.name)
-        except InputError:
-            raise
+        sc.apply_edits(plan, new, standards, file=edits_path.name)  # refuses a bad edit
         table = sc.with_edits(table, args.name, sc.own_edits(table, args.name) + new)
         write_workspace(ws.replace(scenarios=table), path)
         print(f"scenario {args.name}: {len(new)} edit(s) added ({len(before) + len(new)} in all)")

@@ -99,8 +99,11 @@ class ZonedEnrolment:
 
     @functools.cached_property
     def out_of_zone(self) -> pd.DataFrame:
-        """Students outside their zone: unit_id, unit, section, school_id, school,
-        zoned_school_id, zoned_school, students, in_scope (built when first asked for)."""
+        """Return the students outside their zone, built when first asked for.
+
+        Columns: unit_id, unit, section, school_id, school, zoned_school_id, zoned_school,
+        students, in_scope.
+        """
         return _out_of_zone_table(**self._off)
 
 

@@ -7,6 +7,7 @@ indicators, the CVs, the gaps, the caps, the 32-row checklist and the verdict;
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -40,10 +41,6 @@ class Evaluation:
         below_floor, compliant, missed, teacher_basis.
     cvs
         CV per section and indicator with its limit, and the combined CV.
-    gaps
-        What each failing school section lacks (see :func:`planner.indicators.gaps`).
-    drivers
-        For every CV over its limit, the school sections that pull it up most.
     caps
         G4 size and G5 class-size violations.
     rooms
@@ -69,8 +66,6 @@ class Evaluation:
     standards: Standards
     indicators: pd.DataFrame
     cvs: pd.DataFrame
-    gaps: pd.DataFrame
-    drivers: pd.DataFrame
     caps: pd.DataFrame
     rooms: pd.DataFrame
     checklist: pd.DataFrame
@@ -81,6 +76,26 @@ class Evaluation:
     zoned: ZonedEnrolment | None = None
     layout: Layout | None = None
     distance_method: str | None = None
+
+    @functools.cached_property
+    def gaps(self) -> pd.DataFrame:
+        """What each failing school section lacks (see :func:`planner.indicators.gaps`)."""
+        return gaps(self.indicators, self.standards)
+
+    @functools.cached_property
+    def drivers(self) -> pd.DataFrame:
+        """For every CV over its limit, the school sections that pull it up most."""
+        parts = []
+        over = self.cvs[(self.cvs["ok"] == False) & (self.cvs["id"] != "combined")]  # noqa: E712
+        for rec in over.to_dict("records"):
+            d = cv_drivers(self.indicators, rec["section"], rec["key"])
+            d.insert(0, "id", rec["id"])
+            d.insert(0, "section", rec["section"])
+            parts.append(d)
+        if parts:
+            return pd.concat(parts, ignore_index=True)
+        return pd.DataFrame(columns=["section", "id", "school_id", "name", "students", "value",
+                                     "mean", "share_of_variance", "direction"])
 
     def to_dict(self) -> dict:
         """Return the evaluation as the JSON object of SPEC §5.1 (plus detail)."""
@@ -197,15 +212,6 @@ def evaluate(ws: Workspace, standards: Standards | None = None, *,
         names = ", ".join(sorted(set(weighted["name"])))
         notes.append(f"teacher counts of {weighted['school_id'].nunique()} mixed school(s) were "
                      f"split by student weights (no per-section teacher columns): {names}")
-    drivers = []
-    for rec in cvs[(cvs["ok"] == False) & (cvs["id"] != "combined")].to_dict("records"):  # noqa: E712
-        d = cv_drivers(ind, rec["section"], rec["key"])
-        d.insert(0, "id", rec["id"])
-        d.insert(0, "section", rec["section"])
-        drivers.append(d)
-    drivers_df = pd.concat(drivers, ignore_index=True) if drivers else pd.DataFrame(
-        columns=["section", "id", "school_id", "name", "students", "value", "mean",
-                 "share_of_variance", "direction"])
     rooms = ck.rooms_check(schools, standards)
     caps = ck.cap_violations(schools, standards)
 
@@ -260,8 +266,6 @@ def evaluate(ws: Workspace, standards: Standards | None = None, *,
         standards=standards,
         indicators=ind,
         cvs=cvs,
-        gaps=gaps(ind, standards),
-        drivers=drivers_df,
         caps=caps,
         rooms=rooms,
         checklist=checklist,

@@ -200,19 +200,25 @@ def cv_table(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     (the mean of the seven CVs) whose limit is the profile's combined-CV limit, if any.
     """
     rows = []
+    junior = (indicators["section"] == "junior").to_numpy()
+    students = indicators["students"].to_numpy(dtype=float)
+    resources = {k: indicators[RESOURCE_COLUMNS[k][0]].to_numpy(dtype=float)
+                 for k in RESOURCE_KEYS}
     for sec in SECTIONS:
-        part = indicators[indicators["section"] == sec]
+        mask = junior if sec == "junior" else ~junior
+        p = students[mask]
+        n = p.sum()
         limit = standards.section(sec).cv_limit
         cvs = []
         for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
-            col, factor = RESOURCE_COLUMNS[key]
-            cv = coefficient_of_variation(part["students"], part[col]) if len(part) else np.nan
-            n = part["students"].sum()
-            mean = part[col].sum() * factor / n if n else np.nan
+            factor = RESOURCE_COLUMNS[key][1]
+            r = resources[key][mask]
+            cv = coefficient_of_variation(p, r) if len(p) else np.nan
+            mean = r.sum() * factor / n if n else np.nan
             cvs.append(cv)
             rows.append({"section": sec, "id": rid, "key": key, "mean": mean, "cv": cv,
                          "limit": limit, "ok": bool(cv <= limit + _EPS) if cv == cv else None})
-        combined = float(np.mean(cvs)) if len(part) else np.nan
+        combined = float(np.mean(cvs)) if len(p) else np.nan
         climit = standards.section(sec).combined_cv_limit
         rows.append({"section": sec, "id": "combined", "key": "combined_cv", "mean": np.nan,
                      "cv": combined, "limit": climit,

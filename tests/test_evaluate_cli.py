@@ -97,6 +97,7 @@ def test_evaluate_refuses_bad_requests_and_writes_nothing(demo_gpkg, tmp_path, c
                  str(tmp_path / "a.json")]) == 2
     assert main(["evaluate", str(demo_gpkg), "--json", str(tmp_path / "a.txt")]) == 2
     err = capsys.readouterr().err
-    assert "layer scenarios: no scenario named 'plan-a' (saved scenarios: none)" in err
+    assert ("demo.gpkg, layer scenarios, column `name`: no scenario named 'plan-a' "
+            "(saved scenarios: none)") in err
     assert "a.txt: the output must be a .json file" in err
     assert list(tmp_path.iterdir()) == []

@@ -148,7 +148,8 @@ def _xlsx_frames(p: Proposal, lang: str) -> dict[str, pd.DataFrame]:
     })
     s = d.schools
     schools = pd.DataFrame({
-        "学校标识码" if zh else "school_id": s["school_id"], "学校名称" if zh else "school": s["name"],
+        "学校标识码" if zh else "school_id": s["school_id"],
+        "学校名称" if zh else "school": s["name"],
         "学段" if zh else "section": [t(x, lang) for x in s["section"]],
         "在校生（前）" if zh else "students before": s["students_a"],
         "在校生（后）" if zh else "students after": s["students_b"],
