@@ -1,20 +1,26 @@
-"""Streamlit entry point: page config, language, the workspace, and the page router.
+"""Streamlit entry point: page config, language, the session's workbench, and the router.
 
-Run with `planner app [WS]` (or `streamlit run app.py`). Everything computed lives in planner/.
+Run with `planner app [WS]`. Everything computed lives in planner/; pages are in app_pages/.
 """
 
 import streamlit as st
 
-from app_pages.common import current_lang, load_current
+from app_pages.common import current_lang, ensure_bench, sidebar
 from planner.i18n import LANGS, t
 
 st.set_page_config(page_title="义务教育学校布局规划 · School layout planner", layout="wide")
-if "lang" not in st.session_state:
-    st.session_state["lang"] = "zh"
+st.session_state.setdefault("lang", "zh")
 st.sidebar.radio(t("language", current_lang()), LANGS, key="lang",
                  format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True)
 lang = current_lang()
 st.sidebar.title(t("app_title", lang))
-ws = load_current()
-pages = [st.Page("app_pages/map.py", title=t("page_map", lang), icon="🗺️", default=True)]
+ensure_bench()
+sidebar()
+pages = [
+    st.Page("app_pages/overview.py", title=t("page_overview", lang), default=True),
+    st.Page("app_pages/map.py", title=t("page_map", lang)),
+    st.Page("app_pages/schools.py", title=t("page_schools", lang)),
+    st.Page("app_pages/scenario.py", title=t("page_scenario", lang)),
+    st.Page("app_pages/export.py", title=t("page_export", lang)),
+]
 st.navigation(pages).run()

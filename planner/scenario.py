@@ -499,3 +499,10 @@ def delete_scenario(table: pd.DataFrame, name: str) -> pd.DataFrame:
     if users:
         raise _fail(f"scenario {name!r} is the base of {', '.join(users)}; delete those first")
     return table[table["name"] != name].reset_index(drop=True)
+
+
+def unit_at(ws: Workspace, lon: float, lat: float) -> str | None:
+    """Return the unit containing a WGS84 point (a click on the map), or None."""
+    pt = shapely.Point(lon, lat)
+    hit = ws.units[ws.units.geometry.contains(pt)]
+    return None if hit.empty else str(hit["unit_id"].iloc[0])

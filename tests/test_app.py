@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -22,17 +23,95 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 
-def test_app_shows_the_demo_county_and_switches_language():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+def test_app_walks_every_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     assert not at.exception
     assert [h.value for h in at.header] == ["示范县（合成数据）"]
     assert at.info[0].value == "示范数据为合成数据，并非真实县域。"
-    assert at.caption[0].value.startswith("135 所学校，408 个居住单元，在校生 ")
+    assert at.markdown[0].value.startswith("**评估结论: 存在未达标指标 — 18 项达标，14 项未达标")
     at.radio(key="lang").set_value("en").run()
     assert at.info[0].value == "The demo data is synthetic, not a real county."
-    assert at.caption[0].value.startswith("135 schools, 408 residential units, ")
+    assert at.markdown[0].value.startswith("**Verdict: some indicators not met — 18 pass, 14 fail")
+    at.radio(key="lang").set_value("zh").run()
+
+    at.switch_page("app_pages/map.py").run()
+    for key, value in (("map_overlay", "R2"), ("map_units", "distance")):
+        at.selectbox(key=key).set_value(value).run()
+        assert not at.exception
+    at.checkbox(key="map_flows").check().run()
+    at.checkbox(key="map_radii").check().run()
     at.radio(key="map_section").set_value("junior").run()
     assert not at.exception
+
+    at.switch_page("app_pages/schools.py").run()
+    table = at.dataframe[0].value
+    assert len(table) == 126 and "达标还需" in table.columns
+
+    at.switch_page("app_pages/scenario.py").run()
+    assert "请在左侧选择或新建一个方案" in at.info[0].value
+    at.text_input(key="new_name").input("plan-a").run()
+    at.button(key="create_scenario").click().run()
+    assert at.session_state["bench"].name == "plan-a"
+    at.selectbox(key="enforce_school").set_value("all").run()
+    at.button(key="do_enforce").click().run()
+    assert not at.error
+    changed = _changed_rows(at)
+    assert changed.to_dict("list")["编号"] == ["G4", "G5", "G13"]
+    assert set(changed["调整后"]) == {"达标"}
+    at.selectbox(key="mv_unit").set_value("419900100040").run()
+    at.selectbox(key="mv_to").set_value("4199000003").run()
+    at.button(key="do_move").click().run()
+    assert at.caption[0].value == "本方案已有 2 项调整"
+    # the edit is saved in the session's working copy of the demo, never in geodata/
+    bench = at.session_state["bench"]
+    assert bench.base.path != ROOT / "geodata" / "demo_county.gpkg"
+    from planner.io.load import open_workspace
+
+    saved, _ = open_workspace(bench.base.path)
+    assert saved.scenarios["name"].tolist() == ["plan-a"]
+    at.button(key="undo").click().run()
+    at.button(key="undo").click().run()
+    assert at.caption[0].value == "本方案已有 0 项调整"
+    assert _changed_rows(at).empty
+
+    at.switch_page("app_pages/export.py").run()
+    at.button(key="prepare_export").click().run()
+    assert not at.exception
+    assert len(at.get("download_button")) == 4
+
+
+def _changed_rows(at):
+    """The live panel's table of checklist rows whose status changed."""
+    frames = [d.value for d in at.dataframe if "调整前" in d.value.columns and "编号" in
+              d.value.columns]
+    assert len(frames) == 1
+    return frames[0]
+
+
+def test_a_bad_upload_is_shown_as_a_table_and_changes_nothing():
+    from planner import workbench as wb
+    from planner.errors import InputError
+
+    data = (ROOT / "tests" / "data" / "bad" / "many_problems.xlsx").read_bytes()
+    with pytest.raises(InputError) as info:
+        wb.import_upload("many_problems.xlsx", data, Path(tempfile.mkdtemp()))
+    assert len(info.value.problems) == 3
+    with pytest.raises(InputError, match="upload a .gpkg workspace or an .xlsx workbook"):
+        wb.import_upload("roads.shp", b"x", Path(tempfile.mkdtemp()))
+    with pytest.raises(InputError, match="the app needs the units, catchments, enrolment"):
+        wb.import_upload("t.xlsx", _schools_only_workbook(), Path(tempfile.mkdtemp()))
+
+
+def _schools_only_workbook() -> bytes:
+    import io
+
+    import pandas as pd
+
+    frame = pd.read_excel(ROOT / "tests" / "data" / "small_county.xlsx", sheet_name="学校")
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        frame.to_excel(xw, sheet_name="学校", index=False)
+    return buf.getvalue()
 
 
 def _free_port() -> int:
@@ -65,7 +144,7 @@ def served_app():
     proc.stdout.close()
 
 
-def test_app_answers_on_its_port_and_shows_the_demo_in_chromium(served_app):
+def test_app_in_chromium_english_and_a_moved_unit(served_app):
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: apt-get install chromium"
@@ -74,16 +153,30 @@ def test_app_answers_on_its_port_and_shows_the_demo_in_chromium(served_app):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(served_app)
-        page.get_by_text("示范县（合成数据）").first.wait_for(timeout=60_000)
-        page.get_by_text("示范数据为合成数据").first.wait_for()
-        frame = page.frame_locator("iframe").first
-        # Leaflet (served locally, no internet) draws catchments and schools on a canvas
-        frame.locator(".leaflet-container").wait_for(timeout=60_000)
-        frame.locator(".leaflet-overlay-pane canvas").first.wait_for(timeout=60_000)
-        assert frame.locator(".leaflet-control-scale").count() == 1
-        page.screenshot(path=str(ARTIFACTS / "app_demo_zh.png"))
+        page.get_by_text("示范数据为合成数据").first.wait_for(timeout=120_000)
         page.get_by_text("English").first.click()
         page.get_by_text("The demo data is synthetic, not a real county.").wait_for(
             timeout=60_000)
-        page.screenshot(path=str(ARTIFACTS / "app_demo_en.png"))
+        page.get_by_text("Verdict: some indicators not met").first.wait_for()
+        page.screenshot(path=str(ARTIFACTS / "app_overview_en.png"))
+
+        page.get_by_role("link", name="Scenario").click()
+        page.get_by_label("Name").fill("plan-b")
+        page.get_by_label("Name").press("Enter")
+        page.get_by_role("button", name="Create").click()
+        page.get_by_text("0 edit(s) in this scenario").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Apply").first.click()  # move the first unit
+        page.get_by_text("1 edit(s) in this scenario").wait_for(timeout=60_000)
+        page.get_by_text("Against the baseline").wait_for()
+
+        page.get_by_role("link", name="Map").click()
+        page.locator("iframe").first.scroll_into_view_if_needed(timeout=60_000)
+        frame = page.frame_locator("iframe").first
+        # Leaflet (served locally, no internet) draws catchments and schools on a canvas
+        frame.locator(".leaflet-container").wait_for(timeout=60_000)
+        frame.locator(".leaflet-overlay-pane canvas").first.wait_for(state="attached",
+                                                                     timeout=60_000)
+        assert frame.locator(".leaflet-control-scale").count() == 1
+        page.wait_for_timeout(1500)  # let Leaflet finish drawing before the picture
+        page.screenshot(path=str(ARTIFACTS / "app_map_en.png"), full_page=True)
         browser.close()

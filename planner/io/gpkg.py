@@ -74,6 +74,15 @@ def write_workspace(ws: Workspace, path: str | Path) -> Path:
     return atomic_write(path, write)
 
 
+def write_table(path: str | Path, name: str, table: pd.DataFrame) -> None:
+    """Replace one table of an existing GeoPackage, leaving its other layers as they are.
+
+    Used for the small `scenarios` table, saved after every edit in the app; GDAL drops and
+    recreates the one layer inside the file.
+    """
+    pyogrio.write_dataframe(table, Path(path), layer=name, driver="GPKG")
+
+
 def read_layers(path: str | Path) -> dict[str, pd.DataFrame]:
     """Read every layer of a GeoPackage as (Geo)DataFrames, by layer name.
 

@@ -214,6 +214,16 @@ def zoning_tables(ev: Evaluation, lang: str = "zh") -> dict[str, pd.DataFrame]:
             "unit_distances": distances}
 
 
+def lacks_by_school(ev: Evaluation, lang: str = "zh") -> dict[tuple[str, str], str]:
+    """Return, per (school_id, section), what it lacks to pass: "R2 +4 名教师; R6 +…"."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for r in ev.gaps.to_dict("records"):
+        amount = f"{r['add']:,.0f}" if r["unit"] != "m2" else f"{r['add']:,.1f}"
+        out.setdefault((r["school_id"], r["section"]), []).append(
+            f"{r['id']} +{amount} {t('unit_' + r['unit'], lang)}")
+    return {k: "; ".join(v) for k, v in out.items()}
+
+
 def verdict_text(ev: Evaluation, lang: str = "zh") -> str:
     """One line: the verdict and the counts behind it."""
     s = ev.summary()

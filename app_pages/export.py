@@ -1,0 +1,50 @@
+"""Export: the proposal GeoPackage, the workbook, the report and the catchment notice."""
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from app_pages.common import bench, current_lang
+from planner.errors import PlannerError
+from planner.i18n import t
+from planner.io.load import open_workspace
+from planner.report.export import export_scenario
+
+lang = current_lang()
+b = bench()
+st.header(t("page_export", lang))
+if b.plan is None:
+    st.info(t("pick_scenario", lang))
+    st.stop()
+
+MIME = {".gpkg": "application/geopackage+sqlite3", ".html": "text/html",
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _prepare() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="planner-export-"))
+    ws, _ = open_workspace(b.base.path)
+    try:
+        paths = export_scenario(ws, b.name, folder, b.base.standards, lang=lang)
+    except PlannerError as exc:
+        st.session_state["export_error"] = str(exc)
+        return
+    st.session_state["export_files"] = {p.name: p.read_bytes() for p in paths}
+    st.session_state["export_for"] = b.name
+    st.session_state.pop("export_error", None)
+
+
+if st.button(t("prepare_export", lang), key="prepare_export"):
+    with st.spinner(t("exporting", lang)):
+        _prepare()
+if st.session_state.get("export_error"):
+    st.error(st.session_state["export_error"])
+files = st.session_state.get("export_files") if st.session_state.get("export_for") == b.name \
+    else None
+if files:
+    for name, data in files.items():
+        label = t(f"download_{Path(name).suffix[1:]}", lang) if not name.endswith(
+            "_notice.html") else t("download_notice", lang)
+        st.download_button(f"{label} · {name}", data, file_name=name,
+                           mime=MIME[Path(name).suffix], key=f"dl_{name}")

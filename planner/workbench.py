@@ -1,0 +1,167 @@
+"""The planner's working session, as the app uses it (no Streamlit here, so it is testable).
+
+A :class:`Workbench` holds one user's working GeoPackage, its baseline evaluation, the selected
+scenario's plan and evaluation. Every edit is applied to the plan, re-evaluated without
+rebuilding polygons, and saved at once to the workspace's `scenarios` table. The bundled demo
+and uploads are worked on as copies, so the originals are never changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from planner import scenario as sc
+from planner import travel
+from planner.diff import Diff, diff
+from planner.errors import InputError
+from planner.evaluation import Evaluation, evaluate
+from planner.io.gpkg import write_table, write_workspace
+from planner.io.load import open_workspace
+from planner.standards import Standards, get_profile
+from planner.workspace import Workspace
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+UPLOAD_TYPES = (".gpkg", ".xlsx")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What does not change while a user edits: the workspace and its evaluation."""
+
+    path: Path
+    ws: Workspace
+    standards: Standards
+    distances: travel.Distances
+    plan: sc.Plan
+    evaluation: Evaluation
+
+
+@dataclass(frozen=True)
+class Workbench:
+    """One user's session: the baseline and the scenario being edited (or none)."""
+
+    base: Baseline
+    scenarios: object  # the scenarios table, as saved
+    name: str = sc.BASELINE
+    plan: sc.Plan | None = None
+    evaluation: Evaluation | None = None
+
+    @property
+    def current_plan(self) -> sc.Plan:
+        """The plan shown: the scenario's, or the baseline's."""
+        return self.plan or self.base.plan
+
+    @property
+    def current(self) -> Evaluation:
+        """The evaluation shown: the scenario's, or the baseline's."""
+        return self.evaluation or self.base.evaluation
+
+    def changes(self) -> Diff | None:
+        """What the scenario changes against the baseline (None on the baseline)."""
+        if self.plan is None:
+            return None
+        return diff(self.base.evaluation, self.current, self.base.plan, self.plan)
+
+
+def working_copy(source: Path, folder: Path | None = None) -> Path:
+    """Copy a workspace into a fresh folder of its own and return the copy's path."""
+    folder = Path(folder or tempfile.mkdtemp(prefix="planner-"))
+    target = folder / source.name
+    shutil.copy2(source, target)
+    return target
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Open a workspace and evaluate its baseline (distances cached in memory)."""
+    ws, _ = open_workspace(path)
+    standards = get_profile(ws.meta.standards_profile)
+    dist = travel.distances_for(ws)
+    plan = sc.plan_from_workspace(ws, distances=dist)
+    return Baseline(path=path, ws=ws, standards=standards, distances=dist, plan=plan,
+                    evaluation=evaluate(ws, standards, distances=dist))
+
+
+def start(base: Baseline) -> Workbench:
+    """Begin a session on the baseline."""
+    return Workbench(base=base, scenarios=base.ws.scenarios)
+
+
+def select(bench: Workbench, name: str) -> Workbench:
+    """Switch to a saved scenario (or back to "baseline")."""
+    if name == sc.BASELINE:
+        return replace(bench, name=name, plan=None, evaluation=None)
+    sc.scenario_row(bench.scenarios, name)
+    plan = sc.apply_edits(bench.base.plan, sc.scenario_edits(bench.scenarios, name),
+                          bench.base.standards)
+    return replace(bench, name=name, plan=plan, evaluation=_evaluate(bench.base, plan))
+
+
+def _evaluate(base: Baseline, plan: sc.Plan) -> Evaluation:
+    return evaluate(plan.ws, base.standards, distances=plan.distances, zoning=plan.zoning)
+
+
+def _save(bench: Workbench, table) -> Workbench:
+    write_table(bench.base.path, "scenarios", table)
+    return replace(bench, scenarios=table)
+
+
+def create(bench: Workbench, name: str, *, base: str = sc.BASELINE, author: str = "",
+           note: str = "") -> Workbench:
+    """Create a scenario, save it, and switch to it."""
+    created = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    table = sc.new_scenario(bench.scenarios, name, base=base, author=author, note=note,
+                            created=created)
+    return select(_save(bench, table), name)
+
+
+def edit(bench: Workbench, change: dict) -> Workbench:
+    """Apply one edit to the current scenario, save it, and re-evaluate."""
+    if bench.plan is None:
+        raise InputError.single(bench.base.path.name, "pick or create a scenario first; the "
+                                "baseline is not edited", layer="layer scenarios")
+    plan = sc.apply_edit(bench.plan, change, bench.base.standards)
+    table = sc.with_edits(bench.scenarios, bench.name,
+                          sc.own_edits(bench.scenarios, bench.name) + [change])
+    bench = _save(bench, table)
+    return replace(bench, plan=plan, evaluation=_evaluate(bench.base, plan))
+
+
+def undo(bench: Workbench) -> Workbench:
+    """Remove the scenario's last edit, save, and rebuild it from its edits."""
+    own = sc.own_edits(bench.scenarios, bench.name) if bench.plan is not None else []
+    if not own:
+        raise InputError.single(bench.base.path.name, "nothing to undo",
+                                layer="layer scenarios")
+    return select(_save(bench, sc.with_edits(bench.scenarios, bench.name, own[:-1])),
+                  bench.name)
+
+
+def import_upload(name: str, data: bytes, folder: Path) -> Path:
+    """Check an uploaded file and turn it into a working GeoPackage in `folder`.
+
+    Raises
+    ------
+    InputError
+        Too large, of the wrong type, or not a valid workspace (with every problem located).
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_TYPES:
+        raise InputError.single(name, f"upload a .gpkg workspace or an .xlsx workbook, not "
+                                f"{suffix or 'a file without extension'}")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError.single(name, f"the file has {len(data) / 2**20:,.0f} MB; the limit is "
+                                f"{MAX_UPLOAD_BYTES / 2**20:,.0f} MB")
+    raw = folder / f"upload{suffix}"
+    raw.write_bytes(data)
+    ws, _ = open_workspace(raw)
+    missing = [n for n in ("units", "catchments", "enrolment") if getattr(ws, n) is None]
+    if missing:
+        raise InputError.single(name, f"the app needs the {', '.join(missing)} layer(s); "
+                                "`planner evaluate` works on a schools table alone")
+    target = folder / (Path(name).stem + ".gpkg")
+    write_workspace(ws, target)
+    return target
