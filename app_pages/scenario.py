@@ -2,7 +2,6 @@
 
 import json
 
-import pandas as pd
 import streamlit as st
 
 from app_pages.common import bench, current_lang, run, show_last_error
@@ -145,21 +144,10 @@ st.button(t("undo", lang), key="undo", on_click=_undo, disabled=not edits)
 
 st.subheader(t("changes_panel", lang))
 d = b.changes()
+panel = tables.change_tables(d, lang)
 st.markdown(f"**{tables.verdict_text(b.current, lang)}**")
-changed = d.checklist[d.checklist["status_a"] != d.checklist["status_b"]]
-st.dataframe(pd.DataFrame({
-    column("id", lang): changed["id"],
-    column("name", lang): changed["name_zh" if lang == "zh" else "name_en"],
-    t("before", lang): [t(f"status_{s}", lang) for s in changed["status_a"]],
-    t("after", lang): [t(f"status_{s}", lang) for s in changed["status_b"]],
-}), hide_index=True, key="changed_rows")
-caps = d.caps.assign(change=[t(f"cap_{c}", lang) for c in d.caps["change"]])
-st.dataframe(caps[["school_id", "name", "rule", "change"]].rename(columns={
-    "school_id": column("school_id", lang), "name": column("school", lang),
-    "rule": column("rule", lang), "change": t("after", lang)}), hide_index=True)
-z = d.zoned
-st.dataframe(pd.DataFrame({column("section", lang): [t(s, lang) for s in z["section"]],
-                           t("before", lang): z["ratio_a"].round(4),
-                           t("after", lang): z["ratio_b"].round(4)}), hide_index=True)
+st.dataframe(panel["rows"], hide_index=True)
+st.dataframe(panel["caps"], hide_index=True)
+st.dataframe(panel["zoned"], hide_index=True)
 st.caption(t("moved_summary", lang, students=int(d.moved.loc[d.moved["delta"] > 0, "delta"]
                                                   .sum()), units=len(d.units)))

@@ -10,10 +10,6 @@ lang = current_lang()
 ev = bench().current
 st.header(t("page_schools", lang))
 table = tables.schools_table(ev, lang)
-lacks = tables.lacks_by_school(ev, lang)
-table[t("lacks", lang)] = [lacks.get((s, sec), "") for s, sec in
-                           zip(ev.indicators["school_id"], ev.indicators["section"],
-                               strict=True)]
 only_failing = st.toggle(t("only_failing", lang), key="schools_failing")
 if only_failing:
     table = table[~ev.indicators["compliant"].to_numpy()]

@@ -57,20 +57,6 @@ class Meta:
         ]
         return pd.DataFrame(rows, columns=["key", "value"]).astype("str")
 
-    @classmethod
-    def from_frame(cls, df: pd.DataFrame) -> Meta:
-        """Build from a key/value table; unknown keys are ignored, missing ones take defaults."""
-        kv = {str(k): ("" if pd.isna(v) else str(v)) for k, v in zip(df["key"], df["value"],
-                                                                    strict=True)}
-        return cls(
-            crs=kv.get("crs") or "",
-            standards_profile=kv.get("standards_profile") or "national_2017",
-            name=kv.get("name", ""),
-            synthetic=kv.get("synthetic", "false").lower() == "true",
-            schema_version=kv.get("schema_version") or SCHEMA_VERSION,
-            distances_key=kv.get("distances_key", ""),
-        )
-
 
 def empty_scenarios() -> pd.DataFrame:
     """Return an empty `scenarios` table with its columns."""
@@ -133,20 +119,6 @@ class Workspace:
         """Return a copy with some layers replaced."""
         return replace(self, **changes)
 
-    def boundary(self) -> object:
-        """Return the county outline (the union of unit polygons) in `meta.crs`, or None."""
-        if self.units is None or not self.units.geom_type.isin(["Polygon", "MultiPolygon"]).any():
-            return None
-        return self.units.to_crs(self.meta.crs).union_all().buffer(1.0).simplify(1.0)
-
-    def students_by_grade(self) -> pd.Series:
-        """Return total students by grade from the enrolment table (grades 1–9)."""
-        if self.enrolment is None:
-            msg = "students by grade need the enrolment table"
-            raise ValueError(msg)
-        return self.enrolment.groupby("grade")["students"].sum().reindex(range(1, 10),
-                                                                         fill_value=0)
-
 
 def utm_like_crs(lon: float) -> str:
     """Return the CGCS2000 3-degree Gauss-Krüger CRS whose central meridian is nearest `lon`.
@@ -193,9 +165,4 @@ def _cast(s: pd.Series, col: Column) -> pd.Series:
     if col.kind == "bool":
         return s.astype("bool")
     return s.astype("str")
-
-
-def projected(gdf: gpd.GeoDataFrame, meta: Meta) -> gpd.GeoDataFrame:
-    """Return a layer in the workspace's projected CRS (metres)."""
-    return gdf.to_crs(meta.crs)
 

@@ -157,3 +157,11 @@ def test_the_straight_line_fallback_names_itself(demo):
     u = demo.units.to_crs(demo.meta.crs).representative_point().iloc[0]
     s = demo.schools.to_crs(demo.meta.crs).geometry.iloc[0]
     assert d.matrix[0, 0] == pytest.approx(1.3 * shapely.distance(u, s))
+
+
+@pytest.mark.internet
+def test_roads_by_place_name_online():
+    from planner.io.osm import roads_by_place
+
+    nodes, edges = roads_by_place("Nanle County, Puyang, Henan, China")
+    assert len(nodes) > 1000 and {"u", "v", "key", "length"} <= set(edges.columns)

@@ -12,7 +12,6 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import osmnx as ox
-import pandas as pd
 
 from planner.errors import InputError
 
@@ -99,12 +98,3 @@ def roads_by_place(place: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         raise InputError.single(place, msg) from exc
     return _frames(graph, place)
 
-
-def as_layers(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[gpd.GeoDataFrame,
-                                                                 gpd.GeoDataFrame]:
-    """Return road layers in the workspace's canonical form (WGS84, reset index)."""
-    n = gpd.GeoDataFrame(nodes, geometry="geometry", crs=getattr(nodes, "crs", None)
-                         or "EPSG:4326").to_crs("EPSG:4326")
-    e = gpd.GeoDataFrame(edges, geometry="geometry", crs=getattr(edges, "crs", None)
-                         or "EPSG:4326").to_crs("EPSG:4326")
-    return n.reset_index(drop=True), e.reset_index(drop=True)

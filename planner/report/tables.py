@@ -83,6 +83,9 @@ def schools_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     out[column("compliant", lang)] = [t("yes" if c else "no", lang) for c in i["compliant"]]
     out[column("missed", lang)] = i["missed"]
     out[column("teacher_basis", lang)] = [t(f"basis_{b}", lang) for b in i["teacher_basis"]]
+    lacks = lacks_by_school(ev, lang)
+    out[t("lacks", lang)] = [lacks.get(k, "") for k in zip(i["school_id"], i["section"],
+                                                             strict=True)]
     return out
 
 
@@ -222,6 +225,45 @@ def lacks_by_school(ev: Evaluation, lang: str = "zh") -> dict[tuple[str, str], s
         out.setdefault((r["school_id"], r["section"]), []).append(
             f"{r['id']} +{amount} {t('unit_' + r['unit'], lang)}")
     return {k: "; ".join(v) for k, v in out.items()}
+
+
+def failing_by_reason(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
+    """Count failing school sections by indicator missed, and cap violations by rule."""
+    missed = ev.indicators.loc[~ev.indicators["compliant"], "missed"].str.split(",")
+    counts = {column(rid, lang): int(missed.apply(lambda m, r=rid: r in m).sum())
+              for rid in RESOURCE_IDS}
+    for rule in ("size", "class_primary", "class_junior"):
+        counts[t(f"rule_{rule}", lang)] = int((ev.caps["rule"] == rule).sum())
+    return pd.DataFrame({column("rule", lang): list(counts),
+                         t("schools", lang): list(counts.values())})
+
+
+def cv_chart(ev: Evaluation, section: str, lang: str = "zh") -> pd.DataFrame:
+    """The CVs of a section beside their limit, indexed by indicator (for a bar chart)."""
+    part = ev.cvs[(ev.cvs["id"] != "combined") & (ev.cvs["section"] == section)]
+    return pd.DataFrame({column("cv", lang): part["cv"].to_numpy(),
+                         column("limit", lang): part["limit"].to_numpy()},
+                        index=[column(i, lang) for i in part["id"]])
+
+
+def change_tables(d, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The live panel: checklist rows whose status changes, caps fixed or new, zoned ratios."""
+    changed = d.checklist[d.checklist["status_a"] != d.checklist["status_b"]]
+    rows = pd.DataFrame({
+        column("id", lang): changed["id"],
+        column("name", lang): changed["name_zh" if lang == "zh" else "name_en"],
+        t("before", lang): [t(f"status_{s}", lang) for s in changed["status_a"]],
+        t("after", lang): [t(f"status_{s}", lang) for s in changed["status_b"]],
+    })
+    caps = pd.DataFrame({
+        column("school_id", lang): d.caps["school_id"], column("school", lang): d.caps["name"],
+        column("rule", lang): [t(f"rule_{r}", lang) for r in d.caps["rule"]],
+        t("after", lang): [t(f"cap_{c}", lang) for c in d.caps["change"]],
+    })
+    zoned = pd.DataFrame({column("section", lang): [t(s, lang) for s in d.zoned["section"]],
+                          t("before", lang): d.zoned["ratio_a"].round(4),
+                          t("after", lang): d.zoned["ratio_b"].round(4)})
+    return {"rows": rows, "caps": caps, "zoned": zoned}
 
 
 def verdict_text(ev: Evaluation, lang: str = "zh") -> str:
