@@ -67,14 +67,25 @@ ENTERED_IDS = ("G2", "G6", "G7", "G8", "G9", "G10", "G11", "G14", "G15",
                "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "Q8", "Q9")
 Q1_ITEMS = ("graduates", "entrants", "transfers_in", "transfers_out")
 S1_GROUPS = ("students", "parents", "teachers", "principals", "deputies", "others")
+GROUP_ZH = {"students": "学生", "parents": "家长", "teachers": "教师", "principals": "校长",
+            "deputies": "人大代表和政协委员", "others": "其他群众"}
 NEEDS_LAYERS = ("G1", "G13")
 
 
 def _row(cid: str, *, status: str, source: str, value: object = None, threshold: object = None,
-         evidence: str = "") -> dict:
+         evidence: str = "", evidence_zh: str | None = None) -> dict:
+    """Build a checklist row.
+
+    `evidence_zh` is the Chinese wording; by default the same text (evidence the county table
+    gives is already in the bureau's words).
+    """
     zh, en = NAMES[cid]
     return {"id": cid, "name_zh": zh, "name_en": en, "threshold": threshold, "value": value,
-            "status": status, "source": source, "evidence": evidence}
+            "status": status, "source": source, "evidence": evidence,
+            "evidence_zh": evidence if evidence_zh is None else evidence_zh}
+
+
+SECTION_ZH = {"primary": "小学", "junior": "初中"}
 
 
 def _compulsory_schools(schools: pd.DataFrame) -> pd.DataFrame:
@@ -186,20 +197,25 @@ def entered_row(cid: str, county: CountyTable, standards: Standards) -> dict:
     rec = county.value(cid)
     if rec is None:
         return _row(cid, status="missing", source="missing", threshold=f"{op} {_fmt(threshold)}",
-                    evidence="not in the county table (县级指标): enter its value and evidence")
+                    evidence="not in the county table (县级指标): enter its value and evidence",
+                    evidence_zh="县级指标表中没有此项：请填报数值和佐证材料")
     value = float(rec["value"])
     ok = _compare(value, op, threshold)
     evidence = _evidence(rec)
-    extra_ok, extra_note, extra_missing = True, "", False
+    extra_ok, extra_note, extra_zh, extra_missing = True, "", "", False
+    sub_zh = {"backbone_share": "骨干教师占比", "level": "监测等级"}
     for sub in {"G11": ("backbone_share",), "Q9": ("level",)}.get(cid, ()):
         sop, sth = standards.entered_rule(f"{cid}.{sub}")
         srec = county.value(cid, sub)
         if srec is None:
             extra_missing = True
             extra_note += f"; {sub} not entered"
+            extra_zh += f"；未填报{sub_zh[sub]}"
         else:
             extra_ok &= _compare(float(srec["value"]), sop, sth)
-            extra_note += f"; {sub} {_fmt(float(srec['value']))} (needs {sop} {_fmt(sth)})"
+            v = _fmt(float(srec["value"]))
+            extra_note += f"; {sub} {v} (needs {sop} {_fmt(sth)})"
+            extra_zh += f"；{sub_zh[sub]} {v}（标准 {sop} {_fmt(sth)}）"
     thr = f"{op} {_fmt(threshold)}"
     if not ok or not extra_ok:
         status = "fail"
@@ -208,7 +224,8 @@ def entered_row(cid: str, county: CountyTable, standards: Standards) -> dict:
     else:
         status = "pass"
     return _row(cid, status=status, source="entered", value=value, threshold=thr,
-                evidence=(evidence + extra_note).strip("; "))
+                evidence=(evidence + extra_note).strip("; "),
+                evidence_zh=(evidence + extra_zh).strip("；; "))
 
 
 def q1_row(county: CountyTable, standards: Standards) -> dict:
@@ -225,7 +242,10 @@ def q1_row(county: CountyTable, standards: Standards) -> dict:
                         evidence=f"{v['graduates']:.0f} graduates / ({v['entrants']:.0f} "
                                  f"entrants + {v['transfers_in']:.0f} in − "
                                  f"{v['transfers_out']:.0f} out); "
-                                 + _evidence(parts["graduates"]))
+                                 + _evidence(parts["graduates"]),
+                        evidence_zh=f"毕业生 {v['graduates']:.0f} ÷（三年前入学 "
+                                    f"{v['entrants']:.0f} + 转入 {v['transfers_in']:.0f} − 转出 "
+                                    f"{v['transfers_out']:.0f}）；" + _evidence(parts["graduates"]))
     return entered_row("Q1", county, standards)
 
 
@@ -242,9 +262,12 @@ def s1_row(county: CountyTable, standards: Standards) -> dict:
                            for g, r in given.items())
         absent = [g for g in S1_GROUPS if g not in given]
         note = f"; not surveyed: {', '.join(absent)}" if absent else ""
+        detail_zh = "，".join(f"{GROUP_ZH[g]} {float(r['value']):.0%}（{float(r['count']):.0f}人）"
+                              for g, r in given.items())
+        note_zh = f"；未调查：{'、'.join(GROUP_ZH[g] for g in absent)}" if absent else ""
         return _row("S1", status="pass" if _compare(value, op, threshold) else "fail",
                     source="computed", value=value, threshold=f"{op} {_fmt(threshold)}",
-                    evidence=f"{detail}{note}")
+                    evidence=f"{detail}{note}", evidence_zh=f"{detail_zh}{note_zh}")
     return entered_row("S1", county, standards)
 
 
@@ -259,7 +282,7 @@ def resource_rows(indicators: pd.DataFrame, cvs: pd.DataFrame, standards: Standa
     cv_of = {(r["section"], r["id"]): r for r in cvs.to_dict("records")}
     rows = []
     for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
-        value, threshold, notes, failed = {}, {}, [], False
+        value, threshold, notes, notes_zh, failed = {}, {}, [], [], False
         for sec, part in parts.items():
             if part.empty:
                 continue
@@ -276,12 +299,17 @@ def resource_rows(indicators: pd.DataFrame, cvs: pd.DataFrame, standards: Standa
             notes.append(f"{sec}: CV {cv['cv']:.3f} (limit {cv['limit']:.2f}), {below} of "
                          f"{len(part)} school sections below {_fmt(t)}, {failing} of them "
                          "failing the 6-of-7 + 85 % rule")
+            notes_zh.append(f"{SECTION_ZH[sec]}：差异系数 {cv['cv']:.3f}（限值 "
+                            f"{cv['limit']:.2f}），{len(part)} 个学校学段中 {below} 个低于 "
+                            f"{_fmt(t)}，其中 {failing} 个未达到“6项达标、余项不低于85%”")
         if not value:
             rows.append(_row(rid, status="missing", source="missing",
-                             evidence="no school sections in scope"))
+                             evidence="no school sections in scope",
+                             evidence_zh="没有参评的学校学段"))
             continue
         rows.append(_row(rid, status="fail" if failed else "pass", source="computed",
-                         value=value, threshold=threshold, evidence="; ".join(notes)))
+                         value=value, threshold=threshold, evidence="; ".join(notes),
+                         evidence_zh="；".join(notes_zh)))
     return rows
 
 
@@ -295,7 +323,10 @@ def school_rows(schools: pd.DataFrame, rooms: pd.DataFrame, caps: pd.DataFrame,
                      threshold=f"all {len(rooms)} schools",
                      evidence=f"{len(bad_rooms)} of {len(rooms)} schools short of music or art "
                               f"rooms: " + ", ".join(bad_rooms["name"].head(10))
-                     if len(bad_rooms) else f"all {len(rooms)} schools have their rooms")
+                     if len(bad_rooms) else f"all {len(rooms)} schools have their rooms",
+                     evidence_zh=f"{len(rooms)} 所学校中 {len(bad_rooms)} 所音乐、美术专用教室不足："
+                                 + "、".join(bad_rooms["name"].head(10))
+                     if len(bad_rooms) else f"{len(rooms)} 所学校均配齐")
     size = caps[caps["rule"] == "size"]
     out["G4"] = _row("G4", status="fail" if len(size) else "pass", source="computed",
                      value=int(len(size)),
@@ -303,7 +334,11 @@ def school_rows(schools: pd.DataFrame, rooms: pd.DataFrame, caps: pd.DataFrame,
                                f"≤ {standards.mixed_school_cap}",
                      evidence="over the cap: " + ", ".join(
                          f"{n} ({v})" for n, v in zip(size["name"], size["value"], strict=True))
-                     if len(size) else "no school over its cap")
+                     if len(size) else "no school over its cap",
+                     evidence_zh="超规模：" + "、".join(
+                         f"{n}（{v}人）" for n, v in zip(size["name"], size["value"],
+                                                      strict=True))
+                     if len(size) else "没有超规模学校")
     cls = caps[caps["rule"].str.startswith("class_")]
     out["G5"] = _row("G5", status="fail" if len(cls) else "pass", source="computed",
                      value=int(cls["school_id"].nunique()),
@@ -311,7 +346,10 @@ def school_rows(schools: pd.DataFrame, rooms: pd.DataFrame, caps: pd.DataFrame,
                                f"≤ {standards.junior.class_size_cap}",
                      evidence="largest class over the cap: " + ", ".join(
                          f"{n} ({v})" for n, v in zip(cls["name"], cls["value"], strict=True))
-                     if len(cls) else "no class over its cap")
+                     if len(cls) else "no class over its cap",
+                     evidence_zh="最大班额超标：" + "、".join(
+                         f"{n}（{v}人）" for n, v in zip(cls["name"], cls["value"], strict=True))
+                     if len(cls) else "没有超大班额")
     s = _compulsory_schools(schools)
     total, certified = int(s["teachers_total"].sum()), int(s["teachers_certified"].sum())
     short = s[s["teachers_certified"] < s["teachers_total"]]
@@ -320,17 +358,21 @@ def school_rows(schools: pd.DataFrame, rooms: pd.DataFrame, caps: pd.DataFrame,
                       threshold="= 100%",
                       evidence=f"{certified} of {total} teachers certified"
                                + (f"; short: {', '.join(short['name'].head(10))}"
-                                  if len(short) else ""))
+                                  if len(short) else ""),
+                      evidence_zh=f"{total} 名专任教师中 {certified} 名持证"
+                                  + (f"；未全部持证：{'、'.join(short['name'].head(10))}"
+                                     if len(short) else ""))
     return out
 
 
-def small_school_note(schools: pd.DataFrame, standards: Standards) -> str:
-    """G6 evidence: which village schools and teaching points are under 100 students."""
+def small_school_note(schools: pd.DataFrame, standards: Standards) -> tuple[str, str]:
+    """G6 evidence (English, Chinese): how many village schools and points are under 100."""
     s = schools[(schools["area_type"] == "rural") & (schools["kind"] != "special")]
     n = s["students_primary"] + s["students_junior"]
-    small = s[n < standards.small_school_funded_as]
-    return (f"{len(small)} village schools and teaching points under "
-            f"{standards.small_school_funded_as} students")
+    small = len(s[n < standards.small_school_funded_as])
+    cap = standards.small_school_funded_as
+    return (f"{small} village schools and teaching points under {cap} students",
+            f"不足{cap}人的村小和教学点 {small} 所")
 
 
 def g13_row(zoned) -> dict:
@@ -344,10 +386,16 @@ def g13_row(zoned) -> dict:
              + (f" ({by.loc[sec, 'ratio']:.1%})" if by.loc[sec, "students"] else "")
              for sec in ("primary", "junior")]
     parts.append(f"out of zone: {zoned.out_students:,} students from {zoned.out_units} units")
+    zh = [f"{SECTION_ZH[sec]}：{by.loc[sec, 'students']:,} 人中就近划片入学 "
+          f"{by.loc[sec, 'zoned']:,} 人" + (f"（{by.loc[sec, 'ratio']:.1%}）"
+                                            if by.loc[sec, "students"] else "")
+          for sec in ("primary", "junior")]
+    zh.append(f"片区外就读 {zoned.out_students:,} 人，来自 {zoned.out_units} 个居住单元")
     if zoned.entry_grades_only:
         parts.append("entry grades (1 and 7) only")
+        zh.append("仅统计起始年级（一年级、七年级）")
     return _row("G13", status="fail" if failed else "pass", source="computed", value=value,
-                threshold=threshold, evidence="; ".join(parts))
+                threshold=threshold, evidence="; ".join(parts), evidence_zh="；".join(zh))
 
 
 def g1_row(layout, method: str, standards: Standards) -> dict:
@@ -363,15 +411,21 @@ def g1_row(layout, method: str, standards: Standards) -> dict:
     value = {"overlaps": overlaps, "gaps": gaps, "units_not_in_one_catchment": bad_units,
              **{f"share_beyond_radius_{sec}": float(summ.loc[sec, "share_beyond"])
                 for sec in ("primary", "junior")}}
-    parts = []
+    parts, zh = [], []
+    over_m2 = t.loc[t["kind"] == "overlap", "area_m2"].sum()
+    gap_m2 = t.loc[t["kind"] == "gap", "area_m2"].sum()
     if overlaps or gaps:
-        parts.append(f"catchments overlap in {overlaps} place(s) "
-                     f"({t.loc[t['kind'] == 'overlap', 'area_m2'].sum():,.0f} m²) and leave "
-                     f"{gaps} gap(s) ({t.loc[t['kind'] == 'gap', 'area_m2'].sum():,.0f} m²)")
+        parts.append(f"catchments overlap in {overlaps} place(s) ({over_m2:,.0f} m²) and leave "
+                     f"{gaps} gap(s) ({gap_m2:,.0f} m²)")
+        zh.append(f"片区重叠 {overlaps} 处（{over_m2:,.0f} 平方米），空白 {gaps} 处"
+                  f"（{gap_m2:,.0f} 平方米）")
     else:
         parts.append("catchments tile the county (no overlap or gap over 100 m²)")
+        zh.append("片区覆盖全县，无重叠、无空白（100平方米以上）")
     parts.append(f"{bad_units} units not in exactly one catchment" if bad_units
                  else "every unit in exactly one catchment per section")
+    zh.append(f"{bad_units} 个居住单元不在唯一片区内" if bad_units
+              else "每个居住单元在各学段均只属于一个片区")
     for sec in ("primary", "junior"):
         sec_std = standards.section(sec)
         radii = (f"{sec_std.service_radius_urban_m:.0f}/{sec_std.service_radius_town_m:.0f}/"
@@ -379,10 +433,15 @@ def g1_row(layout, method: str, standards: Standards) -> dict:
         parts.append(f"{sec}: {summ.loc[sec, 'share_beyond']:.1%} of students beyond the "
                      f"service radius ({radii} urban/town/rural), "
                      f"{summ.loc[sec, 'units_not_nearest']} units nearer another school")
+        zh.append(f"{SECTION_ZH[sec]}：{summ.loc[sec, 'share_beyond']:.1%} 的学生超出服务半径"
+                  f"（城区/镇区/乡村 {radii}），{summ.loc[sec, 'units_not_nearest']} 个居住单元"
+                  "离其他学校更近")
     parts.append(f"distances: {method}")
+    zh.append("距离：" + ("道路距离" if method == "road" else f"直线距离×1.3（{method}）"))
     failed = overlaps or gaps or bad_units
     return _row("G1", status="fail" if failed else "pass", source="computed", value=value,
-                threshold="tiling; one catchment per unit", evidence="; ".join(parts))
+                threshold="tiling; one catchment per unit", evidence="; ".join(parts),
+                evidence_zh="；".join(zh))
 
 
 def verdict(checklist: pd.DataFrame, profile_checks: pd.DataFrame) -> str:

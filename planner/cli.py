@@ -226,7 +226,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     print(verdict_text(ev, args.lang))
     for row in ev.checklist.to_dict("records"):
         if row["status"] != "pass":
-            print(f"  {row['id']:<4} {row['status']:<8} {row['evidence'][:110]}")
+            text = row["evidence_zh" if args.lang == "zh" else "evidence"]
+            print(f"  {row['id']:<4} {row['status']:<8} {text[:110]}")
     for note in ev.notes:
         print(f"  note: {note}")
     for kind, path in paths.items():

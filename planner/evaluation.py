@@ -220,8 +220,9 @@ def evaluate(ws: Workspace, standards: Standards | None = None, *,
     county = ck.CountyTable(ws.county)
     for cid in ck.ENTERED_IDS:
         rows[cid] = ck.entered_row(cid, county, standards)
-    rows["G6"]["evidence"] = "; ".join(
-        x for x in (rows["G6"]["evidence"], ck.small_school_note(schools, standards)) if x)
+    note_en, note_zh = ck.small_school_note(schools, standards)
+    rows["G6"]["evidence"] = "; ".join(x for x in (rows["G6"]["evidence"], note_en) if x)
+    rows["G6"]["evidence_zh"] = "；".join(x for x in (rows["G6"]["evidence_zh"], note_zh) if x)
     rows["Q1"] = ck.q1_row(county, standards)
     rows["S1"] = ck.s1_row(county, standards)
     zoned = lay = None
@@ -246,7 +247,8 @@ def evaluate(ws: Workspace, standards: Standards | None = None, *,
     for cid in ck.NEEDS_LAYERS:
         rows.setdefault(cid, ck._row(cid, status="missing", source="missing",
                                      evidence="needs units, catchments and enrolment (and "
-                                              "roads for distances)"))
+                                              "roads for distances)",
+                                     evidence_zh="需要居住单元、划片范围和就读数据（距离还需道路）"))
     checklist = pd.DataFrame([rows[c] for c in ck.CHECKLIST_IDS])
     if ws.county is None:
         notes.append("no county table: the entered indicators (G2, G6–G11, G14, G15, Q1–Q9, "

@@ -62,7 +62,7 @@ def checklist_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
                                 for i, v in zip(c["id"], c["value"], strict=True)],
         column("status", lang): [t(f"status_{s}", lang) for s in c["status"]],
         column("source", lang): [t(f"source_{s}", lang) for s in c["source"]],
-        column("evidence", lang): c["evidence"],
+        column("evidence", lang): c["evidence_zh" if lang == "zh" else "evidence"],
     })
 
 
