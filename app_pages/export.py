@@ -8,7 +8,6 @@ import streamlit as st
 from app_pages.common import bench, current_lang
 from planner.errors import PlannerError
 from planner.i18n import t
-from planner.io.load import open_workspace
 from planner.report.export import export_scenario
 
 lang = current_lang()
@@ -24,9 +23,10 @@ MIME = {".gpkg": "application/geopackage+sqlite3", ".html": "text/html",
 
 def _prepare() -> None:
     folder = Path(tempfile.mkdtemp(prefix="planner-export-"))
-    ws, _ = open_workspace(b.base.path)
+    ws = b.base.ws.replace(scenarios=b.scenarios)  # the saved scenarios, without re-reading
     try:
-        paths = export_scenario(ws, b.name, folder, b.base.standards, lang=lang)
+        paths = export_scenario(ws, b.name, folder, b.base.standards, lang=lang,
+                                distances=b.base.distances)
     except PlannerError as exc:
         st.session_state["export_error"] = str(exc)
         return

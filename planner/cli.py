@@ -305,11 +305,11 @@ def _gpkg(path_text: str):
     return path, ws
 
 
-def _scenario_plan(ws, name: str, standards):
+def _scenario_plan(ws, name: str, standards, dist=None):
     from planner import travel
     from planner.scenario import build_plan
 
-    return build_plan(ws, name, standards, distances=travel.distances_for(ws))
+    return build_plan(ws, name, standards, distances=dist or travel.distances_for(ws))
 
 
 def _cmd_scenario(args: argparse.Namespace) -> int:
@@ -376,14 +376,16 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
 
 
 def _print_diff(ws, a: str, b: str, standards) -> int:
+    from planner import travel
     from planner.diff import diff, summary_lines
     from planner.evaluation import evaluate
     from planner.scenario import materialise
 
     evs = []
     plans = []
+    dist = travel.distances_for(ws)  # the same points and roads for both
     for name in (a, b):
-        plan = _scenario_plan(ws, name, standards)
+        plan = _scenario_plan(ws, name, standards, dist)
         evs.append(evaluate(materialise(plan), standards, distances=plan.distances,
                             zoning=plan.zoning))
         plans.append(plan)

@@ -162,9 +162,12 @@ def extend_distances(dist: Distances, ws: Workspace, school_ids: list[str]) -> D
 
 def cached_distances(ws: Workspace) -> Distances | None:
     """Return the matrix cached in the workspace if its key still matches, else None."""
+    return _cached(ws, workspace_network(ws))
+
+
+def _cached(ws: Workspace, net: nw.RoadNetwork | None) -> Distances | None:
     if ws.distances is None or not ws.meta.distances_key:
         return None
-    net = workspace_network(ws) if ws.nodes is not None else None
     if cache_key(ws, net) != ws.meta.distances_key:
         return None
     table = ws.distances.pivot(index="unit_id", columns="school_id", values="distance_m")
@@ -186,4 +189,5 @@ def distances_for(ws: Workspace) -> Distances | None:
     """Return the workspace's distances: the cached ones when valid, else freshly computed."""
     if ws.units is None:
         return None
-    return cached_distances(ws) or compute_distances(ws)
+    net = workspace_network(ws)  # built once: for the cache key, and to compute if need be
+    return _cached(ws, net) or compute_distances(ws, net=net)

@@ -57,9 +57,13 @@ class Proposal:
     edits: list[dict]
 
 
-def proposal(ws: Workspace, name: str, standards: Standards) -> Proposal:
-    """Build, evaluate and compare a saved scenario against the baseline."""
-    dist = travel.distances_for(ws)
+def proposal(ws: Workspace, name: str, standards: Standards, *,
+             distances: travel.Distances | None = None) -> Proposal:
+    """Build, evaluate and compare a saved scenario against the baseline.
+
+    `distances` are the workspace's unit × school distances when the caller has them.
+    """
+    dist = distances or travel.distances_for(ws)
     base = plan_from_workspace(ws, distances=dist)
     edits = scenario_edits(ws.scenarios, name)
     plan = apply_edits(base, edits, standards)
@@ -96,7 +100,7 @@ def write_all(folder: Path, writers: dict[str, Callable[[Path], None]]) -> list[
 
 
 def export_scenario(ws: Workspace, name: str, out_dir: str | Path, standards: Standards, *,
-                    lang: str = "zh") -> list[Path]:
+                    lang: str = "zh", distances: travel.Distances | None = None) -> list[Path]:
     """Export a scenario: `<name>.gpkg`, `<name>.xlsx`, `<name>.html`, `<name>_notice.html`.
 
     Returns
@@ -106,7 +110,7 @@ def export_scenario(ws: Workspace, name: str, out_dir: str | Path, standards: St
     folder = Path(out_dir)
     if not folder.is_dir():
         raise InputError.single(str(folder), "the output folder does not exist; create it first")
-    p = proposal(ws, name, standards)
+    p = proposal(ws, name, standards, distances=distances)
     stem = _safe(name)
     writers = {
         f"{stem}.gpkg": lambda tmp: _write_gpkg(p, tmp),
