@@ -35,7 +35,7 @@ from planner import travel
 from planner.errors import InputError, Problem
 from planner.schema import KIND_SECTIONS, LAYER_COLUMNS, SCHOOL_COLUMNS, SECTIONS
 from planner.standards import Standards
-from planner.validate import _parse_cell
+from planner.validate import parse_cell
 from planner.workspace import WGS84, Workspace, canonical
 
 OPS = ("move_unit", "set_school", "open_school", "close_school", "enforce_zoning")
@@ -205,7 +205,7 @@ def _parse_values(values: object, *, allow_fixed: bool = False) -> dict:
         if value is None and col.nullable:
             out[key] = None
             continue
-        parsed, expected = _parse_cell(value, col, 1.0)
+        parsed, expected = parse_cell(value, col, 1.0)
         if expected is not None:
             raise _Refused(f"values.{key}", f"expected {expected}, got {value!r}")
         out[key] = parsed

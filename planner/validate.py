@@ -112,8 +112,11 @@ def _enum(value: object, allowed: tuple[str, ...], aliases: dict[str, str]) -> s
     return aliases.get(text)
 
 
-def _parse_cell(value: object, col: Column, factor: float) -> tuple[object, str | None]:
-    """Return (parsed value, None) or (None, what was expected)."""
+def parse_cell(value: object, col: Column, factor: float) -> tuple[object, str | None]:
+    """Parse one cell to its column's type: (value, None), or (None, what was expected).
+
+    Shared by the importer and by scenario edits that set school values.
+    """
     kind = col.kind
     if kind == "text":
         if isinstance(value, float) and value.is_integer():
@@ -252,7 +255,7 @@ def parse_cells(
                                        + (f" ({_expected(col)})" if col.kind != "text" else "")))
                 values.append(None)
                 continue
-            parsed, expected = _parse_cell(value, col, factor)
+            parsed, expected = parse_cell(value, col, factor)
             if expected is not None:
                 problems.append(src.at(pos, col.name, f"expected {expected}, got {_show(value)}"))
             values.append(parsed)

@@ -14,6 +14,8 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
+
 from planner import scenario as sc
 from planner import travel
 from planner.diff import Diff, diff
@@ -45,7 +47,7 @@ class Workbench:
     """One user's session: the baseline and the scenario being edited (or none)."""
 
     base: Baseline
-    scenarios: object  # the scenarios table, as saved
+    scenarios: pd.DataFrame  # the scenarios table, as saved
     name: str = sc.BASELINE
     plan: sc.Plan | None = None
     evaluation: Evaluation | None = None
