@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from planner.indicators import Columns, FrameColumns
 from planner.standards import RESOURCE_IDS, RESOURCE_KEYS, Standards
 
 NAMES: dict[str, tuple[str, str]] = {
@@ -88,10 +89,6 @@ def _row(cid: str, *, status: str, source: str, value: object = None, threshold:
 SECTION_ZH = {"primary": "小学", "junior": "初中"}
 
 
-def _compulsory_schools(schools: pd.DataFrame) -> pd.DataFrame:
-    return schools[schools["kind"] != "special"]
-
-
 def rooms_check(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """G3: music and art rooms per school: required = max(1, ceil(classes / 12)).
 
@@ -103,19 +100,27 @@ def rooms_check(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     Per school: school_id, name, classes, required, music_rooms, music_room_min_area_m2,
     art_rooms, art_room_min_area_m2, ok.
     """
-    s = schools[~schools["kind"].isin(["special", "teaching_point"])]
-    classes = s["classes_primary"] + s["classes_junior"]
+    return pd.DataFrame(rooms_arrays(FrameColumns(schools), standards))
+
+
+def rooms_arrays(cols: Columns, standards: Standards) -> dict[str, np.ndarray]:
+    """Return :func:`rooms_check` as columns of arrays, from the schools' columns."""
+    keep = ~np.isin(cols["kind"], ["special", "teaching_point"])
+    classes = (np.asarray(cols["classes_primary"]) + np.asarray(cols["classes_junior"]))[keep]
     required = np.maximum(1, np.ceil(classes / standards.classes_per_art_room)).astype(int)
-    ok = ((s["music_rooms"] >= required)
-          & (s["music_room_min_area_m2"] >= standards.music_room_min_m2)
-          & (s["art_rooms"] >= required)
-          & (s["art_room_min_area_m2"] >= standards.art_room_min_m2))
-    return pd.DataFrame({
-        "school_id": s["school_id"], "name": s["name"], "classes": classes,
-        "required": required, "music_rooms": s["music_rooms"],
-        "music_room_min_area_m2": s["music_room_min_area_m2"], "art_rooms": s["art_rooms"],
-        "art_room_min_area_m2": s["art_room_min_area_m2"], "ok": ok,
-    }).reset_index(drop=True)
+    out = {"school_id": np.asarray(cols["school_id"], dtype=object)[keep],
+           "name": np.asarray(cols["name"], dtype=object)[keep], "classes": classes,
+           "required": required}
+    for col in ("music_rooms", "music_room_min_area_m2", "art_rooms", "art_room_min_area_m2"):
+        out[col] = np.asarray(cols[col])[keep]
+    out["ok"] = ((out["music_rooms"] >= required)
+                 & (out["music_room_min_area_m2"] >= standards.music_room_min_m2)
+                 & (out["art_rooms"] >= required)
+                 & (out["art_room_min_area_m2"] >= standards.art_room_min_m2))
+    return out
+
+
+CAP_COLUMNS = ["school_id", "name", "kind", "rule", "value", "cap", "excess"]
 
 
 def cap_violations(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
@@ -130,25 +135,32 @@ def cap_violations(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     One row per violation: school_id, name, kind, rule ("size" or "class_primary" /
     "class_junior"), value, cap, excess.
     """
-    s = _compulsory_schools(schools)
-    kind = s["kind"].to_numpy()
-    size = (s["students_primary"] + s["students_junior"]).to_numpy()
+    return pd.DataFrame(cap_rows(FrameColumns(schools), standards), columns=CAP_COLUMNS)
+
+
+def cap_rows(cols: Columns, standards: Standards) -> list[tuple]:
+    """Return the rows of :func:`cap_violations` as tuples, from the schools' columns."""
+    keep = np.asarray(cols["kind"]) != "special"
+    kind = np.asarray(cols["kind"], dtype=object)[keep]
+    ids = np.asarray(cols["school_id"], dtype=object)[keep]
+    names = np.asarray(cols["name"], dtype=object)[keep]
+    size = (np.asarray(cols["students_primary"]) + np.asarray(cols["students_junior"]))[keep]
     cap = np.where(np.isin(kind, ["nine_year", "twelve_year"]), standards.mixed_school_cap,
                    standards.primary.school_size_cap)
     checks = [("size", size, cap, size > cap)]
     for sec in ("primary", "junior"):
-        biggest = s[f"max_class_size_{sec}"].to_numpy()
-        limit = np.full(len(s), standards.section(sec).class_size_cap)
+        biggest = np.asarray(cols[f"max_class_size_{sec}"])[keep]
+        limit = np.full(len(kind), standards.section(sec).class_size_cap)
         checks.append((f"class_{sec}", biggest, limit,
-                       (s[f"students_{sec}"].to_numpy() > 0) & (biggest > limit)))
+                       (np.asarray(cols[f"students_{sec}"])[keep] > 0) & (biggest > limit)))
+    any_over = np.logical_or.reduce([c[3] for c in checks])
     rows = []
-    for i in range(len(s)):  # school by school, size before class rules
+    for i in np.flatnonzero(any_over):  # school by school, size before class rules
         for rule, value, limit, over in checks:
             if over[i]:
-                rows.append((s["school_id"].iat[i], s["name"].iat[i], kind[i], rule,
-                             int(value[i]), int(limit[i]), int(value[i] - limit[i])))
-    return pd.DataFrame(rows, columns=["school_id", "name", "kind", "rule", "value", "cap",
-                                       "excess"])
+                rows.append((ids[i], names[i], kind[i], rule, int(value[i]), int(limit[i]),
+                             int(value[i] - limit[i])))
+    return rows
 
 
 def _fmt(x: float) -> str:
@@ -271,25 +283,31 @@ def s1_row(county: CountyTable, standards: Standards) -> dict:
     return entered_row("S1", county, standards)
 
 
-def resource_rows(indicators: pd.DataFrame, cvs: pd.DataFrame, standards: Standards
-                  ) -> list[dict]:
+def resource_rows(indicators: pd.DataFrame | Columns, cvs: pd.DataFrame | list[dict],
+                  standards: Standards) -> list[dict]:
     """Return the R1–R7 rows: each section's mean, CV and schools under the threshold.
 
     A row fails when a section's CV is over its limit or a non-compliant school section
-    misses the indicator.
+    misses the indicator. `indicators` may be a frame or its columns as arrays, `cvs` the CV
+    table or its records.
     """
-    parts = {sec: indicators[indicators["section"] == sec] for sec in ("primary", "junior")}
-    cv_of = {(r["section"], r["id"]): r for r in cvs.to_dict("records")}
+    cols = FrameColumns(indicators) if isinstance(indicators, pd.DataFrame) else indicators
+    records = cvs.to_dict("records") if isinstance(cvs, pd.DataFrame) else cvs
+    section = np.asarray(cols["section"])
+    masks = {sec: section == sec for sec in ("primary", "junior")}
+    compliant = np.asarray(cols["compliant"], dtype=bool)
+    cv_of = {(r["section"], r["id"]): r for r in records}
     rows = []
     for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
         value, threshold, notes, notes_zh, failed = {}, {}, [], [], False
-        for sec, part in parts.items():
-            if part.empty:
+        for sec, mask in masks.items():
+            n_part = int(mask.sum())
+            if not n_part:
                 continue
             cv = cv_of[(sec, rid)]
             t = standards.section(sec).threshold(key)
-            under = part[key].to_numpy() < t * (1 - 1e-9)
-            failing = int((~part["compliant"].to_numpy() & under).sum())
+            under = np.asarray(cols[key])[mask] < t * (1 - 1e-9)
+            failing = int((~compliant[mask] & under).sum())
             below = int(under.sum())
             value[sec] = {"mean": float(cv["mean"]), "cv": float(cv["cv"]),
                           "cv_limit": float(cv["limit"]), "schools_below": below,
@@ -297,10 +315,10 @@ def resource_rows(indicators: pd.DataFrame, cvs: pd.DataFrame, standards: Standa
             threshold[sec] = t
             failed |= (not cv["ok"]) or failing > 0
             notes.append(f"{sec}: CV {cv['cv']:.3f} (limit {cv['limit']:.2f}), {below} of "
-                         f"{len(part)} school sections below {_fmt(t)}, {failing} of them "
+                         f"{n_part} school sections below {_fmt(t)}, {failing} of them "
                          "failing the 6-of-7 + 85 % rule")
             notes_zh.append(f"{SECTION_ZH[sec]}：差异系数 {cv['cv']:.3f}（限值 "
-                            f"{cv['limit']:.2f}），{len(part)} 个学校学段中 {below} 个低于 "
+                            f"{cv['limit']:.2f}），{n_part} 个学校学段中 {below} 个低于 "
                             f"{_fmt(t)}，其中 {failing} 个未达到“6项达标、余项不低于85%”")
         if not value:
             rows.append(_row(rid, status="missing", source="missing",
@@ -313,63 +331,75 @@ def resource_rows(indicators: pd.DataFrame, cvs: pd.DataFrame, standards: Standa
     return rows
 
 
-def school_rows(schools: pd.DataFrame, rooms: pd.DataFrame, caps: pd.DataFrame,
-                standards: Standards) -> dict[str, dict]:
-    """G3, G4, G5 and G12 from the schools layer."""
+def school_rows(schools: pd.DataFrame | Columns, rooms: pd.DataFrame | Columns,
+                caps: pd.DataFrame | list[tuple], standards: Standards) -> dict[str, dict]:
+    """G3, G4, G5 and G12 from the schools layer.
+
+    Each input may be a frame or its columns as arrays (`caps` the rows of
+    :func:`cap_rows`).
+    """
+    if isinstance(schools, pd.DataFrame):
+        schools = FrameColumns(schools)
+    if isinstance(rooms, pd.DataFrame):
+        rooms = FrameColumns(rooms)
+    if isinstance(caps, pd.DataFrame):
+        caps = list(caps.itertuples(index=False, name=None))
     out: dict[str, dict] = {}
-    bad_rooms = rooms[~rooms["ok"]]
-    out["G3"] = _row("G3", status="fail" if len(bad_rooms) else "pass", source="computed",
-                     value=int(len(rooms) - len(bad_rooms)),
-                     threshold=f"all {len(rooms)} schools",
-                     evidence=f"{len(bad_rooms)} of {len(rooms)} schools short of music or art "
-                              f"rooms: " + ", ".join(bad_rooms["name"].head(10))
-                     if len(bad_rooms) else f"all {len(rooms)} schools have their rooms",
-                     evidence_zh=f"{len(rooms)} 所学校中 {len(bad_rooms)} 所音乐、美术专用教室不足："
-                                 + "、".join(bad_rooms["name"].head(10))
-                     if len(bad_rooms) else f"{len(rooms)} 所学校均配齐")
-    size = caps[caps["rule"] == "size"]
-    out["G4"] = _row("G4", status="fail" if len(size) else "pass", source="computed",
-                     value=int(len(size)),
+    ok = np.asarray(rooms["ok"], dtype=bool)
+    n_rooms, bad = len(ok), list(np.asarray(rooms["name"])[~ok][:10])
+    n_bad = int((~ok).sum())
+    out["G3"] = _row("G3", status="fail" if n_bad else "pass", source="computed",
+                     value=n_rooms - n_bad,
+                     threshold=f"all {n_rooms} schools",
+                     evidence=f"{n_bad} of {n_rooms} schools short of music or art "
+                              f"rooms: " + ", ".join(bad)
+                     if n_bad else f"all {n_rooms} schools have their rooms",
+                     evidence_zh=f"{n_rooms} 所学校中 {n_bad} 所音乐、美术专用教室不足："
+                                 + "、".join(bad)
+                     if n_bad else f"{n_rooms} 所学校均配齐")
+    size = [(r[1], r[4]) for r in caps if r[3] == "size"]
+    out["G4"] = _row("G4", status="fail" if size else "pass", source="computed",
+                     value=len(size),
                      threshold=f"≤ {standards.primary.school_size_cap} / "
                                f"≤ {standards.mixed_school_cap}",
-                     evidence="over the cap: " + ", ".join(
-                         f"{n} ({v})" for n, v in zip(size["name"], size["value"], strict=True))
-                     if len(size) else "no school over its cap",
-                     evidence_zh="超规模：" + "、".join(
-                         f"{n}（{v}人）" for n, v in zip(size["name"], size["value"],
-                                                      strict=True))
-                     if len(size) else "没有超规模学校")
-    cls = caps[caps["rule"].str.startswith("class_")]
-    out["G5"] = _row("G5", status="fail" if len(cls) else "pass", source="computed",
-                     value=int(cls["school_id"].nunique()),
+                     evidence="over the cap: " + ", ".join(f"{n} ({v})" for n, v in size)
+                     if size else "no school over its cap",
+                     evidence_zh="超规模：" + "、".join(f"{n}（{v}人）" for n, v in size)
+                     if size else "没有超规模学校")
+    cls = [(r[1], r[4]) for r in caps if r[3].startswith("class_")]
+    out["G5"] = _row("G5", status="fail" if cls else "pass", source="computed",
+                     value=len({r[0] for r in caps if r[3].startswith("class_")}),
                      threshold=f"≤ {standards.primary.class_size_cap} / "
                                f"≤ {standards.junior.class_size_cap}",
                      evidence="largest class over the cap: " + ", ".join(
-                         f"{n} ({v})" for n, v in zip(cls["name"], cls["value"], strict=True))
-                     if len(cls) else "no class over its cap",
-                     evidence_zh="最大班额超标：" + "、".join(
-                         f"{n}（{v}人）" for n, v in zip(cls["name"], cls["value"], strict=True))
-                     if len(cls) else "没有超大班额")
-    s = _compulsory_schools(schools)
-    total, certified = int(s["teachers_total"].sum()), int(s["teachers_certified"].sum())
-    short = s[s["teachers_certified"] < s["teachers_total"]]
+                         f"{n} ({v})" for n, v in cls)
+                     if cls else "no class over its cap",
+                     evidence_zh="最大班额超标：" + "、".join(f"{n}（{v}人）" for n, v in cls)
+                     if cls else "没有超大班额")
+    keep = np.asarray(schools["kind"]) != "special"
+    teachers = np.asarray(schools["teachers_total"])[keep]
+    certs = np.asarray(schools["teachers_certified"])[keep]
+    total, certified = int(teachers.sum()), int(certs.sum())
+    short = {"name": list(np.asarray(schools["name"])[keep][certs < teachers][:10])}
     out["G12"] = _row("G12", status="pass" if certified >= total else "fail",
                       source="computed", value=certified / total if total else None,
                       threshold="= 100%",
                       evidence=f"{certified} of {total} teachers certified"
-                               + (f"; short: {', '.join(short['name'].head(10))}"
-                                  if len(short) else ""),
+                               + (f"; short: {', '.join(short['name'])}"
+                                  if short["name"] else ""),
                       evidence_zh=f"{total} 名专任教师中 {certified} 名持证"
-                                  + (f"；未全部持证：{'、'.join(short['name'].head(10))}"
-                                     if len(short) else ""))
+                                  + (f"；未全部持证：{'、'.join(short['name'])}"
+                                     if short["name"] else ""))
     return out
 
 
-def small_school_note(schools: pd.DataFrame, standards: Standards) -> tuple[str, str]:
+def small_school_note(schools: pd.DataFrame | Columns, standards: Standards
+                      ) -> tuple[str, str]:
     """G6 evidence (English, Chinese): how many village schools and points are under 100."""
-    s = schools[(schools["area_type"] == "rural") & (schools["kind"] != "special")]
-    n = s["students_primary"] + s["students_junior"]
-    small = len(s[n < standards.small_school_funded_as])
+    cols = FrameColumns(schools) if isinstance(schools, pd.DataFrame) else schools
+    rural = (np.asarray(cols["area_type"]) == "rural") & (np.asarray(cols["kind"]) != "special")
+    n = np.asarray(cols["students_primary"]) + np.asarray(cols["students_junior"])
+    small = int((rural & (n < standards.small_school_funded_as)).sum())
     cap = standards.small_school_funded_as
     return (f"{small} village schools and teaching points under {cap} students",
             f"不足{cap}人的村小和教学点 {small} 所")
@@ -377,21 +407,28 @@ def small_school_note(schools: pd.DataFrame, standards: Standards) -> tuple[str,
 
 def g13_row(zoned) -> dict:
     """G13 from the zoned-enrolment counts: primary ≥ 100 %, junior ≥ 95 % (by default)."""
-    by = zoned.by_section.set_index("section")
-    value = {sec: (None if by.loc[sec, "students"] == 0 else float(by.loc[sec, "ratio"]))
+    return g13_row_from(zoned.by_section.to_dict("records"), zoned.out_students,
+                        zoned.out_units, zoned.entry_grades_only)
+
+
+def g13_row_from(by_section: list[dict], out_students: int, out_units: int,
+                 entry_grades_only: bool) -> dict:
+    """G13 from the per-section records of zoned enrolment and the out-of-zone counts."""
+    by = {r["section"]: r for r in by_section}
+    value = {sec: (None if by[sec]["students"] == 0 else float(by[sec]["ratio"]))
              for sec in ("primary", "junior", "all")}
-    threshold = {sec: float(by.loc[sec, "minimum"]) for sec in ("primary", "junior")}
-    failed = any(by.loc[sec, "ok"] is False for sec in ("primary", "junior"))
-    parts = [f"{sec}: {by.loc[sec, 'zoned']:,} of {by.loc[sec, 'students']:,} zoned"
-             + (f" ({by.loc[sec, 'ratio']:.1%})" if by.loc[sec, "students"] else "")
+    threshold = {sec: float(by[sec]["minimum"]) for sec in ("primary", "junior")}
+    failed = any(by[sec]["ok"] is False for sec in ("primary", "junior"))
+    parts = [f"{sec}: {by[sec]['zoned']:,} of {by[sec]['students']:,} zoned"
+             + (f" ({by[sec]['ratio']:.1%})" if by[sec]["students"] else "")
              for sec in ("primary", "junior")]
-    parts.append(f"out of zone: {zoned.out_students:,} students from {zoned.out_units} units")
-    zh = [f"{SECTION_ZH[sec]}：{by.loc[sec, 'students']:,} 人中就近划片入学 "
-          f"{by.loc[sec, 'zoned']:,} 人" + (f"（{by.loc[sec, 'ratio']:.1%}）"
-                                            if by.loc[sec, "students"] else "")
+    parts.append(f"out of zone: {out_students:,} students from {out_units} units")
+    zh = [f"{SECTION_ZH[sec]}：{by[sec]['students']:,} 人中就近划片入学 "
+          f"{by[sec]['zoned']:,} 人" + (f"（{by[sec]['ratio']:.1%}）"
+                                        if by[sec]["students"] else "")
           for sec in ("primary", "junior")]
-    zh.append(f"片区外就读 {zoned.out_students:,} 人，来自 {zoned.out_units} 个居住单元")
-    if zoned.entry_grades_only:
+    zh.append(f"片区外就读 {out_students:,} 人，来自 {out_units} 个居住单元")
+    if entry_grades_only:
         parts.append("entry grades (1 and 7) only")
         zh.append("仅统计起始年级（一年级、七年级）")
     return _row("G13", status="fail" if failed else "pass", source="computed", value=value,
@@ -405,15 +442,22 @@ def g1_row(layout, method: str, standards: Standards) -> dict:
     (no national figure makes them pass or fail).
     """
     t = layout.tiling
-    overlaps, gaps = int((t["kind"] == "overlap").sum()), int((t["kind"] == "gap").sum())
-    bad_units = int(layout.unit_problems["unit_id"].nunique())
-    summ = layout.summary.set_index("section")
+    return g1_row_from(t.to_dict("records"), int(layout.unit_problems["unit_id"].nunique()),
+                       layout.summary.to_dict("records"), method, standards)
+
+
+def g1_row_from(tiling: list[dict], bad_units: int, summary: list[dict], method: str,
+                standards: Standards) -> dict:
+    """G1 from the tiling records, the count of units not in one catchment and the summary."""
+    overlaps = sum(1 for r in tiling if r["kind"] == "overlap")
+    gaps = sum(1 for r in tiling if r["kind"] == "gap")
+    summ = {r["section"]: r for r in summary}
     value = {"overlaps": overlaps, "gaps": gaps, "units_not_in_one_catchment": bad_units,
-             **{f"share_beyond_radius_{sec}": float(summ.loc[sec, "share_beyond"])
+             **{f"share_beyond_radius_{sec}": float(summ[sec]["share_beyond"])
                 for sec in ("primary", "junior")}}
     parts, zh = [], []
-    over_m2 = t.loc[t["kind"] == "overlap", "area_m2"].sum()
-    gap_m2 = t.loc[t["kind"] == "gap", "area_m2"].sum()
+    over_m2 = sum(r["area_m2"] for r in tiling if r["kind"] == "overlap")
+    gap_m2 = sum(r["area_m2"] for r in tiling if r["kind"] == "gap")
     if overlaps or gaps:
         parts.append(f"catchments overlap in {overlaps} place(s) ({over_m2:,.0f} m²) and leave "
                      f"{gaps} gap(s) ({gap_m2:,.0f} m²)")
@@ -430,11 +474,11 @@ def g1_row(layout, method: str, standards: Standards) -> dict:
         sec_std = standards.section(sec)
         radii = (f"{sec_std.service_radius_urban_m:.0f}/{sec_std.service_radius_town_m:.0f}/"
                  f"{sec_std.service_radius_rural_m:.0f} m")
-        parts.append(f"{sec}: {summ.loc[sec, 'share_beyond']:.1%} of students beyond the "
+        parts.append(f"{sec}: {summ[sec]['share_beyond']:.1%} of students beyond the "
                      f"service radius ({radii} urban/town/rural), "
-                     f"{summ.loc[sec, 'units_not_nearest']} units nearer another school")
-        zh.append(f"{SECTION_ZH[sec]}：{summ.loc[sec, 'share_beyond']:.1%} 的学生超出服务半径"
-                  f"（城区/镇区/乡村 {radii}），{summ.loc[sec, 'units_not_nearest']} 个居住单元"
+                     f"{summ[sec]['units_not_nearest']} units nearer another school")
+        zh.append(f"{SECTION_ZH[sec]}：{summ[sec]['share_beyond']:.1%} 的学生超出服务半径"
+                  f"（城区/镇区/乡村 {radii}），{summ[sec]['units_not_nearest']} 个居住单元"
                   "离其他学校更近")
     parts.append(f"distances: {method}")
     zh.append("距离：" + ("道路距离" if method == "road" else f"直线距离×1.3（{method}）"))

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from planner import checklist as ck
@@ -28,9 +30,14 @@ from planner.standards import DEFAULT_RADIUS_NOTE, RESOURCE_KEYS, Standards, get
 from planner.workspace import Workspace
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Evaluation:
     """Everything the evaluation found (all frames are fresh; callers may keep them).
+
+    The checklist, profile checks and verdict are always there; the detail frames
+    (indicators, cvs, caps, rooms, zoned, layout) come from `frames`, each either the value
+    or a function that builds it when first asked for (an incremental re-evaluation builds
+    only what is looked at).
 
     Attributes
     ----------
@@ -64,18 +71,51 @@ class Evaluation:
     """
 
     standards: Standards
-    indicators: pd.DataFrame
-    cvs: pd.DataFrame
-    caps: pd.DataFrame
-    rooms: pd.DataFrame
     checklist: pd.DataFrame
     profile_checks: pd.DataFrame
     verdict: str
     notes: tuple[str, ...] = field(default_factory=tuple)
-    zoning: pd.DataFrame | None = None
-    zoned: ZonedEnrolment | None = None
-    layout: Layout | None = None
     distance_method: str | None = None
+    frames: Mapping[str, object] = field(default_factory=dict, repr=False)
+
+    def _frame(self, name: str):
+        value = self.frames.get(name)
+        return value() if callable(value) else value
+
+    @functools.cached_property
+    def indicators(self) -> pd.DataFrame:
+        """School sections with R1–R7 (see the class docstring)."""
+        return self._frame("indicators")
+
+    @functools.cached_property
+    def cvs(self) -> pd.DataFrame:
+        """The CV table."""
+        return self._frame("cvs")
+
+    @functools.cached_property
+    def caps(self) -> pd.DataFrame:
+        """G4 and G5 violations."""
+        return self._frame("caps")
+
+    @functools.cached_property
+    def rooms(self) -> pd.DataFrame:
+        """G3 per school."""
+        return self._frame("rooms")
+
+    @functools.cached_property
+    def zoning(self) -> pd.DataFrame | None:
+        """Each unit's zoned school per section, or None."""
+        return self._frame("zoning")
+
+    @functools.cached_property
+    def zoned(self) -> ZonedEnrolment | None:
+        """G13's counts, or None."""
+        return self._frame("zoned")
+
+    @functools.cached_property
+    def layout(self) -> Layout | None:
+        """G1's checks, or None."""
+        return self._frame("layout")
 
     @functools.cached_property
     def gaps(self) -> pd.DataFrame:
@@ -203,28 +243,17 @@ def evaluate(ws: Workspace, standards: Standards | None = None, *,
     The evaluation. Rows that need layers or county values the workspace lacks are `missing`.
     """
     standards = standards or get_profile(ws.meta.standards_profile)
-    notes: list[str] = []
     schools = pd.DataFrame(ws.schools.drop(columns=ws.schools.geometry.name))
     ind = resource_indicators(school_sections(schools, standards), standards)
     cvs = cv_table(ind, standards)
-    weighted = ind[ind["teacher_basis"] == "student_weights"]
-    if len(weighted):
-        names = ", ".join(sorted(set(weighted["name"])))
-        notes.append(f"teacher counts of {weighted['school_id'].nunique()} mixed school(s) were "
-                     f"split by student weights (no per-section teacher columns): {names}")
+    notes = teacher_notes(ind["teacher_basis"].to_numpy(), ind["school_id"].to_numpy(),
+                          ind["name"].to_numpy())
     rooms = ck.rooms_check(schools, standards)
     caps = ck.cap_violations(schools, standards)
 
     rows = {r["id"]: r for r in ck.resource_rows(ind, cvs, standards)}
     rows.update(ck.school_rows(schools, rooms, caps, standards))
-    county = ck.CountyTable(ws.county)
-    for cid in ck.ENTERED_IDS:
-        rows[cid] = ck.entered_row(cid, county, standards)
-    note_en, note_zh = ck.small_school_note(schools, standards)
-    rows["G6"]["evidence"] = "; ".join(x for x in (rows["G6"]["evidence"], note_en) if x)
-    rows["G6"]["evidence_zh"] = "；".join(x for x in (rows["G6"]["evidence_zh"], note_zh) if x)
-    rows["Q1"] = ck.q1_row(county, standards)
-    rows["S1"] = ck.s1_row(county, standards)
+    rows.update(county_rows(ws.county, standards))
     zoned = lay = None
     method = None
     from_units = zoning is not None
@@ -244,17 +273,65 @@ def evaluate(ws: Workspace, standards: Standards | None = None, *,
         rows["G1"] = ck.g1_row(lay, dist.method, standards)
         notes += list(dist.notes)
         notes.append(DEFAULT_RADIUS_NOTE)
+    checklist, profile_checks, verdict = assemble(rows, schools, cvs.to_dict("records"),
+                                                  standards)
+    if ws.county is None:
+        notes.append("no county table: the entered indicators (G2, G6–G11, G14, G15, Q1–Q9, "
+                     "S1) are missing")
+    return Evaluation(
+        standards=standards,
+        checklist=checklist,
+        profile_checks=profile_checks,
+        verdict=verdict,
+        notes=tuple(notes),
+        distance_method=method,
+        frames={"zoning": zoning, "indicators": ind, "cvs": cvs, "caps": caps, "rooms": rooms,
+                "zoned": zoned, "layout": lay},
+    )
+
+
+def teacher_notes(basis: np.ndarray, school_ids: np.ndarray, names: np.ndarray) -> list[str]:
+    """Say which mixed schools had their teachers split by student weights."""
+    weighted = basis == "student_weights"
+    if not weighted.any():
+        return []
+    listed = ", ".join(sorted(set(names[weighted])))
+    return [f"teacher counts of {len(set(school_ids[weighted]))} mixed school(s) were split by "
+            f"student weights (no per-section teacher columns): {listed}"]
+
+
+def county_rows(county: pd.DataFrame | None, standards: Standards) -> dict[str, dict]:
+    """Return the checklist rows that come from the county table (entered, Q1, S1)."""
+    table = ck.CountyTable(county)
+    rows = {cid: ck.entered_row(cid, table, standards) for cid in ck.ENTERED_IDS}
+    rows["Q1"] = ck.q1_row(table, standards)
+    rows["S1"] = ck.s1_row(table, standards)
+    return rows
+
+
+def assemble(rows: dict[str, dict], schools, cv_records: list[dict], standards: Standards
+             ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Put the 32 rows in order and return the checklist, the profile checks and the verdict.
+
+    `rows` holds the rows computed so far (G1 and G13 are `missing` when absent); `schools`
+    (a frame or its columns) gives G6 its note on small village schools.
+    """
+    rows = dict(rows)
+    g6 = dict(rows["G6"])
+    note_en, note_zh = ck.small_school_note(schools, standards)
+    g6["evidence"] = "; ".join(x for x in (g6["evidence"], note_en) if x)
+    g6["evidence_zh"] = "；".join(x for x in (g6["evidence_zh"], note_zh) if x)
+    rows["G6"] = g6
     for cid in ck.NEEDS_LAYERS:
         rows.setdefault(cid, ck._row(cid, status="missing", source="missing",
                                      evidence="needs units, catchments and enrolment (and "
                                               "roads for distances)",
                                      evidence_zh="需要居住单元、划片范围和就读数据（距离还需道路）"))
     checklist = pd.DataFrame([rows[c] for c in ck.CHECKLIST_IDS])
-    if ws.county is None:
-        notes.append("no county table: the entered indicators (G2, G6–G11, G14, G15, Q1–Q9, "
-                     "S1) are missing")
     profile = []
-    for rec in cvs[cvs["id"] == "combined"].to_dict("records"):
+    for rec in cv_records:
+        if rec["id"] != "combined":
+            continue
         if pd.notna(rec["limit"]) and pd.notna(rec["cv"]):
             profile.append({"id": f"combined_cv.{rec['section']}", "value": rec["cv"],
                             "threshold": f"≤ {rec['limit']:.2f}",
@@ -264,18 +341,4 @@ def evaluate(ws: Workspace, standards: Standards | None = None, *,
                                         f"({standards.name} profile)"})
     profile_checks = pd.DataFrame(profile, columns=["id", "value", "threshold", "status",
                                                     "source", "evidence"])
-    return Evaluation(
-        standards=standards,
-        indicators=ind,
-        cvs=cvs,
-        caps=caps,
-        rooms=rooms,
-        checklist=checklist,
-        profile_checks=profile_checks,
-        verdict=ck.verdict(checklist, profile_checks),
-        notes=tuple(notes),
-        zoning=zoning,
-        zoned=zoned,
-        layout=lay,
-        distance_method=method,
-    )
+    return checklist, profile_checks, ck.verdict(checklist, profile_checks)

@@ -13,6 +13,7 @@ Pure functions over the schools table (SPEC §2.1):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -41,21 +42,39 @@ UNITS = {
 WHOLE_UNITS = {"teachers", "rooms"}
 
 
-def section_shares(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
-    """Return each school's primary and junior shares of its facilities (student weights).
+class FrameColumns(Mapping):
+    """A frame's columns as numpy arrays, converted when first asked for."""
 
-    Nine-year schools split A : 1.1B, twelve-year schools A : 1.1B : 1.32C and complete middle
-    schools B : 1.2C (A, B, C: primary, junior, senior students); single-section schools give
-    their section everything. A share is 0 where the school has no students of the section.
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self._cache: dict[str, np.ndarray] = {}
 
-    Returns
-    -------
-    A frame indexed like `schools` with columns primary, junior.
-    """
-    a = schools["students_primary"].to_numpy(dtype=float)
-    b = schools["students_junior"].to_numpy(dtype=float)
-    c = schools.get("students_senior", pd.Series(0, index=schools.index)).to_numpy(dtype=float)
-    kind = schools["kind"].to_numpy()
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._cache:
+            self._cache[name] = self.frame[name].to_numpy()
+        return self._cache[name]
+
+    def __iter__(self):
+        return iter(self.frame.columns)
+
+    def __len__(self) -> int:
+        return len(self.frame.columns)
+
+
+Columns = Mapping[str, np.ndarray]
+
+
+def _as_columns(schools: pd.DataFrame | Columns) -> Columns:
+    return FrameColumns(schools) if isinstance(schools, pd.DataFrame) else schools
+
+
+def share_arrays(cols: Columns, standards: Standards) -> tuple[np.ndarray, np.ndarray]:
+    """Return each school's primary and junior shares of its facilities (see section_shares)."""
+    a = np.asarray(cols["students_primary"], dtype=float)
+    b = np.asarray(cols["students_junior"], dtype=float)
+    c = (np.asarray(cols["students_senior"], dtype=float) if "students_senior" in cols
+         else np.zeros(len(a)))
+    kind = cols["kind"]
     wb = standards.junior_weight * b
     senior = np.where(kind == "twelve_year", standards.senior_weight_twelve_year * c,
                       np.where(kind == "complete_middle",
@@ -74,7 +93,77 @@ def section_shares(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     j[single_p] = 0.0
     j[single_j] = (b[single_j] > 0).astype(float)
     p[single_j] = 0.0
+    return p, j
+
+
+def section_shares(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """Return each school's primary and junior shares of its facilities (student weights).
+
+    Nine-year schools split A : 1.1B, twelve-year schools A : 1.1B : 1.32C and complete middle
+    schools B : 1.2C (A, B, C: primary, junior, senior students); single-section schools give
+    their section everything. A share is 0 where the school has no students of the section.
+
+    Returns
+    -------
+    A frame indexed like `schools` with columns primary, junior.
+    """
+    p, j = share_arrays(FrameColumns(schools), standards)
     return pd.DataFrame({"primary": p, "junior": j}, index=schools.index)
+
+
+SECTION_COLUMNS = ("school_id", "name", "kind", "area_type", "section", "students", "share",
+                   *(RESOURCE_COLUMNS[k][0] for k in TEACHER_KEYS), "teacher_basis",
+                   *(RESOURCE_COLUMNS[k][0] for k in FACILITY_KEYS), "classes",
+                   "max_class_size")
+
+
+def section_arrays(schools: pd.DataFrame | Columns, standards: Standards
+                   ) -> dict[str, np.ndarray]:
+    """Return :func:`school_sections` as columns of arrays (a frame or a mapping of arrays in)."""
+    cols = _as_columns(schools)
+    p_share, j_share = share_arrays(cols, standards)
+    shares = {"primary": p_share, "junior": j_share}
+    kind = cols["kind"]
+    in_scope = (kind != "special") & ~((kind == "teaching_point") & (
+        np.asarray(cols["students_primary"]) < standards.teaching_point_min_students))
+    single = np.isin(kind, ["primary", "junior", "teaching_point"])
+    parts: dict[str, list[np.ndarray]] = {}
+    for sec in SECTIONS:
+        mask = in_scope & (np.asarray(cols[f"students_{sec}"]) > 0)
+        share = shares[sec][mask]
+        part: dict[str, np.ndarray] = {
+            "school_id": np.asarray(cols["school_id"], dtype=object)[mask],
+            "name": np.asarray(cols["name"], dtype=object)[mask],
+            "kind": np.asarray(kind, dtype=object)[mask],
+            "area_type": np.asarray(cols["area_type"], dtype=object)[mask],
+            "section": np.full(int(mask.sum()), sec, dtype=object),
+            "students": np.asarray(cols[f"students_{sec}"], dtype=np.int64)[mask],
+            "share": share,
+        }
+        basis = np.full(int(mask.sum()), "student_weights", dtype=object)
+        other = "junior" if sec == "primary" else "primary"
+        for key in TEACHER_KEYS:
+            col = RESOURCE_COLUMNS[key][0]
+            weighted = np.asarray(cols[col], dtype=float)[mask] * share
+            pair = (f"{col}_{sec}", f"{col}_{other}")
+            if pair[0] in cols and pair[1] in cols:
+                own = np.asarray(cols[pair[0]], dtype=float)[mask]
+                has = ~np.isnan(own) & ~np.isnan(np.asarray(cols[pair[1]], dtype=float)[mask])
+                part[col] = np.where(has, own, weighted)
+                basis[has] = "section_columns"
+            else:
+                part[col] = weighted
+        basis[single[mask]] = "whole_school"
+        part["teacher_basis"] = basis
+        for key in FACILITY_KEYS:
+            col = RESOURCE_COLUMNS[key][0]
+            part[col] = np.asarray(cols[col], dtype=float)[mask] * share
+        part["classes"] = np.asarray(cols[f"classes_{sec}"], dtype=np.int64)[mask]
+        part["max_class_size"] = np.asarray(cols[f"max_class_size_{sec}"],
+                                            dtype=np.int64)[mask]
+        for name, values in part.items():
+            parts.setdefault(name, []).append(values)
+    return {name: np.concatenate(parts[name]) for name in SECTION_COLUMNS}
 
 
 def school_sections(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
@@ -92,50 +181,30 @@ def school_sections(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame
     teacher_basis, the seven resource columns allocated to the section, classes,
     max_class_size.
     """
-    shares = section_shares(schools, standards)
-    kind = schools["kind"].to_numpy()
-    in_scope = (kind != "special") & ~((kind == "teaching_point") & (
-        schools["students_primary"].to_numpy() < standards.teaching_point_min_students))
-    single = np.isin(kind, ["primary", "junior", "teaching_point"])
-    cols: dict[str, list[np.ndarray]] = {}
-    for sec in SECTIONS:
-        mask = in_scope & (schools[f"students_{sec}"].to_numpy() > 0)
-        share = shares[sec].to_numpy()[mask]
-        part: dict[str, np.ndarray] = {
-            "school_id": schools["school_id"].to_numpy()[mask],
-            "name": schools["name"].to_numpy()[mask],
-            "kind": kind[mask],
-            "area_type": schools["area_type"].to_numpy()[mask],
-            "section": np.full(int(mask.sum()), sec, dtype=object),
-            "students": schools[f"students_{sec}"].to_numpy(dtype=np.int64)[mask],
-            "share": share,
-        }
-        basis = np.full(int(mask.sum()), "student_weights", dtype=object)
-        other = "junior" if sec == "primary" else "primary"
-        for key in TEACHER_KEYS:
-            col = RESOURCE_COLUMNS[key][0]
-            weighted = schools[col].to_numpy(dtype=float)[mask] * share
-            pair = (f"{col}_{sec}", f"{col}_{other}")
-            if pair[0] in schools.columns and pair[1] in schools.columns:
-                own = schools[pair[0]].to_numpy(dtype=float)[mask]
-                has = ~np.isnan(own) & ~np.isnan(schools[pair[1]].to_numpy(dtype=float)[mask])
-                part[col] = np.where(has, own, weighted)
-                basis[has] = "section_columns"
-            else:
-                part[col] = weighted
-        basis[single[mask]] = "whole_school"
-        part["teacher_basis"] = basis
-        for key in FACILITY_KEYS:
-            col = RESOURCE_COLUMNS[key][0]
-            part[col] = schools[col].to_numpy(dtype=float)[mask] * share
-        part["classes"] = schools[f"classes_{sec}"].to_numpy(dtype=np.int64)[mask]
-        part["max_class_size"] = schools[f"max_class_size_{sec}"].to_numpy(dtype=np.int64)[mask]
-        for name, values in part.items():
-            cols.setdefault(name, []).append(values)
-    order = ["school_id", "name", "kind", "area_type", "section", "students", "share",
-             *(RESOURCE_COLUMNS[k][0] for k in TEACHER_KEYS), "teacher_basis",
-             *(RESOURCE_COLUMNS[k][0] for k in FACILITY_KEYS), "classes", "max_class_size"]
-    return pd.DataFrame({name: np.concatenate(cols[name]) for name in order})
+    return pd.DataFrame(section_arrays(schools, standards))
+
+
+def indicator_arrays(sections: pd.DataFrame | Columns, standards: Standards
+                     ) -> dict[str, np.ndarray]:
+    """Return R1–R7 (by key), met, below_floor and compliant of school sections as arrays."""
+    cols = _as_columns(sections)
+    students = np.asarray(cols["students"], dtype=float)
+    junior = np.asarray(cols["section"]) == "junior"
+    values = np.column_stack([np.asarray(cols[RESOURCE_COLUMNS[k][0]], dtype=float)
+                              * RESOURCE_COLUMNS[k][1] / students for k in RESOURCE_KEYS]
+                             ).reshape(len(students), len(RESOURCE_KEYS))
+    thresholds = np.where(junior[:, None],
+                          [standards.junior.threshold(k) for k in RESOURCE_KEYS],
+                          [standards.primary.threshold(k) for k in RESOURCE_KEYS])
+    ok = values >= thresholds * (1 - _EPS)
+    floor_ok = values >= standards.floor_share * thresholds * (1 - _EPS)
+    met, below = ok.sum(axis=1), (~floor_ok).sum(axis=1)
+    out = dict(zip(RESOURCE_KEYS, values.T, strict=True))
+    out["met"] = met
+    out["below_floor"] = below
+    out["compliant"] = (met >= standards.min_indicators_met) & (below == 0)
+    out["_ok"] = ok
+    return out
 
 
 def resource_indicators(sections: pd.DataFrame, standards: Standards) -> pd.DataFrame:
@@ -150,21 +219,10 @@ def resource_indicators(sections: pd.DataFrame, standards: Standards) -> pd.Data
     `sections` with one column per indicator key, `met` (int), `below_floor` (int),
     `compliant` (bool) and `missed` (the ids of indicators not met, comma-separated).
     """
-    students = sections["students"].to_numpy(dtype=float)
-    junior = (sections["section"] == "junior").to_numpy()
-    values = np.column_stack([sections[RESOURCE_COLUMNS[k][0]].to_numpy(dtype=float)
-                              * RESOURCE_COLUMNS[k][1] / students for k in RESOURCE_KEYS])
-    thresholds = np.where(junior[:, None],
-                          [standards.junior.threshold(k) for k in RESOURCE_KEYS],
-                          [standards.primary.threshold(k) for k in RESOURCE_KEYS])
-    ok = values >= thresholds * (1 - _EPS)
-    floor_ok = values >= standards.floor_share * thresholds * (1 - _EPS)
-    met, below = ok.sum(axis=1), (~floor_ok).sum(axis=1)
+    arrays = indicator_arrays(sections, standards)
+    ok = arrays.pop("_ok")
     ids = np.array(RESOURCE_IDS)
-    out = sections.assign(**dict(zip(RESOURCE_KEYS, values.T, strict=True)))
-    out["met"] = met
-    out["below_floor"] = below
-    out["compliant"] = (met >= standards.min_indicators_met) & (below == 0)
+    out = sections.assign(**arrays)
     out["missed"] = [",".join(ids[~row]) for row in ok]
     return out
 
@@ -199,10 +257,16 @@ def cv_table(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     Rows (section, id, key, mean, cv, limit, ok) for R1–R7, then a row with id "combined"
     (the mean of the seven CVs) whose limit is the profile's combined-CV limit, if any.
     """
+    return pd.DataFrame(cv_rows(indicators, standards))
+
+
+def cv_rows(indicators: pd.DataFrame | Columns, standards: Standards) -> list[dict]:
+    """Return the rows of :func:`cv_table` (school sections as a frame or arrays)."""
+    cols = _as_columns(indicators)
     rows = []
-    junior = (indicators["section"] == "junior").to_numpy()
-    students = indicators["students"].to_numpy(dtype=float)
-    resources = {k: indicators[RESOURCE_COLUMNS[k][0]].to_numpy(dtype=float)
+    junior = np.asarray(cols["section"]) == "junior"
+    students = np.asarray(cols["students"], dtype=float)
+    resources = {k: np.asarray(cols[RESOURCE_COLUMNS[k][0]], dtype=float)
                  for k in RESOURCE_KEYS}
     for sec in SECTIONS:
         mask = junior if sec == "junior" else ~junior
@@ -224,7 +288,7 @@ def cv_table(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:
                      "cv": combined, "limit": climit,
                      "ok": None if climit is None or combined != combined
                      else bool(combined <= climit + _EPS)})
-    return pd.DataFrame(rows)
+    return rows
 
 
 def cv_drivers(indicators: pd.DataFrame, section: str, key: str, *, top: int = 5

@@ -1,8 +1,9 @@
 """The planner's working session, as the app uses it (no Streamlit here, so it is testable).
 
 A :class:`Workbench` holds one user's working GeoPackage, its baseline evaluation, the selected
-scenario's plan and evaluation. Every edit is applied to the plan, re-evaluated without
-rebuilding polygons, and saved at once to the workspace's `scenarios` table. The bundled demo
+scenario's live state (planner/live.py: plan and evaluation, updated edit by edit). Every edit is
+applied to the live state, re-evaluated incrementally, and saved at once to the workspace's
+`scenarios` table. The bundled demo
 and uploads are worked on as copies, so the originals are never changed.
 """
 
@@ -23,6 +24,7 @@ from planner.errors import InputError
 from planner.evaluation import Evaluation, evaluate
 from planner.io.gpkg import write_table, write_workspace
 from planner.io.load import open_workspace
+from planner.live import Live
 from planner.standards import Standards, get_profile
 from planner.workspace import Workspace
 
@@ -40,6 +42,7 @@ class Baseline:
     distances: travel.Distances
     plan: sc.Plan
     evaluation: Evaluation
+    live: Live
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,17 @@ class Workbench:
     base: Baseline
     scenarios: pd.DataFrame  # the scenarios table, as saved
     name: str = sc.BASELINE
-    plan: sc.Plan | None = None
-    evaluation: Evaluation | None = None
+    live: Live | None = None
+
+    @property
+    def plan(self) -> sc.Plan | None:
+        """The scenario's plan (None on the baseline)."""
+        return None if self.live is None else self.live.plan
+
+    @property
+    def evaluation(self) -> Evaluation | None:
+        """The scenario's evaluation (None on the baseline)."""
+        return None if self.live is None else self.live.evaluation
 
     @property
     def current_plan(self) -> sc.Plan:
@@ -84,7 +96,8 @@ def load_baseline(path: Path) -> Baseline:
     dist = travel.distances_for(ws)
     plan = sc.plan_from_workspace(ws, distances=dist)
     return Baseline(path=path, ws=ws, standards=standards, distances=dist, plan=plan,
-                    evaluation=evaluate(ws, standards, distances=dist))
+                    evaluation=evaluate(ws, standards, distances=dist),
+                    live=Live.from_plan(plan, standards))
 
 
 def start(base: Baseline) -> Workbench:
@@ -95,15 +108,10 @@ def start(base: Baseline) -> Workbench:
 def select(bench: Workbench, name: str) -> Workbench:
     """Switch to a saved scenario (or back to "baseline")."""
     if name == sc.BASELINE:
-        return replace(bench, name=name, plan=None, evaluation=None)
+        return replace(bench, name=name, live=None)
     sc.scenario_row(bench.scenarios, name)
-    plan = sc.apply_edits(bench.base.plan, sc.scenario_edits(bench.scenarios, name),
-                          bench.base.standards)
-    return replace(bench, name=name, plan=plan, evaluation=_evaluate(bench.base, plan))
-
-
-def _evaluate(base: Baseline, plan: sc.Plan) -> Evaluation:
-    return evaluate(plan.ws, base.standards, distances=plan.distances, zoning=plan.zoning)
+    live = bench.base.live.apply_all(sc.scenario_edits(bench.scenarios, name))
+    return replace(bench, name=name, live=live)
 
 
 def _save(bench: Workbench, table) -> Workbench:
@@ -122,19 +130,19 @@ def create(bench: Workbench, name: str, *, base: str = sc.BASELINE, author: str 
 
 def edit(bench: Workbench, change: dict) -> Workbench:
     """Apply one edit to the current scenario, save it, and re-evaluate."""
-    if bench.plan is None:
+    if bench.live is None:
         raise InputError.single(bench.base.path.name, "pick or create a scenario first; the "
                                 "baseline is not edited", layer="layer scenarios")
-    plan = sc.apply_edit(bench.plan, change, bench.base.standards)
+    live = bench.live.apply(change)
     table = sc.with_edits(bench.scenarios, bench.name,
                           sc.own_edits(bench.scenarios, bench.name) + [change])
     bench = _save(bench, table)
-    return replace(bench, plan=plan, evaluation=_evaluate(bench.base, plan))
+    return replace(bench, live=live)
 
 
 def undo(bench: Workbench) -> Workbench:
     """Remove the scenario's last edit, save, and rebuild it from its edits."""
-    own = sc.own_edits(bench.scenarios, bench.name) if bench.plan is not None else []
+    own = sc.own_edits(bench.scenarios, bench.name) if bench.live is not None else []
     if not own:
         raise InputError.single(bench.base.path.name, "nothing to undo",
                                 layer="layer scenarios")

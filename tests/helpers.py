@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import strategies as st
+
+from planner.schema import KIND_SECTIONS
 
 
 def a_school(**values):
@@ -28,3 +31,33 @@ def a_school(**values):
 
 def schools_frame(*records):
     return pd.DataFrame(list(records))
+
+
+def random_edits(plan):
+    """A hypothesis strategy: up to six edits of every kind on a plan."""
+    units = list(plan.zoning.index)
+    ids = list(plan.ws.schools["school_id"])
+    kinds = dict(zip(ids, plan.ws.schools["kind"], strict=True))
+    teaching = {sec: [s for s in ids if kinds[s] != "special" and sec in KIND_SECTIONS[kinds[s]]]
+                for sec in ("primary", "junior")}
+    move = st.sampled_from(["primary", "junior"]).flatmap(lambda sec: st.fixed_dictionaries({
+        "op": st.just("move_unit"), "unit_id": st.sampled_from(units), "section": st.just(sec),
+        "to_school": st.sampled_from(teaching[sec])}))
+    enforce = st.fixed_dictionaries({"op": st.just("enforce_zoning"),
+                                     "school_id": st.one_of(st.none(), st.sampled_from(ids))})
+    primaries = [s for s in ids if kinds[s] == "primary"]
+    close = st.tuples(st.sampled_from(primaries), st.sampled_from(primaries)).filter(
+        lambda p: p[0] != p[1]).map(lambda p: {"op": "close_school", "school_id": p[0],
+                                               "into": p[1]})
+    split = st.sampled_from(primaries).map(lambda s: {"op": "close_school", "school_id": s,
+                                                      "split": True})
+    setv = st.fixed_dictionaries({"op": st.just("set_school"), "school_id": st.sampled_from(ids),
+                                  "values": st.fixed_dictionaries(
+                                      {"classrooms": st.integers(0, 80)})})
+    rescope = st.fixed_dictionaries({
+        "op": st.just("set_school"), "school_id": st.sampled_from(ids),
+        "values": st.fixed_dictionaries({"area_type": st.sampled_from(["urban", "town", "rural"]),
+                                         "public": st.booleans(),
+                                         "teachers_backbone": st.integers(0, 40)})})
+    return st.lists(st.one_of(move, move, enforce, close, split, setv, rescope), min_size=1,
+                    max_size=6)

@@ -14,6 +14,7 @@ from planner.scenario import apply_edit, apply_edits, materialise, plan_from_wor
 from planner.schema import KIND_SECTIONS
 from planner.standards import NATIONAL_2017 as STD
 from planner.workspace import Meta, Workspace, canonical
+from tests.helpers import random_edits
 
 
 @pytest.fixture()
@@ -123,33 +124,10 @@ def demo_plan(demo):
     return plan_from_workspace(demo, distances=travel.compute_distances(demo))
 
 
-def _edits(plan):
-    units = list(plan.zoning.index)
-    ids = list(plan.ws.schools["school_id"])
-    kinds = dict(zip(ids, plan.ws.schools["kind"], strict=True))
-    teaching = {sec: [s for s in ids if kinds[s] != "special" and sec in KIND_SECTIONS[kinds[s]]]
-                for sec in ("primary", "junior")}
-    move = st.sampled_from(["primary", "junior"]).flatmap(lambda sec: st.fixed_dictionaries({
-        "op": st.just("move_unit"), "unit_id": st.sampled_from(units), "section": st.just(sec),
-        "to_school": st.sampled_from(teaching[sec])}))
-    enforce = st.fixed_dictionaries({"op": st.just("enforce_zoning"),
-                                     "school_id": st.one_of(st.none(), st.sampled_from(ids))})
-    primaries = [s for s in ids if kinds[s] == "primary"]
-    close = st.tuples(st.sampled_from(primaries), st.sampled_from(primaries)).filter(
-        lambda p: p[0] != p[1]).map(lambda p: {"op": "close_school", "school_id": p[0],
-                                               "into": p[1]})
-    split = st.sampled_from(primaries).map(lambda s: {"op": "close_school", "school_id": s,
-                                                      "split": True})
-    setv = st.fixed_dictionaries({"op": st.just("set_school"), "school_id": st.sampled_from(ids),
-                                  "values": st.fixed_dictionaries(
-                                      {"classrooms": st.integers(0, 80)})})
-    return st.lists(st.one_of(move, move, enforce, close, split, setv), min_size=1, max_size=6)
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_edits_keep_every_student_and_one_catchment_per_unit(demo_plan, data):
-    edits = data.draw(_edits(demo_plan))
+    edits = data.draw(random_edits(demo_plan))
     plan = demo_plan
     applied = []
     for edit in edits:
