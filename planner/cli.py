@@ -93,6 +93,37 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", required=True, metavar="DIR")
     ex.add_argument("--lang", choices=("zh", "en"), default="zh")
 
+    o = sub.add_parser("optimize", help="propose catchments of a section that meet the caps "
+                       "at the least travel; saved as a scenario")
+    o.add_argument("ws")
+    o.add_argument("--section", required=True, choices=("primary", "junior"))
+    o.add_argument("--name", required=True, help="the scenario to save the proposal as")
+    o.add_argument("--scenario", default="baseline", help="start from this scenario")
+    o.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+                   help="seconds for the solver (default 60)")
+    o.add_argument("--max-distance", type=float, metavar="M", help="no child zoned further "
+                   "than M metres by road")
+    o.add_argument("--lock", nargs="+", default=[], metavar="UNIT",
+                   help="units that keep their current school")
+    o.add_argument("--keep-choosers", action="store_true", help="out-of-zone choosers stay "
+                   "at their schools (by default every child goes to the zoned school)")
+    o.add_argument("--change-weight", type=float, default=500.0, metavar="M",
+                   help="metres of travel one pupil changing school is worth (default 500)")
+
+    r = sub.add_parser("roadmap", help="the cheapest additions that make every school section "
+                       "pass and every CV meet its limit, by year under a budget")
+    r.add_argument("ws")
+    r.add_argument("--out", required=True, metavar="F.xlsx")
+    r.add_argument("--scenario", default="baseline", help="plan for this scenario")
+    r.add_argument("--budget", type=float, metavar="YUAN_PER_YEAR",
+                   help="annual budget (default: everything in the first year)")
+    r.add_argument("--exchange", action="store_true", help="move backbone teachers from "
+                   "schools with a surplus before hiring (within the G11 exchange rule)")
+    r.add_argument("--name", help="also save the roadmap's additions as this scenario")
+    r.add_argument("--profile", help="standards profile with the unit costs (default: the "
+                   "workspace's own)")
+    r.add_argument("--lang", choices=("zh", "en"), default="zh")
+
     i = sub.add_parser("import", help="import an Excel workbook or CSV files into a workspace")
     i.add_argument("src", help="an .xlsx workbook, a .csv schools table or a folder of CSVs")
     i.add_argument("out", help="OUT.gpkg")
@@ -414,6 +445,92 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _save_scenario(path: Path, ws, name: str, base: str, edits: list[dict], note: str) -> None:
+    import datetime
+
+    from planner import scenario as sc
+    from planner.io.gpkg import write_workspace
+
+    created = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    table = sc.new_scenario(ws.scenarios, name, base=base, author="planner", note=note,
+                            created=created)
+    write_workspace(ws.replace(scenarios=sc.with_edits(table, name, edits)), path)
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from planner import optimize as op
+    from planner import scenario as sc
+    from planner import travel
+    from planner.standards import get_profile
+
+    path, ws = _gpkg(args.ws)
+    if args.name == sc.BASELINE or (ws.scenarios["name"] == args.name).any():
+        raise InputError.single(path.name, f"a scenario named {args.name!r} exists already "
+                                "(or is reserved): choose another --name",
+                                layer="layer scenarios", column="name")
+    for flag, value in (("--time-limit", args.time_limit), ("--max-distance", args.max_distance),
+                        ("--change-weight", args.change_weight)):
+        if value is not None and value < 0:
+            raise InputError.single(flag, f"expected a number ≥ 0, got {value}")
+    standards = get_profile(ws.meta.standards_profile)
+    dist = travel.distances_for(ws)
+    plan = sc.build_plan(ws, args.scenario, standards, distances=dist)
+    options = op.Options(section=args.section, time_limit_s=args.time_limit,
+                         max_distance_m=args.max_distance, locks=tuple(args.lock),
+                         keep_choosers=args.keep_choosers, change_weight_m=args.change_weight)
+
+    def progress(t: float, obj: float, bound: float) -> None:
+        print(f"  {t:6.1f} s  objective {obj:,.0f}  bound {bound:,.0f}", file=sys.stderr,
+              flush=True)
+
+    print(f"optimising the {args.section} catchments of {args.scenario} "
+          f"(time limit {args.time_limit:.0f} s) …", file=sys.stderr, flush=True)
+    result = op.optimise(plan, standards, options, report=progress)
+    edits = result.edits()
+    after = sc.apply_edits(plan, edits, standards)
+    problems = op.check_plan(plan, after, args.section, standards)
+    if problems:  # a bug, not the user's: say it loudly
+        raise AssertionError("the proposal breaks: " + "; ".join(problems))
+    for line in op.report_lines(result):
+        print(line)
+    _save_scenario(path, ws, args.name, args.scenario, edits,
+                   f"optimised {args.section} catchments ({result.status}, gap "
+                   f"{result.gap:.2%})")
+    print(f"saved as scenario {args.name} ({len(edits)} edit(s)); see it with "
+          f"`planner scenario show {path.name} {args.name}`")
+    return 0
+
+
+def _cmd_roadmap(args: argparse.Namespace) -> int:
+    from planner import roadmap as rm
+    from planner import scenario as sc
+    from planner import travel
+    from planner.report.excel import write_roadmap
+
+    path, ws = _gpkg(args.ws)
+    out = _out_path(args.out, ".xlsx")
+    if args.name is not None and (args.name == sc.BASELINE
+                                  or (ws.scenarios["name"] == args.name).any()):
+        raise InputError.single(path.name, f"a scenario named {args.name!r} exists already "
+                                "(or is reserved): choose another --name",
+                                layer="layer scenarios", column="name")
+    if args.budget is not None and args.budget <= 0:
+        raise InputError.single("--budget", f"expected yuan per year > 0, got {args.budget}")
+    standards = _standards(args.profile, ws.meta.standards_profile)
+    plan = sc.build_plan(ws, args.scenario, standards, distances=travel.distances_for(ws))
+    road = rm.roadmap(plan.ws.schools, standards, budget=args.budget, exchange=args.exchange)
+    write_roadmap(road, out, lang=args.lang)
+    for line in road.summary_lines(args.lang):
+        print(line)
+    print(f"wrote {out}")
+    if args.name is not None:
+        _save_scenario(path, ws, args.name, args.scenario, road.edits,
+                       f"roadmap: {len(road.actions)} action(s), "
+                       f"{road.total_cost:,.0f} yuan")
+        print(f"saved the additions as scenario {args.name} ({len(road.edits)} edit(s))")
+    return 0
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from planner.io.gpkg import write_workspace
     from planner.io.load import open_workspace
@@ -454,6 +571,8 @@ _COMMANDS = {
     "scenario": _cmd_scenario,
     "diff": _cmd_diff,
     "export": _cmd_export,
+    "optimize": _cmd_optimize,
+    "roadmap": _cmd_roadmap,
     "import": _cmd_import,
     "app": _cmd_app,
 }

@@ -17,7 +17,6 @@ built only when asked for; both equal what the full path gives (tests/test_live.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -205,12 +204,12 @@ class Live:
             if i is None:
                 continue
             for sec, counts in (("primary", a.grades[i, :cut]), ("junior", a.grades[i, cut:])):
-                cap = std.section(sec).class_size_cap
-                classes = [math.ceil(n / cap) if n else 0 for n in counts]
-                a.cols[f"students_{sec}"][i] = int(counts.sum())
-                a.cols[f"classes_{sec}"][i] = sum(classes)
-                a.cols[f"max_class_size_{sec}"][i] = max(
-                    [math.ceil(n / c) for n, c in zip(counts, classes, strict=True) if c] or [0])
+                n, classes, biggest = sc.plan_classes(
+                    counts, std.section(sec).class_size_cap,
+                    multigrade=a.cols["kind"][i] == "teaching_point")
+                a.cols[f"students_{sec}"][i] = n
+                a.cols[f"classes_{sec}"][i] = classes
+                a.cols[f"max_class_size_{sec}"][i] = biggest
 
     def _move(self, rows: np.ndarray, to: np.ndarray | int, recount: np.ndarray) -> set[str]:
         """Send enrolment rows to other schools; `recount` rows may change zoned status."""
@@ -298,10 +297,15 @@ class Live:
         f, a = self.fixed, self.arrays
         school = edit.get("school_id")
         target = self._school(school) if school is not None else None
+        only = edit.get("section")
+        if only is not None:
+            sc._check_section(only)
         zoned = a.zone[f.junior.astype(np.int64), f.eu]
         mask = (zoned >= 0) & (a.es != zoned)
         if target is not None:
             mask &= a.es == target
+        if only is not None:
+            mask &= f.junior == (only == "junior")
         rows = np.flatnonzero(mask)
         touched = self._move(rows, zoned[rows], rows)
         self._replan(touched)

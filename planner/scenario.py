@@ -12,8 +12,8 @@ objects with an `op`:
 - ``{"op": "close_school", "school_id": S, "into": T}`` — its catchment and students go to T
   (``"split": true`` instead: each unit to its nearest open school of the section;
   ``"with_teachers": true`` moves its teachers and equipment too);
-- ``{"op": "enforce_zoning", "school_id": S | null}`` — out-of-zone students (of S, or all)
-  return to their zoned schools.
+- ``{"op": "enforce_zoning", "school_id": S | null, "section": S | null}`` — out-of-zone
+  students (of S, or all; of one section, or both) return to their zoned schools.
 
 Applying never loses a student: totals by grade are checked after every edit, and an edit that
 cannot be applied whole is refused with a located message. Schools whose students change are
@@ -106,6 +106,22 @@ def _move_rows(enrolment: pd.DataFrame, mask: np.ndarray, to: np.ndarray | str) 
     return e
 
 
+def plan_classes(counts, cap: int, *, multigrade: bool = False) -> tuple[int, int, int]:
+    """Return (pupils, classes, largest class) for pupils by grade at a class-size cap.
+
+    Each grade gets ceil(n / cap) classes; a teaching point (`multigrade`) teaches its grades
+    together in ceil(all / cap) classes. Pupils spread evenly over a grade's classes.
+    """
+    counts = [int(n) for n in counts]
+    total = sum(counts)
+    if multigrade:
+        classes = math.ceil(total / cap) if total else 0
+        return total, classes, math.ceil(total / classes) if classes else 0
+    per = [math.ceil(n / cap) if n else 0 for n in counts]
+    biggest = max([math.ceil(n / k) for n, k in zip(counts, per, strict=True) if k] or [0])
+    return total, sum(per), biggest
+
+
 def _replan(schools: pd.DataFrame, enrolment: pd.DataFrame, ids: set[str],
             standards: Standards) -> pd.DataFrame:
     """Recount students of `ids` from the enrolment and re-plan their classes at the cap."""
@@ -121,12 +137,11 @@ def _replan(schools: pd.DataFrame, enrolment: pd.DataFrame, ids: set[str],
             grades = [g for g in range(1, 10) if (_section_of(np.array([g]), standards)[0]
                                                   == sec)]
             counts = [int(by.get((sid, g), 0)) for g in grades]
-            cap = standards.section(sec).class_size_cap
-            classes = [math.ceil(n / cap) if n else 0 for n in counts]
-            s.at[i, f"students_{sec}"] = sum(counts)
-            s.at[i, f"classes_{sec}"] = sum(classes)
-            s.at[i, f"max_class_size_{sec}"] = max(
-                [math.ceil(n / k) for n, k in zip(counts, classes, strict=True) if k] or [0])
+            n, classes, biggest = plan_classes(counts, standards.section(sec).class_size_cap,
+                                               multigrade=s.at[i, "kind"] == "teaching_point")
+            s.at[i, f"students_{sec}"] = n
+            s.at[i, f"classes_{sec}"] = classes
+            s.at[i, f"max_class_size_{sec}"] = biggest
     return s
 
 
@@ -177,6 +192,9 @@ def _op_enforce_zoning(plan: Plan, edit: dict, standards: Standards) -> Plan:
     school = edit.get("school_id")
     if school is not None:
         _check_school(plan, school)
+    only = edit.get("section")
+    if only is not None:
+        _check_section(only)
     e = plan.ws.enrolment
     sec = _section_of(e["grade"].to_numpy(), standards)
     zoned = np.where(sec == "primary", plan.zoning["primary"].reindex(e["unit_id"]).to_numpy(),
@@ -185,6 +203,8 @@ def _op_enforce_zoning(plan: Plan, edit: dict, standards: Standards) -> Plan:
     mask = has_zone & (e["school_id"].to_numpy() != zoned)
     if school is not None:
         mask &= e["school_id"].to_numpy() == school
+    if only is not None:
+        mask &= sec == only
     touched = set(e.loc[mask, "school_id"]) | set(zoned[mask])
     enrolment = _move_rows(e, mask, zoned)
     return _finish(plan, plan.zoning, enrolment, plan.ws.schools, touched, standards)

@@ -126,6 +126,15 @@ class Standards:
         G6: village schools and teaching points under this many students are funded as this many.
     zoned_entry_grades_only
         G13: count only the entry grades (1 and 7) in the denominator instead of all students.
+    cost_teacher_year, cost_teaching_area_m2, cost_sports_area_m2, cost_equipment_yuan,
+    cost_multimedia_room, cost_exchange_teacher_year
+        Unit costs the roadmap prices additions with, yuan: a teacher for a year, a m² of
+        teaching and auxiliary floor built, a m² of sports ground, a yuan of equipment value,
+        a networked multimedia room fitted, a year's allowance of an exchanged teacher. This
+        tool's defaults (a county's own figures belong in its profile).
+    exchange_share
+        G11: the share of eligible teachers the county exchanges each year (at least 10 %);
+        the roadmap moves at most this many backbone teachers.
     entered
         Thresholds of the entered county rows: id → (comparison, value); see checklist.py.
     """
@@ -146,6 +155,13 @@ class Standards:
     art_room_min_m2: float = 90.0
     small_school_funded_as: int = 100
     zoned_entry_grades_only: bool = False
+    cost_teacher_year: float = 100_000.0
+    cost_teaching_area_m2: float = 3_000.0
+    cost_sports_area_m2: float = 400.0
+    cost_equipment_yuan: float = 1.0
+    cost_multimedia_room: float = 60_000.0
+    cost_exchange_teacher_year: float = 20_000.0
+    exchange_share: float = 0.10
     entered: tuple[tuple[str, str, float], ...] = (
         ("G2", ">=", 1.0),
         ("G6", ">=", 1.0),

@@ -145,16 +145,24 @@ def compute_distances(ws: Workspace, *, net: nw.RoadNetwork | None = None,
     return Distances(m, units, schools, nw.METHOD_ROAD, key, tuple(notes))
 
 
+def point_distances(ws: Workspace, xy: np.ndarray, *, by_road: bool = True) -> np.ndarray:
+    """Return (units, points) distances from every unit to points in the projected CRS.
+
+    By road on the workspace's network (one Dijkstra per point) when it has one and `by_road`,
+    else straight lines × the detour factor.
+    """
+    net = workspace_network(ws) if by_road else None
+    if net is not None and len(net.u):
+        return nw.road_distances(net, nw.snap(net, unit_points(ws)), nw.snap(net, xy))
+    return nw.straight_distances(unit_points(ws), xy)
+
+
 def extend_distances(dist: Distances, ws: Workspace, school_ids: list[str]) -> Distances:
     """Return `dist` with columns for schools added to `ws` since (one Dijkstra each)."""
     s = ws.schools.set_index("school_id").loc[school_ids]
     pts = s.geometry.to_crs(ws.meta.crs)
     sxy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
-    if dist.method == nw.METHOD_ROAD:
-        net = workspace_network(ws)
-        cols = nw.road_distances(net, nw.snap(net, unit_points(ws)), nw.snap(net, sxy))
-    else:
-        cols = nw.straight_distances(unit_points(ws), sxy)
+    cols = point_distances(ws, sxy, by_road=dist.method == nw.METHOD_ROAD)
     return Distances(np.hstack([dist.matrix, cols]), dist.unit_ids,
                      np.concatenate([dist.school_ids, np.array(school_ids, dtype=object)]),
                      dist.method, dist.key + "+" + ",".join(school_ids), dist.notes)

@@ -44,7 +44,8 @@ def random_edits(plan):
         "op": st.just("move_unit"), "unit_id": st.sampled_from(units), "section": st.just(sec),
         "to_school": st.sampled_from(teaching[sec])}))
     enforce = st.fixed_dictionaries({"op": st.just("enforce_zoning"),
-                                     "school_id": st.one_of(st.none(), st.sampled_from(ids))})
+                                     "school_id": st.one_of(st.none(), st.sampled_from(ids)),
+                                     "section": st.sampled_from([None, "primary", "junior"])})
     primaries = [s for s in ids if kinds[s] == "primary"]
     close = st.tuples(st.sampled_from(primaries), st.sampled_from(primaries)).filter(
         lambda p: p[0] != p[1]).map(lambda p: {"op": "close_school", "school_id": p[0],
