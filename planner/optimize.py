@@ -31,7 +31,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -225,6 +225,9 @@ class Result:
         Wall-clock time of the solve.
     progress
         (seconds, objective, bound) at every improving solution.
+    replans
+        `set_school` edits that re-plan classes at the cap where no move touched a school
+        whose classes today break it (the model counts classes at the cap everywhere).
     """
 
     instance: Instance
@@ -235,6 +238,7 @@ class Result:
     lp_bound: float
     seconds: float
     progress: list[tuple[float, float, float]] = field(default_factory=list)
+    replans: tuple[dict, ...] = ()
 
     @property
     def gap(self) -> float:
@@ -256,7 +260,7 @@ class Result:
                for u, s in enumerate(self.assign) if s != inst.zoned[u]]
         if not self.kept_choosers:
             out.append({"op": "enforce_zoning", "school_id": None, "section": inst.section})
-        return out
+        return out + list(self.replans)
 
     @property
     def kept_choosers(self) -> bool:
@@ -843,7 +847,7 @@ def optimise(plan: sc.Plan, standards: Standards, options: Options, *,
     try:
         if _infeasible_units(inst) or _seats_short(inst):
             raise InfeasibleError("")
-        return solve(inst, time_limit_s=options.time_limit_s, report=report)
+        result = solve(inst, time_limit_s=options.time_limit_s, report=report)
     except InfeasibleError:
         names = plan.ws.units["name"].to_numpy(dtype=object)
         short = diagnose(inst, site_distances=site_distance_fn(plan), unit_lonlat=unit_lonlat(plan),
@@ -853,6 +857,28 @@ def optimise(plan: sc.Plan, standards: Standards, options: Options, *,
         short.full_schools["name"] = short.full_schools["school_id"].map(school_names)
         raise InfeasibleError(f"the {options.section} caps cannot be met: "
                               + short.message()) from None
+    return replace(result, replans=tuple(_replans(plan, result, standards)))
+
+
+def _replans(plan: sc.Plan, result: Result, standards: Standards) -> list[dict]:
+    """Classes re-planned at the cap for schools the moves leave with classes over it."""
+    sec = result.instance.section
+    after = sc.apply_edits(plan, result.edits(), standards)
+    s = after.ws.schools
+    s = s[section_schools(s, sec)]
+    cap = standards.section(sec).class_size_cap
+    bad = s.loc[s[f"max_class_size_{sec}"] > cap, ["school_id", "kind"]]
+    e = after.ws.enrolment
+    out = []
+    for sid, kind in bad.itertuples(index=False):
+        grades = e[e["school_id"] == sid].groupby("grade")["students"].sum()
+        span = range(1, standards.junior_from_grade) if sec == "primary" else range(
+            standards.junior_from_grade, 10)
+        _, classes, biggest = sc.plan_classes([int(grades.get(g, 0)) for g in span], cap,
+                                              multigrade=kind == "teaching_point")
+        out.append({"op": "set_school", "school_id": str(sid),
+                    "values": {f"classes_{sec}": classes, f"max_class_size_{sec}": biggest}})
+    return out
 
 
 def _seats_short(inst: Instance) -> bool:
