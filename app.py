@@ -21,6 +21,7 @@ pages = [
     st.Page("app_pages/map.py", title=t("page_map", lang)),
     st.Page("app_pages/schools.py", title=t("page_schools", lang)),
     st.Page("app_pages/scenario.py", title=t("page_scenario", lang)),
+    st.Page("app_pages/optimize.py", title=t("page_optimize", lang)),
     st.Page("app_pages/export.py", title=t("page_export", lang)),
 ]
 st.navigation(pages).run()

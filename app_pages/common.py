@@ -105,6 +105,8 @@ def sidebar() -> None:
     b = bench()
     st.sidebar.caption(f"{t('workspace', lang)}: {b.base.ws.meta.name or b.base.path.name}")
     names = ["baseline", *b.scenarios["name"]]
+    if "pending_pick" in st.session_state:  # a page saved a new scenario and switched to it
+        st.session_state["scenario_pick"] = st.session_state.pop("pending_pick")
     if st.session_state.get("scenario_pick") not in names:
         st.session_state["scenario_pick"] = b.name
     st.sidebar.selectbox(t("scenario", lang), names, key="scenario_pick",

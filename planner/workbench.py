@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner import optimize as op
+from planner import roadmap as rm
 from planner import scenario as sc
 from planner import travel
 from planner.diff import Diff, diff
@@ -148,6 +150,37 @@ def undo(bench: Workbench) -> Workbench:
                                 layer="layer scenarios")
     return select(_save(bench, sc.with_edits(bench.scenarios, bench.name, own[:-1])),
                   bench.name)
+
+
+def save_as(bench: Workbench, name: str, edits: list[dict], note: str) -> Workbench:
+    """Save edits as a new scenario on the current one (or the baseline) and switch to it."""
+    created = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    table = sc.new_scenario(bench.scenarios, name, base=bench.name, author="planner",
+                            note=note, created=created)
+    return select(_save(bench, sc.with_edits(table, name, edits)), name)
+
+
+def optimise(bench: Workbench, options: op.Options, name: str, *, report=None
+             ) -> tuple[Workbench, op.Result]:
+    """Optimise a section's catchments of the current plan; save the result as `name`.
+
+    Raises
+    ------
+    InputError
+        The name is taken (checked before the solver runs).
+    InfeasibleError
+        The caps cannot be met (with where seats are short and sites for new schools).
+    """
+    sc.new_scenario(bench.scenarios, name)  # refuses a taken or empty name now, not later
+    result = op.optimise(bench.current_plan, bench.base.standards, options, report=report)
+    note = f"optimised {options.section} catchments ({result.status}, gap {result.gap:.2%})"
+    return save_as(bench, name, result.edits(), note), result
+
+
+def roadmap(bench: Workbench, *, budget: float | None, exchange: bool) -> rm.Roadmap:
+    """The costed roadmap of the current plan."""
+    return rm.roadmap(bench.current_plan.ws.schools, bench.base.standards, budget=budget,
+                      exchange=exchange)
 
 
 def import_upload(name: str, data: bytes, folder: Path) -> Path:

@@ -180,3 +180,36 @@ def test_app_in_chromium_english_and_a_moved_unit(served_app):
         page.wait_for_timeout(1500)  # let Leaflet finish drawing before the picture
         page.screenshot(path=str(ARTIFACTS / "app_map_en.png"), full_page=True)
         browser.close()
+
+
+def test_optimise_and_roadmap_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
+    at.switch_page("app_pages/optimize.py").run()
+    assert not at.exception
+    at.radio(key="opt_section").set_value("junior").run()
+    at.number_input(key="opt_time").set_value(30).run()
+    at.text_input(key="opt_name").input("junior-opt").run()
+    at.button(key="run_optimise").click().run()
+    assert not at.exception and not at.error
+    bench = at.session_state["bench"]
+    assert bench.name == "junior-opt"
+    assert at.sidebar.selectbox(key="scenario_pick").value == "junior-opt"
+    lines = [x.value for x in at.text]
+    assert lines[0] == "已另存为方案 junior-opt" and "LP relaxation bound" in lines[2]
+    # a request that cannot be met says where and proposes sites, in the page
+    at.number_input(key="opt_far").set_value(6000).run()
+    at.text_input(key="opt_name").input("too-near").run()
+    at.button(key="run_optimise").click().run()
+    assert at.error[0].value == "无法满足约束："
+    assert "new junior school site(s)" in at.code[0].value
+    # the roadmap of the optimised scenario, saved as a scenario on it
+    at.number_input(key="road_budget").set_value(30_000_000).run()
+    at.button(key="run_roadmap").click().run()
+    assert not at.exception
+    assert len(at.get("download_button")) == 1
+    at.text_input(key="road_name").input("junior-opt-road").run()
+    at.button(key="save_roadmap").click().run()
+    bench = at.session_state["bench"]
+    assert bench.name == "junior-opt-road"
+    assert bench.current.indicators["compliant"].all()
+    assert at.success[0].value == "已另存为方案 junior-opt-road"
