@@ -60,7 +60,7 @@ def main() -> None:
                 page.goto(f"{url}/map")
                 _wait_map(page)
                 loads.append(time.perf_counter() - t0)
-                page.get_by_role("link", name="方案").click()
+                page.get_by_role("link", name="方案", exact=True).click()
                 page.get_by_label("名称").fill(f"bench-{run}")
                 page.get_by_label("名称").press("Enter")
                 page.get_by_role("button", name="创建").click()

@@ -160,7 +160,7 @@ def test_app_in_chromium_english_and_a_moved_unit(served_app):
         page.get_by_text("Verdict: some indicators not met").first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "app_overview_en.png"))
 
-        page.get_by_role("link", name="Scenario").click()
+        page.get_by_role("link", name="Scenario", exact=True).click()
         page.get_by_label("Name").fill("plan-b")
         page.get_by_label("Name").press("Enter")
         page.get_by_role("button", name="Create").click()
@@ -169,7 +169,7 @@ def test_app_in_chromium_english_and_a_moved_unit(served_app):
         page.get_by_text("1 edit(s) in this scenario").wait_for(timeout=60_000)
         page.get_by_text("Against the baseline").wait_for()
 
-        page.get_by_role("link", name="Map").click()
+        page.get_by_role("link", name="Map", exact=True).click()
         page.locator("iframe").first.scroll_into_view_if_needed(timeout=60_000)
         frame = page.frame_locator("iframe").first
         # Leaflet (served locally, no internet) draws catchments and schools on a canvas

@@ -118,13 +118,9 @@ def write_roadmap(road, path: str | Path, *, lang: str = "zh") -> Path:
     """
     wb = Workbook()
     wb.remove(wb.active)
-    a = road.actions.copy()
-    a["action"] = [t(f"act_{x}", lang) for x in a["action"]]
-    a["reason"] = [t(f"why_{x}", lang) for x in a["reason"]]
-    a["key"] = [column(i, lang) for i in a["id"]]
-    a = a.drop(columns=["id"]).rename(columns=lambda c: column(c, lang))
-    _sheet(wb, t("sheet_roadmap", lang), a, {3: 20, 5: 26})
-    _sheet(wb, t("sheet_by_year", lang), road.by_year.rename(columns=lambda c: column(c, lang)))
+    actions, by_year = tables.roadmap_tables(road, lang)
+    _sheet(wb, t("sheet_roadmap", lang), actions, {3: 20, 5: 26})
+    _sheet(wb, t("sheet_by_year", lang), by_year)
     notes = pd.DataFrame({column("note", lang): list(road.summary_lines(lang))})
     _sheet(wb, t("sheet_notes", lang), notes, {1: 120})
     return atomic_write(Path(path), wb.save)

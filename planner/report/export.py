@@ -30,6 +30,7 @@ from planner.i18n import t
 from planner.report import tables
 from planner.report.excel import _sheet
 from planner.report.html import CSS, _table, map_png
+from planner.roadmap import Roadmap, roadmap
 from planner.scenario import (
     Plan,
     apply_edits,
@@ -55,6 +56,7 @@ class Proposal:
     after: Evaluation
     diff: Diff
     edits: list[dict]
+    roadmap: Roadmap
 
 
 def proposal(ws: Workspace, name: str, standards: Standards, *,
@@ -71,7 +73,8 @@ def proposal(ws: Workspace, name: str, standards: Standards, *,
     before = evaluate(ws, standards, distances=dist)
     after = evaluate(after_ws, standards, distances=plan.distances, zoning=plan.zoning)
     return Proposal(name, ws, after_ws, base, plan, before, after,
-                    diff(before, after, base, plan), edits)
+                    diff(before, after, base, plan), edits,
+                    roadmap(plan.ws.schools, standards))
 
 
 def _safe(name: str) -> str:
@@ -164,11 +167,14 @@ def _xlsx_frames(p: Proposal, lang: str) -> dict[str, pd.DataFrame]:
                                     "name": "居住单元" if zh else "unit",
                                     "school_a": "原划片学校" if zh else "school before",
                                     "school_b": "新划片学校" if zh else "school after"})
+    road, by_year = tables.roadmap_tables(p.roadmap, lang)
     return {("检查清单对比" if zh else "Checklist"): check,
             ("学校前后对比" if zh else "Schools"): schools,
             ("调整单元" if zh else "Units re-zoned"): units,
             ("学生流动" if zh else "Students moved"): d.moved,
-            ("超规模超班额变化" if zh else "Caps"): d.caps}
+            ("超规模超班额变化" if zh else "Caps"): d.caps,
+            ("补齐短板路线图" if zh else "Roadmap for the remaining gaps"): road,
+            ("路线图年度投入" if zh else "Roadmap by year"): by_year}
 
 
 def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:

@@ -273,3 +273,13 @@ def verdict_text(ev: Evaluation, lang: str = "zh") -> str:
                missing=s["missing"], failing=s["school_sections_failing"],
                sections=s["school_sections"])
     return f"{t('verdict', lang)}: {t(f'verdict_{ev.verdict}', lang)} — {counts}"
+
+
+def roadmap_tables(road, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A roadmap's actions and money by year, with headers and words in `lang`."""
+    a = road.actions.copy()
+    a["action"] = [t(f"act_{x}", lang) for x in a["action"]]
+    a["reason"] = [t(f"why_{x}", lang) for x in a["reason"]]
+    a["key"] = [column(i, lang) for i in a["id"]]
+    a = a.drop(columns=["id"]).rename(columns=lambda c: column(c, lang))
+    return a, road.by_year.rename(columns=lambda c: column(c, lang))
