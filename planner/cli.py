@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from planner.errors import InputError, PlannerError, Problem
+from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_PATH = REPO_ROOT / "geodata" / "demo_county.gpkg"
@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
                    "at their schools (by default every child goes to the zoned school)")
     o.add_argument("--change-weight", type=float, default=500.0, metavar="M",
                    help="metres of travel one pupil changing school is worth (default 500)")
+    o.add_argument("--sites", metavar="F.json", help="when seats are short, write the proposed "
+                   "new schools as open_school edits to F.json (for `planner scenario add`)")
 
     r = sub.add_parser("roadmap", help="the cheapest additions that make every school section "
                        "pass and every CV meet its limit, by year under a budget")
@@ -485,7 +487,22 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
 
     print(f"optimising the {args.section} catchments of {args.scenario} "
           f"(time limit {args.time_limit:.0f} s) …", file=sys.stderr, flush=True)
-    result = op.optimise(plan, standards, options, report=progress)
+    sites = _out_path(args.sites, ".json") if args.sites else None
+    try:
+        result = op.optimise(plan, standards, options, report=progress)
+    except InfeasibleError as exc:
+        short = getattr(exc, "shortage", None)
+        if sites is None or short is None or short.sites.empty:
+            raise
+        import json
+
+        from planner.io.gpkg import atomic_write
+
+        text = json.dumps(short.edits(), ensure_ascii=False, indent=1)
+        atomic_write(sites, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        raise InfeasibleError(f"{exc}\nwrote {sites}: the {len(short.sites)} site(s) as "
+                              f"open_school edits; `planner scenario add {path.name} NAME "
+                              f"--edits {sites.name}` adds them to a scenario") from None
     edits = result.edits()
     after = sc.apply_edits(plan, edits, standards)
     problems = op.check_plan(plan, after, args.section, standards)

@@ -12,7 +12,8 @@ road distance plus a weight on every student who changes school, subject to
   points teach mixed-grade classes: ceil(all pupils / cap));
 - contiguity: a unit may join a school only if a neighbouring unit nearer to that school by
   road joins it too, or the unit holds the school — so every catchment is connected and
-  contains its school;
+  contains its school (a unit whose neighbours are all further by road counts as just further
+  than the nearest of them: :func:`contiguity_keys`);
 - an optional largest distance, and units the planner locks to their current school.
 
 CP-SAT solves it (two workers, a time limit, progress through a callback); GLOP solves the
@@ -28,6 +29,7 @@ p-median); the request ends in :class:`~planner.errors.InfeasibleError` with tho
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import time
 from collections.abc import Callable
@@ -120,6 +122,9 @@ class Instance:
         Unit index → school index.
     change_weight_m, max_distance_m
         The options of the same names.
+    key
+        (U, S) the order "nearer to the school" of the contiguity rule (see
+        :func:`contiguity_keys`); set by :func:`with_candidates`.
     """
 
     section: str
@@ -140,6 +145,7 @@ class Instance:
     locked: dict[int, int]
     change_weight_m: float = DEFAULT_CHANGE_WEIGHT_M
     max_distance_m: float | None = None
+    key: np.ndarray | None = None
 
     def reach(self, u: int) -> np.ndarray:
         """(S,) the schools unit u may be zoned to by distance."""
@@ -179,6 +185,10 @@ class Instance:
         for u, s in enumerate(assign):
             if not np.isfinite(self.dist[u, s]):
                 out.append(f"{self.unit_ids[u]}: no road to {self.school_ids[s]}")
+            elif self.key is not None and self.holder[s] != u and not any(
+                    assign[v] == s and _nearer(self, v, u, s) for v in self.neighbours[u]):
+                out.append(f"{self.unit_ids[u]}: joins {self.school_ids[s]} with no neighbour "
+                           "nearer to it in the catchment")
         for s in np.unique(assign):
             members = set(np.flatnonzero(assign == s))
             if not _connected(members, self.neighbours, int(self.holder[s])):
@@ -403,6 +413,8 @@ def build_instance(plan: sc.Plan, standards: Standards, options: Options) -> Ins
 
 def with_candidates(inst: Instance, options: Options) -> Instance:
     """Give each unit its candidate schools and drop those contiguity can never allow."""
+    if inst.key is None:
+        inst = replace(inst, key=contiguity_keys(inst.dist, inst.neighbours, inst.holder))
     n_u = len(inst.unit_ids)
     limit = np.inf if options.max_distance_m is None else options.max_distance_m
     cand: list[set[int]] = []
@@ -449,7 +461,41 @@ def with_candidates(inst: Instance, options: Options) -> Instance:
 
 def _nearer(inst: Instance, v: int, u: int, s: int) -> bool:
     """Whether unit v is nearer to school s than unit u (ties broken by unit index)."""
-    return (inst.dist[v, s], v) < (inst.dist[u, s], u)
+    return (inst.key[v, s], v) < (inst.key[u, s], u)
+
+
+def contiguity_keys(dist: np.ndarray, neighbours: list[list[int]], holder: np.ndarray
+                    ) -> np.ndarray:
+    """Return (U, S): how near each unit is to each school, for the contiguity rule.
+
+    The road distance, except for a unit none of whose neighbours is nearer by road (its road
+    to the school runs past them): it counts 1 m further than its nearest neighbour, so that
+    every unit connected to the school's unit by neighbours can join it, and a chain of ever
+    nearer neighbours always ends at the school's unit (key(u) = max(d(u), min over
+    neighbours key(v) + 1), the holder's key its distance; a Dijkstra over the units).
+    """
+    n_u, n_s = dist.shape
+    key = np.full((n_u, n_s), np.inf)
+    for s in range(n_s):
+        h = int(holder[s])
+        if not np.isfinite(dist[h, s]):
+            continue
+        k, done = key[:, s], np.zeros(n_u, dtype=bool)
+        k[h] = dist[h, s]
+        heap = [(k[h], h)]
+        while heap:
+            kv, v = heapq.heappop(heap)
+            if done[v]:
+                continue
+            done[v] = True
+            for u in neighbours[v]:
+                if done[u] or not np.isfinite(dist[u, s]):
+                    continue
+                cand = max(dist[u, s], kv + 1.0)
+                if cand < k[u]:
+                    k[u] = cand
+                    heapq.heappush(heap, (cand, u))
+    return key
 
 
 # --- solving ---------------------------------------------------------------------------------
@@ -653,6 +699,16 @@ class Shortage:
     max_distance_m: float | None
     sites: pd.DataFrame
 
+    def edits(self) -> list[dict]:
+        """`open_school` edits for the proposed sites (a new scenario can take them)."""
+        kind = "primary" if self.section == "primary" else "junior"
+        word = "小学" if kind == "primary" else "初级中学"
+        return [{"op": "open_school", "school_id": f"NEW-{kind}-{k}",
+                 "lon": round(float(r["lon"]), 6), "lat": round(float(r["lat"]), 6),
+                 "values": {"kind": kind, "name": f"{r['name']}新建{word}",
+                            "classrooms": int(r["classes"])}}
+                for k, r in enumerate(self.sites.to_dict("records"), start=1)]
+
     def message(self) -> str:
         """The numbers, in a few lines."""
         within = (f"within {self.max_distance_m:,.0f} m" if self.max_distance_m is not None
@@ -855,8 +911,15 @@ def optimise(plan: sc.Plan, standards: Standards, options: Options, *,
         school_names = dict(zip(plan.ws.schools["school_id"], plan.ws.schools["name"],
                                 strict=True))
         short.full_schools["name"] = short.full_schools["school_id"].map(school_names)
-        raise InfeasibleError(f"the {options.section} caps cannot be met: "
-                              + short.message()) from None
+        why = ""
+        if _infeasible_units(inst):
+            bad = [str(inst.unit_ids[u]) for u in _infeasible_units(inst)]
+            why = (f"{len(bad)} unit(s) have no {options.section} school within the limit that "
+                   f"they can join with a connected catchment: {', '.join(bad[:8])}\n")
+        exc = InfeasibleError(f"the {options.section} caps cannot be met: " + why
+                              + short.message())
+        exc.shortage = short
+        raise exc from None
     return replace(result, replans=tuple(_replans(plan, result, standards)))
 
 

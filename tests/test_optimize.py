@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -103,8 +105,11 @@ def test_greedy_takes_the_nearest_school_with_room():
     inst = grid_instance(1, 4, [0, 3], [[10], [5], [5], [5]], size_cap=[9, 100],
                          rooms=[5, 5])
     assert op.greedy(inst).tolist() == [1, 0, 1, 1]
-    assert inst.violations(op.greedy(inst)) == ["S0: catchment not contiguous with its school",
-                                                "S1: catchment not contiguous with its school"]
+    assert inst.violations(op.greedy(inst)) == [
+        "U0: joins S1 with no neighbour nearer to it in the catchment",
+        "U1: joins S0 with no neighbour nearer to it in the catchment",
+        "S0: catchment not contiguous with its school",
+        "S1: catchment not contiguous with its school"]
 
 
 @pytest.fixture(scope="module")
@@ -156,17 +161,26 @@ def test_an_infeasible_request_says_where_and_proposes_sites(demo_gpkg, tmp_path
     ws_path = tmp_path / "d.gpkg"
     shutil.copy(demo_gpkg, ws_path)
     before = ws_path.read_bytes()
+    sites = tmp_path / "sites.json"
     code = main(["optimize", str(ws_path), "--section", "junior", "--name", "near",
-                 "--max-distance", "6000", "--time-limit", "20"])
+                 "--max-distance", "6000", "--time-limit", "20", "--sites", str(sites)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert "junior children in" in err and "have no seat within 6,000 m" in err
+    assert "2,360 junior children in 68 unit(s) have no seat within 6,000 m" in err
+    # numbers: the first unit named, with its children and nearest school and its distance
+    assert "中叶楼村: 90 children, nearest junior school 4199000034 at 8,467 m" in err
     assert "new junior school site(s) would seat them all" in err
-    # numbers: the first unit named, with its children and nearest school
-    assert "中叶楼村: 90 children, nearest junior school" in err
     assert ws_path.read_bytes() == before  # nothing saved
     ws, _ = open_workspace(ws_path)
     assert ws.scenarios.empty
+    # the sites do make it feasible: open them in a scenario and optimise on it
+    opened = json.loads(sites.read_text(encoding="utf-8"))
+    assert opened and {e["op"] for e in opened} == {"open_school"}
+    assert main(["scenario", "new", str(ws_path), "sites"]) == 0
+    assert main(["scenario", "add", str(ws_path), "sites", "--edits", str(sites)]) == 0
+    assert main(["optimize", str(ws_path), "--section", "junior", "--scenario", "sites",
+                 "--name", "near", "--max-distance", "6000", "--time-limit", "30"]) == 0
+    assert "junior: optimal" in capsys.readouterr().out
 
 
 def test_optimize_command_saves_a_scenario(demo_gpkg, tmp_path, capsys):
