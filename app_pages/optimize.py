@@ -53,16 +53,31 @@ if st.button(t("run_optimise", lang), key="run_optimise"):
             st.error(str(exc))
         except InfeasibleError as exc:
             status.update(state="error")
-            st.error(t("opt_infeasible", lang))
-            st.code(str(exc), language=None)
+            short = getattr(exc, "shortage", None)
+            st.session_state.pop("opt_report", None)
+            st.session_state["opt_short"] = (str(exc), None if short is None or short.sites.empty
+                                             else short.edits())
         else:
             set_bench(new)
+            st.session_state.pop("opt_short", None)
             st.session_state["pending_pick"] = new.name  # the sidebar shows it on the rerun
             st.session_state["opt_report"] = [t("opt_done", lang, name=new.name),
                                               *op.report_lines(result)]
             st.rerun()
 for line in st.session_state.get("opt_report", []):
     st.text(line)
+if st.session_state.get("opt_short"):
+    message, sites = st.session_state["opt_short"]
+    st.error(t("opt_infeasible", lang))
+    st.code(message, language=None)
+    if sites:
+        sites_name = st.text_input(t("name", lang), value=f"{b.name}-sites", key="sites_name")
+        if st.button(t("open_sites", lang, n=len(sites)), key="open_sites"):
+            if run(lambda x: wb.save_as(x, sites_name.strip(), sites, "proposed new sites"),
+                   lang):
+                st.session_state["pending_pick"] = sites_name.strip()
+                st.session_state.pop("opt_short", None)
+            st.rerun()
 
 st.subheader(t("roadmap_header", lang))
 st.caption(t("roadmap_intro", lang))

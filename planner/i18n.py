@@ -136,6 +136,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
                      "{t:.1f} s: objective {obj:,.0f}, bound {bound:,.0f}"),
     "opt_done": ("已另存为方案 {name}", "Saved as scenario {name}"),
     "opt_infeasible": ("无法满足约束：", "The caps cannot be met:"),
+    "open_sites": ("在新方案中新建这 {n} 所学校", "Open these {n} schools in a new scenario"),
     "roadmap_header": ("补齐短板路线图", "Roadmap to close the gaps"),
     "roadmap_intro": ("用最少投入使每个学校学段资源配置达标、各项差异系数不超过限值，并按年度预算排期。",
                       "The cheapest additions that make every school section pass R1–R7 and "

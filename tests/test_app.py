@@ -202,6 +202,11 @@ def test_optimise_and_roadmap_page():
     at.button(key="run_optimise").click().run()
     assert at.error[0].value == "无法满足约束："
     assert "new junior school site(s)" in at.code[0].value
+    at.button(key="open_sites").click().run()  # a scenario with the proposed schools opened
+    bench = at.session_state["bench"]
+    assert bench.name == "junior-opt-sites"
+    assert bench.plan.ws.schools["school_id"].str.startswith("NEW-junior-").sum() >= 1
+    at.sidebar.selectbox(key="scenario_pick").set_value("junior-opt").run()
     # the roadmap of the optimised scenario, saved as a scenario on it
     at.number_input(key="road_budget").set_value(30_000_000).run()
     at.button(key="run_roadmap").click().run()
