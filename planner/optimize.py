@@ -120,7 +120,7 @@ class Instance:
         Per unit, the school indices it may be zoned to.
     locked
         Unit index → school index.
-    change_weight_m, max_distance_m
+    change_weight_m, max_distance_m, keep_choosers
         The options of the same names.
     key
         (U, S) the order "nearer to the school" of the contiguity rule (see
@@ -146,6 +146,7 @@ class Instance:
     change_weight_m: float = DEFAULT_CHANGE_WEIGHT_M
     max_distance_m: float | None = None
     key: np.ndarray | None = None
+    keep_choosers: bool = False
 
     def reach(self, u: int) -> np.ndarray:
         """(S,) the schools unit u may be zoned to by distance."""
@@ -274,8 +275,8 @@ class Result:
 
     @property
     def kept_choosers(self) -> bool:
-        """Whether choosers were kept at their schools (some pupils were fixed)."""
-        return bool(self.instance.fixed.sum())
+        """Whether today's out-of-zone choosers stay at their schools."""
+        return self.instance.keep_choosers
 
     def summary(self) -> dict:
         """Numbers to print: objective, bounds, gap, travel, moves."""
@@ -407,7 +408,7 @@ def build_instance(plan: sc.Plan, standards: Standards, options: Options) -> Ins
                     class_cap=standards.section(sec).class_size_cap,
                     multigrade=kind == "teaching_point", holder=holder, neighbours=neighbours,
                     candidates=[], locked=locked, change_weight_m=options.change_weight_m,
-                    max_distance_m=options.max_distance_m)
+                    max_distance_m=options.max_distance_m, keep_choosers=options.keep_choosers)
     return with_candidates(inst, options)
 
 
@@ -430,17 +431,17 @@ def with_candidates(inst: Instance, options: Options) -> Instance:
     for s, h in enumerate(inst.holder):
         if np.isfinite(inst.dist[h, s]) and inst.dist[h, s] <= limit and h not in inst.locked:
             cand[h].add(s)
-    # a unit may need a school its neighbours can reach on the way to it
+    # a unit may need the schools its neighbours may join (it lies on their way): add those
+    # within the limit and at most three times as far as its nearest, up to 3K in all
     for _ in range(3):
         grown = False
         for u in range(n_u):
-            if u in inst.locked:
+            if u in inst.locked or not cand[u]:
                 continue
+            far = min(limit, 3 * min(inst.dist[u, k] for k in cand[u]))
             for v in inst.neighbours[u]:
-                for s in cand[v]:
-                    if s not in cand[u] and inst.dist[u, s] <= min(limit, 3 * (
-                            inst.dist[u, min(cand[u], key=lambda k: inst.dist[u, k])]
-                            if cand[u] else np.inf)) and len(cand[u]) < 3 * options.candidates:
+                for s in sorted(cand[v] - cand[u]):
+                    if inst.dist[u, s] <= far and len(cand[u]) < 3 * options.candidates:
                         cand[u].add(s)
                         grown = True
         if not grown:
@@ -456,7 +457,7 @@ def with_candidates(inst: Instance, options: Options) -> Instance:
                 if not any(s in cand[v] and _nearer(inst, v, u, s) for v in inst.neighbours[u]):
                     cand[u].discard(s)
                     changed = True
-    return Instance(**{**inst.__dict__, "candidates": [sorted(c) for c in cand]})
+    return replace(inst, candidates=[sorted(c) for c in cand])
 
 
 def _nearer(inst: Instance, v: int, u: int, s: int) -> bool:

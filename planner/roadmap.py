@@ -122,7 +122,7 @@ class _State:
 
     cols: dict[str, np.ndarray]
     added: dict[tuple[int, str], float]       # (school, column) → amount added
-    moved: list[tuple[int, int, str, int]]    # (from school, to school, column, teachers)
+    moved: list[tuple[int, int, str, int]]    # (from school, to school, section, teachers)
 
     def add(self, school: int, col: str, amount: float) -> None:
         if amount <= 0:
@@ -144,16 +144,20 @@ def _unit_cost(standards: Standards, key: str) -> float:
     }[key]
 
 
-def _target_column(cols: dict, school: int, key: str, section: str) -> tuple[str, float]:
-    """The school column an addition for (school, key, section) goes to, and its share."""
+def _target_column(cols: dict, school: int, key: str, section: str) -> tuple[str, bool]:
+    """Return the column an addition for (school, key, section) goes to, and if it is own.
+
+    Own: the section's own column (per-section teachers), not a total the student weights
+    split between the sections.
+    """
     col = RESOURCE_COLUMNS[key][0]
     if key in TEACHER_KEYS:
         pair = f"{col}_{section}"
         other = f"{col}_{'junior' if section == 'primary' else 'primary'}"
         if pair in cols and other in cols and not (np.isnan(float(cols[pair][school]))
                                                    or np.isnan(float(cols[other][school]))):
-            return pair, 1.0
-    return col, -1.0
+            return pair, True
+    return col, False
 
 
 def _rows(cols: dict, standards: Standards) -> dict[str, np.ndarray]:
@@ -173,13 +177,13 @@ def _need(rows: dict, r: int, key: str, level: float, cols: dict) -> tuple[str, 
     """The school column and the amount to add there so row r's value reaches `level`."""
     col, factor = RESOURCE_COLUMNS[key]
     school, sec = int(rows["school"][r]), rows["section"][r]
-    target, share = _target_column(cols, school, key, sec)
+    target, own = _target_column(cols, school, key, sec)
     have_section = float(rows[col][r])
     want_section = level * float(rows["students"][r]) / factor
     gap = want_section - have_section
     if gap <= 1e-9:
         return target, 0.0
-    if share < 0:  # a facility (or weighted teachers): the school total, through the share
+    if not own:  # a facility (or weighted teachers): the school total, through the share
         share = float(rows["share"][r])
         if share <= 0:
             return target, 0.0
@@ -266,8 +270,8 @@ def _exchange(state: _State, standards: Standards, cap: int) -> list[tuple[int, 
             t = standards.section(sec).threshold(key)
             mask = np.flatnonzero(rows["section"] == sec)
             movable = [r for r in mask if _target_column(state.cols, int(rows["school"][r]), key,
-                                                         sec)[1] > 0 or rows["teacher_basis"][r]
-                       == "whole_school"]
+                                                         sec)[1]
+                       or rows["teacher_basis"][r] == "whole_school"]
             short = [r for r in movable if _value(rows, r, key) < t * (1 - _EPS)]
             donors = [r for r in movable
                       if (float(rows["teachers_backbone"][r]) - 1) * 100
