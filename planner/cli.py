@@ -470,10 +470,13 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         raise InputError.single(path.name, f"a scenario named {args.name!r} exists already "
                                 "(or is reserved): choose another --name",
                                 layer="layer scenarios", column="name")
-    for flag, value in (("--time-limit", args.time_limit), ("--max-distance", args.max_distance),
-                        ("--change-weight", args.change_weight)):
-        if value is not None and value < 0:
-            raise InputError.single(flag, f"expected a number ≥ 0, got {value}")
+    for flag, value, least in (("--time-limit", args.time_limit, 1e-9),
+                               ("--max-distance", args.max_distance, 1e-9),
+                               ("--change-weight", args.change_weight, 0.0)):
+        if value is not None and value < least:
+            raise InputError.single(flag, f"expected a number {'> 0' if least else '≥ 0'}, "
+                                    f"got {value}")
+    sites = _out_path(args.sites, ".json") if args.sites else None
     standards = get_profile(ws.meta.standards_profile)
     dist = travel.distances_for(ws)
     plan = sc.build_plan(ws, args.scenario, standards, distances=dist)
@@ -487,7 +490,6 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
 
     print(f"optimising the {args.section} catchments of {args.scenario} "
           f"(time limit {args.time_limit:.0f} s) …", file=sys.stderr, flush=True)
-    sites = _out_path(args.sites, ".json") if args.sites else None
     try:
         result = op.optimise(plan, standards, options, report=progress)
     except InfeasibleError as exc:

@@ -196,3 +196,19 @@ def test_optimize_command_saves_a_scenario(demo_gpkg, tmp_path, capsys):
     assert list(ws.scenarios["name"]) == ["jz"]
     assert main(["optimize", str(ws_path), "--section", "junior", "--name", "jz"]) == 2
     assert "exists already" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--time-limit", "0"], "--time-limit: expected a number > 0, got 0.0"),
+    (["--max-distance", "-5"], "--max-distance: expected a number > 0, got -5.0"),
+    (["--lock", "NOPE"], "column `lock`: unknown unit 'NOPE'"),
+    (["--scenario", "nope"], "no scenario named 'nope'"),
+    (["--sites", "/nonexistent/s.json"], "folder /nonexistent does not exist"),
+])
+def test_bad_optimize_requests_are_refused_plainly(demo_gpkg, extra, message, capsys):
+    before = demo_gpkg.read_bytes()
+    assert main(["optimize", str(demo_gpkg), "--section", "primary", "--name", "x",
+                 *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert demo_gpkg.read_bytes() == before
