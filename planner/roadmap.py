@@ -27,7 +27,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.indicators import FrameColumns, coefficient_of_variation, section_arrays
+from planner.indicators import (
+    FrameColumns,
+    coefficient_of_variation,
+    indicator_arrays,
+    section_arrays,
+)
 from planner.standards import (
     RESOURCE_COLUMNS,
     RESOURCE_IDS,
@@ -57,11 +62,13 @@ class Roadmap:
     Attributes
     ----------
     actions
-        One row per addition: year, school_id, name, sections, id, key, action, quantity,
-        unit, unit_cost, one_off_yuan, yearly_yuan, reason ("pass" or "cv"), then for
-        exchanges the school the teacher comes from.
+        One row per addition: year, school_id, name, section(s), id, key, action (hire,
+        build, buy, equip, exchange_in, exchange_out), quantity, unit, unit_cost,
+        one_off_yuan, yearly_yuan, reason ("pass", "cv" or "exchange"), partner_school_id
+        (where an exchanged teacher comes from or goes to) and the school column it changes.
     by_year
-        year, one_off_yuan, recurring_yuan, total_yuan, budget_yuan, sections_passing.
+        year, one_off_yuan, recurring_yuan, total_yuan, budget_yuan, and by the end of the
+        year the school sections passing and the CVs (of 14) within their limits.
     edits
         `set_school` edits with each changed school's new totals (a scenario).
     unscheduled
@@ -122,7 +129,7 @@ class _State:
 
     cols: dict[str, np.ndarray]
     added: dict[tuple[int, str], float]       # (school, column) → amount added
-    moved: list[tuple[int, int, str, int]]    # (from school, to school, section, teachers)
+    moved: list[tuple[int, int, str, str, str]]  # (from, to, section, from column, to column)
 
     def add(self, school: int, col: str, amount: float) -> None:
         if amount <= 0:
@@ -259,7 +266,8 @@ def _trial_cv(state: _State, section: str, key: str, adds, standards) -> float:
     return _cv(_rows(cols, standards), section, key)
 
 
-def _exchange(state: _State, standards: Standards, cap: int) -> list[tuple[int, int, str, int]]:
+def _exchange(state: _State, standards: Standards, cap: int
+              ) -> list[tuple[int, int, str, str, str]]:
     """Move backbone teachers from surplus school sections to those short of them."""
     key = "backbone_teachers_per100"
     moves = []
@@ -295,7 +303,7 @@ def _exchange(state: _State, standards: Standards, cap: int) -> list[tuple[int, 
                 if col in state.cols:
                     state.cols[col] = state.cols[col].astype(float, copy=True)
                     state.cols[col][school] += sign
-        moves.append((a, b, sec, 1))
+        moves.append((a, b, sec, col_a, col_b))
     return moves
 
 
@@ -379,6 +387,7 @@ def roadmap(schools: pd.DataFrame, standards: Standards, *, budget: float | None
                 reasons.setdefault((school, target), "cv")
     actions = _actions(state, start, reasons, standards)
     actions, by_year = _schedule(actions, budget, standards)
+    by_year = _progress(by_year, actions, start, standards)
     edits = _edits(state, start)
     return Roadmap(actions=actions, by_year=by_year, edits=edits, notes=tuple(notes))
 
@@ -414,20 +423,48 @@ def _actions(state: _State, start: dict, reasons: dict, standards: Standards) ->
                      "action": action, "quantity": amount, "unit": unit, "unit_cost": cost,
                      "one_off_yuan": 0.0 if yearly else amount * cost,
                      "yearly_yuan": amount * cost if yearly else 0.0,
-                     "reason": reasons.get((school, col), "cv"), "from_school_id": ""})
-    pairs: dict[tuple[int, int, str], int] = {}
-    for a, b, sec, n in state.moved:
-        pairs[a, b, sec] = pairs.get((a, b, sec), 0) + n
-    for (a, b, sec), n in pairs.items():
-        cost = standards.cost_exchange_teacher_year
-        rows.append({"school_id": ids[b], "name": names[b], "section": sec, "id": "R2",
-                     "key": "backbone_teachers_per100", "action": "exchange_in",
-                     "quantity": float(n), "unit": "teachers", "unit_cost": cost,
-                     "one_off_yuan": 0.0, "yearly_yuan": n * cost, "reason": "exchange",
-                     "from_school_id": ids[a]})
-    cols = ["school_id", "name", "section", "id", "key", "action", "quantity", "unit",
-            "unit_cost", "one_off_yuan", "yearly_yuan", "reason", "from_school_id"]
-    return pd.DataFrame(rows, columns=cols)
+                     "reason": reasons.get((school, col), "cv"), "partner_school_id": "",
+                     "column": col})
+    pairs: dict[tuple, int] = {}
+    for move in state.moved:
+        pairs[move] = pairs.get(move, 0) + 1
+    cost = standards.cost_exchange_teacher_year
+    for (a, b, sec, col_a, col_b), n in pairs.items():
+        common = {"section": sec, "id": "R2", "key": "backbone_teachers_per100",
+                  "quantity": float(n), "unit": "teachers", "reason": "exchange"}
+        rows.append({"school_id": ids[b], "name": names[b], **common, "action": "exchange_in",
+                     "unit_cost": cost, "one_off_yuan": 0.0, "yearly_yuan": n * cost,
+                     "partner_school_id": ids[a], "column": col_b})
+        rows.append({"school_id": ids[a], "name": names[a], **common, "action": "exchange_out",
+                     "unit_cost": 0.0, "one_off_yuan": 0.0, "yearly_yuan": 0.0,
+                     "partner_school_id": ids[b], "column": col_a})
+    return pd.DataFrame(rows, columns=ACTION_COLUMNS)
+
+
+ACTION_COLUMNS = ["school_id", "name", "section", "id", "key", "action", "quantity", "unit",
+                  "unit_cost", "one_off_yuan", "yearly_yuan", "reason", "partner_school_id",
+                  "column"]
+
+
+def _progress(by_year: pd.DataFrame, actions: pd.DataFrame, start: dict,
+              standards: Standards) -> pd.DataFrame:
+    """Add, per year, the school sections passing and the CVs within their limits by then."""
+    index = {sid: i for i, sid in enumerate(start["school_id"])}
+    passing, within = [], []
+    for year in by_year["year"]:
+        cols = {c: (v.astype(float) if c in set(actions["column"]) else v)
+                for c, v in start.items()}
+        done = actions[actions["year"] <= year]
+        for r in done.to_dict("records"):
+            sign = -1.0 if r["action"] == "exchange_out" else 1.0
+            cols[r["column"]][index[r["school_id"]]] += sign * r["quantity"]
+        rows = _rows(cols, standards)
+        ind = indicator_arrays(rows, standards)
+        passing.append(int(ind["compliant"].sum()))
+        within.append(sum(1 for sec in ("primary", "junior") for key in RESOURCE_KEYS
+                          if (rows["section"] == sec).any()
+                          and not _cv(rows, sec, key) > standards.section(sec).cv_limit + _EPS))
+    return by_year.assign(sections_passing=passing, cvs_within=within)
 
 
 def _schedule(actions: pd.DataFrame, budget: float | None, standards: Standards
@@ -442,8 +479,9 @@ def _schedule(actions: pd.DataFrame, budget: float | None, standards: Standards
     if actions.empty:
         return actions, pd.DataFrame(columns=["year", "one_off_yuan", "recurring_yuan",
                                               "total_yuan", "budget_yuan"])
+    out = actions["action"] == "exchange_out"  # scheduled with the exchange_in it pairs
     cost = actions["one_off_yuan"] + actions["yearly_yuan"]
-    order = (actions.assign(cost=cost, first=actions["reason"].map(
+    order = (actions[~out].assign(cost=cost, first=actions["reason"].map(
         {"exchange": 0, "pass": 1, "cv": 2}))
         .groupby("school_id")[["cost", "first"]].agg({"cost": "sum", "first": "min"})
         .sort_values(["first", "cost"], kind="stable").index)
@@ -454,7 +492,7 @@ def _schedule(actions: pd.DataFrame, budget: float | None, standards: Standards
     else:
         year, spent, recurring = 1, 0.0, 0.0  # spent: this year's money used so far
         for school in order:
-            idx = actions.index[actions["school_id"] == school]
+            idx = actions.index[(actions["school_id"] == school) & ~out]
             one_off = float(actions.loc[idx, "one_off_yuan"].sum())
             yearly = float(actions.loc[idx, "yearly_yuan"].sum())
             room = budget - recurring  # a year's money for new things
@@ -482,6 +520,10 @@ def _schedule(actions: pd.DataFrame, budget: float | None, standards: Standards
             one_off_by_year[year] = one_off_by_year.get(year, 0.0) + one_off
             spent += one_off + yearly
             recurring += yearly
+    year_in = {(r["school_id"], r["partner_school_id"], r["section"]): r["year"]
+               for r in actions[actions["action"] == "exchange_in"].to_dict("records")}
+    actions.loc[out, "year"] = [year_in[(r["partner_school_id"], r["school_id"], r["section"])]
+                                for r in actions[out].to_dict("records")]
     done = actions.dropna(subset=["year"])
     last = int(done["year"].max()) if len(done) else 0
     by_year = []

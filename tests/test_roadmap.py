@@ -61,8 +61,8 @@ def test_exchange_moves_backbone_teachers_before_hiring():
                             a_school(school_id="S2", name="二小", teachers_backbone=20))
     road = rm.roadmap(schools, STD, exchange=True)
     a = road.actions
-    assert a[["school_id", "action", "quantity", "from_school_id"]].values.tolist() == [
-        ["S1", "exchange_in", 5.0, "S2"]]
+    assert a[["school_id", "action", "quantity", "partner_school_id"]].values.tolist() == [
+        ["S1", "exchange_in", 5.0, "S2"], ["S2", "exchange_out", 5.0, "S1"]]
     assert a["yearly_yuan"].sum() == 5 * STD.cost_exchange_teacher_year
     values = {e["school_id"]: e["values"] for e in road.edits}
     assert values["S1"]["teachers_backbone"] == 10 and values["S2"]["teachers_backbone"] == 15
@@ -100,6 +100,11 @@ def test_the_demo_roadmap_applied_closes_every_gap(demo_plan, exchange):
     # every year within the budget, the teachers hired earlier paid again
     assert (road.by_year["total_yuan"] <= 25_000_000 + 1e-6).all()
     assert road.years >= 2 and road.actions["year"].notna().all()
+    # year by year more school sections pass; all 126 and all 14 CVs by the last year
+    by = road.by_year
+    assert by["sections_passing"].is_monotonic_increasing
+    assert by["sections_passing"].iloc[0] > 126 - 90 and by["sections_passing"].iloc[-1] == 126
+    assert by["cvs_within"].iloc[-1] == 14
     # students are untouched: a roadmap adds resources, not pupils
     assert ev.indicators["students"].sum() == ev0.indicators["students"].sum()
     if exchange:
