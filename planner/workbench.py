@@ -1,10 +1,10 @@
 """The planner's working session, as the app uses it (no Streamlit here, so it is testable).
 
 A :class:`Workbench` holds one user's working GeoPackage, its baseline evaluation, the selected
-scenario's live state (planner/live.py: plan and evaluation, updated edit by edit). Every edit is
-applied to the live state, re-evaluated incrementally, and saved at once to the workspace's
-`scenarios` table. The bundled demo
-and uploads are worked on as copies, so the originals are never changed.
+scenario's live state (planner/live.py: plan and evaluation, updated edit by edit). Every edit
+is applied to the live state, re-evaluated incrementally, and saved at once to the workspace's
+`scenarios` table. The bundled demo and uploads are worked on as copies, so the originals are
+never changed. Optimised catchments and roadmaps are saved as new scenarios the same way.
 """
 
 from __future__ import annotations
