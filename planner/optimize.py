@@ -519,6 +519,43 @@ def _infeasible_units(inst: Instance) -> list[int]:
     return [u for u in range(len(inst.unit_ids)) if not inst.candidates[u]]
 
 
+def _formulate(inst: Instance, var: Callable[[int, int, bool], object],
+               add: Callable[[object], None]) -> tuple[dict, object]:
+    """Post the model with a solver's own calls; return the x variables and the objective.
+
+    `var(lo, hi, boolean)` makes a variable (CP-SAT: integer; the LP: continuous) and
+    `add(constraint)` posts a linear constraint, so CP-SAT and its LP relaxation are one model.
+    """
+    x = {}
+    for u, cand in enumerate(inst.candidates):
+        for s in cand:
+            x[u, s] = var(0, 1, True)
+        add(sum(x[u, s] for s in cand) == 1)
+        if u in inst.locked:
+            add(x[u, inst.locked[u]] == 1)
+    by_school: dict[int, list[int]] = {}
+    for (u, s) in x:
+        by_school.setdefault(s, []).append(u)
+    n_g = inst.demand.shape[1]
+    for s, units in by_school.items():
+        load = [int(inst.fixed[s, g]) + sum(int(inst.demand[u, g]) * x[u, s] for u in units)
+                for g in range(n_g)]
+        add(sum(load) <= int(inst.size_cap[s]))
+        rooms = max(int(inst.rooms[s]), 0)
+        if inst.multigrade[s]:
+            add(inst.class_cap * var(0, rooms, False) >= sum(load))
+            continue
+        cs = [var(int(inst.fixed[s, g] > 0), rooms, False) for g in range(n_g)]
+        for g in range(n_g):
+            add(inst.class_cap * cs[g] >= load[g])
+        add(sum(cs) <= rooms)
+    for (u, s), x_us in x.items():
+        if inst.holder[s] != u:
+            add(x_us <= sum(x[v, s] for v in inst.neighbours[u]
+                            if (v, s) in x and _nearer(inst, v, u, s)))
+    return x, sum(inst.cost(u, s) * x_us for (u, s), x_us in x.items())
+
+
 def solve(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
           report: Callable[[float, float, float], None] | None = None) -> Result:
     """Solve an instance with CP-SAT and bound it with the LP relaxation.
@@ -531,38 +568,12 @@ def solve(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
     if _infeasible_units(inst):
         raise InfeasibleError(_no_school_message(inst))
     model = cp_model.CpModel()
-    x: dict[tuple[int, int], cp_model.IntVar] = {}
-    for u, cand in enumerate(inst.candidates):
-        for s in cand:
-            x[u, s] = model.NewBoolVar(f"x{u}_{s}")
-        model.AddExactlyOne(x[u, s] for s in cand)
-        if u in inst.locked:
-            model.Add(x[u, inst.locked[u]] == 1)
-    by_school: dict[int, list[int]] = {}
-    for (u, s) in x:
-        by_school.setdefault(s, []).append(u)
-    n_g = inst.demand.shape[1]
-    for s, units in by_school.items():
-        load = [inst.fixed[s, g] + sum(int(inst.demand[u, g]) * x[u, s] for u in units)
-                for g in range(n_g)]
-        model.Add(sum(load) <= int(inst.size_cap[s]))
-        rooms = max(int(inst.rooms[s]), 0)
-        if inst.multigrade[s]:
-            c = model.NewIntVar(0, rooms, f"c{s}")
-            model.Add(inst.class_cap * c >= sum(load))
-        else:
-            cs = [model.NewIntVar(0, rooms, f"c{s}_{g}") for g in range(n_g)]
-            for g in range(n_g):
-                model.Add(inst.class_cap * cs[g] >= load[g])
-            model.Add(sum(cs) <= rooms)
-    for (u, s), var in x.items():
-        if inst.holder[s] == u:
-            continue
-        support = [x[v, s] for v in inst.neighbours[u] if (v, s) in x and _nearer(inst, v, u, s)]
-        model.Add(var <= sum(support))
-    model.Minimize(sum(inst.cost(u, s) * var for (u, s), var in x.items()))
-    for (u, s), var in x.items():
-        model.AddHint(var, int(s == inst.zoned[u]))
+    x, objective = _formulate(
+        inst, lambda lo, hi, boolean: model.NewBoolVar("") if boolean else model.NewIntVar(
+            lo, hi, ""), model.Add)
+    model.Minimize(objective)
+    for (u, s), x_us in x.items():
+        model.AddHint(x_us, int(s == inst.zoned[u]))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = workers
@@ -585,40 +596,13 @@ def solve(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
 
 
 def lp_bound(inst: Instance) -> float:
-    """Return the optimum of the LP relaxation (GLOP): x in [0, 1], classes fractional."""
+    """Return the optimum of the LP relaxation (GLOP): x in [0, 1], classes fractional.
+
+    A grade with pupils who stay whatever the zoning needs a whole class (a valid cut).
+    """
     lp = pywraplp.Solver.CreateSolver("GLOP")
-    x = {}
-    for u, cand in enumerate(inst.candidates):
-        for s in cand:
-            x[u, s] = lp.NumVar(0.0, 1.0, "")
-        lp.Add(sum(x[u, s] for s in cand) == 1)
-        if u in inst.locked:
-            lp.Add(x[u, inst.locked[u]] == 1)
-    by_school: dict[int, list[int]] = {}
-    for (u, s) in x:
-        by_school.setdefault(s, []).append(u)
-    n_g = inst.demand.shape[1]
-    for s, units in by_school.items():
-        load = [float(inst.fixed[s, g]) + sum(float(inst.demand[u, g]) * x[u, s] for u in units)
-                for g in range(n_g)]
-        lp.Add(sum(load) <= float(inst.size_cap[s]))
-        rooms = float(max(inst.rooms[s], 0))
-        if inst.multigrade[s]:
-            lp.Add(sum(load) <= inst.class_cap * rooms)
-        else:
-            cs = [lp.NumVar(0.0, rooms, "") for _ in range(n_g)]
-            for g in range(n_g):
-                lp.Add(inst.class_cap * cs[g] >= load[g])
-                # a grade with pupils needs a whole class
-                if inst.fixed[s, g] > 0:
-                    lp.Add(cs[g] >= 1)
-            lp.Add(sum(cs) <= rooms)
-    for (u, s), var in x.items():
-        if inst.holder[s] == u:
-            continue
-        support = [x[v, s] for v in inst.neighbours[u] if (v, s) in x and _nearer(inst, v, u, s)]
-        lp.Add(var <= sum(support))
-    lp.Minimize(sum(inst.cost(u, s) * var for (u, s), var in x.items()))
+    _, objective = _formulate(inst, lambda lo, hi, boolean: lp.NumVar(lo, hi, ""), lp.Add)
+    lp.Minimize(objective)
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return float("-inf")
     return float(lp.Objective().Value())
