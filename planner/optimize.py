@@ -566,7 +566,7 @@ def solve(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
         No assignment meets the caps (see :func:`diagnose` for the numbers and sites).
     """
     if _infeasible_units(inst):
-        raise InfeasibleError(_no_school_message(inst))
+        raise InfeasibleError(_no_school_message(inst) + " (see diagnose())")
     model = cp_model.CpModel()
     x, objective = _formulate(
         inst, lambda lo, hi, boolean: model.NewBoolVar("") if boolean else model.NewIntVar(
@@ -585,7 +585,7 @@ def solve(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         why = ("no zoning meets the caps" if status == cp_model.INFEASIBLE else
                f"no zoning found within {time_limit_s:.0f} s")
-        raise InfeasibleError(why + ": " + diagnose(inst).message())
+        raise InfeasibleError(why + " (see diagnose() for where seats are short)")
     assign = np.array([next(s for s in cand if solver.Value(x[u, s]))
                        for u, cand in enumerate(inst.candidates)], dtype=np.int64)
     return Result(instance=inst, assign=assign,
@@ -727,10 +727,13 @@ class Shortage:
 
 
 def _no_school_message(inst: Instance) -> str:
+    """Name the units no school can take within the limit with a connected catchment."""
     bad = _infeasible_units(inst)
+    if not bad:
+        return ""
     shown = ", ".join(str(inst.unit_ids[u]) for u in bad[:8])
-    return (f"{len(bad)} unit(s) have no {inst.section} school they can be zoned to within "
-            f"the distance limit and contiguously: {shown}; " + diagnose(inst).message())
+    return (f"{len(bad)} unit(s) have no {inst.section} school within the limit that they can "
+            f"join with a connected catchment: {shown}")
 
 
 def _seat_lp(inst: Instance, sites: np.ndarray | None = None, site_room: int = 0
@@ -797,15 +800,16 @@ def _seat_lp(inst: Instance, sites: np.ndarray | None = None, site_room: int = 0
 
 def diagnose(inst: Instance, *,
              site_distances: Callable[[np.ndarray], np.ndarray] | None = None,
-             unit_lonlat: np.ndarray | None = None, unit_names: np.ndarray | None = None
-             ) -> Shortage:
+             unit_lonlat: np.ndarray | None = None, unit_names: np.ndarray | None = None,
+             seated: tuple | None = None) -> Shortage:
     """Say where seats are short and propose sites for new schools (capacitated p-median).
 
     `site_distances(unit_indices)` returns (U, K) road distances from every unit to the
     candidate sites at those units' points; a new school has `NEW_SCHOOL_CLASSES` classes.
+    `seated` is the seat LP's result when the caller has it already.
     """
     names = unit_names if unit_names is not None else inst.unit_ids
-    solved = _seat_lp(inst)
+    solved = seated if seated is not None else _seat_lp(inst)
     n_u = len(inst.unit_ids)
     unserved = np.zeros(n_u) if solved is None else solved[0]
     short = np.flatnonzero(unserved > 0.5)
@@ -885,24 +889,21 @@ def optimise(plan: sc.Plan, standards: Standards, options: Options, *,
         children within what distance, and proposed sites for new schools.
     """
     inst = build_instance(plan, standards, options)
+    seated = _seat_lp(inst)  # quick: do some children find no seat within reach at all?
     try:
-        if _infeasible_units(inst) or _seats_short(inst):
+        if _infeasible_units(inst) or (seated is not None and seated[0].sum() > 0.5):
             raise InfeasibleError("")
         result = solve(inst, time_limit_s=options.time_limit_s, report=report)
     except InfeasibleError:
         names = plan.ws.units["name"].to_numpy(dtype=object)
         short = diagnose(inst, site_distances=site_distance_fn(plan), unit_lonlat=unit_lonlat(plan),
-                         unit_names=names)
+                         unit_names=names, seated=seated)
         school_names = dict(zip(plan.ws.schools["school_id"], plan.ws.schools["name"],
                                 strict=True))
         short.full_schools["name"] = short.full_schools["school_id"].map(school_names)
-        why = ""
-        if _infeasible_units(inst):
-            bad = [str(inst.unit_ids[u]) for u in _infeasible_units(inst)]
-            why = (f"{len(bad)} unit(s) have no {options.section} school within the limit that "
-                   f"they can join with a connected catchment: {', '.join(bad[:8])}\n")
-        exc = InfeasibleError(f"the {options.section} caps cannot be met: " + why
-                              + short.message())
+        why = _no_school_message(inst)
+        exc = InfeasibleError(f"the {options.section} caps cannot be met: "
+                              + (why + "\n" if why else "") + short.message())
         exc.shortage = short
         raise exc from None
     return replace(result, replans=tuple(_replans(plan, result, standards)))
@@ -928,11 +929,6 @@ def _replans(plan: sc.Plan, result: Result, standards: Standards) -> list[dict]:
                     "values": {f"classes_{sec}": classes, f"max_class_size_{sec}": biggest}})
     return out
 
-
-def _seats_short(inst: Instance) -> bool:
-    """Return whether some children find no seat within reach (the seat LP, quickly)."""
-    solved = _seat_lp(inst)
-    return solved is not None and solved[0].sum() > 0.5
 
 
 def check_plan(before: sc.Plan, after: sc.Plan, section: str, standards: Standards

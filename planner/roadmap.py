@@ -33,6 +33,7 @@ from planner.indicators import (
     indicator_arrays,
     section_arrays,
 )
+from planner.schema import SECTIONS
 from planner.standards import (
     RESOURCE_COLUMNS,
     RESOURCE_IDS,
@@ -132,11 +133,16 @@ class _State:
     moved: list[tuple[int, int, str, str, str]]  # (from, to, section, from column, to column)
 
     def add(self, school: int, col: str, amount: float) -> None:
+        """Add to a school's column and record it as an addition (to be paid for)."""
         if amount <= 0:
             return
+        self.shift(school, col, amount)
+        self.added[school, col] = self.added.get((school, col), 0.0) + amount
+
+    def shift(self, school: int, col: str, amount: float) -> None:
+        """Change a school's column (the arrays are copied: earlier states stay as they were)."""
         self.cols[col] = self.cols[col].astype(float, copy=True)
         self.cols[col][school] += amount
-        self.added[school, col] = self.added.get((school, col), 0.0) + amount
 
 
 def _unit_cost(standards: Standards, key: str) -> float:
@@ -201,17 +207,24 @@ def _need(rows: dict, r: int, key: str, level: float, cols: dict) -> tuple[str, 
     return target, (math.ceil(gap * 10 - 1e-6) / 10 if unit == "m2" else float(math.ceil(gap)))
 
 
-def _apply_need(state: _State, target: str, school: int, amount: float, key: str) -> None:
-    state.add(school, target, amount)
+def _columns_changed(cols: dict, target: str, key: str) -> list[str]:
+    """Return the school columns an addition to `target` changes.
+
+    The target, the total a per-section teacher column is part of, and for teachers the
+    headcounts (a hired or moved teacher is a certified teacher).
+    """
     col = RESOURCE_COLUMNS[key][0]
-    if target != col:  # a per-section teacher column: the school total grows as well
-        state.add(school, col, amount)
-    if key in TEACHER_KEYS and amount > 0:  # a hired teacher is a certified teacher
+    out = [target] + ([col] if target != col else [])
+    if key in TEACHER_KEYS:
+        sec = target.rsplit("_", 1)[-1] if target != col else None
         for c in ("teachers_total", "teachers_certified"):
-            state.add(school, c, amount)
-            sec = target.rsplit("_", 1)[-1] if target != col else None
-            if sec in ("primary", "junior") and f"{c}_{sec}" in state.cols:
-                state.add(school, f"{c}_{sec}", amount)
+            out += [c] + ([f"{c}_{sec}"] if sec in SECTIONS and f"{c}_{sec}" in cols else [])
+    return [c for c in out if c in cols]
+
+
+def _apply_need(state: _State, target: str, school: int, amount: float, key: str) -> None:
+    for col in _columns_changed(state.cols, target, key):
+        state.add(school, col, amount)
 
 
 def _pass_plan(rows: dict, r: int, standards: Standards, cols: dict
@@ -255,15 +268,11 @@ def _fill_to(state: _State, rows: dict, section: str, key: str, level: float, st
 
 
 def _trial_cv(state: _State, section: str, key: str, adds, standards) -> float:
-    cols = dict(state.cols)
+    """The CV the additions `adds` would give, the state left as it is."""
+    trial = _State(cols=dict(state.cols), added={}, moved=[])
     for school, target, amount in adds:
-        cols[target] = cols[target].astype(float, copy=True)
-        cols[target][school] += amount
-        col = RESOURCE_COLUMNS[key][0]
-        if target != col:
-            cols[col] = cols[col].astype(float, copy=True)
-            cols[col][school] += amount
-    return _cv(_rows(cols, standards), section, key)
+        _apply_need(trial, target, school, amount, key)
+    return _cv(_rows(trial.cols, standards), section, key)
 
 
 def _exchange(state: _State, standards: Standards, cap: int
@@ -297,12 +306,8 @@ def _exchange(state: _State, standards: Standards, cap: int
         col_a, _ = _target_column(state.cols, a, key, sec)
         col_b, _ = _target_column(state.cols, b, key, sec)
         for school, target, sign in ((a, col_a, -1.0), (b, col_b, 1.0)):
-            for col in {target, "teachers_backbone", "teachers_total", "teachers_certified"} | (
-                    {f"teachers_total_{sec}", f"teachers_certified_{sec}"}
-                    if target != "teachers_backbone" else set()):
-                if col in state.cols:
-                    state.cols[col] = state.cols[col].astype(float, copy=True)
-                    state.cols[col][school] += sign
+            for col in _columns_changed(state.cols, target, key):
+                state.shift(school, col, sign)
         moves.append((a, b, sec, col_a, col_b))
     return moves
 
@@ -353,11 +358,13 @@ def roadmap(schools: pd.DataFrame, standards: Standards, *, budget: float | None
     # 1. every failing school section passes, at least cost
     rows = _rows(state.cols, standards)
     for r in range(len(rows["school"])):
-        for key, target, amount in _pass_plan(rows, r, standards, state.cols):
+        plan = _pass_plan(rows, r, standards, state.cols)
+        for key, target, amount in plan:
             school = int(rows["school"][r])
             _apply_need(state, target, school, amount, key)
             reasons.setdefault((school, target), "pass")
-        rows = _rows(state.cols, standards)  # a mixed school's other section sees them
+        if plan:
+            rows = _rows(state.cols, standards)  # a mixed school's other section sees them
     # 2. every CV within its limit: raise the lowest to a common level
     for _ in range(6):
         over = []
