@@ -590,7 +590,7 @@ def solve(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
                        for u, cand in enumerate(inst.candidates)], dtype=np.int64)
     return Result(instance=inst, assign=assign,
                   status="optimal" if status == cp_model.OPTIMAL else "feasible",
-                  objective=float(solver.ObjectiveValue()),
+                  objective=float(round(solver.ObjectiveValue())),  # integer coefficients
                   best_bound=float(solver.BestObjectiveBound()), lp_bound=lp_bound(inst),
                   seconds=seconds, progress=progress.log)
 
