@@ -2,7 +2,6 @@
 
 import os
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -27,9 +26,7 @@ def _baseline(path: str, mtime: float) -> wb.Baseline:
 
 def _open(path: Path, *, copy: bool) -> wb.Workbench:
     base = _baseline(str(path), path.stat().st_mtime)
-    if copy:
-        base = replace(base, path=wb.working_copy(path))
-    return wb.start(base)
+    return wb.start(wb.working_copy(path) if copy else path, base)
 
 
 def ensure_bench() -> None:
@@ -103,8 +100,8 @@ def _pick_scenario() -> None:
 def sidebar() -> None:
     lang = current_lang()
     b = bench()
-    st.sidebar.caption(f"{t('workspace', lang)}: {b.base.ws.meta.name or b.base.path.name}")
-    names = ["baseline", *b.scenarios["name"]]
+    st.sidebar.caption(f"{t('workspace', lang)}: {b.ws.meta.name or b.file}")
+    names = ["baseline", *b.scenarios]
     if "pending_pick" in st.session_state:  # a page saved a new scenario and switched to it
         st.session_state["scenario_pick"] = st.session_state.pop("pending_pick")
     if st.session_state.get("scenario_pick") not in names:

@@ -6,9 +6,9 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.common import bench, current_lang
+from planner import session as ss
 from planner.errors import PlannerError
 from planner.i18n import t
-from planner.report.export import export_scenario
 
 lang = current_lang()
 b = bench()
@@ -23,10 +23,8 @@ MIME = {".gpkg": "application/geopackage+sqlite3", ".html": "text/html",
 
 def _prepare() -> None:
     folder = Path(tempfile.mkdtemp(prefix="planner-export-"))
-    ws = b.base.ws.replace(scenarios=b.scenarios)  # the saved scenarios, without re-reading
     try:
-        paths = export_scenario(ws, b.name, folder, b.base.standards, lang=lang,
-                                distances=b.base.distances)
+        paths = ss.export(b, b.name, folder, lang=lang)
     except PlannerError as exc:
         st.session_state["export_error"] = str(exc)
         return

@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 from app_pages.common import bench, current_lang
 from planner.i18n import column, t
 from planner.report.maps import OVERLAYS, UNIT_SHADING, county_map, legend
-from planner.scenario import unit_at
+from planner.zoning import unit_at
 
 lang = current_lang()
 b = bench()

@@ -7,9 +7,7 @@ import streamlit as st
 from app_pages.common import bench, current_lang, run, show_last_error
 from planner import workbench as wb
 from planner.i18n import column, t
-from planner.layout import section_schools
 from planner.report import tables
-from planner.scenario import own_edits
 
 lang = current_lang()
 b = bench()
@@ -25,7 +23,7 @@ def _create() -> None:
 
 with st.expander(t("new_scenario", lang), expanded=b.plan is None):
     st.text_input(t("name", lang), key="new_name")
-    st.selectbox(t("base", lang), ["baseline", *b.scenarios["name"]], key="new_base")
+    st.selectbox(t("base", lang), ["baseline", *b.scenarios], key="new_base")
     st.button(t("create", lang), key="create_scenario", on_click=_create)
 
 show_last_error()
@@ -86,7 +84,7 @@ def _undo() -> None:
     run(wb.undo, lang)
 
 
-edits = own_edits(b.scenarios, b.name)
+edits = list(b.scenario.edits)
 st.caption(t("edits_count", lang, n=len(edits)))
 tabs = st.tabs([t(k, lang) for k in ("op_move", "op_set", "op_open", "op_close",
                                      "op_enforce")])
@@ -100,7 +98,7 @@ with tabs[0]:
                    format_func=lambda s: t(s, lang), horizontal=True)
     zoned = plan.zoning.at[st.session_state["mv_unit"], sec]
     st.caption(t("zoned_now", lang, school=names.get(zoned, "—")))
-    options = list(schools["school_id"][section_schools(schools, sec)])
+    options = list(plan.school_ids[plan.teaches(sec)])
     st.selectbox(t("to_school", lang), options, key="mv_to",
                  format_func=lambda s: f"{names[s]} ({s})")
     st.button(t("apply", lang), key="do_move", on_click=_move)

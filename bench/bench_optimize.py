@@ -19,19 +19,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from planner import optimize as op  # noqa: E402
 from planner import travel  # noqa: E402
 from planner.demo import make_demo  # noqa: E402
-from planner.scenario import apply_edits, plan_from_workspace  # noqa: E402
+from planner.plan import apply_edits, plan_from_workspace  # noqa: E402
 from planner.standards import NATIONAL_2017 as STD  # noqa: E402
 
 
 def run() -> None:
     ws = make_demo(seed=7)
-    plan = plan_from_workspace(ws, distances=travel.compute_distances(ws))
+    plan = plan_from_workspace(ws, STD, distances=travel.compute_distances(ws))
     for section in ("primary", "junior"):
         t0 = time.perf_counter()
-        res = op.optimise(plan, STD, op.Options(section=section, time_limit_s=60))
+        res = op.optimise(plan, op.Options(section=section, time_limit_s=60))
         wall = time.perf_counter() - t0
         inst = res.instance
-        problems = op.check_plan(plan, apply_edits(plan, res.edits(), STD), section, STD)
+        problems = op.check_plan(plan, apply_edits(plan, res.edits()), section)
         t1 = time.perf_counter()
         g = op.greedy(inst)
         g_wall = time.perf_counter() - t1
@@ -43,8 +43,8 @@ def run() -> None:
               f"{'all hold' if not problems else '; '.join(problems)}")
         for line in op.report_lines(res)[2:4]:
             print(line)
-        travel_only = op.optimise(plan, STD, op.Options(section=section, time_limit_s=60,
-                                                        change_weight_m=0.0))
+        travel_only = op.optimise(plan, op.Options(section=section, time_limit_s=60,
+                                                   change_weight_m=0.0))
         t_km = inst.travel(travel_only.assign) / 1000
         if g is not None:
             g_km = inst.travel(g) / 1000

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner.indicators import Columns, FrameColumns
+from planner.indicators import Columns, FrameColumns, compulsory_teachers
 from planner.standards import RESOURCE_IDS, RESOURCE_KEYS, Standards
 
 NAMES: dict[str, tuple[str, str]] = {
@@ -126,9 +126,9 @@ CAP_COLUMNS = ["school_id", "name", "kind", "rule", "value", "cap", "excess"]
 def cap_violations(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """G4 and G5: schools over their size cap and sections with a class over its cap.
 
-    Size: primary, junior and complete middle schools count their compulsory students
-    against 2000, nine- and twelve-year schools against 2500; a class: largest class against
-    45 (primary) or 50 (junior).
+    Size (:func:`size_over_cap`): compulsory pupils against 2000, nine- and twelve-year
+    schools against 2500; a class (:func:`class_over_cap`): largest class against 45
+    (primary) or 50 (junior).
 
     Returns
     -------
@@ -138,21 +138,40 @@ def cap_violations(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     return pd.DataFrame(cap_rows(FrameColumns(schools), standards), columns=CAP_COLUMNS)
 
 
+def size_over_cap(cols: Columns, standards: Standards
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """G4, the one rule: each school's compulsory pupils, its size cap, and whether over it.
+
+    Primary and junior pupils count (not the senior section); caps by kind from the profile
+    (`Standards.size_caps`); special schools have none.
+    """
+    size = np.asarray(cols["students_primary"]) + np.asarray(cols["students_junior"])
+    cap = standards.size_caps(cols["kind"])
+    return size, cap, size > cap
+
+
+def class_over_cap(cols: Columns, section: str, standards: Standards
+                   ) -> tuple[np.ndarray, int, np.ndarray]:
+    """G5, the one rule: each school's largest class of a section, the cap, and whether over.
+
+    A school counts only where it has pupils of the section.
+    """
+    biggest = np.asarray(cols[f"max_class_size_{section}"])
+    cap = standards.section(section).class_size_cap
+    return biggest, cap, (np.asarray(cols[f"students_{section}"]) > 0) & (biggest > cap)
+
+
 def cap_rows(cols: Columns, standards: Standards) -> list[tuple]:
     """Return the rows of :func:`cap_violations` as tuples, from the schools' columns."""
     keep = np.asarray(cols["kind"]) != "special"
     kind = np.asarray(cols["kind"], dtype=object)[keep]
     ids = np.asarray(cols["school_id"], dtype=object)[keep]
     names = np.asarray(cols["name"], dtype=object)[keep]
-    size = (np.asarray(cols["students_primary"]) + np.asarray(cols["students_junior"]))[keep]
-    cap = np.where(np.isin(kind, ["nine_year", "twelve_year"]), standards.mixed_school_cap,
-                   standards.primary.school_size_cap)
-    checks = [("size", size, cap, size > cap)]
+    size, cap, over = size_over_cap(cols, standards)
+    checks = [("size", size[keep], cap[keep], over[keep])]
     for sec in ("primary", "junior"):
-        biggest = np.asarray(cols[f"max_class_size_{sec}"])[keep]
-        limit = np.full(len(kind), standards.section(sec).class_size_cap)
-        checks.append((f"class_{sec}", biggest, limit,
-                       (np.asarray(cols[f"students_{sec}"])[keep] > 0) & (biggest > limit)))
+        biggest, limit, over = class_over_cap(cols, sec, standards)
+        checks.append((f"class_{sec}", biggest[keep], np.full(len(kind), limit), over[keep]))
     any_over = np.logical_or.reduce([c[3] for c in checks])
     rows = []
     for i in np.flatnonzero(any_over):  # school by school, size before class rules
@@ -277,6 +296,10 @@ def s1_row(county: CountyTable, standards: Standards) -> dict:
         detail_zh = "，".join(f"{GROUP_ZH[g]} {float(r['value']):.0%}（{float(r['count']):.0f}人）"
                               for g, r in given.items())
         note_zh = f"；未调查：{'、'.join(GROUP_ZH[g] for g in absent)}" if absent else ""
+        low = [g for g, r in given.items() if not _compare(float(r["value"]), op, threshold)]
+        if low:  # the county mean may pass while a group is under the line: say so
+            note += f"; under {threshold:.0%} in {', '.join(low)}"
+            note_zh += f"；低于 {threshold:.0%} 的群体：{'、'.join(GROUP_ZH[g] for g in low)}"
         return _row("S1", status="pass" if _compare(value, op, threshold) else "fail",
                     source="computed", value=value, threshold=f"{op} {_fmt(threshold)}",
                     evidence=f"{detail}{note}", evidence_zh=f"{detail_zh}{note_zh}")
@@ -336,7 +359,7 @@ def school_rows(schools: pd.DataFrame | Columns, rooms: pd.DataFrame | Columns,
     """G3, G4, G5 and G12 from the schools layer.
 
     Each input may be a frame or its columns as arrays (`caps` the rows of
-    :func:`cap_rows`).
+    :func:`cap_rows`). The evidence names every school concerned.
     """
     if isinstance(schools, pd.DataFrame):
         schools = FrameColumns(schools)
@@ -346,8 +369,8 @@ def school_rows(schools: pd.DataFrame | Columns, rooms: pd.DataFrame | Columns,
         caps = list(caps.itertuples(index=False, name=None))
     out: dict[str, dict] = {}
     ok = np.asarray(rooms["ok"], dtype=bool)
-    n_rooms, bad = len(ok), list(np.asarray(rooms["name"])[~ok][:10])
-    n_bad = int((~ok).sum())
+    n_rooms, bad = len(ok), list(np.asarray(rooms["name"])[~ok])
+    n_bad = len(bad)
     out["G3"] = _row("G3", status="fail" if n_bad else "pass", source="computed",
                      value=n_rooms - n_bad,
                      threshold=f"all {n_rooms} schools",
@@ -358,10 +381,11 @@ def school_rows(schools: pd.DataFrame | Columns, rooms: pd.DataFrame | Columns,
                                  + "、".join(bad)
                      if n_bad else f"{n_rooms} 所学校均配齐")
     size = [(r[1], r[4]) for r in caps if r[3] == "size"]
+    caps_text = sorted({standards.primary.school_size_cap, standards.junior.school_size_cap})
     out["G4"] = _row("G4", status="fail" if size else "pass", source="computed",
                      value=len(size),
-                     threshold=f"≤ {standards.primary.school_size_cap} / "
-                               f"≤ {standards.mixed_school_cap}",
+                     threshold=" / ".join(f"≤ {c}" for c in caps_text)
+                               + f" / ≤ {standards.mixed_school_cap}",
                      evidence="over the cap: " + ", ".join(f"{n} ({v})" for n, v in size)
                      if size else "no school over its cap",
                      evidence_zh="超规模：" + "、".join(f"{n}（{v}人）" for n, v in size)
@@ -376,21 +400,45 @@ def school_rows(schools: pd.DataFrame | Columns, rooms: pd.DataFrame | Columns,
                      if cls else "no class over its cap",
                      evidence_zh="最大班额超标：" + "、".join(f"{n}（{v}人）" for n, v in cls)
                      if cls else "没有超大班额")
-    keep = np.asarray(schools["kind"]) != "special"
-    teachers = np.asarray(schools["teachers_total"])[keep]
-    certs = np.asarray(schools["teachers_certified"])[keep]
-    total, certified = int(teachers.sum()), int(certs.sum())
-    short = {"name": list(np.asarray(schools["name"])[keep][certs < teachers][:10])}
-    out["G12"] = _row("G12", status="pass" if certified >= total else "fail",
-                      source="computed", value=certified / total if total else None,
-                      threshold="= 100%",
-                      evidence=f"{certified} of {total} teachers certified"
-                               + (f"; short: {', '.join(short['name'])}"
-                                  if short["name"] else ""),
-                      evidence_zh=f"{total} 名专任教师中 {certified} 名持证"
-                                  + (f"；未全部持证：{'、'.join(short['name'])}"
-                                     if short["name"] else ""))
+    out["G12"] = g12_row(schools, standards)
     return out
+
+
+def certified_shortfall(schools: pd.DataFrame | Columns, standards: Standards
+                        ) -> pd.DataFrame:
+    """G12 per school: compulsory-section teachers, certified among them, and the shortfall.
+
+    Teachers of the senior section of twelve-year schools and complete middle schools are not
+    counted (per-section teacher columns where given, else the student-weighted share:
+    :func:`planner.indicators.compulsory_teachers`); special schools are out.
+    """
+    return pd.DataFrame(_certified_arrays(schools, standards))
+
+
+def _certified_arrays(schools: pd.DataFrame | Columns, standards: Standards
+                      ) -> dict[str, np.ndarray]:
+    cols = FrameColumns(schools) if isinstance(schools, pd.DataFrame) else schools
+    keep = np.asarray(cols["kind"]) != "special"
+    teachers = compulsory_teachers(cols, "teachers_total", standards)
+    certified = compulsory_teachers(cols, "teachers_certified", standards)
+    return {"school_id": np.asarray(cols["school_id"], dtype=object)[keep],
+            "name": np.asarray(cols["name"], dtype=object)[keep],
+            "teachers": teachers[keep], "certified": certified[keep],
+            "short": np.maximum(teachers - certified, 0)[keep]}
+
+
+def g12_row(schools: pd.DataFrame | Columns, standards: Standards) -> dict:
+    """G12: every compulsory-section teacher certified (see :func:`certified_shortfall`)."""
+    table = _certified_arrays(schools, standards)
+    total, certified = float(table["teachers"].sum()), float(table["certified"].sum())
+    short = list(table["name"][table["short"] > 1e-9])
+    return _row("G12", status="pass" if certified >= total - 1e-9 else "fail",
+                source="computed", value=certified / total if total else None,
+                threshold="100%",
+                evidence=f"{certified:,.0f} of {total:,.0f} compulsory-section teachers "
+                         "certified" + (f"; short: {', '.join(short)}" if short else ""),
+                evidence_zh=f"义务教育阶段专任教师 {total:,.0f} 名中 {certified:,.0f} 名持证"
+                            + (f"；未全部持证：{'、'.join(short)}" if short else ""))
 
 
 def small_school_note(schools: pd.DataFrame | Columns, standards: Standards
@@ -490,7 +538,11 @@ def g1_row_from(tiling: list[dict], bad_units: int, summary: list[dict], method:
 
 def verdict(checklist: pd.DataFrame, profile_checks: pd.DataFrame) -> str:
     """Return "pass", "fail" or "incomplete" (nothing fails but something is missing)."""
-    statuses = list(checklist["status"]) + list(profile_checks.get("status", []))
+    return verdict_of(list(checklist["status"]) + list(profile_checks.get("status", [])))
+
+
+def verdict_of(statuses: list[str]) -> str:
+    """The verdict of row statuses: fail over incomplete (something missing) over pass."""
     if "fail" in statuses:
         return "fail"
     if "missing" in statuses:

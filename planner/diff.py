@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from planner.evaluation import Evaluation
-from planner.scenario import Plan
+from planner.plan import Plan
 from planner.schema import SECTIONS
 from planner.standards import RESOURCE_IDS, RESOURCE_KEYS
 
@@ -45,21 +45,24 @@ class Diff:
     travel: pd.DataFrame
 
 
-def _mean_distance(plan: Plan, junior_from: int) -> dict[str, float]:
-    if plan.distances is None:
+def _mean_distance(plan: Plan) -> dict[str, float]:
+    if plan.distances is None or not len(plan.rows):
         return {sec: float("nan") for sec in SECTIONS}
-    e = plan.ws.enrolment
-    d = plan.distances
-    r = pd.Index(d.unit_ids).get_indexer(e["unit_id"])
-    c = pd.Index(d.school_ids).get_indexer(e["school_id"])
-    dist = d.matrix[r, c]
-    n = e["students"].to_numpy(dtype=float)
-    junior = e["grade"].to_numpy() >= junior_from
+    r = plan.rows
+    dist = plan.distances.matrix[r.eu, r.es]
+    n = r.n.astype(float)
+    junior = plan.standards.is_junior(r.grade)
     out = {}
     for sec, mask in (("primary", ~junior), ("junior", junior)):
         ok = mask & np.isfinite(dist)
         out[sec] = float((dist[ok] * n[ok]).sum() / n[ok].sum()) if n[ok].sum() else float("nan")
     return out
+
+
+def _totals(plan: Plan) -> pd.DataFrame:
+    s = plan.schools
+    return pd.DataFrame({"name": s["name"], "total": s["students_primary"] + s["students_junior"]},
+                        index=pd.Index(s["school_id"], name="school_id"))
 
 
 def diff(a: Evaluation, b: Evaluation, plan_a: Plan, plan_b: Plan) -> Diff:
@@ -88,7 +91,7 @@ def diff(a: Evaluation, b: Evaluation, plan_a: Plan, plan_b: Plan) -> Diff:
     caps = a.caps[key + ["name", "value"]].merge(b.caps[key + ["value"]], on=key, how="outer",
                                                  suffixes=("_a", "_b"), indicator=True)
     caps = caps[caps["_merge"] != "both"].copy()
-    names_b = dict(zip(plan_b.ws.schools["school_id"], plan_b.ws.schools["name"], strict=True))
+    names_b = dict(zip(plan_b.schools["school_id"], plan_b.schools["name"], strict=True))
     caps["name"] = caps["name"].fillna(caps["school_id"].map(names_b))
     caps["change"] = np.where(caps["_merge"] == "left_only", "fixed", "new")
     caps = caps.drop(columns="_merge").reset_index(drop=True)
@@ -99,11 +102,10 @@ def diff(a: Evaluation, b: Evaluation, plan_a: Plan, plan_b: Plan) -> Diff:
         zoned[f"ratio_{label}"] = ([by.loc[s, "ratio"] for s in zoned["section"]]
                                    if by is not None else np.nan)
 
-    sa = plan_a.ws.schools.set_index("school_id")
-    sb = plan_b.ws.schools.set_index("school_id")
+    sa, sb = _totals(plan_a), _totals(plan_b)
     ids = sa.index.union(sb.index, sort=False)
-    tot_a = (sa["students_primary"] + sa["students_junior"]).reindex(ids, fill_value=0)
-    tot_b = (sb["students_primary"] + sb["students_junior"]).reindex(ids, fill_value=0)
+    tot_a = sa["total"].reindex(ids, fill_value=0)
+    tot_b = sb["total"].reindex(ids, fill_value=0)
     moved = pd.DataFrame({"school_id": ids, "name": sa["name"].combine_first(sb["name"])
                           .reindex(ids).to_numpy(), "students_a": tot_a.to_numpy(),
                           "students_b": tot_b.to_numpy()})
@@ -111,7 +113,7 @@ def diff(a: Evaluation, b: Evaluation, plan_a: Plan, plan_b: Plan) -> Diff:
     moved = moved[moved["delta"] != 0].reset_index(drop=True)
 
     za, zb = plan_a.zoning, plan_b.zoning.reindex(plan_a.zoning.index)
-    names = dict(zip(plan_a.ws.units["unit_id"], plan_a.ws.units["name"], strict=True))
+    names = dict(zip(plan_a.units.ids, plan_a.units.names, strict=True))
     unit_rows = []
     for sec in SECTIONS:
         changed = za[sec].to_numpy(dtype=object) != zb[sec].to_numpy(dtype=object)
@@ -121,8 +123,7 @@ def diff(a: Evaluation, b: Evaluation, plan_a: Plan, plan_b: Plan) -> Diff:
     units = pd.DataFrame(unit_rows, columns=["unit_id", "name", "section", "school_a",
                                              "school_b"])
 
-    junior_from = a.standards.junior_from_grade
-    da, db = _mean_distance(plan_a, junior_from), _mean_distance(plan_b, junior_from)
+    da, db = _mean_distance(plan_a), _mean_distance(plan_b)
     rows = []
     for sec in SECTIONS:
         share = {}

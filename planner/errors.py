@@ -92,4 +92,19 @@ class StandardsError(PlannerError):
 
 
 class InfeasibleError(PlannerError):
-    """A request cannot be met; the message carries the numbers that show why."""
+    """A request cannot be met; the message carries the numbers that show why.
+
+    Parameters
+    ----------
+    message
+        What cannot be met and by how much.
+    shortage
+        Where seats are short and the sites proposed to close the gap
+        (planner.optimize.Shortage), when the optimiser found them; else None.
+    """
+
+    shortage: object | None
+
+    def __init__(self, message: str, *, shortage: object | None = None):
+        super().__init__(message)
+        self.shortage = shortage

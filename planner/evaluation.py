@@ -1,8 +1,13 @@
-"""Evaluate a workspace against a standards profile: every indicator, every school, one verdict.
+"""The engine: evaluate a plan against a standards profile — every indicator, one verdict.
 
-:func:`evaluate` is pure (no disk): it returns an :class:`Evaluation` holding the per-school
-indicators, the CVs, the gaps, the caps, the 32-row checklist and the verdict;
-:meth:`Evaluation.to_dict` is the JSON contract of SPEC §5.1.
+:func:`evaluate` reads a :class:`~planner.plan.Plan` (or builds one from a workspace) and
+returns an :class:`Evaluation`. The checklist, the profile checks and the verdict are built
+from arrays straight away; the detail tables (indicators, CVs, caps, G13, G1, gaps, …) when
+first asked for. Every rule it applies lives once in the module named after it
+(indicators.py R1–R7 and CVs, checklist.py G3–G5/G12 and the county rows, zoning.py G13,
+layout.py G1); an edited plan is evaluated by the same call, so the command line, the app and
+the projection of later years read the same numbers. :meth:`Evaluation.to_dict` is the JSON
+contract of SPEC §5.1.
 """
 
 from __future__ import annotations
@@ -16,58 +21,56 @@ import numpy as np
 import pandas as pd
 
 from planner import checklist as ck
-from planner import travel
-from planner.enrolment import (
-    ZonedEnrolment,
-    holdings_from_zoning,
-    unit_catchments,
-    zoned_enrolment,
-    zoning_table,
+from planner.indicators import (
+    EXCLUSION_REASONS,
+    basic_balance_rows,
+    cv_drivers,
+    cv_rows,
+    exclusion_reasons,
+    exclusions,
+    gaps,
+    indicator_arrays,
+    resource_indicators,
+    section_arrays,
 )
-from planner.indicators import cv_drivers, cv_table, gaps, resource_indicators, school_sections
 from planner.layout import Layout, layout_checks
-from planner.standards import DEFAULT_RADIUS_NOTE, RESOURCE_KEYS, Standards, get_profile
+from planner.plan.model import Plan, plan_from_workspace
+from planner.standards import DEFAULT_RADIUS_NOTE, RESOURCE_KEYS, Standards
 from planner.workspace import Workspace
+from planner.zoning import ZonedEnrolment, zoned_enrolment
+
+PROFILE_COLUMNS = ["id", "value", "threshold", "status", "source", "evidence"]
+NO_COUNTY_NOTE = ("no county table: the entered indicators (G2, G6–G11, G14, G15, Q1–Q9, S1) "
+                  "are missing")
 
 
 @dataclass(frozen=True, eq=False)
 class Evaluation:
     """Everything the evaluation found (all frames are fresh; callers may keep them).
 
-    The checklist, profile checks and verdict are always there; the detail frames
-    (indicators, cvs, caps, rooms, zoned, layout) come from `frames`, each either the value
-    or a function that builds it when first asked for (an incremental re-evaluation builds
-    only what is looked at).
+    The checklist, profile checks and verdict are always there; the detail frames come from
+    `frames`, each either the value or a function that builds it when first asked for.
 
     Attributes
     ----------
     standards
         The profile evaluated against.
-    indicators
-        One row per school section in scope: students, resources, R1–R7 (by key), met,
-        below_floor, compliant, missed, teacher_basis.
-    cvs
-        CV per section and indicator with its limit, and the combined CV.
-    caps
-        G4 size and G5 class-size violations.
-    rooms
-        G3 per school.
     checklist
-        The 32 rows: id, name_zh, name_en, threshold, value, status, source, evidence.
+        The 32 rows: id, name_zh, name_en, threshold, value, status, source, evidence,
+        evidence_zh.
     profile_checks
-        Extra rules of the profile (the combined CV where it has a limit).
+        Extra rules of the profile (the basic-balance combined CV where it sets a limit).
     verdict
         "pass", "fail" or "incomplete".
     notes
-        What the reader must know: teacher columns estimated by weights, missing layers.
-    zoning
-        Each unit's zoned school per section (from the catchments), or None.
-    zoned
-        G13's counts and out-of-zone list, or None without units, catchments and enrolment.
-    layout
-        G1's checks, or None without units, catchments and enrolment.
+        What the reader must know: schools left out, teacher columns estimated by weights,
+        the distance method, default radii, missing layers.
     distance_method
         "road" or the straight-line fallback, when distances were used.
+    year
+        The school year evaluated (the plan's), or None.
+    indicators, cvs, caps, rooms, exclusions, zoning, zoned, layout, gaps, drivers
+        The detail tables (see their properties).
     """
 
     standards: Standards
@@ -76,6 +79,7 @@ class Evaluation:
     verdict: str
     notes: tuple[str, ...] = field(default_factory=tuple)
     distance_method: str | None = None
+    year: int | None = None
     frames: Mapping[str, object] = field(default_factory=dict, repr=False)
 
     def _frame(self, name: str):
@@ -84,17 +88,21 @@ class Evaluation:
 
     @functools.cached_property
     def indicators(self) -> pd.DataFrame:
-        """School sections with R1–R7 (see the class docstring)."""
+        """School sections in scope with their R1–R7.
+
+        Columns: students, resources, R1–R7 (by key), met, below_floor, compliant, missed,
+        teacher_basis.
+        """
         return self._frame("indicators")
 
     @functools.cached_property
     def cvs(self) -> pd.DataFrame:
-        """The CV table."""
+        """CV per section and indicator against its limit."""
         return self._frame("cvs")
 
     @functools.cached_property
     def caps(self) -> pd.DataFrame:
-        """G4 and G5 violations."""
+        """G4 size and G5 class-size violations."""
         return self._frame("caps")
 
     @functools.cached_property
@@ -103,13 +111,23 @@ class Evaluation:
         return self._frame("rooms")
 
     @functools.cached_property
+    def exclusions(self) -> pd.DataFrame:
+        """School sections left out of R1–R7, the CVs and the verdicts, and why."""
+        return self._frame("exclusions")
+
+    @functools.cached_property
+    def certified(self) -> pd.DataFrame:
+        """G12 per school: compulsory-section teachers, certified, short."""
+        return self._frame("certified")
+
+    @functools.cached_property
     def zoning(self) -> pd.DataFrame | None:
         """Each unit's zoned school per section, or None."""
         return self._frame("zoning")
 
     @functools.cached_property
     def zoned(self) -> ZonedEnrolment | None:
-        """G13's counts, or None."""
+        """G13's counts and tables, or None."""
         return self._frame("zoned")
 
     @functools.cached_property
@@ -126,7 +144,7 @@ class Evaluation:
     def drivers(self) -> pd.DataFrame:
         """For every CV over its limit, the school sections that pull it up most."""
         parts = []
-        over = self.cvs[(self.cvs["ok"] == False) & (self.cvs["id"] != "combined")]  # noqa: E712
+        over = self.cvs[self.cvs["ok"] == False]  # noqa: E712
         for rec in over.to_dict("records"):
             d = cv_drivers(self.indicators, rec["section"], rec["key"])
             d.insert(0, "id", rec["id"])
@@ -138,18 +156,17 @@ class Evaluation:
                                      "mean", "share_of_variance", "direction"])
 
     def to_dict(self) -> dict:
-        """Return the evaluation as the JSON object of SPEC §5.1 (plus detail)."""
+        """Return the evaluation as the JSON object of SPEC §5.1 (plus detail).
+
+        Every number is finite: NaN and infinities become null.
+        """
         sections = {}
         for sec in ("primary", "junior"):
             part = self.indicators[self.indicators["section"] == sec]
             cv = self.cvs[self.cvs["section"] == sec]
-            per = cv[cv["id"] != "combined"]
-            comb = cv[cv["id"] == "combined"].iloc[0]
             sections[sec] = {
-                "cv": {k: _num(v) for k, v in zip(per["key"], per["cv"], strict=True)},
+                "cv": {k: _num(v) for k, v in zip(cv["key"], cv["cv"], strict=True)},
                 "cv_limit": self.standards.section(sec).cv_limit,
-                "combined_cv": _num(comb["cv"]),
-                "combined_cv_limit": self.standards.section(sec).combined_cv_limit,
                 "schools": [
                     {"school_id": r["school_id"], "name": r["name"], "kind": r["kind"],
                      "students": int(r["students"]),
@@ -162,10 +179,12 @@ class Evaluation:
             }
         return {
             "standards_profile": self.standards.name,
+            "year": self.year,
             "verdict": self.verdict,
             "sections": sections,
             "checklist": [_clean(r) for r in self.checklist.to_dict("records")],
             "profile_checks": [_clean(r) for r in self.profile_checks.to_dict("records")],
+            "exclusions": _records(self.exclusions),
             "gaps": [_clean(r) for r in self.gaps.to_dict("records")],
             "cv_drivers": [_clean(r) for r in self.drivers.to_dict("records")],
             "caps": [_clean(r) for r in self.caps.to_dict("records")],
@@ -199,95 +218,114 @@ def _num(x: object) -> float | None:
     if x is None:
         return None
     x = float(x)
-    return None if math.isnan(x) else x
+    return None if math.isnan(x) or math.isinf(x) else x
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
     return [_clean(r) for r in df.to_dict("records")]
 
 
-def _clean(rec: dict) -> dict:
-    out = {}
-    for k, v in rec.items():
-        if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-            out[k] = None
-        elif hasattr(v, "item") and not isinstance(v, str):
-            out[k] = v.item()
-        else:
-            out[k] = v
-    return out
+def _clean(value: object) -> object:
+    """A JSON-safe copy: numpy scalars as Python numbers, NaN and ±inf as None, recursively."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    return value
 
 
-def evaluate(ws: Workspace, standards: Standards | None = None, *,
-             distances: travel.Distances | None = None, zoning: pd.DataFrame | None = None
-             ) -> Evaluation:
-    """Evaluate all 32 indicators of a workspace.
+def evaluate(source: Plan | Workspace, standards: Standards | None = None, *,
+             distances="auto") -> Evaluation:
+    """Evaluate all 32 indicators of a plan (or of a workspace's baseline).
 
     Parameters
     ----------
-    ws
-        The workspace; a schools layer alone is enough for R1–R7, the CVs, G3–G5 and G12.
+    source
+        A plan, or a workspace (a schools layer alone is enough for R1–R7, the CVs, G3–G5
+        and G12) whose baseline plan is built first.
     standards
-        The profile; by default the one named in the workspace's meta table.
+        For a workspace, the profile; by default the one its meta table names. A plan
+        carries its own.
     distances
-        Unit × school distances to use for G1; by default the workspace's cached matrix when
-        valid, else computed from its roads (or the straight-line fallback).
-    zoning
-        A plan's zoning (unit → school per section); its catchments are then its units, which
-        tile by construction, and the polygon overlay and tiling are skipped. With the plan's
-        distances this is the incremental re-evaluation of a scenario: nothing geometric is
-        recomputed after an edit.
+        For a workspace: as :func:`planner.plan.plan_from_workspace` takes them.
 
     Returns
     -------
     The evaluation. Rows that need layers or county values the workspace lacks are `missing`.
     """
-    standards = standards or get_profile(ws.meta.standards_profile)
-    schools = pd.DataFrame(ws.schools.drop(columns=ws.schools.geometry.name))
-    ind = resource_indicators(school_sections(schools, standards), standards)
-    cvs = cv_table(ind, standards)
-    notes = teacher_notes(ind["teacher_basis"].to_numpy(), ind["school_id"].to_numpy(),
-                          ind["name"].to_numpy())
-    rooms = ck.rooms_check(schools, standards)
-    caps = ck.cap_violations(schools, standards)
+    if isinstance(source, Workspace):
+        from planner.standards import profile_of
 
-    rows = {r["id"]: r for r in ck.resource_rows(ind, cvs, standards)}
-    rows.update(ck.school_rows(schools, rooms, caps, standards))
-    rows.update(county_rows(ws.county, standards))
+        source = plan_from_workspace(source, standards or profile_of(source.meta),
+                                     distances=distances)
+    return evaluate_plan(source)
+
+
+def evaluate_plan(plan: Plan) -> Evaluation:
+    """Evaluate a plan: the checklist from arrays now, the detail tables when asked for."""
+    std, cols = plan.standards, plan.schools
+    sections = section_arrays(cols, std)
+    values = indicator_arrays(sections, std)
+    values.pop("_ok")
+    ind = {**sections, **values}
+    cvs = cv_rows(ind, std)
+    rooms = ck.rooms_arrays(cols, std)
+    caps = ck.cap_rows(cols, std)
+    rows = {r["id"]: r for r in ck.resource_rows(ind, cvs, std)}
+    rows.update(ck.school_rows(cols, rooms, caps, std))
+    rows.update(plan.once(("county_rows", std), lambda: county_rows(plan.source.county, std)))
+    notes = exclusion_notes(cols, std) + teacher_notes(
+        sections["teacher_basis"], sections["school_id"], sections["name"])
     zoned = lay = None
-    method = None
-    from_units = zoning is not None
-    has_catchments = ws.catchments is not None or from_units
-    if ws.units is not None and has_catchments and ws.enrolment is not None:
-        if from_units:
-            holdings = holdings_from_zoning(zoning)
-        else:
-            holdings = unit_catchments(ws)
-            zoning = zoning_table(holdings, ws.units["unit_id"])
-        zoned = zoned_enrolment(ws, zoning, standards)
-        rows["G13"] = ck.g13_row(zoned)
-        dist = distances or travel.distances_for(ws)
-        method = dist.method
-        lay = layout_checks(ws, holdings, zoning, dist, standards,
-                            catchments_from_units=from_units)
-        rows["G1"] = ck.g1_row(lay, dist.method, standards)
-        notes += list(dist.notes)
-        notes.append(DEFAULT_RADIUS_NOTE)
-    checklist, profile_checks, verdict = assemble(rows, schools, cvs.to_dict("records"),
-                                                  standards)
-    if ws.county is None:
-        notes.append("no county table: the entered indicators (G2, G6–G11, G14, G15, Q1–Q9, "
-                     "S1) are missing")
+    if plan.has_zoning:
+        zoned = zoned_enrolment(plan)
+        rows["G13"] = ck.g13_row_from(zoned.sections, zoned.out_students, zoned.out_units,
+                                      zoned.entry_grades_only)
+        if plan.distances is not None:
+            lay = layout_checks(plan)
+            tiling = [] if plan.polygons is None else plan.polygons.tiling.to_dict("records")
+            rows["G1"] = ck.g1_row_from(tiling, lay.bad_units, lay.sections,
+                                        plan.distances.method, std)
+            notes += [*plan.distances.notes, DEFAULT_RADIUS_NOTE]
+    checklist, profile_checks, verdict = assemble(rows, cols, std)
+    if plan.source.county is None:
+        notes.append(NO_COUNTY_NOTE)
     return Evaluation(
-        standards=standards,
-        checklist=checklist,
-        profile_checks=profile_checks,
-        verdict=verdict,
-        notes=tuple(notes),
-        distance_method=method,
-        frames={"zoning": zoning, "indicators": ind, "cvs": cvs, "caps": caps, "rooms": rooms,
-                "zoned": zoned, "layout": lay},
-    )
+        standards=std, checklist=checklist, profile_checks=profile_checks, verdict=verdict,
+        notes=tuple(notes), year=plan.year,
+        distance_method=plan.distances.method if lay is not None else None,
+        frames={
+            "indicators": lambda: resource_indicators(pd.DataFrame(sections), std),
+            "cvs": lambda: pd.DataFrame(cvs),
+            "caps": lambda: pd.DataFrame(caps, columns=ck.CAP_COLUMNS),
+            "rooms": lambda: pd.DataFrame(rooms),
+            "exclusions": lambda: exclusions(cols, std),
+            "certified": lambda: ck.certified_shortfall(cols, std),
+            "zoning": (lambda: plan.zoning) if plan.has_zoning else None,
+            "zoned": zoned,
+            "layout": lay,
+        })
+
+
+def exclusion_notes(cols, standards: Standards) -> list[str]:
+    """Say which schools are left out of R1–R7, the CVs and the verdicts, and why."""
+    reason = exclusion_reasons(cols, standards)
+    out = reason != None  # noqa: E711 (an object array)
+    if not out.any():
+        return []
+    words = {"special": "special-education school",
+             "small_teaching_point": (f"teaching point under "
+                                      f"{standards.teaching_point_min_students} pupils"),
+             "private": "private school (the profile excludes private schools)"}
+    names = np.asarray(cols["name"], dtype=object)
+    parts = [f"{words[r]}: {', '.join(names[reason == r])}" for r in EXCLUSION_REASONS
+             if (reason == r).any()]
+    return [f"{int(out.sum())} school(s) left out of R1–R7, the CVs and the verdicts — "
+            + "; ".join(parts)]
 
 
 def teacher_notes(basis: np.ndarray, school_ids: np.ndarray, names: np.ndarray) -> list[str]:
@@ -309,12 +347,13 @@ def county_rows(county: pd.DataFrame | None, standards: Standards) -> dict[str, 
     return rows
 
 
-def assemble(rows: dict[str, dict], schools, cv_records: list[dict], standards: Standards
+def assemble(rows: dict[str, dict], schools, standards: Standards
              ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Put the 32 rows in order and return the checklist, the profile checks and the verdict.
 
     `rows` holds the rows computed so far (G1 and G13 are `missing` when absent); `schools`
-    (a frame or its columns) gives G6 its note on small village schools.
+    (a frame or its columns) gives G6 its note on small village schools and the profile's
+    basic-balance CV.
     """
     rows = dict(rows)
     g6 = dict(rows["G6"])
@@ -327,18 +366,10 @@ def assemble(rows: dict[str, dict], schools, cv_records: list[dict], standards: 
                                      evidence="needs units, catchments and enrolment (and "
                                               "roads for distances)",
                                      evidence_zh="需要居住单元、划片范围和就读数据（距离还需道路）"))
-    checklist = pd.DataFrame([rows[c] for c in ck.CHECKLIST_IDS])
-    profile = []
-    for rec in cv_records:
-        if rec["id"] != "combined":
-            continue
-        if pd.notna(rec["limit"]) and pd.notna(rec["cv"]):
-            profile.append({"id": f"combined_cv.{rec['section']}", "value": rec["cv"],
-                            "threshold": f"≤ {rec['limit']:.2f}",
-                            "status": "pass" if rec["ok"] else "fail",
-                            "source": "computed",
-                            "evidence": f"mean of the seven {rec['section']} CVs "
-                                        f"({standards.name} profile)"})
-    profile_checks = pd.DataFrame(profile, columns=["id", "value", "threshold", "status",
-                                                    "source", "evidence"])
-    return checklist, profile_checks, ck.verdict(checklist, profile_checks)
+    ordered = [rows[c] for c in ck.CHECKLIST_IDS]
+    checklist = pd.DataFrame({k: [r[k] for r in ordered] for k in ordered[0]})
+    profile = basic_balance_rows(schools, standards)
+    profile_checks = pd.DataFrame({k: [r[k] for r in profile] for k in PROFILE_COLUMNS},
+                                  columns=PROFILE_COLUMNS)
+    statuses = [r["status"] for r in ordered] + [r["status"] for r in profile]
+    return checklist, profile_checks, ck.verdict_of(statuses)

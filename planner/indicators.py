@@ -18,7 +18,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from planner.schema import SECTIONS
 from planner.standards import (
+    BASIC_BALANCE,
     FACILITY_KEYS,
     RESOURCE_COLUMNS,
     RESOURCE_IDS,
@@ -27,7 +29,6 @@ from planner.standards import (
     Standards,
 )
 
-SECTIONS = ("primary", "junior")
 # relative tolerance for comparisons with thresholds: 0.85 × 4.2 must meet "85 % of 4.2"
 _EPS = 1e-9
 UNITS = {
@@ -111,26 +112,88 @@ def section_shares(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     return pd.DataFrame({"primary": p, "junior": j}, index=schools.index)
 
 
+TEACHER_COLUMNS = tuple(RESOURCE_COLUMNS[k][0] for k in TEACHER_KEYS)
 SECTION_COLUMNS = ("school_id", "name", "kind", "area_type", "section", "students", "share",
                    *(RESOURCE_COLUMNS[k][0] for k in TEACHER_KEYS), "teacher_basis",
                    *(RESOURCE_COLUMNS[k][0] for k in FACILITY_KEYS), "classes",
                    "max_class_size")
 
 
-def section_arrays(schools: pd.DataFrame | Columns, standards: Standards
-                   ) -> dict[str, np.ndarray]:
-    """Return :func:`school_sections` as columns of arrays (a frame or a mapping of arrays in)."""
+EXCLUSION_REASONS = ("special", "small_teaching_point", "private")
+EXCLUSION_COLUMNS = ["school_id", "name", "kind", "section", "students", "reason"]
+
+
+def exclusion_reasons(schools: pd.DataFrame | Columns, standards: Standards) -> np.ndarray:
+    """Return why each school is left out of R1–R7, the CVs and the verdicts, or None.
+
+    Special-education schools; teaching points with fewer pupils than
+    `teaching_point_min_students`; private schools when the profile's `include_private` is
+    false (the scope rules of SPEC §2.1, all settings of the profile).
+    """
     cols = _as_columns(schools)
-    p_share, j_share = share_arrays(cols, standards)
-    shares = {"primary": p_share, "junior": j_share}
+    kind = np.asarray(cols["kind"], dtype=object)
+    small = (kind == "teaching_point") & (
+        np.asarray(cols["students_primary"]) < standards.teaching_point_min_students)
+    private = ~np.asarray(cols["public"], dtype=bool) & (not standards.include_private)
+    return np.select([kind == "special", small, private], list(EXCLUSION_REASONS),
+                     default=None).astype(object)
+
+
+def exclusions(schools: pd.DataFrame | Columns, standards: Standards) -> pd.DataFrame:
+    """Return the school sections left out of the evaluation and why (see exclusion_reasons).
+
+    One row per school and section with pupils (a school without any: one row, section "").
+    """
+    cols = _as_columns(schools)
+    reason = exclusion_reasons(cols, standards)
+    rows = []
+    for i in np.flatnonzero(reason != None):  # noqa: E711 (an object array)
+        secs = [(sec, int(cols[f"students_{sec}"][i])) for sec in SECTIONS
+                if int(cols[f"students_{sec}"][i]) > 0] or [("", 0)]
+        for sec, n in secs:
+            rows.append((cols["school_id"][i], cols["name"][i], cols["kind"][i], sec, n,
+                         reason[i]))
+    return pd.DataFrame(rows, columns=EXCLUSION_COLUMNS)
+
+
+def section_part(cols: Columns, column: str, section: str, share: np.ndarray, *,
+                 teacher: bool) -> tuple[np.ndarray, np.ndarray]:
+    """One school column's part for a section: the one rule for splitting a school's resources.
+
+    Teacher counts use the per-section pair (`<column>_primary`, `<column>_junior`) where a
+    school gives both, else — like facilities — the school total times the section's
+    student-weighted share.
+
+    Returns
+    -------
+    The section's part per school, and whether it came from the school's own pair.
+    """
+    total = np.asarray(cols[column], dtype=float)
+    weighted = total * share
+    other = "junior" if section == "primary" else "primary"
+    pair = (f"{column}_{section}", f"{column}_{other}")
+    if not teacher or pair[0] not in cols or pair[1] not in cols:
+        return weighted, np.zeros(len(total), dtype=bool)
+    own = np.asarray(cols[pair[0]], dtype=float)
+    has = ~np.isnan(own) & ~np.isnan(np.asarray(cols[pair[1]], dtype=float))
+    return np.where(has, own, weighted), has
+
+
+def section_arrays(schools: pd.DataFrame | Columns, standards: Standards, *,
+                   extra: dict[str, bool] | None = None) -> dict[str, np.ndarray]:
+    """Return :func:`school_sections` as columns of arrays (a frame or a mapping of arrays in).
+
+    `extra` names more school columns to split the same way (column → teacher-like).
+    """
+    cols = _as_columns(schools)
+    shares = dict(zip(SECTIONS, share_arrays(cols, standards), strict=True))
     kind = cols["kind"]
-    in_scope = (kind != "special") & ~((kind == "teaching_point") & (
-        np.asarray(cols["students_primary"]) < standards.teaching_point_min_students))
+    in_scope = exclusion_reasons(cols, standards) == None  # noqa: E711 (an object array)
     single = np.isin(kind, ["primary", "junior", "teaching_point"])
+    split = {RESOURCE_COLUMNS[k][0]: k in TEACHER_KEYS for k in RESOURCE_KEYS} | (extra or {})
     parts: dict[str, list[np.ndarray]] = {}
     for sec in SECTIONS:
         mask = in_scope & (np.asarray(cols[f"students_{sec}"]) > 0)
-        share = shares[sec][mask]
         part: dict[str, np.ndarray] = {
             "school_id": np.asarray(cols["school_id"], dtype=object)[mask],
             "name": np.asarray(cols["name"], dtype=object)[mask],
@@ -138,42 +201,42 @@ def section_arrays(schools: pd.DataFrame | Columns, standards: Standards
             "area_type": np.asarray(cols["area_type"], dtype=object)[mask],
             "section": np.full(int(mask.sum()), sec, dtype=object),
             "students": np.asarray(cols[f"students_{sec}"], dtype=np.int64)[mask],
-            "share": share,
+            "share": shares[sec][mask],
         }
         basis = np.full(int(mask.sum()), "student_weights", dtype=object)
-        other = "junior" if sec == "primary" else "primary"
-        for key in TEACHER_KEYS:
-            col = RESOURCE_COLUMNS[key][0]
-            weighted = np.asarray(cols[col], dtype=float)[mask] * share
-            pair = (f"{col}_{sec}", f"{col}_{other}")
-            if pair[0] in cols and pair[1] in cols:
-                own = np.asarray(cols[pair[0]], dtype=float)[mask]
-                has = ~np.isnan(own) & ~np.isnan(np.asarray(cols[pair[1]], dtype=float)[mask])
-                part[col] = np.where(has, own, weighted)
-                basis[has] = "section_columns"
-            else:
-                part[col] = weighted
+        for column, teacher in split.items():
+            values, own = section_part(cols, column, sec, shares[sec], teacher=teacher)
+            part[column] = values[mask]
+            if column in TEACHER_COLUMNS:
+                basis[own[mask]] = "section_columns"
         basis[single[mask]] = "whole_school"
         part["teacher_basis"] = basis
-        for key in FACILITY_KEYS:
-            col = RESOURCE_COLUMNS[key][0]
-            part[col] = np.asarray(cols[col], dtype=float)[mask] * share
         part["classes"] = np.asarray(cols[f"classes_{sec}"], dtype=np.int64)[mask]
         part["max_class_size"] = np.asarray(cols[f"max_class_size_{sec}"],
                                             dtype=np.int64)[mask]
         for name, values in part.items():
             parts.setdefault(name, []).append(values)
-    return {name: np.concatenate(parts[name]) for name in SECTION_COLUMNS}
+    names = list(SECTION_COLUMNS) + [c for c in (extra or {}) if c not in SECTION_COLUMNS]
+    return {name: np.concatenate(parts[name]) for name in names}
+
+
+def compulsory_teachers(schools: pd.DataFrame | Columns, column: str, standards: Standards
+                        ) -> np.ndarray:
+    """(S,) a school's teachers of the compulsory sections (G12): primary part + junior part."""
+    cols = _as_columns(schools)
+    shares = dict(zip(SECTIONS, share_arrays(cols, standards), strict=True))
+    return sum(section_part(cols, column, sec, shares[sec], teacher=True)[0]
+               for sec in SECTIONS)
 
 
 def school_sections(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """Split schools into school sections in scope, each with its students and resources.
 
-    Special-education schools are out, and so are teaching points with fewer students than
-    `standards.teaching_point_min_students`. Facility resources (floor areas, equipment,
-    multimedia rooms) split by the student weights of :func:`section_shares`; teacher counts
-    use the per-section columns (`teachers_backbone_primary`, …) where a school has them, else
-    the same weights, and `teacher_basis` says which.
+    Schools :func:`exclusion_reasons` leaves out are not among them. Facility resources
+    (floor areas, equipment, multimedia rooms) split by the student weights of
+    :func:`section_shares`; teacher counts use the per-section columns
+    (`teachers_backbone_primary`, …) where a school has them, else the same weights, and
+    `teacher_basis` says which (:func:`section_part`).
 
     Returns
     -------
@@ -193,18 +256,43 @@ def indicator_arrays(sections: pd.DataFrame | Columns, standards: Standards
     values = np.column_stack([np.asarray(cols[RESOURCE_COLUMNS[k][0]], dtype=float)
                               * RESOURCE_COLUMNS[k][1] / students for k in RESOURCE_KEYS]
                              ).reshape(len(students), len(RESOURCE_KEYS))
-    thresholds = np.where(junior[:, None],
-                          [standards.junior.threshold(k) for k in RESOURCE_KEYS],
-                          [standards.primary.threshold(k) for k in RESOURCE_KEYS])
-    ok = values >= thresholds * (1 - _EPS)
-    floor_ok = values >= standards.floor_share * thresholds * (1 - _EPS)
-    met, below = ok.sum(axis=1), (~floor_ok).sum(axis=1)
+    thresholds = threshold_matrix(junior, standards)
+    ok, floor_ok, compliant = compliance(values, thresholds, standards)
     out = dict(zip(RESOURCE_KEYS, values.T, strict=True))
-    out["met"] = met
-    out["below_floor"] = below
-    out["compliant"] = (met >= standards.min_indicators_met) & (below == 0)
+    out["met"] = ok.sum(axis=1)
+    out["below_floor"] = (~floor_ok).sum(axis=1)
+    out["compliant"] = compliant
     out["_ok"] = ok
     return out
+
+
+def threshold_matrix(junior: np.ndarray, standards: Standards) -> np.ndarray:
+    """(n, 7) the R1–R7 thresholds of school sections (junior: a flag per section)."""
+    return np.where(np.asarray(junior, dtype=bool)[:, None],
+                    [standards.junior.threshold(k) for k in RESOURCE_KEYS],
+                    [standards.primary.threshold(k) for k in RESOURCE_KEYS])
+
+
+def compliance(values: np.ndarray, thresholds: np.ndarray, standards: Standards
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The one rule of §2.1: at least 6 of the 7 met, each one missed at 85 % at least.
+
+    Exactly at a threshold counts as met; comparisons carry a 1e-9 relative tolerance
+    against floating-point error (0.85 × 4.2 must meet "85 % of 4.2").
+
+    Parameters
+    ----------
+    values, thresholds
+        (n, 7) indicator values and their thresholds.
+
+    Returns
+    -------
+    (n, 7) met, (n, 7) at the floor (85 %) at least, (n,) compliant.
+    """
+    ok = values >= thresholds * (1 - _EPS)
+    floor_ok = values >= standards.floor_share * thresholds * (1 - _EPS)
+    compliant = (ok.sum(axis=1) >= standards.min_indicators_met) & floor_ok.all(axis=1)
+    return ok, floor_ok, compliant
 
 
 def resource_indicators(sections: pd.DataFrame, standards: Standards) -> pd.DataFrame:
@@ -273,22 +361,60 @@ def cv_rows(indicators: pd.DataFrame | Columns, standards: Standards) -> list[di
         p = students[mask]
         n = p.sum()
         limit = standards.section(sec).cv_limit
-        cvs = []
         for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
             factor = RESOURCE_COLUMNS[key][1]
             r = resources[key][mask]
             cv = coefficient_of_variation(p, r) if len(p) else np.nan
             mean = r.sum() * factor / n if n else np.nan
-            cvs.append(cv)
             rows.append({"section": sec, "id": rid, "key": key, "mean": mean, "cv": cv,
-                         "limit": limit, "ok": bool(cv <= limit + _EPS) if cv == cv else None})
-        combined = float(np.mean(cvs)) if len(p) else np.nan
-        climit = standards.section(sec).combined_cv_limit
-        rows.append({"section": sec, "id": "combined", "key": "combined_cv", "mean": np.nan,
-                     "cv": combined, "limit": climit,
-                     "ok": None if climit is None or combined != combined
-                     else bool(combined <= climit + _EPS)})
+                         "limit": limit, "ok": within_limit(cv, limit)})
     return rows
+
+
+def within_limit(cv: float, limit: float) -> bool | None:
+    """Whether a CV is within its limit (None when there is no CV)."""
+    return bool(cv <= limit + _EPS) if cv == cv else None
+
+
+def basic_balance_rows(schools: pd.DataFrame | Columns, standards: Standards) -> list[dict]:
+    """The basic-balance combined CV per section, where the profile sets a limit for it.
+
+    The mean of the student-weighted CVs of the eight indicators of the 2012 basic-balance
+    method (standards.BASIC_BALANCE) over the school sections in scope, split like R1–R7
+    (facilities by student weights, teachers by per-section columns where given). `missing`
+    with the columns it needs when the schools layer lacks them.
+
+    Returns
+    -------
+    Profile-check rows: id, value, threshold, status, source, evidence.
+    """
+    cols = _as_columns(schools)
+    out = []
+    for sec in SECTIONS:
+        limit = standards.section(sec).basic_balance_cv_limit
+        if limit is None:
+            continue
+        rid = f"basic_balance_cv.{sec}"
+        lacking = sorted({c for _, c, _, _ in BASIC_BALANCE if c not in cols})
+        if lacking:
+            out.append({"id": rid, "value": None, "threshold": f"≤ {limit:.2f}",
+                        "status": "missing", "source": "missing",
+                        "evidence": "the schools layer lacks " + ", ".join(lacking)})
+            continue
+        parts = section_arrays(cols, standards,
+                               extra={c: teacher for _, c, _, teacher in BASIC_BALANCE})
+        mask = parts["section"] == sec
+        p = parts["students"][mask]
+        cvs = {key: coefficient_of_variation(p, parts[c][mask])
+               for key, c, _, _ in BASIC_BALANCE}
+        value = float(np.mean(list(cvs.values()))) if len(p) else float("nan")
+        out.append({"id": rid, "value": value, "threshold": f"≤ {limit:.2f}",
+                    "status": "pass" if within_limit(value, limit) else "fail",
+                    "source": "computed",
+                    "evidence": "mean of the eight basic-balance CVs: " + ", ".join(
+                        f"{k} {v:.3f}" for k, v in cvs.items())})
+    return out
+
 
 
 def cv_drivers(indicators: pd.DataFrame, section: str, key: str, *, top: int = 5
@@ -325,12 +451,17 @@ def cv_drivers(indicators: pd.DataFrame, section: str, key: str, *, top: int = 5
     })
 
 
-def _amount(need: float, unit: str) -> float:
+def whole_amount(need: float, unit: str) -> float:
+    """Round an addition up to what a bureau buys: whole teachers, rooms and yuan, m² to 0.1.
+
+    Always up, so that the addition reaches its target (the one rounding rule of gaps and
+    the roadmap).
+    """
     if need <= 1e-9:
         return 0.0
-    if unit in WHOLE_UNITS:
-        return float(math.ceil(need - 1e-9))
-    return round(need, 1) if unit == "m2" else float(math.ceil(need - 1e-9))
+    if unit == "m2":
+        return math.ceil(need * 10 - 1e-6) / 10
+    return float(math.ceil(need - 1e-9))
 
 
 def gaps(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:
@@ -348,37 +479,27 @@ def gaps(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """
     rows = []
     failing = indicators[~indicators["compliant"]]
-    for rec in failing.to_dict("records"):
-        sec = standards.section(rec["section"])
-        p = rec["students"]
-        need: dict[str, tuple[str, float]] = {}
-        unmet = []
-        for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
-            t = sec.threshold(key)
-            v = rec[key]
-            if v < standards.floor_share * t * (1 - _EPS):
-                need[key] = ("85%", standards.floor_share * t)
-            if v < t * (1 - _EPS):
-                unmet.append((1 - v / t, rid, key))
-        met = 7 - len(unmet)
-        for _, _rid, key in sorted(unmet):
-            if met >= standards.min_indicators_met:
-                break
-            need[key] = ("threshold", sec.threshold(key))
-            met += 1
-        for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
-            if key not in need:
-                continue
-            target, level = need[key]
+    values = failing[list(RESOURCE_KEYS)].to_numpy(dtype=float).reshape(len(failing), 7)
+    thresholds = threshold_matrix(failing["section"].to_numpy() == "junior", standards)
+    ok, floor_ok, _ = compliance(values, thresholds, standards)
+    for r, rec in enumerate(failing.to_dict("records")):
+        need = {k: "85%" for k in np.flatnonzero(~floor_ok[r])}
+        unmet = np.flatnonzero(~ok[r])
+        short = unmet[np.argsort(1 - values[r, unmet] / thresholds[r, unmet], kind="stable")]
+        lacking = standards.min_indicators_met - int(ok[r].sum())
+        for k in short[:max(lacking, 0)]:
+            need[k] = "threshold"
+        for k in sorted(need):
+            key = RESOURCE_KEYS[k]
             col, factor = RESOURCE_COLUMNS[key]
-            unit = UNITS[key]
-            have = rec[col]
-            add = _amount(level * p / factor - have, unit)
-            full = _amount(sec.threshold(key) * p / factor - have, unit)
+            t = thresholds[r, k]
+            level = t if need[k] == "threshold" else standards.floor_share * t
+            p, have, unit = rec["students"], rec[col], UNITS[key]
             rows.append({"school_id": rec["school_id"], "name": rec["name"],
-                         "section": rec["section"], "students": p, "id": rid, "key": key,
-                         "value": rec[key], "threshold": sec.threshold(key), "target": target,
-                         "add": add, "unit": unit, "add_to_meet_all": full})
+                         "section": rec["section"], "students": p, "id": RESOURCE_IDS[k],
+                         "key": key, "value": rec[key], "threshold": t, "target": need[k],
+                         "add": whole_amount(level * p / factor - have, unit), "unit": unit,
+                         "add_to_meet_all": whole_amount(t * p / factor - have, unit)})
     cols = ["school_id", "name", "section", "students", "id", "key", "value", "threshold",
             "target", "add", "unit", "add_to_meet_all"]
     return pd.DataFrame(rows, columns=cols)

@@ -42,12 +42,12 @@ import shapely
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
-from planner import scenario as sc
 from planner import travel
+from planner.checklist import class_over_cap, size_over_cap
 from planner.errors import InfeasibleError, InputError
-from planner.layout import section_schools
+from planner.plan import Plan, apply_edits
+from planner.plan.classes import plan_classes, section_classes
 from planner.schema import SECTIONS
-from planner.standards import Standards
 from planner.workspace import WGS84
 
 DEFAULT_CANDIDATES = 8
@@ -170,7 +170,7 @@ class Instance:
         return out
 
     def classes(self, loads: np.ndarray) -> np.ndarray:
-        """Classes each school needs for its loads (see :func:`planner.scenario.plan_classes`)."""
+        """Classes each school needs for its loads (see planner/plan/classes.py)."""
         return np.array([_classes(self, s, loads[s]) for s in range(len(loads))],
                         dtype=np.int64)
 
@@ -321,20 +321,29 @@ def unit_neighbours(units: gpd.GeoDataFrame, crs_m: str) -> list[list[int]]:
     return [sorted(s) for s in out]
 
 
-def school_holders(plan: sc.Plan, school_ids: np.ndarray) -> np.ndarray:
+def school_holders(plan: Plan, school_idx: np.ndarray) -> np.ndarray:
     """Return the index of the unit each school stands in (the nearest unit if in none)."""
-    crs = plan.ws.meta.crs
-    units = plan.ws.units.to_crs(crs).geometry.reset_index(drop=True)
-    s = plan.ws.schools.set_index("school_id").loc[list(school_ids)].geometry.to_crs(crs)
-    tree = shapely.STRtree(units.to_numpy())
-    out = np.empty(len(s), dtype=np.int64)
-    for k, pt in enumerate(s.to_numpy()):
+    crs = plan.source.meta.crs
+    units = plan.once(("units_m", crs), lambda: plan.source.units.to_crs(crs).geometry
+                      .reset_index(drop=True).to_numpy())
+    pts = gpd.GeoSeries(gpd.points_from_xy(plan.schools["lon"][school_idx],
+                                           plan.schools["lat"][school_idx]),
+                        crs=WGS84).to_crs(crs).to_numpy()
+    tree = shapely.STRtree(units)
+    out = np.empty(len(pts), dtype=np.int64)
+    for k, pt in enumerate(pts):
         hit = tree.query(pt, predicate="intersects")
         out[k] = int(hit.min()) if len(hit) else int(tree.nearest(pt))
     return out
 
 
-def build_instance(plan: sc.Plan, standards: Standards, options: Options) -> Instance:
+def neighbours_of(plan: Plan) -> list[list[int]]:
+    """The units each unit touches (made once per workspace)."""
+    return plan.once(("neighbours",),
+                     lambda: unit_neighbours(plan.source.units, plan.source.meta.crs))
+
+
+def build_instance(plan: Plan, options: Options) -> Instance:
     """Set up one section's problem from a plan (its zoning, enrolment and distances).
 
     Raises
@@ -343,37 +352,34 @@ def build_instance(plan: sc.Plan, standards: Standards, options: Options) -> Ins
         Unknown section or locked unit, or the plan has no distances.
     """
     sec = options.section
+    std = plan.standards
     if sec not in SECTIONS:
         raise InputError.single("", f"expected primary or junior, got {sec!r}",
                                 column="section")
-    if plan.distances is None:
-        raise InputError.single("", "optimising catchments needs unit × school distances")
-    ws = plan.ws
-    schools = ws.schools
-    mask = section_schools(schools, sec)
-    sids = schools["school_id"].to_numpy(dtype=object)[mask]
-    sidx = {s: i for i, s in enumerate(sids)}
-    uids = ws.units["unit_id"].to_numpy(dtype=object)
-    uidx = {u: i for i, u in enumerate(uids)}
-    junior_from = standards.junior_from_grade
-    grades = list(range(1, junior_from)) if sec == "primary" else list(range(junior_from, 10))
-    e = ws.enrolment
-    e = e[e["grade"].isin(grades)]
-    eu = np.array([uidx[u] for u in e["unit_id"]], dtype=np.int64)
-    es = np.array([sidx.get(s, -1) for s in e["school_id"]], dtype=np.int64)
-    eg = e["grade"].to_numpy() - grades[0]
-    en = e["students"].to_numpy(dtype=np.int64)
+    if plan.distances is None or not plan.has_zoning:
+        raise InputError.single("", "optimising catchments needs units, catchments, enrolment "
+                                "and unit × school distances")
+    k = SECTIONS.index(sec)
+    idx = np.flatnonzero(plan.teaches(sec))
+    sids = plan.school_ids[idx]
+    local = np.full(len(plan.school_ids), -1, dtype=np.int64)
+    local[idx] = np.arange(len(idx))
+    uids = plan.units.ids
+    grades = list(std.grades(sec))
+    r = plan.rows
+    sel = std.is_junior(r.grade) == bool(k)
+    eu, es, en = r.eu[sel], local[r.es[sel]], r.n[sel].astype(np.int64)
+    eg = r.grade[sel] - grades[0]
+    ez = np.where(r.ez[sel] >= 0, local[np.maximum(r.ez[sel], 0)], -1)
     if (es < 0).any():
-        bad = e["school_id"].to_numpy()[es < 0][0]
+        bad = plan.school_ids[r.es[sel][es < 0][0]]
         raise InputError.single("", f"pupils of the {sec} section attend {bad}, which has no "
                                 f"{sec} section", layer="enrolment", column="school_id")
-    zoned = np.array([sidx.get(z, -1) if isinstance(z, str) else -1
-                      for z in plan.zoning[sec].reindex(uids)], dtype=np.int64)
+    zoned = np.where(plan.zone[k] >= 0, local[np.maximum(plan.zone[k], 0)], -1)
     n_u, n_s, n_g = len(uids), len(sids), len(grades)
     present = np.zeros((n_u, n_s), dtype=np.int64)
     np.add.at(present, (eu, es), en)
-    at_zoned = es == zoned[eu]
-    keep = options.keep_choosers & ~at_zoned
+    keep = options.keep_choosers & (es != ez)
     demand = np.zeros((n_u, n_g), dtype=np.int64)
     np.add.at(demand, (eu[~keep], eg[~keep]), en[~keep])
     fixed = np.zeros((n_s, n_g), dtype=np.int64)
@@ -381,33 +387,28 @@ def build_instance(plan: sc.Plan, standards: Standards, options: Options) -> Ins
     if options.keep_choosers:
         present = np.zeros_like(present)
         present[np.arange(n_u)[zoned >= 0], zoned[zoned >= 0]] = demand[zoned >= 0].sum(axis=1)
-    d = plan.distances
-    rows = pd.Index(d.unit_ids).get_indexer(uids)
-    cols = pd.Index(d.school_ids).get_indexer(sids)
-    dist = np.where((rows[:, None] >= 0) & (cols[None, :] >= 0),
-                    d.matrix[np.maximum(rows, 0)][:, np.maximum(cols, 0)], np.inf)
-    srow = schools.set_index("school_id").loc[list(sids)]
-    other = "junior" if sec == "primary" else "primary"
-    kind = srow["kind"].to_numpy()
-    cap = np.where(np.isin(kind, ["nine_year", "twelve_year"]), standards.mixed_school_cap,
-                   standards.section(sec).school_size_cap)
-    size_cap = cap - srow[f"students_{other}"].to_numpy(dtype=np.int64)
-    rooms = (srow["classrooms"].to_numpy(dtype=np.int64)
-             - srow[f"classes_{other}"].to_numpy(dtype=np.int64))
-    holder = school_holders(plan, sids)
-    neighbours = unit_neighbours(ws.units, ws.meta.crs)
+    dist = plan.distances.matrix[:, idx]
+    dist = np.where(np.isnan(dist), np.inf, dist)
+    other = SECTIONS[1 - k]
+    kind = plan.schools["kind"][idx]
+    size_cap = (std.size_caps(kind) - plan.schools[f"students_{other}"][idx]).astype(np.int64)
+    rooms = (plan.schools["classrooms"][idx].astype(np.int64)
+             - plan.schools[f"classes_{other}"][idx].astype(np.int64))
+    holder = school_holders(plan, idx)
     locked = {}
     for u in options.locks:
-        if u not in uidx:
+        if u not in plan.units.index:
             raise InputError.single("", f"unknown unit {u!r}", column="lock")
-        if zoned[uidx[u]] < 0:
+        ui = plan.units.index[u]
+        if zoned[ui] < 0:
             raise InputError.single("", f"unit {u} has no {sec} school to keep", column="lock")
-        locked[uidx[u]] = int(zoned[uidx[u]])
+        locked[ui] = int(zoned[ui])
     inst = Instance(section=sec, unit_ids=uids, school_ids=sids, demand=demand, fixed=fixed,
                     present=present, zoned=zoned, dist=dist, size_cap=size_cap, rooms=rooms,
-                    class_cap=standards.section(sec).class_size_cap,
-                    multigrade=kind == "teaching_point", holder=holder, neighbours=neighbours,
-                    candidates=[], locked=locked, change_weight_m=options.change_weight_m,
+                    class_cap=std.section(sec).class_size_cap,
+                    multigrade=kind == "teaching_point", holder=holder,
+                    neighbours=neighbours_of(plan), candidates=[], locked=locked,
+                    change_weight_m=options.change_weight_m,
                     max_distance_m=options.max_distance_m, keep_choosers=options.keep_choosers)
     return with_candidates(inst, options)
 
@@ -654,7 +655,7 @@ def greedy(inst: Instance) -> np.ndarray | None:
 
 
 def _classes(inst: Instance, s: int, load: np.ndarray) -> int:
-    return sc.plan_classes(load, inst.class_cap, multigrade=bool(inst.multigrade[s]))[1]
+    return plan_classes(load, inst.class_cap, multigrade=bool(inst.multigrade[s]))[1]
 
 
 # --- when the caps cannot be met ---------------------------------------------------------------
@@ -862,23 +863,23 @@ def _site_candidates(inst: Instance, short: np.ndarray, limit: int = 150) -> np.
 
 # --- the whole request ---------------------------------------------------------------------
 
-def unit_lonlat(plan: sc.Plan) -> np.ndarray:
+def unit_lonlat(plan: Plan) -> np.ndarray:
     """Each unit's representative point in WGS84, (U, 2)."""
-    pts = plan.ws.units.to_crs(plan.ws.meta.crs).geometry.representative_point()
-    ll = gpd.GeoSeries(pts, crs=plan.ws.meta.crs).to_crs(WGS84)
+    pts = plan.source.units.to_crs(plan.source.meta.crs).geometry.representative_point()
+    ll = gpd.GeoSeries(pts, crs=plan.source.meta.crs).to_crs(WGS84)
     return np.column_stack([ll.x.to_numpy(), ll.y.to_numpy()])
 
 
-def site_distance_fn(plan: sc.Plan) -> Callable[[np.ndarray], np.ndarray]:
+def site_distance_fn(plan: Plan) -> Callable[[np.ndarray], np.ndarray]:
     """Distances from every unit to candidate sites at some units' points (road or fallback)."""
     def fn(units: np.ndarray) -> np.ndarray:
-        xy = travel.unit_points(plan.ws)[units]
+        xy = travel.unit_points(plan.source)[units]
         method = plan.distances.method if plan.distances is not None else None
-        return travel.point_distances(plan.ws, xy, by_road=method == "road")
+        return travel.point_distances(plan.source, xy, by_road=method == "road")
     return fn
 
 
-def optimise(plan: sc.Plan, standards: Standards, options: Options, *,
+def optimise(plan: Plan, options: Options, *,
              report: Callable[[float, float, float], None] | None = None) -> Result:
     """Build, check and solve one section's problem; on shortage raise with sites proposed.
 
@@ -886,53 +887,45 @@ def optimise(plan: sc.Plan, standards: Standards, options: Options, *,
     ------
     InfeasibleError
         The caps cannot be met: the message gives where seats are short, by how many
-        children within what distance, and proposed sites for new schools.
+        children within what distance, and proposed sites for new schools (its `shortage`).
     """
-    inst = build_instance(plan, standards, options)
+    inst = build_instance(plan, options)
     seated = _seat_lp(inst)  # quick: do some children find no seat within reach at all?
-    try:
-        if _infeasible_units(inst) or (seated is not None and seated[0].sum() > 0.5):
-            raise InfeasibleError("")
-        result = solve(inst, time_limit_s=options.time_limit_s, report=report)
-    except InfeasibleError:
-        names = plan.ws.units["name"].to_numpy(dtype=object)
-        short = diagnose(inst, site_distances=site_distance_fn(plan), unit_lonlat=unit_lonlat(plan),
-                         unit_names=names, seated=seated)
-        school_names = dict(zip(plan.ws.schools["school_id"], plan.ws.schools["name"],
-                                strict=True))
+    short_of_seats = _infeasible_units(inst) or (seated is not None and seated[0].sum() > 0.5)
+    result = None
+    if not short_of_seats:
+        try:
+            result = solve(inst, time_limit_s=options.time_limit_s, report=report)
+        except InfeasibleError:
+            result = None
+    if result is None:
+        short = diagnose(inst, site_distances=site_distance_fn(plan),
+                         unit_lonlat=unit_lonlat(plan), unit_names=plan.units.names,
+                         seated=seated)
+        school_names = dict(zip(plan.school_ids, plan.schools["name"], strict=True))
         short.full_schools["name"] = short.full_schools["school_id"].map(school_names)
         why = _no_school_message(inst)
-        exc = InfeasibleError(f"the {options.section} caps cannot be met: "
-                              + (why + "\n" if why else "") + short.message())
-        exc.shortage = short
-        raise exc from None
-    return replace(result, replans=tuple(_replans(plan, result, standards)))
+        raise InfeasibleError(f"the {options.section} caps cannot be met: "
+                              + (why + "\n" if why else "") + short.message(), shortage=short)
+    return replace(result, replans=tuple(_replans(plan, result)))
 
 
-def _replans(plan: sc.Plan, result: Result, standards: Standards) -> list[dict]:
+def _replans(plan: Plan, result: Result) -> list[dict]:
     """Classes re-planned at the cap for schools the moves leave with classes over it."""
     sec = result.instance.section
-    after = sc.apply_edits(plan, result.edits(), standards)
-    s = after.ws.schools
-    s = s[section_schools(s, sec)]
-    cap = standards.section(sec).class_size_cap
-    bad = s.loc[s[f"max_class_size_{sec}"] > cap, ["school_id", "kind"]]
-    e = after.ws.enrolment
-    out = []
-    for sid, kind in bad.itertuples(index=False):
-        grades = e[e["school_id"] == sid].groupby("grade")["students"].sum()
-        span = range(1, standards.junior_from_grade) if sec == "primary" else range(
-            standards.junior_from_grade, 10)
-        _, classes, biggest = sc.plan_classes([int(grades.get(g, 0)) for g in span], cap,
-                                              multigrade=kind == "teaching_point")
-        out.append({"op": "set_school", "school_id": str(sid),
-                    "values": {f"classes_{sec}": classes, f"max_class_size_{sec}": biggest}})
-    return out
+    std = plan.standards
+    after = apply_edits(plan, result.edits())
+    _, cap, over = class_over_cap(after.schools, sec, std)
+    idx = np.flatnonzero(over & after.teaches(sec))
+    grades = np.array(std.grades(sec)) - 1
+    _, classes, biggest = section_classes(after.pupils_by_grade[idx][:, grades], cap,
+                                          after.schools["kind"][idx] == "teaching_point")
+    return [{"op": "set_school", "school_id": str(after.school_ids[i]),
+             "values": {f"classes_{sec}": int(c), f"max_class_size_{sec}": int(b)}}
+            for i, c, b in zip(idx, classes, biggest, strict=True)]
 
 
-
-def check_plan(before: sc.Plan, after: sc.Plan, section: str, standards: Standards
-               ) -> list[str]:
+def check_plan(before: Plan, after: Plan, section: str) -> list[str]:
     """Say what a re-zoned plan breaks for one section (empty: nothing).
 
     Pupils by grade kept; every school of the section within its size cap, its classes
@@ -940,36 +933,32 @@ def check_plan(before: sc.Plan, after: sc.Plan, section: str, standards: Standar
     catchment connected and holding its school.
     """
     out = []
-    by = [p.ws.enrolment.groupby("grade")["students"].sum() for p in (before, after)]
-    if not by[0].equals(by[1]):
+    by = [np.bincount(p.rows.grade, weights=p.rows.n, minlength=10) for p in (before, after)]
+    if not np.array_equal(by[0], by[1]):
         out.append("pupils by grade changed")
-    s = after.ws.schools
-    s = s[section_schools(s, section)]
-    kind = s["kind"].to_numpy()
-    size = (s["students_primary"] + s["students_junior"]).to_numpy()
-    cap = np.where(np.isin(kind, ["nine_year", "twelve_year"]), standards.mixed_school_cap,
-                   standards.section(section).school_size_cap)
-    classes = (s["classes_primary"] + s["classes_junior"]).to_numpy()
-    biggest = s[f"max_class_size_{section}"].to_numpy()
-    for i, sid in enumerate(s["school_id"]):
-        if size[i] > cap[i]:
-            out.append(f"{sid}: {size[i]} pupils over the cap of {cap[i]}")
-        if classes[i] > s["classrooms"].iat[i]:
-            out.append(f"{sid}: {classes[i]} classes in {s['classrooms'].iat[i]} classrooms")
-        if biggest[i] > standards.section(section).class_size_cap:
+    std, s = after.standards, after.schools
+    teach = after.teaches(section)
+    size, cap, big = size_over_cap(s, std)
+    classes = s["classes_primary"] + s["classes_junior"]
+    biggest, _, crowded = class_over_cap(s, section, std)
+    for i in np.flatnonzero(teach):
+        sid = after.school_ids[i]
+        if big[i]:
+            out.append(f"{sid}: {size[i]} pupils over the cap of {cap[i]:.0f}")
+        if classes[i] > s["classrooms"][i]:
+            out.append(f"{sid}: {classes[i]} classes in {s['classrooms'][i]} classrooms")
+        if crowded[i]:
             out.append(f"{sid}: a class of {biggest[i]}")
-    zoning = after.zoning[section]
-    if zoning.isna().any():
-        out.append(f"{int(zoning.isna().sum())} unit(s) without a {section} school")
-    neighbours = unit_neighbours(after.ws.units, after.ws.meta.crs)
-    ids = s["school_id"].to_numpy(dtype=object)
-    holders = school_holders(after, ids)
-    units = after.ws.units["unit_id"].to_numpy(dtype=object)
-    zoned = zoning.reindex(units).to_numpy(dtype=object)
-    for sid, h in zip(ids, holders, strict=True):
-        members = set(np.flatnonzero(zoned == sid).tolist())
+    k = SECTIONS.index(section)
+    if (after.zone[k] < 0).any():
+        out.append(f"{int((after.zone[k] < 0).sum())} unit(s) without a {section} school")
+    neighbours = neighbours_of(after)
+    idx = np.flatnonzero(teach)
+    for i, h in zip(idx, school_holders(after, idx), strict=True):
+        members = set(np.flatnonzero(after.zone[k] == i).tolist())
         if members and not _connected(members, neighbours, int(h)):
-            out.append(f"{sid}: catchment not contiguous with the unit holding the school")
+            out.append(f"{after.school_ids[i]}: catchment not contiguous with the unit holding "
+                       "the school")
     return out
 
 

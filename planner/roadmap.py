@@ -98,7 +98,7 @@ class Roadmap:
         """A few lines for the command line."""
         a = self.actions
         teachers = int(a.loc[a["action"] == "hire", "quantity"].sum())
-        moved = int(a.loc[a["action"] == "exchange_in", "quantity"].sum())
+        moved = int(a.loc[(a["action"] == "exchange_in") & (a["id"] == "R2"), "quantity"].sum())
         m2 = float(a.loc[a["unit"] == "m2", "quantity"].sum())
         rooms = int(a.loc[a["unit"] == "rooms", "quantity"].sum())
         equip = float(a.loc[a["unit"] == "yuan", "quantity"].sum())
@@ -130,7 +130,9 @@ class _State:
 
     cols: dict[str, np.ndarray]
     added: dict[tuple[int, str], float]       # (school, column) → amount added
-    moved: list[tuple[int, int, str, str, str]]  # (from, to, section, from column, to column)
+    # (from, to, section, from column, to column, and the above-degree columns when the
+    # exchanged teacher counts there too, else None)
+    moved: list[tuple[int, int, str, str, str, str | None, str | None]]
 
     def add(self, school: int, col: str, amount: float) -> None:
         """Add to a school's column and record it as an addition (to be paid for)."""
@@ -305,10 +307,21 @@ def _exchange(state: _State, standards: Standards, cap: int
         a, b = int(rows["school"][src]), int(rows["school"][to])
         col_a, _ = _target_column(state.cols, a, key, sec)
         col_b, _ = _target_column(state.cols, b, key, sec)
-        for school, target, sign in ((a, col_a, -1.0), (b, col_b, 1.0)):
-            for col in _columns_changed(state.cols, target, key):
+        # the teacher who leaves is above the required degree when the school has no
+        # other kind left (its above-degree count may not exceed its teachers)
+        degree = "above_degree_teachers_per100"
+        with_degree = (float(state.cols[RESOURCE_COLUMNS[degree][0]][a])
+                       >= float(state.cols["teachers_total"][a]))
+        deg = {school: _target_column(state.cols, school, degree, sec)[0] if with_degree
+               else None for school in (a, b)}
+        for school, sign in ((a, -1.0), (b, 1.0)):
+            moved = [(key, col_a if sign < 0 else col_b)]
+            if with_degree:
+                moved.append((degree, deg[school]))
+            changed = {c for k, t in moved for c in _columns_changed(state.cols, t, k)}
+            for col in sorted(changed):
                 state.shift(school, col, sign)
-        moves.append((a, b, sec, col_a, col_b))
+        moves.append((a, b, sec, col_a, col_b, deg[a], deg[b]))
     return moves
 
 
@@ -436,7 +449,7 @@ def _actions(state: _State, start: dict, reasons: dict, standards: Standards) ->
     for move in state.moved:
         pairs[move] = pairs.get(move, 0) + 1
     cost = standards.cost_exchange_teacher_year
-    for (a, b, sec, col_a, col_b), n in pairs.items():
+    for (a, b, sec, col_a, col_b, deg_a, deg_b), n in pairs.items():
         common = {"section": sec, "id": "R2", "key": "backbone_teachers_per100",
                   "quantity": float(n), "unit": "teachers", "reason": "exchange"}
         rows.append({"school_id": ids[b], "name": names[b], **common, "action": "exchange_in",
@@ -445,6 +458,14 @@ def _actions(state: _State, start: dict, reasons: dict, standards: Standards) ->
         rows.append({"school_id": ids[a], "name": names[a], **common, "action": "exchange_out",
                      "unit_cost": 0.0, "one_off_yuan": 0.0, "yearly_yuan": 0.0,
                      "partner_school_id": ids[b], "column": col_a})
+        if deg_a is not None:  # the same teachers, above the required degree (R1) too
+            common.update(id="R1", key="above_degree_teachers_per100")
+            for school, partner, action, col in ((b, a, "exchange_in", deg_b),
+                                                 (a, b, "exchange_out", deg_a)):
+                rows.append({"school_id": ids[school], "name": names[school], **common,
+                             "action": action, "unit_cost": 0.0, "one_off_yuan": 0.0,
+                             "yearly_yuan": 0.0, "partner_school_id": ids[partner],
+                             "column": col})
     return pd.DataFrame(rows, columns=ACTION_COLUMNS)
 
 

@@ -177,6 +177,15 @@ SCHOOL_COLUMNS: tuple[Column, ...] = (
     _c("art_room_min_area_m2", "float", True, "美术教室最小面积",
        "Floor area of the smallest art room, m² (0 if none).",
        "面积最小的一间美术专用教室面积（平方米），无则填0"),
+    _c("computers", "int", False, "计算机台数",
+       "Computers for teaching (basic-balance monitoring; optional).",
+       "教学用计算机台数（基本均衡监测指标，可选）", "教学用计算机台数"),
+    _c("books", "int", False, "图书册数", "Library books (basic-balance monitoring; optional).",
+       "图书册数（基本均衡监测指标，可选）", "图书藏量"),
+    _c("teachers_intermediate_title", "int", False, "中级及以上职称教师数",
+       "Teachers with an intermediate or higher title (basic-balance monitoring; optional).",
+       "具有中级及以上专业技术职务的专任教师数（基本均衡监测指标，可选）",
+       "中级及以上专业技术职务教师数"),
 )
 
 # Teacher columns that may also come per section as `<name>_primary` / `<name>_junior`.
@@ -319,6 +328,22 @@ def alias_map(columns: tuple[Column, ...]) -> dict[str, tuple[str, float]]:
     return out
 
 
+def is_junior(grade, junior_from: int = 7):
+    """Return whether grades (a number or an array) are junior: the one grade → section rule.
+
+    Grades from `junior_from` on (7 in the 6 + 3 system; a profile setting) are junior, the
+    grades before primary.
+    """
+    import numpy as np
+
+    return np.asarray(grade) >= junior_from
+
+
 def section_of_grade(grade: int, *, junior_from: int = 7) -> str:
     """Return the section of a grade: grades 1–6 primary, 7–9 junior (the split is a setting)."""
-    return "junior" if grade >= junior_from else "primary"
+    return "junior" if bool(is_junior(grade, junior_from)) else "primary"
+
+
+def section_grades(section: str, junior_from: int = 7) -> range:
+    """Return the grades of a section (primary 1 … junior_from − 1, junior junior_from … 9)."""
+    return range(1, junior_from) if section == "primary" else range(junior_from, 10)

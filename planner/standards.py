@@ -1,14 +1,15 @@
 """Standards as values: thresholds, caps, radii, split weights and scope rules (SPEC §2–§4).
 
-`NATIONAL_2017` is the national method 教督〔2017〕6号; `HENAN` adds the combined-CV rule that
-Henan asks of counties preparing to apply. A province's own profile is a TOML file naming a base
-profile and the values it changes::
+`NATIONAL_2017` is the national method 教督〔2017〕6号; `HENAN` adds the rule Henan's
+monitoring asks of counties preparing to apply: the basic-balance combined CV (the mean CV of
+the eight indicators of the 2012 basic-balance method) within 0.60 primary / 0.50 junior. A
+province's own profile is a TOML file naming a base profile and the values it changes::
 
     name = "my_province"
     base = "national_2017"
     teaching_point_min_students = 30
     [primary]
-    combined_cv_limit = 0.60
+    basic_balance_cv_limit = 0.60
     service_radius_rural_m = 2000
 
 Never module-level mutable settings: under Streamlit every session shares a module's globals.
@@ -16,11 +17,15 @@ Never module-level mutable settings: under Streamlit every session shares a modu
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+import numpy as np
+
 from planner.errors import StandardsError
+from planner.schema import is_junior, section_grades
 
 # The seven resource indicators of §2.1, in order R1..R7.
 RESOURCE_KEYS = (
@@ -45,6 +50,19 @@ RESOURCE_COLUMNS = {
 }
 TEACHER_KEYS = RESOURCE_KEYS[:3]
 FACILITY_KEYS = RESOURCE_KEYS[3:]
+# The eight indicators of the 2012 basic-balance method (教督〔2012〕3号), whose mean CV some
+# provinces monitor: (key, school column, factor, teacher-like). Columns the schools layer may
+# lack (computers, books, teachers with intermediate or higher titles) make it `missing`.
+BASIC_BALANCE = (
+    ("teaching_aux_area_per_student", "teaching_aux_area_m2", 1.0, False),
+    ("sports_area_per_student", "sports_area_m2", 1.0, False),
+    ("equipment_value_per_student", "equipment_value_yuan", 1.0, False),
+    ("computers_per100", "computers", 100.0, False),
+    ("books_per_student", "books", 1.0, False),
+    ("teachers_per100", "teachers_total", 100.0, True),
+    ("above_degree_teachers_per100", "teachers_above_degree", 100.0, True),
+    ("intermediate_title_teachers_per100", "teachers_intermediate_title", 100.0, True),
+)
 
 
 @dataclass(frozen=True)
@@ -57,12 +75,19 @@ class SectionStandards:
         The seven resource thresholds of §2.1 (per 100 students or per student).
     cv_limit
         The largest allowed inter-school coefficient of variation of each indicator.
-    combined_cv_limit
-        The largest allowed mean of the seven CVs, or None where the profile sets none.
     class_size_cap
         The largest allowed class (G5).
     school_size_cap
-        The largest allowed school of this section alone (G4).
+        The largest allowed school of this section alone (G4): a primary school (and a
+        teaching point) against the primary cap, a junior or complete middle school against
+        the junior cap.
+    basic_balance_cv_limit
+        The largest allowed mean CV of the eight basic-balance indicators (a provincial
+        monitoring rule, e.g. Henan's 0.60 / 0.50), or None where the profile sets none.
+    pupils_per_teacher
+        The staffing norm (编制标准): pupils per teaching staff member (national unified
+        norm 19 primary, 13.5 junior); a school section's places are at most its teachers
+        times this.
     zoned_share_min
         The smallest allowed share of zoned students in urban and town schools (G13).
     service_radius_urban_m, service_radius_town_m, service_radius_rural_m
@@ -83,7 +108,8 @@ class SectionStandards:
     service_radius_town_m: float
     service_radius_rural_m: float
     school_size_cap: int = 2000
-    combined_cv_limit: float | None = None
+    basic_balance_cv_limit: float | None = None
+    pupils_per_teacher: float = 19.0
 
     def threshold(self, key: str) -> float:
         """Return the threshold of a resource indicator by its key."""
@@ -115,6 +141,9 @@ class Standards:
         The share of its threshold each missed indicator must still reach.
     teaching_point_min_students
         Teaching points with fewer students are out of the resource evaluation.
+    include_private
+        Whether private (non-public) schools count in the resource evaluation and the CVs;
+        when false they are left out and every output says so.
     junior_from_grade
         The first junior grade (7 in the 6+3 system).
     junior_weight, senior_weight_twelve_year, senior_weight_complete_middle
@@ -146,6 +175,7 @@ class Standards:
     min_indicators_met: int = 6
     floor_share: float = 0.85
     teaching_point_min_students: int = 50
+    include_private: bool = True
     junior_from_grade: int = 7
     junior_weight: float = 1.1
     senior_weight_twelve_year: float = 1.32
@@ -193,6 +223,29 @@ class Standards:
             raise StandardsError(msg)
         return self.primary if name == "primary" else self.junior
 
+    def is_junior(self, grade):
+        """Return whether grades (a number or an array) are junior (see schema.is_junior)."""
+        return is_junior(grade, self.junior_from_grade)
+
+    def grades(self, section: str) -> range:
+        """Return the grades of "primary" or "junior" under this profile."""
+        self.section(section)
+        return section_grades(section, self.junior_from_grade)
+
+    def size_caps(self, kinds) -> np.ndarray:
+        """Return each school's G4 size cap for its compulsory students, by kind.
+
+        Primary schools and teaching points against the primary cap, junior and complete
+        middle schools against the junior cap, nine- and twelve-year schools against the
+        mixed-school cap; special schools have none (infinite).
+        """
+        kinds = np.asarray(kinds, dtype=object)
+        return np.select(
+            [np.isin(kinds, ["nine_year", "twelve_year"]),
+             np.isin(kinds, ["junior", "complete_middle"]), kinds == "special"],
+            [float(self.mixed_school_cap), float(self.junior.school_size_cap), np.inf],
+            default=float(self.primary.school_size_cap))
+
     def entered_rule(self, key: str) -> tuple[str, float]:
         """Return (comparison, threshold) of an entered county row such as "G8"."""
         for k, op, value in self.entered:
@@ -229,6 +282,7 @@ NATIONAL_2017 = Standards(
         multimedia_rooms_per100=2.4,
         cv_limit=0.45,
         class_size_cap=50,
+        pupils_per_teacher=13.5,
         zoned_share_min=0.95,
         service_radius_urban_m=1000.0,
         service_radius_town_m=2000.0,
@@ -239,8 +293,8 @@ NATIONAL_2017 = Standards(
 HENAN = replace(
     NATIONAL_2017,
     name="henan",
-    primary=replace(NATIONAL_2017.primary, combined_cv_limit=0.60),
-    junior=replace(NATIONAL_2017.junior, combined_cv_limit=0.50),
+    primary=replace(NATIONAL_2017.primary, basic_balance_cv_limit=0.60),
+    junior=replace(NATIONAL_2017.junior, basic_balance_cv_limit=0.50),
 )
 
 PROFILES = {p.name: p for p in (NATIONAL_2017, HENAN)}
@@ -267,11 +321,32 @@ def load_profile(path: str | Path) -> Standards:
     """
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         msg = f"{path.name}: cannot read the standards profile ({exc})"
         raise StandardsError(msg) from exc
-    base = get_profile(str(data.pop("base", "national_2017")))
+    return load_profile_text(text, name=path.stem, source=path.name)
+
+
+def load_profile_text(text: str, *, name: str, source: str) -> Standards:
+    """Load a profile from TOML text (a file's, or the copy a workspace stores).
+
+    Raises
+    ------
+    StandardsError
+        As :func:`load_profile`; messages name `source`.
+    """
+    path = Path(source)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path.name}: cannot read the standards profile ({exc})"
+        raise StandardsError(msg) from exc
+    base_name = data.pop("base", "national_2017")
+    if not isinstance(base_name, str):
+        msg = f"{path.name}: base must be a profile name, got {base_name!r}"
+        raise StandardsError(msg)
+    base = get_profile(base_name)
     top = {f.name: f for f in fields(Standards)}
     sec_fields = {f.name: f for f in fields(SectionStandards)}
     changes: dict[str, object] = {}
@@ -282,12 +357,17 @@ def load_profile(path: str | Path) -> Standards:
                 raise StandardsError(msg)
             sec = {}
             for k, v in value.items():
+                if k == "combined_cv_limit":
+                    msg = (f"{path.name}: [{key}] combined_cv_limit is now basic_balance_cv_limit "
+                           "(the mean CV of the eight basic-balance indicators, not of R1–R7)")
+                    raise StandardsError(msg)
                 if k not in sec_fields:
                     msg = f"{path.name}: [{key}] has an unknown setting {k!r}"
                     raise StandardsError(msg)
                 current = getattr(base.section(key), k)
                 number = _number(path, f"{key}.{k}", v)
-                sec[k] = int(number) if isinstance(current, int) else number
+                sec[k] = _whole(path, f"{key}.{k}", number) if isinstance(current, int) \
+                    else number
             changes[key] = replace(base.section(key), **sec)
         elif key in top and key not in ("entered",):
             expected = type(getattr(base, key))
@@ -299,16 +379,54 @@ def load_profile(path: str | Path) -> Standards:
                     raise StandardsError(msg)
                 changes[key] = value
             else:
-                changes[key] = expected(_number(path, key, value))
+                number = _number(path, key, value)
+                changes[key] = _whole(path, key, number) if expected is int else number
         else:
             msg = f"{path.name}: unknown setting {key!r}"
             raise StandardsError(msg)
-    changes.setdefault("name", path.stem)
-    return replace(base, **changes)
+    changes.setdefault("name", name)
+    out = replace(base, **changes)
+    if not 2 <= out.junior_from_grade <= 9:
+        msg = (f"{path.name}: junior_from_grade must be a grade from 2 to 9, got "
+               f"{out.junior_from_grade}")
+        raise StandardsError(msg)
+    return out
+
+
+def resolve(spec: str | None, *, stored: str = "national_2017", stored_toml: str = ""
+            ) -> Standards:
+    """Return the profile a command asks for: `spec`, else the one a workspace stores.
+
+    Parameters
+    ----------
+    spec
+        A built-in name ("national_2017", "henan"), a path to a .toml profile, or None.
+    stored, stored_toml
+        The profile a workspace names, and the TOML text it keeps for a custom profile.
+    """
+    if spec is not None:
+        return load_profile(spec) if spec.lower().endswith(".toml") else get_profile(spec)
+    if stored_toml:
+        return load_profile_text(stored_toml, name=stored, source=f"workspace profile {stored}")
+    return get_profile(stored)
+
+
+def profile_of(meta) -> Standards:
+    """Return the profile a workspace's meta table names (built in, or stored as TOML)."""
+    return resolve(None, stored=meta.standards_profile,
+                   stored_toml=getattr(meta, "profile_toml", "") or "")
 
 
 def _number(path: Path, key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        msg = f"{path.name}: {key} must be a number, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (
+            math.isfinite(value) and value >= 0):
+        msg = f"{path.name}: {key} must be a number ≥ 0, got {value!r}"
         raise StandardsError(msg)
     return float(value)
+
+
+def _whole(path: Path, key: str, value: float) -> int:
+    if not float(value).is_integer():
+        msg = f"{path.name}: {key} must be a whole number, got {value:g}"
+        raise StandardsError(msg)
+    return int(value)

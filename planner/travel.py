@@ -6,6 +6,7 @@ the workspace's `distances` table is reused only while both are unchanged.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,11 @@ class Distances:
     method: str
     key: str
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @functools.cached_property
+    def memo(self) -> dict:
+        """Results derived from this matrix alone (nearest schools…), kept with it."""
+        return {}
 
     def frame(self) -> pd.DataFrame:
         """Return the matrix as a labelled DataFrame (units × schools)."""
@@ -166,6 +172,20 @@ def extend_distances(dist: Distances, ws: Workspace, school_ids: list[str]) -> D
     return Distances(np.hstack([dist.matrix, cols]), dist.unit_ids,
                      np.concatenate([dist.school_ids, np.array(school_ids, dtype=object)]),
                      dist.method, dist.key + "+" + ",".join(school_ids), dist.notes)
+
+
+def aligned(dist: Distances, unit_ids: np.ndarray, school_ids: np.ndarray) -> Distances:
+    """Return `dist` with rows and columns in the given order (+inf for pairs it lacks)."""
+    if (len(dist.unit_ids) == len(unit_ids) and len(dist.school_ids) == len(school_ids)
+            and (dist.unit_ids == unit_ids).all() and (dist.school_ids == school_ids).all()):
+        return dist
+    rows = pd.Index(dist.unit_ids).get_indexer(unit_ids)
+    cols = pd.Index(dist.school_ids).get_indexer(school_ids)
+    m = np.full((len(unit_ids), len(school_ids)), np.inf)
+    ok_r, ok_c = rows >= 0, cols >= 0
+    m[np.ix_(ok_r, ok_c)] = dist.matrix[np.ix_(rows[ok_r], cols[ok_c])]
+    return Distances(m, np.asarray(unit_ids, dtype=object), np.asarray(school_ids, dtype=object),
+                     dist.method, dist.key, dist.notes)
 
 
 def cached_distances(ws: Workspace) -> Distances | None:

@@ -64,10 +64,10 @@ def test_app_walks_every_page():
     assert at.caption[0].value == "本方案已有 2 项调整"
     # the edit is saved in the session's working copy of the demo, never in geodata/
     bench = at.session_state["bench"]
-    assert bench.base.path != ROOT / "geodata" / "demo_county.gpkg"
+    assert bench.path != ROOT / "geodata" / "demo_county.gpkg"
     from planner.io.load import open_workspace
 
-    saved, _ = open_workspace(bench.base.path)
+    saved, _ = open_workspace(bench.path)
     assert saved.scenarios["name"].tolist() == ["plan-a"]
     at.button(key="undo").click().run()
     at.button(key="undo").click().run()

@@ -130,23 +130,110 @@ def test_g12_needs_every_teacher_certified():
     row = ev.checklist.set_index("id").loc["G12"]
     assert row["status"] == "fail"
     assert row["value"] == pytest.approx(119 / 120)
-    assert row["evidence"].startswith("119 of 120 teachers certified")
+    assert row["evidence"] == "119 of 120 compulsory-section teachers certified; short: 一小"
 
 
-def test_henan_profile_reports_the_combined_cv():
-    # k = 1..5 thousand pupils; every resource ∝ pupils (CV 0) except backbone teachers
-    # 20, 20, 30, 60, 70, which are the five-school county ×10: CV sqrt(51/1200)
-    records = [a_school(school_id=f"S{k}", students_primary=1000 * k, teachers_backbone=r,
-                        teachers_above_degree=42 * k, teachers_pe_art=9 * k,
-                        teaching_aux_area_m2=4500.0 * k, sports_area_m2=7500.0 * k,
-                        equipment_value_yuan=2e6 * k, multimedia_rooms=23 * k)
-               for k, r in zip(range(1, 6), (20, 20, 30, 60, 70), strict=True)]
-    ev = evaluate(_ws(schools_frame(*records)), HENAN)
-    check = ev.profile_checks.set_index("id").loc["combined_cv.primary"]
-    # six indicators have equal ratios (CV 0) and R2 has sqrt(51/1200): mean = that / 7
-    assert check["value"] == pytest.approx((51 / 1200) ** 0.5 / 7)
-    assert check["status"] == "pass"
-    assert evaluate(_ws(schools_frame(*records)), NATIONAL_2017).profile_checks.empty
+def _twelve_year(**values):
+    # 600 primary, 400 junior, 500 senior pupils: weights 600 : 1.1 × 400 : 1.32 × 500
+    # = 600 : 440 : 660, so the compulsory sections hold 1040 / 1700 of the school
+    return a_school(school_id="T12", name="外国语学校", kind="twelve_year",
+                    students_primary=600, students_junior=400, students_senior=500,
+                    classes_junior=8, max_class_size_junior=50, **values)
+
+
+def test_g12_counts_the_compulsory_teachers_of_a_twelve_year_school():
+    # 150 teachers, 140 certified, no per-section columns: the senior part (660 / 1700) is
+    # left out on both sides, 150 × 1040/1700 = 91.76 teachers of whom 85.65 certified
+    ev = evaluate(_ws(schools_frame(_twelve_year(teachers_total=150, teachers_certified=140))))
+    row = ev.checklist.set_index("id").loc["G12"]
+    assert row["value"] == pytest.approx(140 / 150)  # the same share on both sides
+    assert row["evidence"].startswith("86 of 92 compulsory-section teachers certified")
+    table = ev.certified.set_index("school_id")
+    assert table.loc["T12", "teachers"] == pytest.approx(150 * 1040 / 1700)
+    # per-section columns: 40 + 30 compulsory teachers, 40 + 28 certified; the 80 senior
+    # teachers, 12 of them uncertified, no longer count: 68 / 70 (the old count gave 118/150)
+    cols = {"teachers_total_primary": 40, "teachers_total_junior": 30,
+            "teachers_certified_primary": 40, "teachers_certified_junior": 28}
+    ev = evaluate(_ws(schools_frame(_twelve_year(teachers_total=150, teachers_certified=118,
+                                                 **cols))))
+    row = ev.checklist.set_index("id").loc["G12"]
+    assert row["value"] == pytest.approx(68 / 70)
+    assert row["evidence"] == "68 of 70 compulsory-section teachers certified; short: 外国语学校"
+
+
+def test_every_output_lists_the_schools_left_out_and_why():
+    small_tp = a_school(school_id="TP", name="小庄教学点", kind="teaching_point",
+                        students_primary=30, classes_primary=2, max_class_size_primary=15)
+    special = a_school(school_id="SP", name="特教学校", kind="special", students_primary=40,
+                       students_junior=20)
+    private = a_school(school_id="PV", name="民办实验学校", public=False)
+    frame = schools_frame(a_school(), small_tp, special, private)
+    ev = evaluate(_ws(frame))
+    assert ev.exclusions[["school_id", "section", "students", "reason"]].values.tolist() == [
+        ["TP", "primary", 30, "small_teaching_point"], ["SP", "primary", 40, "special"],
+        ["SP", "junior", 20, "special"]]
+    assert ev.notes[0] == ("2 school(s) left out of R1–R7, the CVs and the verdicts — "
+                           "special-education school: 特教学校; teaching point under 50 "
+                           "pupils: 小庄教学点")
+    assert ev.to_dict()["exclusions"][0] == {"school_id": "TP", "name": "小庄教学点",
+                                             "kind": "teaching_point", "section": "primary",
+                                             "students": 30, "reason": "small_teaching_point"}
+    assert set(ev.indicators["school_id"]) == {"S1", "PV"}
+    # a profile that leaves private schools out, and one with a lower teaching-point floor
+    from dataclasses import replace
+
+    ev = evaluate(_ws(frame), replace(NATIONAL_2017, include_private=False,
+                                      teaching_point_min_students=30))
+    assert set(ev.indicators["school_id"]) == {"S1", "TP"}
+    assert set(ev.exclusions["reason"]) == {"special", "private"}
+
+
+def test_leaving_private_schools_out_changes_a_cv():
+    # backbone teachers: S1 10 per 1000 pupils, S2 30 per 1000, PV (private) 60 per 1000.
+    # All three: x = 1, 3, 6 per 100, x̄ = 100 / 3000 × 100 = 3.33…, S² = (1/3)(2.33² + 0.33²
+    # + 2.67²) = 4.222…, CV = 2.0548 / 3.333 = 0.6164. Without PV: x̄ = 2, S = 1, CV = 0.5.
+    frame = schools_frame(a_school(teachers_backbone=10),
+                          a_school(school_id="S2", teachers_backbone=30),
+                          a_school(school_id="PV", public=False, teachers_backbone=60))
+    from dataclasses import replace
+
+    cv = evaluate(_ws(frame)).cvs.set_index(["section", "id"]).loc[("primary", "R2"), "cv"]
+    assert cv == pytest.approx((38 / 9) ** 0.5 / (10 / 3))
+    std = replace(NATIONAL_2017, include_private=False)
+    cv = evaluate(_ws(frame), std).cvs.set_index(["section", "id"]).loc[("primary", "R2"), "cv"]
+    assert cv == pytest.approx(0.5)
+
+
+def _balanced(**values):
+    # every basic-balance column proportional to pupils (CV 0) unless given
+    base = {"computers": 100, "books": 30_000, "teachers_intermediate_title": 30}
+    return a_school(**{**base, **values})
+
+
+def test_henan_computes_the_basic_balance_combined_cv():
+    # two schools of 1000 pupils. Books 20 000 and 40 000: x = 20, 40 per pupil, x̄ = 30,
+    # S = 10, CV = 1/3; intermediate titles 10 and 30: x = 1, 3 per 100, x̄ = 2, S = 1,
+    # CV = 1/2; the six other indicators equal (CV 0): combined = (1/3 + 1/2) / 8 = 0.1042
+    frame = schools_frame(_balanced(books=20_000, teachers_intermediate_title=10),
+                          _balanced(school_id="S2", books=40_000, teachers_intermediate_title=30))
+    ev = evaluate(_ws(frame), HENAN)
+    check = ev.profile_checks.set_index("id").loc["basic_balance_cv.primary"]
+    assert check["value"] == pytest.approx((1 / 3 + 1 / 2) / 8)
+    assert check["status"] == "pass" and check["threshold"] == "≤ 0.60"
+    assert "books_per_student 0.333" in check["evidence"]
+    from dataclasses import replace
+
+    strict = replace(HENAN, primary=replace(HENAN.primary, basic_balance_cv_limit=0.10))
+    ev = evaluate(_ws(frame), strict)
+    assert ev.profile_checks.set_index("id").loc["basic_balance_cv.primary", "status"] == "fail"
+    assert ev.verdict == "fail"
+    assert evaluate(_ws(frame), NATIONAL_2017).profile_checks.empty  # no such rule nationally
+    # without the columns the rule needs: missing, named
+    ev = evaluate(_ws(schools_frame(a_school(), a_school(school_id="S2"))), HENAN)
+    row = ev.profile_checks.set_index("id").loc["basic_balance_cv.primary"]
+    assert row["status"] == "missing"
+    assert row["evidence"] == ("the schools layer lacks books, computers, "
+                               "teachers_intermediate_title")
 
 
 def test_a_province_profile_from_toml(tmp_path):
@@ -156,7 +243,7 @@ def test_a_province_profile_from_toml(tmp_path):
     p = load_profile(path)
     assert p.name == "shandong" and p.teaching_point_min_students == 30
     assert p.primary.service_radius_rural_m == 2000.0 and p.primary.class_size_cap == 40
-    assert p.primary.combined_cv_limit == 0.60  # from the Henan base
+    assert p.primary.basic_balance_cv_limit == 0.60  # from the Henan base
     assert p.junior == HENAN.junior
     bad = tmp_path / "bad.toml"
     bad.write_text("[primary]\nclass_size = 40\n", encoding="utf-8")
@@ -164,7 +251,13 @@ def test_a_province_profile_from_toml(tmp_path):
                                              "'class_size'"):
         load_profile(bad)
     bad.write_text('floor_share = "high"\n', encoding="utf-8")
-    with pytest.raises(StandardsError, match="floor_share must be a number, got 'high'"):
+    with pytest.raises(StandardsError, match="floor_share must be a number ≥ 0, got 'high'"):
+        load_profile(bad)
+    bad.write_text("junior_from_grade = 6.5\n", encoding="utf-8")
+    with pytest.raises(StandardsError, match="junior_from_grade must be a whole number, got 6.5"):
+        load_profile(bad)
+    bad.write_text("[primary]\ncombined_cv_limit = 0.6\n", encoding="utf-8")
+    with pytest.raises(StandardsError, match="combined_cv_limit is now basic_balance_cv_limit"):
         load_profile(bad)
     with pytest.raises(StandardsError, match="unknown standards profile 'mars'"):
         get_profile("mars")

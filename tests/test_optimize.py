@@ -13,9 +13,9 @@ from planner import optimize as op
 from planner import travel
 from planner.cli import main
 from planner.errors import InfeasibleError
+from planner.evaluation import evaluate
 from planner.io.load import open_workspace
-from planner.live import Live
-from planner.scenario import apply_edits, plan_from_workspace
+from planner.plan import apply_edits, plan_from_workspace
 from planner.standards import NATIONAL_2017 as STD
 
 
@@ -114,23 +114,23 @@ def test_greedy_takes_the_nearest_school_with_room():
 
 @pytest.fixture(scope="module")
 def demo_plan(demo):
-    return plan_from_workspace(demo, distances=travel.compute_distances(demo))
+    return plan_from_workspace(demo, STD, distances=travel.compute_distances(demo))
 
 
 @pytest.mark.parametrize("section", ["primary", "junior"])
 def test_demo_zoning_meets_the_caps_within_one_percent(demo_plan, section):
     seen = []
-    res = op.optimise(demo_plan, STD, op.Options(section=section, time_limit_s=60),
+    res = op.optimise(demo_plan, op.Options(section=section, time_limit_s=60),
                       report=lambda t, o, b: seen.append((t, o, b)))
     assert res.seconds < 60 and seen  # progress was reported while it ran
     assert res.lp_gap <= 0.01 and res.gap <= 0.01
-    after = apply_edits(demo_plan, res.edits(), STD)
+    after = apply_edits(demo_plan, res.edits())
     # no school of the section over its caps, every catchment connected, pupils conserved
-    assert op.check_plan(demo_plan, after, section, STD) == []
+    assert op.check_plan(demo_plan, after, section) == []
     # today the demo breaks them (实验小学 2 955 pupils, classes of 56; 实验中学 2 728)
-    assert op.check_plan(demo_plan, demo_plan, section, STD)
+    assert op.check_plan(demo_plan, demo_plan, section)
     # the evaluation agrees: no school of this section is over the size or class cap
-    ev = Live.from_plan(demo_plan, STD).apply_all(res.edits()).evaluation
+    ev = evaluate(apply_edits(demo_plan, res.edits()))
     ids = set(res.instance.school_ids)
     assert not [r for r in ev.caps.to_dict("records") if r["school_id"] in ids and (
         r["rule"] == "size" or r["rule"] == f"class_{section}")]
@@ -143,16 +143,16 @@ def test_demo_zoning_meets_the_caps_within_one_percent(demo_plan, section):
 def test_locked_units_keep_their_school_and_choosers_can_stay(demo_plan):
     unit = "419900100001"
     before = demo_plan.zoning.at[unit, "primary"]
-    res = op.optimise(demo_plan, STD, op.Options(section="primary", time_limit_s=30,
+    res = op.optimise(demo_plan, op.Options(section="primary", time_limit_s=30,
                                                  locks=(unit,), keep_choosers=True))
-    after = apply_edits(demo_plan, res.edits(), STD)
+    after = apply_edits(demo_plan, res.edits())
     assert after.zoning.at[unit, "primary"] == before
     # choosers kept: no enforcing; a school whose classes today break the cap and that no
     # move touches gets its classes re-planned
     assert {e["op"] for e in res.edits()} == {"move_unit", "set_school"}
     assert {tuple(e["values"]) for e in res.edits() if e["op"] == "set_school"} == {
         ("classes_primary", "max_class_size_primary")}
-    assert op.check_plan(demo_plan, after, "primary", STD) == []
+    assert op.check_plan(demo_plan, after, "primary") == []
 
 
 def test_an_infeasible_request_says_where_and_proposes_sites(demo_gpkg, tmp_path, capsys):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from planner import travel
 from planner.errors import InputError
 from planner.evaluation import evaluate
-from planner.scenario import apply_edit, apply_edits, materialise, plan_from_workspace
+from planner.plan import apply_edit, apply_edits, materialise, plan_from_workspace
 from planner.schema import KIND_SECTIONS
 from planner.standards import NATIONAL_2017 as STD
 from planner.workspace import Meta, Workspace, canonical
@@ -24,13 +24,14 @@ def small_plan(small_layers):
     g = {k: canonical(v, k) for k, v in small_layers.items()}
     ws = Workspace(schools=g["schools"], units=g["units"], catchments=g["catchments"],
                    enrolment=g["enrolment"], county=g["county"], meta=Meta(crs=CRS_M))
-    return plan_from_workspace(ws, distances=travel.compute_distances(ws, use_network=False))
+    return plan_from_workspace(ws, STD,
+                               distances=travel.compute_distances(ws, use_network=False))
 
 
 def test_moving_one_unit_by_hand(small_plan):
     before = small_plan.ws.schools.set_index("school_id")
     plan = apply_edit(small_plan, {"op": "move_unit", "unit_id": "U3", "section": "primary",
-                                   "to_school": "S2"}, STD)
+                                   "to_school": "S2"})
     s = plan.ws.schools.set_index("school_id")
     # U3's pupils at S1 (grades 1–6: 30, 31 − 3, 29, 30, 28, 32 = 177) follow the unit to S2;
     # the family of 3 already at S2 stays. S1: 417 → 240, S2: 123 → 300.
@@ -41,9 +42,7 @@ def test_moving_one_unit_by_hand(small_plan):
     assert s.loc["S1", ["classes_primary", "max_class_size_primary"]].tolist() == [6, 42]
     assert s.loc["S2", ["classes_primary", "max_class_size_primary"]].tolist() == [12, 27]
     assert plan.zoning.at["U3", "primary"] == "S2" and plan.touched == {"S1", "S2"}
-    ev0 = evaluate(small_plan.ws, STD, distances=small_plan.distances,
-                   zoning=small_plan.zoning)
-    ev1 = evaluate(plan.ws, STD, distances=plan.distances, zoning=plan.zoning)
+    ev0, ev1 = evaluate(small_plan), evaluate(plan)
     r1 = "above_degree_teachers_per100"
     i0 = ev0.indicators.set_index(["school_id", "section"])
     i1 = ev1.indicators.set_index(["school_id", "section"])
@@ -68,7 +67,7 @@ def test_moving_one_unit_by_hand(small_plan):
     ({"op": "move_unit", "unit_id": "U1", "section": "primary", "to_school": "S3"},
      "column `to_school`: school S3 has no primary section"),
     ({"op": "set_school", "school_id": "S1", "values": {"students_primary": 10}},
-     "students follow the enrolment"),
+     "pupils follow the enrolment"),
     ({"op": "set_school", "school_id": "S1", "values": {"classrooms": "many"}},
      "column `values.classrooms`: expected a whole number ≥ 0, got 'many'"),
     ({"op": "close_school", "school_id": "S1", "into": "S1"}, "cannot be closed into itself"),
@@ -79,14 +78,14 @@ def test_moving_one_unit_by_hand(small_plan):
 ])
 def test_bad_edits_are_refused_with_a_located_message(small_plan, edit, message):
     with pytest.raises(InputError, match=message):
-        apply_edits(small_plan, [edit], STD, file="plan.json")
+        apply_edits(small_plan, [edit], file="plan.json")
 
 
 def test_nothing_is_half_applied(small_plan):
     good = {"op": "move_unit", "unit_id": "U3", "section": "primary", "to_school": "S2"}
     bad = {"op": "move_unit", "unit_id": "U9", "section": "primary", "to_school": "S2"}
     with pytest.raises(InputError, match="plan.json, edit 2, column `unit_id`"):
-        apply_edits(small_plan, [good, bad], STD, file="plan.json")
+        apply_edits(small_plan, [good, bad], file="plan.json")
     assert small_plan.zoning.at["U3", "primary"] == "S1"
 
 
@@ -97,7 +96,7 @@ def test_open_close_and_enforce(small_plan):
          "units": {"primary": ["U3"]}},
         {"op": "close_school", "school_id": "S2", "into": "S5", "with_teachers": True},
         {"op": "enforce_zoning", "school_id": None},
-    ], STD)
+    ])
     s = plan.ws.schools.set_index("school_id")
     assert "S2" not in s.index and s.at["S5", "name"] == "新建小学"
     # S5 holds U3 (180 pupils) and, from closed S2, U2 (120): 300; S2's 20 teachers came along
@@ -121,7 +120,7 @@ def _state(plan):
 
 @pytest.fixture(scope="module")
 def demo_plan(demo):
-    return plan_from_workspace(demo, distances=travel.compute_distances(demo))
+    return plan_from_workspace(demo, STD, distances=travel.compute_distances(demo))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -132,7 +131,7 @@ def test_random_edits_keep_every_student_and_one_catchment_per_unit(demo_plan, d
     applied = []
     for edit in edits:
         try:
-            nxt = apply_edit(plan, edit, STD)
+            nxt = apply_edit(plan, edit)
         except InputError:
             continue  # e.g. closing a school that an earlier edit closed: refused whole
         applied.append(edit)
@@ -146,7 +145,7 @@ def test_random_edits_keep_every_student_and_one_catchment_per_unit(demo_plan, d
             assert all(sec in KIND_SECTIONS[kinds[s]] for s in set(zoned))
         assert set(nxt.ws.enrolment["school_id"]) <= ids
         # undo: the edits but the last give back exactly the state before it
-        again = apply_edits(demo_plan, applied[:-1], STD)
+        again = apply_edits(demo_plan, applied[:-1])
         for a, b in zip(_state(again), _state(plan), strict=True):
             pd.testing.assert_frame_equal(a, b)
         plan = nxt

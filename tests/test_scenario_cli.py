@@ -89,12 +89,11 @@ def _xlsx_parts(path):
 
 
 def test_export_writes_four_files_twice_the_same(ws_with_plan, tmp_path):
-    one, two = tmp_path / "one", tmp_path / "two"
-    one.mkdir()
-    two.mkdir()
-    for folder in (one, two):
+    for folder in (tmp_path / "one", tmp_path / "two" / "deeper"):  # made when missing
         assert main(["export", str(ws_with_plan), "--scenario", "plan-a", "--out",
                      str(folder)]) == 0
+    one, two = tmp_path / "one" / "plan-a", tmp_path / "two" / "deeper" / "plan-a"
+    assert [p.name for p in (tmp_path / "one").iterdir()] == ["plan-a"]  # nothing else
     names = sorted(p.name for p in one.iterdir())
     assert names == ["plan-a.gpkg", "plan-a.html", "plan-a.xlsx", "plan-a_notice.html"]
     for name in ("plan-a.html", "plan-a_notice.html"):
@@ -119,23 +118,23 @@ def test_export_writes_four_files_twice_the_same(ws_with_plan, tmp_path):
 
 
 def test_an_export_killed_half_way_leaves_no_partial_file(ws_with_plan, tmp_path):
-    finals = {"plan-a.gpkg", "plan-a.html", "plan-a.xlsx", "plan-a_notice.html"}
+    finals = ["plan-a.gpkg", "plan-a.html", "plan-a.xlsx", "plan-a_notice.html"]
+    out = tmp_path / "k"
+    assert main(["export", str(ws_with_plan), "--scenario", "plan-a", "--out", str(out)]) == 0
+    before = {n: (out / "plan-a" / n).read_bytes() for n in finals}
     for delay in (2.0, 3.5, 5.0):
-        out = tmp_path / f"k{delay}"
-        out.mkdir()
         proc = subprocess.Popen([sys.executable, "-m", "planner.cli", "export",
                                  str(ws_with_plan), "--scenario", "plan-a", "--out", str(out)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        for p in out.iterdir():
-            if p.name in finals:  # any file under a final name is whole
-                if p.suffix == ".html":
-                    assert p.read_text(encoding="utf-8").rstrip().endswith("</html>")
-                elif p.suffix == ".xlsx":
-                    openpyxl.load_workbook(p)
-                else:
-                    assert "changes" in set(pyogrio.list_layers(p)[:, 0])
-            else:
-                assert p.name.startswith(".")  # a temporary, never a final name
+        # the published folder holds the earlier export whole, or the new one whole
+        folder = out / "plan-a"
+        if folder.exists():
+            assert sorted(p.name for p in folder.iterdir()) == finals
+            assert (folder / "plan-a_notice.html").read_bytes() == before["plan-a_notice.html"]
+        assert all(p.name.startswith(".") for p in out.iterdir() if p.name != "plan-a")
+    # the next export publishes again and clears what the killed ones left
+    assert main(["export", str(ws_with_plan), "--scenario", "plan-a", "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["plan-a"]

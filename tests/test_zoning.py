@@ -7,12 +7,13 @@ import pytest
 import shapely
 from make_battery import CRS_M, X0, Y0
 
-from planner.enrolment import unit_catchments, zoned_enrolment, zoning_table
 from planner.evaluation import evaluate
 from planner.layout import layout_checks, tiling
+from planner.plan import plan_from_workspace
 from planner.standards import NATIONAL_2017
 from planner.travel import compute_distances
 from planner.workspace import Meta, Workspace, canonical
+from planner.zoning import unit_catchments, zoned_enrolment, zoning_table
 
 
 @pytest.fixture()
@@ -29,7 +30,7 @@ def test_zoned_ratio_and_out_of_zone_family_by_hand(small):
                                        "U2": {"primary": "S2", "junior": "S3"},
                                        "U3": {"primary": "S1", "junior": "S3"},
                                        "U4": {"primary": "S4", "junior": "S4"}}
-    z = zoned_enrolment(small, zoning, NATIONAL_2017)
+    z = zoned_enrolment(plan_from_workspace(small, NATIONAL_2017, distances=None))
     # In scope: S1 (urban), S2 (town), S3 (urban); S4 is a rural boarding school, out.
     # Primary: S1 = U1 240 + U3 180 − 3 = 417, S2 = U2 120 + 3 (the U3 family) = 123;
     # 540 students, 537 zoned. Junior: S3 = 105 + 51 + 81 = 237, all zoned.
@@ -51,8 +52,8 @@ def test_entry_grades_only_counts_grades_one_and_seven(small):
     from dataclasses import replace
 
     std = replace(NATIONAL_2017, zoned_entry_grades_only=True)
-    zoning = zoning_table(unit_catchments(small), small.units["unit_id"])
-    by = zoned_enrolment(small, zoning, std).by_section.set_index("section")
+    by = zoned_enrolment(plan_from_workspace(small, std, distances=None)).by_section.set_index(
+        "section")
     # grade 1 at S1, S2: U1 40 + U2 20 + U3 30 = 90, all zoned; grade 7 at S3: 35 + 17 + 27 = 79
     assert by.loc["primary", ["students", "zoned"]].tolist() == [90, 90]
     assert by.loc["junior", ["students", "zoned"]].tolist() == [79, 79]
@@ -78,10 +79,8 @@ def test_tiling_reports_one_overlap_and_one_gap_with_their_areas(small):
     assert t[["section", "kind", "school_ids"]].values.tolist() == [
         ["primary", "overlap", "S1,S2"], ["primary", "gap", ""]]
     assert t["area_m2"].tolist() == pytest.approx([500_000.0, 500_000.0], rel=1e-4)
-    holdings = unit_catchments(ws)
-    zoning = zoning_table(holdings, ws.units["unit_id"])
     dist = compute_distances(ws, use_network=False)
-    lay = layout_checks(ws, holdings, zoning, dist, NATIONAL_2017)
+    lay = layout_checks(plan_from_workspace(ws, NATIONAL_2017, distances=dist))
     assert lay.unit_problems[["unit_id", "section", "catchments", "school_ids"]].values.tolist() \
         == [["U2", "primary", 2, "S1,S2"]]
     ev = evaluate(ws, distances=dist)
@@ -91,10 +90,8 @@ def test_tiling_reports_one_overlap_and_one_gap_with_their_areas(small):
 
 
 def test_nearest_school_and_radius_on_the_small_county(small):
-    holdings = unit_catchments(small)
-    zoning = zoning_table(holdings, small.units["unit_id"])
     dist = compute_distances(small, use_network=False)
-    lay = layout_checks(small, holdings, zoning, dist, NATIONAL_2017)
+    lay = layout_checks(plan_from_workspace(small, NATIONAL_2017, distances=dist))
     ud = lay.unit_distances.set_index(["unit_id", "section"])
     # U3's zoned primary school S1 sits in U1, 1 km south; no nearer primary school exists
     assert ud.loc[("U3", "primary"), "zoned_school_id"] == "S1"

@@ -135,7 +135,8 @@ EXAMPLE_SCHOOL = {
     "teachers_backbone": 3, "teachers_pe_art": 3, "teaching_aux_area_m2": 1350.0,
     "sports_area_m2": 2300.0, "equipment_value_yuan": 620000.0, "multimedia_rooms": 8,
     "music_rooms": 1, "music_room_min_area_m2": 96.0, "art_rooms": 1,
-    "art_room_min_area_m2": 90.0, "lon": 115.2042, "lat": 36.0751,
+    "art_room_min_area_m2": 90.0, "computers": 30, "books": 8100,
+    "teachers_intermediate_title": 9, "lon": 115.2042, "lat": 36.0751,
 }
 EXAMPLE_UNIT = {"unit_id": "410923100001", "name": "城关镇示例社区", "area_type": "城区",
                 **{f"g{g}": n for g, n in zip(range(1, 10), (46, 45, 45, 44, 45, 45, 0, 0, 0),

@@ -1,10 +1,9 @@
 """Export a scenario as a proposal: GeoPackage, workbook, report and the catchment notice.
 
-All four files are written under hidden temporary names in the output folder and renamed to
-their final names only once every one of them is complete, so an export stopped half way leaves
-no partial file under a final name. Nothing in them depends on the clock except the
-timestamps that GeoPackage and Excel themselves record, so exporting the same scenario twice
-gives the same content.
+The files are rendered here and published together by planner/session.py (one rename of a
+folder, so an export stopped half way never leaves old and new files mixed). Nothing in them
+depends on the clock except the timestamps that GeoPackage and Excel themselves record, so
+exporting the same scenario twice gives the same content.
 """
 
 from __future__ import annotations
@@ -12,117 +11,39 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyogrio
 from openpyxl import Workbook
 
-from planner import travel
-from planner.diff import Diff, diff
-from planner.errors import InputError
-from planner.evaluation import Evaluation, evaluate
 from planner.i18n import t
 from planner.report import tables
 from planner.report.excel import _sheet
 from planner.report.html import CSS, _table, map_png
-from planner.roadmap import Roadmap, roadmap
-from planner.scenario import (
-    Plan,
-    apply_edits,
-    materialise,
-    plan_from_workspace,
-    scenario_edits,
-)
 from planner.schema import SECTIONS
-from planner.standards import Standards
 from planner.workspace import Workspace
 
-
-@dataclass(frozen=True)
-class Proposal:
-    """A scenario next to its baseline, evaluated and compared."""
-
-    name: str
-    base_ws: Workspace
-    ws: Workspace
-    base_plan: Plan
-    plan: Plan
-    before: Evaluation
-    after: Evaluation
-    diff: Diff
-    edits: list[dict]
-    roadmap: Roadmap
+if TYPE_CHECKING:
+    from planner.session import Proposal
 
 
-def proposal(ws: Workspace, name: str, standards: Standards, *,
-             distances: travel.Distances | None = None) -> Proposal:
-    """Build, evaluate and compare a saved scenario against the baseline.
+def proposal_files(p: Proposal, stem: str, *, lang: str = "zh"
+                   ) -> dict[str, Callable[[Path], None]]:
+    """Return the four files of a proposal as writers (file name → write function).
 
-    `distances` are the workspace's unit × school distances when the caller has them.
+    `<stem>.gpkg`, `<stem>.xlsx`, `<stem>.html` and `<stem>_notice.html`;
+    planner/session.py publishes them together.
     """
-    dist = distances or travel.distances_for(ws)
-    base = plan_from_workspace(ws, distances=dist)
-    edits = scenario_edits(ws.scenarios, name)
-    plan = apply_edits(base, edits, standards)
-    after_ws = materialise(plan)
-    before = evaluate(ws, standards, distances=dist)
-    after = evaluate(after_ws, standards, distances=plan.distances, zoning=plan.zoning)
-    return Proposal(name, ws, after_ws, base, plan, before, after,
-                    diff(before, after, base, plan), edits,
-                    roadmap(plan.ws.schools, standards))
-
-
-def _safe(name: str) -> str:
-    keep = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
-    return keep or "scenario"
-
-
-def write_all(folder: Path, writers: dict[str, Callable[[Path], None]]) -> list[Path]:
-    """Write several files into `folder`: all to hidden temporaries first, then rename."""
-    temps: dict[str, Path] = {}
-    try:
-        for final, write in writers.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{final}.", suffix=".tmp" + Path(final).suffix,
-                                       dir=folder)
-            os.close(fd)
-            Path(tmp).unlink()
-            temps[final] = Path(tmp)
-            write(Path(tmp))
-        for final, tmp in temps.items():
-            os.replace(tmp, folder / final)
-    finally:
-        for tmp in temps.values():
-            if tmp.exists():
-                tmp.unlink()
-    return [folder / f for f in writers]
-
-
-def export_scenario(ws: Workspace, name: str, out_dir: str | Path, standards: Standards, *,
-                    lang: str = "zh", distances: travel.Distances | None = None) -> list[Path]:
-    """Export a scenario: `<name>.gpkg`, `<name>.xlsx`, `<name>.html`, `<name>_notice.html`.
-
-    Returns
-    -------
-    The four paths written.
-    """
-    folder = Path(out_dir)
-    if not folder.is_dir():
-        raise InputError.single(str(folder), "the output folder does not exist; create it first")
-    p = proposal(ws, name, standards, distances=distances)
-    stem = _safe(name)
-    writers = {
-        f"{stem}.gpkg": lambda tmp: _write_gpkg(p, tmp),
-        f"{stem}.xlsx": lambda tmp: _write_xlsx(p, tmp, lang),
-        f"{stem}.html": lambda tmp: tmp.write_text(render_report(p, lang), encoding="utf-8"),
-        f"{stem}_notice.html": lambda tmp: tmp.write_text(
+    return {
+        f"{stem}.gpkg": lambda path: _write_gpkg(p, path),
+        f"{stem}.xlsx": lambda path: _write_xlsx(p, path, lang),
+        f"{stem}.html": lambda path: path.write_text(render_report(p, lang), encoding="utf-8"),
+        f"{stem}_notice.html": lambda path: path.write_text(
             render_notice(p.ws, p.plan.zoning, lang=lang), encoding="utf-8"),
     }
-    return write_all(folder, writers)
 
 
 def _write_gpkg(p: Proposal, path: Path) -> None:

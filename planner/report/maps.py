@@ -209,7 +209,7 @@ def county_map(
 
 def _catchments(ws: Workspace, zoning: pd.DataFrame | None, section: str):
     if zoning is not None and ws.units is not None:
-        from planner.scenario import catchments_from_zoning
+        from planner.plan import catchments_from_zoning
 
         c = catchments_from_zoning(ws.units, zoning[[section]].assign(
             **{s: None for s in ("primary", "junior") if s != section}), ws.meta.crs)

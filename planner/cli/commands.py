@@ -1,0 +1,394 @@
+"""The `planner` commands: parse, call planner/session.py, print (SPEC §5.1, §5.3).
+
+Exit codes: 0 success, 2 bad input (a message naming file, layer, row and column; no
+traceback). Only :class:`~planner.errors.PlannerError` is caught: anything else is a bug and
+surfaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from planner.errors import InfeasibleError, InputError, PlannerError, Problem
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_PATH = REPO_ROOT / "geodata" / "demo_county.gpkg"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    from planner.cli.parser import parser
+
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as exc:
+        # a problem found inside the workspace carries no file name: it is the workspace
+        source = Path(getattr(args, "ws", "") or "").name
+        problems = [replace(p, file=p.file or source) for p in exc.problems]
+        print(f"planner {args.command}: {InputError(problems)}", file=sys.stderr)
+        return 2
+    except PlannerError as exc:
+        print(f"planner {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `planner … | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def out_path(text: str, suffix: str) -> Path:
+    """An output file path with the right suffix in an existing folder."""
+    path = Path(text)
+    if path.suffix.lower() != suffix:
+        raise InputError.single(path.name, f"the output must be a {suffix} file")
+    if not path.parent.exists():
+        raise InputError.single(path.name, f"folder {path.parent} does not exist")
+    return path
+
+
+def _print_warnings(warnings: list[Problem]) -> None:
+    for w in warnings:
+        print(w, file=sys.stderr)
+
+
+def _session(args: argparse.Namespace, *, gpkg: bool = False):
+    from planner import session as ss
+
+    path = Path(args.ws)
+    if gpkg and path.suffix.lower() != ".gpkg":
+        raise InputError.single(path.name, "scenarios live in a .gpkg workspace; import tables "
+                                "first with `planner import`")
+    return ss.open_session(path, profile=getattr(args, "profile", None),
+                           coords=getattr(args, "coords", None))
+
+
+# --- data ------------------------------------------------------------------------------------
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from planner.demo import make_demo
+    from planner.io.gpkg import write_workspace
+
+    out = out_path(args.out, ".gpkg")
+    if args.scale < 1:
+        raise InputError.single("--scale", f"expected a whole number ≥ 1, got {args.scale}")
+    ws = make_demo(seed=args.seed, scale=args.scale)
+    write_workspace(ws, out)
+    print(f"wrote {out}: {len(ws.schools)} schools, {len(ws.units)} units, "
+          f"{int(ws.enrolment['students'].sum())} enrolled students, {len(ws.nodes)} road nodes "
+          "(synthetic data)")
+    return 0
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from planner.io.tables import write_template
+
+    out = out_path(args.out, ".xlsx")
+    write_template(out)
+    print(f"wrote {out}: fill in the sheets 学校, 居住单元, 就读, 县级指标 (see 说明)")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from planner.io.load import open_workspace
+    from planner.standards import profile_of, resolve
+
+    try:
+        ws, warnings = open_workspace(args.ws, coords=args.coords)
+        if args.profile is not None:
+            resolve(args.profile)
+        else:
+            profile_of(ws.meta)
+    except PlannerError as exc:
+        problems = exc.problems if isinstance(exc, InputError) else [
+            Problem(Path(args.ws).name, "", None, "", str(exc))]
+        errors = sum(p.severity == "error" for p in problems)
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"{Path(args.ws).name}: {errors} problem(s); nothing was written", file=sys.stderr)
+        return 2
+    _print_warnings(warnings)
+    parts = [f"{len(ws.schools)} schools"]
+    for name in ("units", "catchments", "enrolment", "county", "nodes"):
+        layer = getattr(ws, name)
+        if layer is not None:
+            parts.append(f"{len(layer)} {'road nodes' if name == 'nodes' else name}")
+    print(f"{Path(args.ws).name}: valid ({', '.join(parts)}"
+          f"{f'; {len(warnings)} repair(s)' if warnings else ''})")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from planner.io.gpkg import write_workspace
+    from planner.io.load import open_workspace
+
+    out = out_path(args.out, ".gpkg")
+    ws, warnings = open_workspace(args.src, coords=args.coords)
+    _print_warnings(warnings)
+    write_workspace(ws, out)
+    print(f"wrote {out}: {len(ws.schools)} schools")
+    return 0
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from planner import session as ss
+    from planner.io.gpkg import atomic_write
+    from planner.plan import materialise
+    from planner.report.excel import write_workbook
+    from planner.report.html import write_html
+    from planner.report.tables import verdict_text
+
+    outs = {"json": args.json_out, "xlsx": args.xlsx, "html": args.html}
+    paths = {k: out_path(v, f".{k}") for k, v in outs.items() if v}
+    if args.scenario is not None and Path(args.ws).suffix.lower() != ".gpkg":
+        raise InputError.single(Path(args.ws).name, "scenarios live in a .gpkg workspace")
+    session = _session(args)
+    plan, ev = ss.evaluate_scenario(session, args.scenario or ss.BASELINE)
+    if "json" in paths:
+        text = json.dumps(ev.to_dict(), ensure_ascii=False, indent=1, allow_nan=False)
+        atomic_write(paths["json"], lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    if "xlsx" in paths:
+        write_workbook(ev, paths["xlsx"], lang=args.lang)
+    if "html" in paths:
+        ws = session.ws if args.scenario is None else materialise(plan)
+        write_html(ev, ws, paths["html"], lang=args.lang)
+    print(verdict_text(ev, args.lang))
+    for row in ev.checklist.to_dict("records"):
+        if row["status"] != "pass":
+            text = row["evidence_zh" if args.lang == "zh" else "evidence"]
+            print(f"  {row['id']:<4} {row['status']:<8} {text[:110]}")
+    for note in ev.notes:
+        print(f"  note: {note}")
+    for kind, path in paths.items():
+        print(f"wrote {path} ({kind})")
+    return 0
+
+
+def _cmd_distances(args: argparse.Namespace) -> int:
+    from planner import session as ss
+    from planner import travel
+    from planner.io import osm
+    from planner.io.gpkg import atomic_write
+
+    out = out_path(args.out, ".csv")
+    ws_path = Path(args.ws)
+    if ws_path.suffix.lower() != ".gpkg":
+        raise InputError.single(ws_path.name, "distances need a .gpkg workspace (with units); "
+                                "import tables first with `planner import`")
+    if args.cutoff is not None and args.cutoff <= 0:
+        raise InputError.single("--cutoff", f"expected metres > 0, got {args.cutoff}")
+    session = _session(args)
+    if args.scenario is not None:
+        ss.scenario_edits(session, args.scenario)  # fails plainly when unknown
+    roads = None
+    if args.roads or args.place:
+        roads = (osm.read_roads(args.roads) if args.roads else osm.roads_by_place(args.place))
+    ws = session.ws if roads is None else session.ws.replace(nodes=roads[0], edges=roads[1])
+    dist = None if roads is not None else travel.cached_distances(ws)
+    cached = dist is not None
+    if dist is None:
+        try:
+            dist = travel.compute_distances(ws)
+        except InputError as exc:  # name the road file the problem is in
+            source = Path(args.roads).name if args.roads else (args.place or ws_path.name)
+            raise InputError.single(source, exc.problems[0].message) from exc
+        ss.save_distances(ws_path, dist, roads=roads)
+    plan = ss.plan_of(ss.with_distances(session, ws, dist), args.scenario or ss.BASELINE)
+    schools = None
+    if args.section:
+        schools = list(plan.school_ids[plan.teaches(args.section)])
+    table = plan.distances.long(schools=schools, cutoff_m=args.cutoff)
+    atomic_write(out, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
+    for note in dist.notes:
+        print(f"note: {note}")
+    print(f"wrote {out}: {len(table)} unit-school pairs, method {dist.method}"
+          + ("; from the workspace's cache" if cached else "; cached in the workspace"))
+    return 0
+
+
+# --- scenarios -------------------------------------------------------------------------------
+
+def _cmd_scenario(args: argparse.Namespace) -> int:
+    from planner import session as ss
+
+    session = _session(args, gpkg=True)
+    if args.action == "list":
+        if not session.scenarios:
+            print("no scenarios")
+        for s in session.scenarios.values():
+            print(f"{s.name}\tbase {s.base}\t{len(s.edits)} edit(s)\t{s.created}\t{s.author}"
+                  f"\t{s.note}")
+        return 0
+    if args.action == "new":
+        ss.create(session, args.name, base=args.base, author=args.author, note=args.note)
+        print(f"scenario {args.name} created on {args.base}")
+        return 0
+    if args.action == "add":
+        edits_path = Path(args.edits)
+        new = ss.edits_from_file(edits_path)
+        session = ss.add_edits(session, args.name, new, file=edits_path.name)
+        total = len(ss.scenario_edits(session, args.name))
+        print(f"scenario {args.name}: {len(new)} edit(s) added ({total} in all)")
+        return 0
+    if args.action == "undo":
+        _, removed = ss.undo(session, args.name)
+        print(f"scenario {args.name}: removed {ss.describe(removed)}")
+        return 0
+    if args.action == "delete":
+        ss.delete(session, args.name)
+        print(f"scenario {args.name} deleted")
+        return 0
+    s = ss.store.get(session.scenarios, args.name, file=session.file)  # show
+    print(f"{s.name} (base {s.base}, created {s.created}, {s.author}): {s.note}")
+    for k, e in enumerate(s.edits, start=1):
+        print(f"  {k}. {ss.describe(e)}")
+    return _print_diff(session, s.base, s.name)
+
+
+def _print_diff(session, a: str, b: str) -> int:
+    from planner import session as ss
+    from planner.diff import summary_lines
+
+    for line in summary_lines(ss.compare(session, a, b)):
+        print(f"  {line}")
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    session = _session(args, gpkg=True)
+    print(f"{args.a} → {args.b}:")
+    return _print_diff(session, args.a, args.b)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from planner import session as ss
+
+    session = _session(args, gpkg=True)
+    for p in ss.export(session, args.scenario, args.out, lang=args.lang):
+        print(f"wrote {p}")
+    return 0
+
+
+# --- planning --------------------------------------------------------------------------------
+
+def _positive(flag: str, value: float | None, *, zero_ok: bool = False) -> None:
+    if value is not None and (value < 0 or (value == 0 and not zero_ok)):
+        raise InputError.single(flag, f"expected a number {'≥ 0' if zero_ok else '> 0'}, "
+                                f"got {value}")
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from planner import optimize as op
+    from planner import session as ss
+    from planner.plan import store
+
+    session = _session(args, gpkg=True)
+    store.check_name(args.name, file=session.file)
+    if args.name in session.scenarios:
+        raise InputError.single(session.file, f"a scenario named {args.name!r} exists already: "
+                                "choose another --name", layer="layer scenarios", column="name")
+    _positive("--time-limit", args.time_limit)
+    _positive("--max-distance", args.max_distance)
+    _positive("--change-weight", args.change_weight, zero_ok=True)
+    sites = out_path(args.sites, ".json") if args.sites else None
+    options = op.Options(section=args.section, time_limit_s=args.time_limit,
+                         max_distance_m=args.max_distance, locks=tuple(args.lock),
+                         keep_choosers=args.keep_choosers, change_weight_m=args.change_weight)
+
+    def progress(t: float, obj: float, bound: float) -> None:
+        print(f"  {t:6.1f} s  objective {obj:,.0f}  bound {bound:,.0f}", file=sys.stderr,
+              flush=True)
+
+    print(f"optimising the {args.section} catchments of {args.scenario} "
+          f"(time limit {args.time_limit:.0f} s) …", file=sys.stderr, flush=True)
+    try:
+        session, result = ss.optimise(session, options, args.name, base=args.scenario,
+                                      report=progress)
+    except InfeasibleError as exc:
+        if sites is None or exc.shortage is None or exc.shortage.sites.empty:
+            raise
+        from planner.io.gpkg import atomic_write
+
+        text = json.dumps(exc.shortage.edits(), ensure_ascii=False, indent=1)
+        atomic_write(sites, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        raise InfeasibleError(f"{exc}\nwrote {sites}: the {len(exc.shortage.sites)} site(s) as "
+                              f"open_school edits; `planner scenario add {session.file} NAME "
+                              f"--edits {sites.name}` adds them to a scenario") from None
+    for line in op.report_lines(result):
+        print(line)
+    print(f"saved as scenario {args.name} ({len(result.edits())} edit(s)); see it with "
+          f"`planner scenario show {session.file} {args.name}`")
+    return 0
+
+
+def _cmd_roadmap(args: argparse.Namespace) -> int:
+    from planner import session as ss
+    from planner.plan import store
+    from planner.report.excel import write_roadmap
+
+    session = _session(args, gpkg=True)
+    out = out_path(args.out, ".xlsx")
+    if args.name is not None:
+        store.check_name(args.name, file=session.file)
+        if args.name in session.scenarios:
+            raise InputError.single(session.file, f"a scenario named {args.name!r} exists "
+                                    "already: choose another --name", layer="layer scenarios",
+                                    column="name")
+    _positive("--budget", args.budget)
+    road = ss.roadmap(session, args.scenario, budget=args.budget, exchange=args.exchange)
+    write_roadmap(road, out, lang=args.lang)
+    for line in road.summary_lines(args.lang):
+        print(line)
+    print(f"wrote {out}")
+    if args.name is not None:
+        ss.create(session, args.name, base=args.scenario, author="planner", edits=road.edits,
+                  note=f"roadmap: {len(road.actions)} action(s), {road.total_cost:,.0f} yuan")
+        print(f"saved the additions as scenario {args.name} ({len(road.edits)} edit(s))")
+    return 0
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    from planner.io.load import open_workspace
+
+    app = REPO_ROOT / "app.py"
+    if not app.exists():
+        raise InputError.single("app.py", f"the app script is not at {app}; install the planner "
+                                "from its source folder (pip install -e .)")
+    ws_path = Path(args.ws) if args.ws else DEMO_PATH
+    open_workspace(ws_path)  # fail here, plainly, rather than inside the browser
+    # headless: Streamlit then neither opens a window nor asks for an e-mail on first run
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
+           "--server.headless", "true", "--server.enableStaticServing", "true",
+           "--browser.gatherUsageStats", "false"]
+    print(f"planner: serving {ws_path.name} at http://localhost:{args.port} (Ctrl+C stops)",
+          flush=True)
+    env = dict(os.environ, PLANNER_WORKSPACE=str(ws_path.resolve()))
+    return subprocess.call(cmd, env=env)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "demo": _cmd_demo,
+    "template": _cmd_template,
+    "validate": _cmd_validate,
+    "evaluate": _cmd_evaluate,
+    "distances": _cmd_distances,
+    "scenario": _cmd_scenario,
+    "diff": _cmd_diff,
+    "export": _cmd_export,
+    "optimize": _cmd_optimize,
+    "roadmap": _cmd_roadmap,
+    "import": _cmd_import,
+    "app": _cmd_app,
+}

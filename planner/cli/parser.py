@@ -1,0 +1,140 @@
+"""The `planner` command line's arguments (SPEC §5.1, §5.3)."""
+
+from __future__ import annotations
+
+import argparse
+
+PROFILE_HELP = ("standards profile: national_2017, henan, or a .toml file (default: the "
+                "workspace's own)")
+
+
+def _profile(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", help=PROFILE_HELP)
+
+
+def _lang(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="output language")
+
+
+def parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every command."""
+    p = argparse.ArgumentParser(prog="planner", description="School-layout planner for the "
+                                "national high-quality balanced compulsory education standard.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    d = sub.add_parser("demo", help="write the synthetic demo county to a GeoPackage")
+    d.add_argument("out", help="OUT.gpkg")
+    d.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    d.add_argument("--scale", type=int, default=1, help="K copies of the county, for benchmarks")
+
+    t = sub.add_parser("template", help="write the Excel fill-in template")
+    t.add_argument("out", help="OUT.xlsx")
+
+    v = sub.add_parser("validate", help="check a workspace and report every problem")
+    v.add_argument("ws", help="a .gpkg workspace, an .xlsx workbook, a .csv schools table or a "
+                   "folder of CSV files")
+    v.add_argument("--coords", help="coordinate system of lon/lat in tables: wgs84, cgcs2000, "
+                   "gcj02 or bd09 (overrides the workbook's settings)")
+    _profile(v)
+
+    e = sub.add_parser("evaluate", help="evaluate the 32 indicators; write JSON, Excel, HTML")
+    e.add_argument("ws", help="a .gpkg workspace, an .xlsx workbook or a .csv schools table")
+    e.add_argument("--scenario", help="evaluate a saved scenario instead of today's layout")
+    e.add_argument("--json", dest="json_out", metavar="F", help="write the JSON result to F")
+    e.add_argument("--xlsx", metavar="F", help="write the Excel workbook to F")
+    e.add_argument("--html", metavar="F", help="write the self-contained HTML report to F")
+    _lang(e)
+    _profile(e)
+    e.add_argument("--coords", help="coordinate system of lon/lat in tables")
+
+    d2 = sub.add_parser("distances", help="unit × school distances by road, to CSV")
+    d2.add_argument("ws", help="a .gpkg workspace")
+    d2.add_argument("--roads", help="road file (.osm, .osm.pbf, .graphml, .gpkg): used, and "
+                    "stored in the workspace as its road layers")
+    d2.add_argument("--place", help="download the walking network of this place from "
+                    "OpenStreetMap (needs the internet); stored like --roads")
+    d2.add_argument("--section", choices=("primary", "junior"), help="only schools of a section")
+    d2.add_argument("--cutoff", type=float, metavar="M", help="only pairs within M metres")
+    d2.add_argument("--scenario", help="distances for a saved scenario")
+    d2.add_argument("--out", required=True, help="F.csv")
+    _profile(d2)
+
+    sc = sub.add_parser("scenario", help="create, edit, list, show and delete scenarios")
+    scs = sc.add_subparsers(dest="action", required=True, metavar="ACTION")
+    x = scs.add_parser("new", help="a new empty scenario")
+    x.add_argument("ws")
+    x.add_argument("name")
+    x.add_argument("--base", default="baseline", help="the baseline or another scenario")
+    x.add_argument("--author", default="")
+    x.add_argument("--note", default="")
+    x = scs.add_parser("add", help="append edits from a JSON file (an edit or a list)")
+    x.add_argument("ws")
+    x.add_argument("name")
+    x.add_argument("--edits", required=True, metavar="F.json")
+    _profile(x)
+    for action, text in (("undo", "remove the last edit"), ("show", "edits and their effect"),
+                         ("delete", "delete a scenario")):
+        x = scs.add_parser(action, help=text)
+        x.add_argument("ws")
+        x.add_argument("name")
+        if action == "show":
+            _profile(x)
+    x = scs.add_parser("list", help="the saved scenarios")
+    x.add_argument("ws")
+
+    df = sub.add_parser("diff", help="compare two scenarios (or one with baseline)")
+    df.add_argument("ws")
+    df.add_argument("a", help="a scenario name, or baseline")
+    df.add_argument("b", help="a scenario name, or baseline")
+    _profile(df)
+
+    ex = sub.add_parser("export", help="export a scenario (or today's layout) as a proposal")
+    ex.add_argument("ws")
+    ex.add_argument("--scenario", required=True, help="a scenario name, or baseline")
+    ex.add_argument("--out", required=True, metavar="DIR", help="the proposal's four files go "
+                    "to DIR/NAME/ (DIR and its parents are made when missing)")
+    _lang(ex)
+    _profile(ex)
+
+    o = sub.add_parser("optimize", help="propose catchments of a section that meet the caps "
+                       "at the least travel; saved as a scenario")
+    o.add_argument("ws")
+    o.add_argument("--section", required=True, choices=("primary", "junior"))
+    o.add_argument("--name", required=True, help="the scenario to save the proposal as")
+    o.add_argument("--scenario", default="baseline", help="start from this scenario")
+    o.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+                   help="seconds for the solver (default 60)")
+    o.add_argument("--max-distance", type=float, metavar="M", help="no child zoned further "
+                   "than M metres by road")
+    o.add_argument("--lock", nargs="+", default=[], metavar="UNIT",
+                   help="units that keep their current school")
+    o.add_argument("--keep-choosers", action="store_true", help="out-of-zone choosers stay "
+                   "at their schools (by default every child goes to the zoned school)")
+    o.add_argument("--change-weight", type=float, default=500.0, metavar="M",
+                   help="metres of travel one pupil changing school is worth (default 500)")
+    o.add_argument("--sites", metavar="F.json", help="when seats are short, write the proposed "
+                   "new schools as open_school edits to F.json (for `planner scenario add`)")
+    _profile(o)
+
+    r = sub.add_parser("roadmap", help="the cheapest additions that make every school section "
+                       "pass and every CV meet its limit, by year under a budget")
+    r.add_argument("ws")
+    r.add_argument("--out", required=True, metavar="F.xlsx")
+    r.add_argument("--scenario", default="baseline", help="plan for this scenario")
+    r.add_argument("--budget", type=float, metavar="YUAN_PER_YEAR",
+                   help="annual budget (default: everything in the first year)")
+    r.add_argument("--exchange", action="store_true", help="move backbone teachers from "
+                   "schools with a surplus before hiring (within the G11 exchange rule)")
+    r.add_argument("--name", help="also save the roadmap's additions as this scenario")
+    _profile(r)
+    _lang(r)
+
+    i = sub.add_parser("import", help="import an Excel workbook or CSV files into a workspace")
+    i.add_argument("src", help="an .xlsx workbook, a .csv schools table or a folder of CSVs")
+    i.add_argument("out", help="OUT.gpkg")
+    i.add_argument("--coords", help="coordinate system of lon/lat: wgs84, cgcs2000, gcj02, bd09")
+
+    a = sub.add_parser("app", help="open the planner in the browser (the demo by default)")
+    a.add_argument("ws", nargs="?", help="workspace .gpkg (default: the bundled demo county)")
+    a.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
+    return p

@@ -1,0 +1,467 @@
+"""What a planner does, once for the command line and the app: the use-case layer.
+
+Open a workspace with its profile; evaluate today's layout or a scenario; create, edit, undo
+and delete scenarios (each saved as one transaction, refused when someone else changed the
+scenario since it was read); compare, export, optimise and price the roadmap. The command line
+(planner/cli) parses and prints around these functions; the app's pages are widgets around
+them. Nothing here draws or prints.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from planner import travel
+from planner.diff import Diff, diff
+from planner.errors import InputError, Problem
+from planner.evaluation import Evaluation, evaluate
+from planner.io.load import open_workspace
+from planner.plan import Plan, apply_edit, check_edits, plan_from_workspace, store
+from planner.plan.store import BASELINE, Scenario
+from planner.standards import Standards, profile_of, resolve
+from planner.workspace import Workspace
+
+SAVE_ATTEMPTS = 3  # the command line re-checks and saves again when a scenario moved on
+
+
+def now() -> str:
+    """The time stamp scenarios are created with (UTC, seconds)."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+class Baseline:
+    """Today's layout of a workspace: its plan and evaluation, made when first asked for.
+
+    Shared by every session on the same workspace and profile (read-only).
+    """
+
+    def __init__(self, ws: Workspace, standards: Standards, *, distances="auto"):
+        self.ws, self.standards, self._distances = ws, standards, distances
+
+    @functools.cached_property
+    def plan(self) -> Plan:
+        """The baseline plan (zoning from the catchments, distances from the roads)."""
+        return plan_from_workspace(self.ws, self.standards, distances=self._distances)
+
+    @functools.cached_property
+    def evaluation(self) -> Evaluation:
+        """The baseline's evaluation."""
+        return evaluate(self.plan)
+
+    @property
+    def distances(self) -> travel.Distances | None:
+        """The unit × school distances of the baseline."""
+        return self.plan.distances
+
+
+@dataclass(frozen=True, eq=False)
+class Session:
+    """One workspace opened by one planner, and the scenario they are on.
+
+    Attributes
+    ----------
+    path
+        The GeoPackage (None for a workbook or CSV opened to evaluate).
+    base
+        Today's layout (plan and evaluation, made when first asked for).
+    scenarios
+        The saved scenarios as last read or written.
+    name
+        The scenario selected ("baseline" for today's layout).
+    plan
+        The selected scenario's plan (None on the baseline).
+    """
+
+    path: Path | None
+    base: Baseline
+    scenarios: dict[str, Scenario]
+    name: str = BASELINE
+    plan: Plan | None = None
+
+    @property
+    def ws(self) -> Workspace:
+        """The workspace as opened."""
+        return self.base.ws
+
+    @property
+    def standards(self) -> Standards:
+        """The profile in use."""
+        return self.base.standards
+
+    @property
+    def file(self) -> str:
+        """The workspace's file name, for messages."""
+        return self.path.name if self.path is not None else ""
+
+    @property
+    def current_plan(self) -> Plan:
+        """The plan shown: the scenario's, or the baseline's."""
+        return self.plan or self.base.plan
+
+    @functools.cached_property
+    def evaluation(self) -> Evaluation:
+        """The evaluation shown: the scenario's, or the baseline's."""
+        return evaluate(self.plan) if self.plan is not None else self.base.evaluation
+
+    @property
+    def current(self) -> Evaluation:
+        """The evaluation shown (the same as :attr:`evaluation`)."""
+        return self.evaluation
+
+    @property
+    def scenario(self) -> Scenario | None:
+        """The selected scenario's saved record (None on the baseline)."""
+        return None if self.name == BASELINE else self.scenarios.get(self.name)
+
+    def changes(self) -> Diff | None:
+        """What the scenario changes against the baseline (None on the baseline)."""
+        if self.plan is None:
+            return None
+        return diff(self.base.evaluation, self.evaluation, self.base.plan, self.plan)
+
+
+# --- opening ---------------------------------------------------------------------------------
+
+def open_session(path: str | Path, *, profile: str | None = None, coords: str | None = None,
+                 base: Baseline | None = None) -> Session:
+    """Open a workspace (.gpkg, or a workbook / CSV to evaluate) with its profile.
+
+    Parameters
+    ----------
+    path
+        The workspace.
+    profile
+        A built-in profile name or a .toml file; by default the one the workspace names.
+    coords
+        The coordinate system of lon/lat in tables.
+    base
+        A baseline already made for this workspace and profile (the app shares one).
+    """
+    path = Path(path)
+    if base is None:
+        ws, _ = open_workspace(path, coords=coords)
+        base = Baseline(ws, resolve(profile, stored=ws.meta.standards_profile,
+                                    stored_toml=getattr(ws.meta, "profile_toml", "") or "")
+                        if profile is not None else profile_of(ws.meta))
+    gpkg = path.suffix.lower() == ".gpkg"
+    scenarios = store.read(path) if gpkg else store.from_frame(base.ws.scenarios,
+                                                              file=path.name)
+    return Session(path=path if gpkg else None, base=base, scenarios=scenarios)
+
+
+def open_with_warnings(path: str | Path, *, coords: str | None = None
+                       ) -> tuple[Workspace, list[Problem]]:
+    """Open and validate a workspace; return it with the repairs made (for `validate`)."""
+    return open_workspace(path, coords=coords)
+
+
+def _need_gpkg(session: Session) -> Path:
+    if session.path is None:
+        raise InputError.single(session.file, "scenarios live in a .gpkg workspace; import "
+                                "tables first with `planner import`")
+    return session.path
+
+
+def reload(session: Session) -> Session:
+    """Read the saved scenarios again and rebuild the selected one from them."""
+    fresh = replace(session, scenarios=store.read(_need_gpkg(session)))
+    if session.name != BASELINE and session.name not in fresh.scenarios:
+        return replace(fresh, name=BASELINE, plan=None)
+    return select(fresh, session.name)
+
+
+# --- plans and evaluations -------------------------------------------------------------------
+
+def scenario_edits(session: Session, name: str) -> list[dict]:
+    """Every edit of a scenario, its bases' first."""
+    return store.chain(session.scenarios, name, file=session.file)
+
+
+def plan_of(session: Session, name: str) -> Plan:
+    """The plan of a saved scenario, or of "baseline"."""
+    base = session.base.plan
+    if name == BASELINE:
+        return base
+    from planner.plan import apply_edits
+
+    return apply_edits(base, scenario_edits(session, name))
+
+
+def evaluate_scenario(session: Session, name: str = BASELINE) -> tuple[Plan, Evaluation]:
+    """The plan and evaluation of a scenario (or of today's layout)."""
+    if name == BASELINE:
+        return session.base.plan, session.base.evaluation
+    plan = plan_of(session, name)
+    return plan, evaluate(plan)
+
+
+def compare(session: Session, a: str, b: str) -> Diff:
+    """What changes from scenario A to scenario B (either may be "baseline")."""
+    plan_a, ev_a = evaluate_scenario(session, a)
+    plan_b, ev_b = evaluate_scenario(session, b)
+    return diff(ev_a, ev_b, plan_a, plan_b)
+
+
+# --- the app's selection -----------------------------------------------------------------------
+
+def select(session: Session, name: str) -> Session:
+    """Switch to a saved scenario (or back to "baseline")."""
+    if name == BASELINE:
+        return replace(session, name=BASELINE, plan=None)
+    store.get(session.scenarios, name, file=session.file)
+    return replace(session, name=name, plan=plan_of(session, name))
+
+
+# --- writing scenarios ---------------------------------------------------------------------------
+
+def create(session: Session, name: str, *, base: str | None = None, author: str = "",
+           note: str = "", edits: list | None = None) -> Session:
+    """Save a new scenario (on `base`, by default the selected one) and switch to it.
+
+    Edits given are checked on their base first.
+    """
+    path = _need_gpkg(session)
+    base = session.name if base is None else base
+    if edits:
+        check_edits(plan_of(session, base), edits, file=session.file)
+    saved = store.create(path, Scenario(name=name, base=base, created=now(), author=author,
+                                        note=note, edits=tuple(edits or ())))
+    return select(replace(session, scenarios={**store.read(path), saved.name: saved}), name)
+
+
+def add_edits(session: Session, name: str, edits: list, *, file: str = "") -> Session:
+    """Append edits to a scenario after checking the whole chain; save them.
+
+    When another planner saved the scenario meanwhile, the edits are checked again on what
+    is saved now and saved on top of it (a few attempts), never over it.
+
+    Raises
+    ------
+    InputError
+        An edit is refused (located at `file` and its number), or the scenario kept moving.
+    """
+    path = _need_gpkg(session)
+    if not isinstance(edits, list) or not edits:
+        raise InputError.single(file, "expected an edit object or a list of them")
+    scenarios = session.scenarios
+    for attempt in range(SAVE_ATTEMPTS):
+        own = store.get(scenarios, name, file=session.file)
+        before = store.chain(scenarios, name, file=session.file)
+        check_chain(session, before, edits, file=file)
+        try:
+            saved = store.save_edits(path, name, [*own.edits, *edits], revision=own.revision)
+        except InputError as exc:
+            if exc.problems[0].column != "revision" or attempt == SAVE_ATTEMPTS - 1:
+                raise
+            scenarios = store.read(path)
+            continue
+        return replace(session, scenarios={**scenarios, name: saved})
+    raise AssertionError("unreachable")
+
+
+def check_chain(session: Session, before: list, edits: list, *, file: str = "") -> Plan:
+    """Check new edits after a chain: every edit in effect; located at `file`, "edit k"."""
+    plan = check_edits(session.base.plan, before)
+    return check_edits(plan, edits, file=file)
+
+
+def edit(session: Session, change: dict) -> Session:
+    """Apply one edit to the selected scenario and save it (the app, edit by edit).
+
+    Refused, with "reload", when the scenario was saved by someone else since it was read.
+    """
+    path = _need_gpkg(session)
+    if session.plan is None or session.scenario is None:
+        raise InputError.single(session.file, "pick or create a scenario first; today's layout "
+                                "is not edited", layer="layer scenarios")
+    own = session.scenario
+    chain = scenario_edits(session, session.name)
+    if isinstance(change, dict) and ("year" in change or any("year" in e for e in chain)):
+        check_chain(session, chain, [change])  # dated edits: checked with all in effect
+    plan = apply_edit(session.plan, change)
+    saved = store.save_edits(path, session.name, [*own.edits, change], revision=own.revision)
+    return replace(session, plan=plan, scenarios={**session.scenarios, session.name: saved})
+
+
+def undo(session: Session, name: str | None = None) -> tuple[Session, dict]:
+    """Remove a scenario's last edit (the selected one by default); return it too."""
+    path = _need_gpkg(session)
+    name = name or session.name
+    own = store.get(session.scenarios, name, file=session.file) if name != BASELINE else None
+    if own is None or not own.edits:
+        raise InputError.single(session.file, f"scenario {name!r} has no edit to undo",
+                                layer="layer scenarios")
+    saved = store.save_edits(path, name, list(own.edits[:-1]), revision=own.revision)
+    out = replace(session, scenarios={**session.scenarios, name: saved})
+    return (select(out, name) if session.name == name else out), own.edits[-1]
+
+
+def delete(session: Session, name: str) -> Session:
+    """Delete a scenario (refused while another builds on it)."""
+    path = _need_gpkg(session)
+    own = store.get(session.scenarios, name, file=session.file)
+    store.delete(path, name, revision=own.revision)
+    out = replace(session, scenarios=store.read(path))
+    return replace(out, name=BASELINE, plan=None) if session.name == name else out
+
+
+def edits_from_file(path: str | Path) -> list:
+    """Read edits (an object or a list) from a UTF-8 JSON file, with located errors."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.single(path.name, f"cannot read the edits ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError.single(path.name, f"not UTF-8 text (byte {exc.start + 1}): save the "
+                                "edits file as UTF-8") from None
+    try:
+        return store.parse_edits_json(text)
+    except ValueError as exc:
+        raise InputError.single(path.name, f"cannot read the edits: {exc}") from None
+
+
+def describe(edit_: dict) -> str:
+    """One line for an edit (JSON, Chinese kept)."""
+    return json.dumps(edit_, ensure_ascii=False, sort_keys=True)
+
+
+# --- distances -------------------------------------------------------------------------------
+
+def with_distances(session: Session, ws: Workspace, dist: travel.Distances) -> Session:
+    """The session on `ws` (e.g. with new roads) using the distances given."""
+    return replace(session, base=Baseline(ws, session.standards, distances=dist), plan=None,
+                   name=BASELINE)
+
+
+def save_distances(path: Path, dist: travel.Distances, *, roads=None) -> None:
+    """Keep distances (and the roads they came from) in the workspace, in place.
+
+    The road layers are replaced one by one; the `distances` table and the meta key that
+    says which network and points it belongs to change in one transaction. The workspace's
+    other layers and tables are not touched.
+    """
+    from planner.io.gpkg import replace_rows, set_meta, transaction, write_layer
+
+    if roads is not None:
+        for name, layer in zip(("nodes", "edges"), roads, strict=True):
+            write_layer(path, name, layer)
+    table = dist.long()
+    with transaction(path) as con:
+        replace_rows(con, "distances", table, DISTANCE_TYPES)
+        set_meta(con, {"distances_key": dist.key})
+
+
+DISTANCE_TYPES = {"unit_id": "TEXT", "school_id": "TEXT", "distance_m": "REAL", "method": "TEXT"}
+
+
+# --- proposals -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Proposal:
+    """A scenario next to today's layout, evaluated and compared (what an export writes)."""
+
+    name: str
+    base_ws: Workspace
+    ws: Workspace
+    base_plan: Plan
+    plan: Plan
+    before: Evaluation
+    after: Evaluation
+    diff: Diff
+    edits: list[dict]
+    roadmap: object
+
+
+def proposal(session: Session, name: str) -> Proposal:
+    """Build, evaluate and compare a saved scenario (or "baseline") against today's layout."""
+    from planner import roadmap as rm
+    from planner.plan import materialise
+
+    plan, after = evaluate_scenario(session, name)
+    base = session.base
+    ws = base.ws if name == BASELINE else materialise(plan)
+    edits = [] if name == BASELINE else scenario_edits(session, name)
+    road = rm.roadmap(plan.schools_frame, session.standards)
+    return Proposal(name=name, base_ws=base.ws, ws=ws, base_plan=base.plan, plan=plan,
+                    before=base.evaluation, after=after,
+                    diff=diff(base.evaluation, after, base.plan, plan), edits=edits,
+                    roadmap=road)
+
+
+def export(session: Session, name: str, out_dir: str | Path, *, lang: str = "zh") -> list[Path]:
+    """Export a scenario (or "baseline") as a proposal into `out_dir/<name>/`.
+
+    The four files — `<name>.gpkg`, `<name>.xlsx`, `<name>.html`, `<name>_notice.html` — are
+    written into a hidden folder and published with one rename of that folder, so an export
+    stopped at any moment never leaves old and new files mixed. `out_dir` is made when
+    missing.
+
+    Raises
+    ------
+    InputError
+        The scenario is unknown, or its name gives a folder name another scenario's gives too,
+        or one too long for the file system.
+    """
+    from planner.io.publish import publish_folder, safe_name
+    from planner.report.export import proposal_files
+
+    if name != BASELINE:
+        store.get(session.scenarios, name, file=session.file)
+    stem = safe_name(name)
+    clash = [s for s in [BASELINE, *session.scenarios] if s != name and safe_name(s) == stem]
+    if clash:
+        raise InputError.single(session.file, f"scenarios {name!r} and {clash[0]!r} would both "
+                                f"be exported as {stem!r}: rename one of them",
+                                layer="layer scenarios", column="name")
+    p = proposal(session, name)
+    return publish_folder(Path(out_dir), stem, proposal_files(p, stem, lang=lang))
+
+
+# --- planning --------------------------------------------------------------------------------
+
+def roadmap(session: Session, name: str = BASELINE, *, budget: float | None = None,
+            exchange: bool = False):
+    """The costed roadmap of a scenario's (or today's) schools."""
+    from planner import roadmap as rm
+
+    plan = plan_of(session, name)
+    return rm.roadmap(plan.schools_frame, session.standards, budget=budget, exchange=exchange)
+
+
+def optimise(session: Session, options, name: str, *, base: str | None = None, report=None):
+    """Optimise a section's catchments of a scenario (the selected one by default).
+
+    The result is checked against the caps and saved as scenario `name` on `base`; the
+    session switches to it.
+
+    Raises
+    ------
+    InputError
+        The name is taken (checked before the solver runs).
+    InfeasibleError
+        The caps cannot be met (with where seats are short and sites for new schools).
+    """
+    from planner import optimize as op
+    from planner.plan import apply_edits
+
+    base = session.name if base is None else base
+    store.check_name(name, file=session.file)
+    if name in session.scenarios:
+        raise InputError.single(session.file, f"a scenario named {name!r} exists already",
+                                layer="layer scenarios", column="name")
+    plan = plan_of(session, base)
+    result = op.optimise(plan, options, report=report)
+    edits = result.edits()
+    problems = op.check_plan(plan, apply_edits(plan, edits), options.section)
+    if problems:  # a bug, not the user's: say it loudly
+        raise AssertionError("the proposal breaks: " + "; ".join(problems))
+    note = (f"optimised {options.section} catchments ({result.status}, gap "
+            f"{result.gap:.2%})")
+    return create(session, name, base=base, author="planner", note=note, edits=edits), result
