@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                        "or a folder of CSV files")
         v.add_argument("--coords", help="coordinate system of lon/lat in tables: wgs84, "
                        "cgcs2000, gcj02 or bd09 (overrides the workbook's settings)")
+        v.add_argument("--region", choices=("china", "any"), help="china (default: locations "
+                       "outside China are refused) or any (a notice; distances in the data's "
+                       "UTM zone); overrides the workspace's meta")
 
     e = sub.add_parser("evaluate", help="evaluate the 32 indicators; write JSON, Excel, HTML")
     e.add_argument("ws", help="a .gpkg workspace, an .xlsx workbook or a .csv schools table")
@@ -130,6 +133,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("src", help="an .xlsx workbook, a .csv schools table or a folder of CSVs")
     i.add_argument("out", help="OUT.gpkg")
     i.add_argument("--coords", help="coordinate system of lon/lat: wgs84, cgcs2000, gcj02, bd09")
+    i.add_argument("--region", choices=("china", "any"), help="china (default) or any: turns "
+                   "the China-bounds check into a notice; stored in the workspace's meta")
 
     a = sub.add_parser("app", help="open the planner in the browser (the demo by default)")
     a.add_argument("ws", nargs="?", help="workspace .gpkg (default: the bundled demo county)")
@@ -200,7 +205,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from planner.io.load import open_workspace
 
     try:
-        ws, warnings = open_workspace(args.ws, coords=args.coords)
+        ws, warnings = open_workspace(args.ws, coords=args.coords, region=args.region)
     except InputError as exc:
         errors = sum(p.severity == "error" for p in exc.problems)
         for p in exc.problems:
@@ -209,12 +214,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return 2
     _print_warnings(warnings)
     parts = [f"{len(ws.schools)} schools"]
-    for name in ("units", "catchments", "enrolment", "county", "nodes"):
+    for name in ("units", "catchments", "enrolment", "county", "births", "enrolment_history",
+                 "developments", "nodes"):
         layer = getattr(ws, name)
         if layer is not None:
             parts.append(f"{len(layer)} {'road nodes' if name == 'nodes' else name}")
+    repairs = sum(w.severity == "warning" for w in warnings)
     print(f"{Path(args.ws).name}: valid ({', '.join(parts)}"
-          f"{f'; {len(warnings)} repair(s)' if warnings else ''})")
+          f"{f'; {repairs} repair(s)' if repairs else ''})")
     return 0
 
 
@@ -555,7 +562,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from planner.io.load import open_workspace
 
     out = _out_path(args.out, ".gpkg")
-    ws, warnings = open_workspace(args.src, coords=args.coords)
+    ws, warnings = open_workspace(args.src, coords=args.coords, region=args.region)
     _print_warnings(warnings)
     write_workspace(ws, out)
     print(f"wrote {out}: {len(ws.schools)} schools")

@@ -32,6 +32,7 @@ DEMO_CRS = "EPSG:4547"  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
 DEMO_CENTRE_LONLAT = (115.17, 36.07)
 TILE_PITCH_M = 34_000.0
 COUNTY_RADIUS_M = 14_000.0
+DEMO_YEAR = 2026  # the school year the enrolment describes (2026–27)
 
 _SURNAMES = list("张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹"
                  "袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石"
@@ -815,6 +816,7 @@ def _assemble(tiles: list[_Tile], scale: int, shape: CountyShape, crs: str) -> W
                                   geometry=shapely.points(np.array([s["xy"] for s in schools])),
                                   crs=crs).to_crs(WGS84)
     school_gdf["central_school_id"] = school_gdf["central_school_id"].astype("str")
+    school_gdf["shrink_only"] = school_gdf["kind"] == "teaching_point"
     cdf = pd.DataFrame(catch, columns=["unit_id", "section", "school_id"])
     geom_by_unit = dict(zip(unit_gdf["unit_id"], unit_gdf.geometry, strict=True))
     cdf["geometry"] = [geom_by_unit[u] for u in cdf["unit_id"]]
@@ -826,7 +828,7 @@ def _assemble(tiles: list[_Tile], scale: int, shape: CountyShape, crs: str) -> W
     enr = enr.sort_values(["unit_id", "school_id", "grade"], kind="stable")
     nodes, edge_gdf = _road_frames(xy, edges, crs)
     label = f"{shape.name}（合成数据）"
-    meta = Meta(crs=crs, name=label if scale == 1 else f"{label} ×{scale}",
+    meta = Meta(crs=crs, name=label if scale == 1 else f"{label} ×{scale}", year=DEMO_YEAR,
                 synthetic=True)
     return Workspace(
         schools=canonical(school_gdf, "schools"),

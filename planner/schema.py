@@ -10,7 +10,53 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+SCHEMA_VERSIONS = ("1", "2")  # versions this planner reads
+
+# Years a workspace may talk about: births, school years, history, housing (kind "year").
+YEAR_MIN, YEAR_MAX = 1980, 2100
+REGIONS = ("china", "any")
+
+# Plausible upper bounds, the one place they live: a value above one is refused wherever a cell
+# is parsed (import, GeoPackage, scenario edits), as a typo or a unit error, never accepted.
+# They are generous: the largest Chinese compulsory schools have about 10 000 pupils, 200
+# classes and 600 teachers; a county has a few hundred thousand children.
+UPPER_BOUNDS: dict[str, float] = {
+    "students": 20_000,  # pupils of one section of one school, or one enrolment row
+    "classes": 400,  # classes of one section
+    "max_class_size": 150,  # the largest class (大班额 above 66 is already extreme)
+    "classrooms": 600,
+    "teachers": 2_000,  # every teacher count
+    "teaching_aux_area_m2": 500_000.0,
+    "sports_area_m2": 1_000_000.0,
+    "equipment_value_yuan": 1.0e9,  # 10 亿元
+    "rooms": 600,  # multimedia, music and art rooms
+    "room_area_m2": 2_000.0,  # one music or art room
+    "children": 20_000,  # resident children of one grade in one unit
+    "births": 50_000,  # births of one unit in one year
+    "dwellings": 200_000,  # dwellings of one housing development
+    "children_per100": 300.0,  # children of one grade per 100 dwellings
+    "county_value": 1.0e9,  # a county-table value (shares, yuan per pupil, counts)
+}
+
+
+def _upper(name: str) -> float | None:
+    """Return the plausible upper bound of a canonical column (None: no bound)."""
+    for prefix, key in (("students", "students"), ("classes_", "classes"),
+                        ("max_class_size", "max_class_size"), ("teachers_", "teachers"),
+                        ("approved_places", "students"), ("approved_classes", "classes"),
+                        ("children_per100", "children_per100")):
+        if name.startswith(prefix):
+            return UPPER_BOUNDS[key]
+    if name in ("multimedia_rooms", "music_rooms", "art_rooms"):
+        return UPPER_BOUNDS["rooms"]
+    if name in ("music_room_min_area_m2", "art_room_min_area_m2"):
+        return UPPER_BOUNDS["room_area_m2"]
+    if re.fullmatch(r"g[1-9]", name):
+        return UPPER_BOUNDS["children"]
+    if name in ("value", "count"):
+        return UPPER_BOUNDS["county_value"]
+    return UPPER_BOUNDS.get(name)
 
 KINDS = (
     "primary",
@@ -74,7 +120,7 @@ class Column:
         The canonical English name.
     kind
         "text", "int" (whole number ≥ 0), "float" (number ≥ 0), "bool", "kind", "area_type",
-        "section" or "grade".
+        "section", "grade" or "year" (YEAR_MIN–YEAR_MAX).
     required
         Whether a layer without it is unusable.
     default
@@ -91,6 +137,8 @@ class Column:
         Whether an empty cell is allowed (text columns such as `central_school_id`).
     scale
         Factors by alias: a header in 万元 is multiplied by 10000 on import.
+    upper
+        The plausible upper bound of a number (see UPPER_BOUNDS), or None.
     """
 
     name: str
@@ -103,10 +151,12 @@ class Column:
     default: object = None
     nullable: bool = False
     scale: tuple[tuple[str, float], ...] = ()
+    upper: float | None = None
 
 
 def _c(name, kind, required, zh, en, zh_doc, *aliases, default=None, nullable=False, scale=()):
-    return Column(name, kind, required, zh, en, zh_doc, aliases, default, nullable, scale)
+    return Column(name, kind, required, zh, en, zh_doc, aliases, default, nullable, scale,
+                  _upper(name) if kind in ("int", "float") else None)
 
 
 SCHOOL_COLUMNS: tuple[Column, ...] = (
@@ -203,12 +253,38 @@ def _section_pairs() -> tuple[Column, ...]:
                     f"{zh_sec}{col.zh}",
                     f"{col.en.rstrip('.')} teaching the {sec} section.",
                     f"其中{zh_sec}部：{col.zh_doc}",
+                    upper=col.upper,
                 )
             )
     return tuple(out)
 
 
 SCHOOL_SECTION_COLUMNS = _section_pairs()
+
+# Capacity (SPEC §5.2, §7): optional; a school without approved places is limited by its
+# classrooms and teachers only. `shrink_only` left empty is true for teaching points.
+SCHOOL_CAPACITY_COLUMNS: tuple[Column, ...] = (
+    _c("approved_places_primary", "int", False, "小学核定学位数",
+       "Approved primary places (核定学位); empty if not set.", "小学部核定学位数（无则留空）",
+       "小学核定学位", "核定学位数(小学)", nullable=True),
+    _c("approved_places_junior", "int", False, "初中核定学位数",
+       "Approved junior places (核定学位); empty if not set.", "初中部核定学位数（无则留空）",
+       "初中核定学位", "核定学位数(初中)", nullable=True),
+    _c("shrink_only", "bool", False, "只减不扩",
+       "The school may lose pupils but not gain them (default: true for teaching points).",
+       "是／否：只可减少学生、不再扩大（留空时教学点为是，其他学校为否）", "不再扩大",
+       "只撤并不扩建", nullable=True),
+)
+# Accepted on import instead of approved places: places = approved classes × the profile's
+# class-size cap of the section (45 primary, 50 junior nationally).
+APPROVED_CLASS_COLUMNS: tuple[Column, ...] = (
+    _c("approved_classes_primary", "int", False, "小学核定班数",
+       "Approved primary classes; converted to places × the class-size cap.",
+       "小学部核定班数（导入时按班额上限换算为学位）", "核定班数(小学)", nullable=True),
+    _c("approved_classes_junior", "int", False, "初中核定班数",
+       "Approved junior classes; converted to places × the class-size cap.",
+       "初中部核定班数（导入时按班额上限换算为学位）", "核定班数(初中)", nullable=True),
+)
 
 LONLAT_COLUMNS: tuple[Column, ...] = (
     _c("lon", "float", True, "经度", "Longitude in the declared coordinate system.",
@@ -246,6 +322,37 @@ ENROLMENT_COLUMNS: tuple[Column, ...] = (
     _c("students", "int", True, "学生数", "Number of students.", "学生人数", "人数"),
 )
 
+BIRTHS_COLUMNS: tuple[Column, ...] = (
+    _c("unit_id", "text", True, "单元编码", "The unit the children were born to.",
+       "出生人口户籍或居住所在单元编码", "村社区编码", "居住单元编码"),
+    _c("year", "year", True, "年份", "Calendar year of birth.", "出生年份（公历）", "出生年份"),
+    _c("births", "int", True, "出生人数", "Births in that year.", "当年出生人数", "出生人口数"),
+)
+
+ENROLMENT_HISTORY_COLUMNS: tuple[Column, ...] = (
+    _c("year", "year", True, "学年", "The school year (its autumn's calendar year).",
+       "学年（秋季学期所在年份，如 2024 表示 2024—2025 学年）", "年份"),
+    *ENROLMENT_COLUMNS,
+)
+
+DEVELOPMENT_COLUMNS: tuple[Column, ...] = (
+    _c("unit_id", "text", False, "单元编码",
+       "The unit the development lies in (or give its polygon).",
+       "住宅项目所在单元编码（或给出边界）", "村社区编码", nullable=True),
+    _c("name", "text", False, "项目名称", "The development's name.", "住宅项目名称", "小区名称",
+       "名称", nullable=True),
+    _c("first_year", "year", True, "首次入住年份", "The year its first residents move in.",
+       "首批住户入住年份", "入住年份", "首年"),
+    _c("dwellings", "int", True, "住宅套数", "Dwellings it brings.", "新增住宅套数", "套数",
+       "户数"),
+    *(
+        _c(f"children_per100_g{g}", "float", False, f"每百户{zh}年级学生数",
+           f"Children of grade {g} per 100 dwellings (empty: the profile's default).",
+           f"每百套住宅的{zh}年级学生数（留空用评估标准的默认值）", nullable=True)
+        for g, zh in zip(GRADES, "一二三四五六七八九", strict=True)
+    ),
+)
+
 COUNTY_COLUMNS: tuple[Column, ...] = (
     _c("indicator_id", "text", True, "指标编号", "Checklist id (G2, G6…G11, G14, G15, Q1…Q9, S1).",
        "指标编号，如 G8、Q1、S1", "编号"),
@@ -271,11 +378,14 @@ META_COLUMNS = ("key", "value")
 SCENARIO_COLUMNS = ("name", "base", "created", "author", "note", "edits")
 
 LAYER_COLUMNS: dict[str, tuple[Column, ...]] = {
-    "schools": SCHOOL_COLUMNS + SCHOOL_SECTION_COLUMNS,
+    "schools": SCHOOL_COLUMNS + SCHOOL_SECTION_COLUMNS + SCHOOL_CAPACITY_COLUMNS,
     "units": UNIT_COLUMNS,
     "catchments": CATCHMENT_COLUMNS,
     "enrolment": ENROLMENT_COLUMNS,
     "county": COUNTY_COLUMNS,
+    "births": BIRTHS_COLUMNS,
+    "enrolment_history": ENROLMENT_HISTORY_COLUMNS,
+    "developments": DEVELOPMENT_COLUMNS,
 }
 
 # Sheet / CSV names accepted for each layer when importing tables.
@@ -284,6 +394,9 @@ LAYER_SHEETS = {
     "units": ("units", "居住单元", "村社区", "单元"),
     "enrolment": ("enrolment", "enrollment", "就读", "就读情况", "学生就读"),
     "county": ("county", "县级指标", "县级"),
+    "births": ("births", "出生", "出生人口", "出生人数"),
+    "enrolment_history": ("enrolment_history", "enrollment_history", "就读历史", "历年就读"),
+    "developments": ("developments", "新建住宅", "住宅开发", "新建小区"),
     "settings": ("settings", "设置"),
 }
 LAYER_ZH = {
@@ -292,6 +405,9 @@ LAYER_ZH = {
     "enrolment": "就读",
     "county": "县级指标",
     "catchments": "划片范围",
+    "births": "出生",
+    "enrolment_history": "就读历史",
+    "developments": "新建住宅",
 }
 
 BIRTHS_RE = re.compile(r"^births_(\d{4})$")

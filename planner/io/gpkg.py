@@ -14,8 +14,9 @@ import pyogrio
 from planner.errors import InputError
 from planner.workspace import Workspace
 
-LAYER_ORDER = ("schools", "units", "catchments", "enrolment", "county", "nodes", "edges", "meta",
-               "scenarios", "distances")
+LAYER_ORDER = ("schools", "units", "catchments", "enrolment", "county", "births",
+               "enrolment_history", "developments", "nodes", "edges", "meta", "scenarios",
+               "distances")
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -50,7 +51,8 @@ def write_workspace(ws: Workspace, path: str | Path) -> Path:
     """Write every layer of a workspace to one GeoPackage, atomically.
 
     Spatial layers are written in their CRS (WGS84 for a canonical workspace); tables (enrolment,
-    county, meta, scenarios) as GeoPackage attribute tables.
+    county, births, enrolment_history, meta, scenarios) as GeoPackage attribute tables;
+    `developments` as a polygon layer when any row has a polygon, else as a table.
 
     Parameters
     ----------
@@ -69,6 +71,8 @@ def write_workspace(ws: Workspace, path: str | Path) -> Path:
         for name in LAYER_ORDER:
             if name in layers:
                 frame = layers[name]
+                if name == "developments" and frame.geometry.isna().all():
+                    frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
                 pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
 
     return atomic_write(path, write)
