@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
         v.add_argument("--region", choices=("china", "any"), help="china (default: locations "
                        "outside China are refused) or any (a notice; distances in the data's "
                        "UTM zone); overrides the workspace's meta")
+        v.add_argument("--boundary", metavar="FILE", help="county boundary for units given as "
+                       "points (see `planner import`)")
 
     e = sub.add_parser("evaluate", help="evaluate the 32 indicators; write JSON, Excel, HTML")
     e.add_argument("ws", help="a .gpkg workspace, an .xlsx workbook or a .csv schools table")
@@ -135,6 +137,9 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--coords", help="coordinate system of lon/lat: wgs84, cgcs2000, gcj02, bd09")
     i.add_argument("--region", choices=("china", "any"), help="china (default) or any: turns "
                    "the China-bounds check into a notice; stored in the workspace's meta")
+    i.add_argument("--boundary", metavar="FILE", help="the county boundary (GeoJSON, Shapefile, "
+                   "GeoPackage, KML): units given as points become Voronoi cells clipped to it "
+                   "(without it: to a buffer of the points' hull)")
 
     a = sub.add_parser("app", help="open the planner in the browser (the demo by default)")
     a.add_argument("ws", nargs="?", help="workspace .gpkg (default: the bundled demo county)")
@@ -192,7 +197,8 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
     out = _out_path(args.out, ".xlsx")
     write_template(out)
-    print(f"wrote {out}: fill in the sheets 学校, 居住单元, 就读, 县级指标 (see 说明)")
+    print(f"wrote {out}: fill in the sheets 学校, 居住单元 (村社区), 划片, 就读 (optional), 出生, "
+          "就读历史, 新建住宅, 县级指标 and 设置 (see 说明)")
     return 0
 
 
@@ -205,7 +211,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from planner.io.load import open_workspace
 
     try:
-        ws, warnings = open_workspace(args.ws, coords=args.coords, region=args.region)
+        ws, warnings = open_workspace(args.ws, coords=args.coords, region=args.region,
+                                      boundary=args.boundary)
     except InputError as exc:
         errors = sum(p.severity == "error" for p in exc.problems)
         for p in exc.problems:
@@ -558,14 +565,25 @@ def _cmd_roadmap(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from planner.io.derive import derived_layers
     from planner.io.gpkg import write_workspace
     from planner.io.load import open_workspace
 
     out = _out_path(args.out, ".gpkg")
-    ws, warnings = open_workspace(args.src, coords=args.coords, region=args.region)
+    ws, warnings = open_workspace(args.src, coords=args.coords, region=args.region,
+                                  boundary=args.boundary)
     _print_warnings(warnings)
     write_workspace(ws, out)
-    print(f"wrote {out}: {len(ws.schools)} schools")
+    parts = [f"{len(ws.schools)} schools"]
+    for name in ("units", "catchments", "enrolment", "births", "enrolment_history",
+                 "developments"):
+        layer = getattr(ws, name)
+        if layer is not None:
+            parts.append(f"{len(layer)} {name}")
+    print(f"wrote {out}: {', '.join(parts)}")
+    derived = derived_layers(ws)
+    if derived:
+        print(f"derived on import: {', '.join(derived)} (see the notices above)")
     return 0
 
 

@@ -300,6 +300,10 @@ UNIT_COLUMNS: tuple[Column, ...] = (
        "村社区名称", "名称"),
     _c("area_type", "area_type", True, "城乡分类", "urban, town or rural.", "城区／镇区／乡村",
        "城乡类型"),
+    _c("township", "text", False, "乡镇", "The township (乡镇/街道) the unit belongs to; unit "
+       "names in 划片 lists are matched within it.",
+       "所属乡镇（街道）名称，用于匹配划片名单中的村名", "所属乡镇", "乡镇(街道)", "乡镇街道",
+       "街道", nullable=True),
     *(
         _c(f"g{g}", "int", True, f"{zh}年级适龄儿童数", f"Resident children of grade {g}.",
            f"居住在本单元的{zh}年级学生数", f"{zh}年级", f"{g}年级")
@@ -353,6 +357,35 @@ DEVELOPMENT_COLUMNS: tuple[Column, ...] = (
     ),
 )
 
+# The 划片 sheet (import only): catchments as published, one unit per row or many per cell.
+ZONING_LIST_COLUMNS: tuple[Column, ...] = (
+    _c("school_id", "text", False, "学校标识码", "The school (or give its name).",
+       "划片学校的标识码（或填学校名称）", "学校代码", "学校编码", nullable=True),
+    _c("school_name", "text", False, "学校名称", "The school's name, when its code is not given.",
+       "划片学校的名称（未填标识码时按名称匹配）", "校名", nullable=True),
+    _c("section", "section", True, "学段", "primary (小学) or junior (初中).", "小学／初中"),
+    _c("units", "text", True, "划片范围",
+       "Units served: names or codes, one per row or several separated by 、，,;；",
+       "服务范围内的村（社区）名称或编码：每行一个，或一格多个用、，,;；分隔", "服务范围",
+       "招生范围", "学区范围"),
+    _c("township", "text", False, "乡镇",
+       "Optional: the township the row's names are in (else the school's own, then the county).",
+       "可选：本行村名所在乡镇（不填则先在学校所在乡镇、再在全县范围内匹配）", "所属乡镇",
+       nullable=True),
+)
+
+# The matches made from 划片 lists, kept in the workspace (table `zoning_matches`).
+ZONING_MATCH_COLUMNS: tuple[Column, ...] = (
+    _c("row", "int", True, "行号", "The 划片 sheet's row.", "划片表中的行号"),
+    _c("school_id", "text", True, "学校标识码", "The school.", "学校标识码"),
+    _c("section", "section", True, "学段", "primary or junior.", "小学／初中"),
+    _c("entry", "text", True, "划片名称", "The name or code as written.", "名单中写法"),
+    _c("unit_id", "text", True, "单元编码", "The unit it was matched to.", "匹配到的单元编码"),
+    _c("matched_by", "text", True, "匹配方式",
+       "code, qualified_name (乡镇+村名), row_township, school_township or county.",
+       "编码／乡镇+名称／本行乡镇内名称／学校所在乡镇内名称／全县唯一名称"),
+)
+
 COUNTY_COLUMNS: tuple[Column, ...] = (
     _c("indicator_id", "text", True, "指标编号", "Checklist id (G2, G6…G11, G14, G15, Q1…Q9, S1).",
        "指标编号，如 G8、Q1、S1", "编号"),
@@ -386,7 +419,10 @@ LAYER_COLUMNS: dict[str, tuple[Column, ...]] = {
     "births": BIRTHS_COLUMNS,
     "enrolment_history": ENROLMENT_HISTORY_COLUMNS,
     "developments": DEVELOPMENT_COLUMNS,
+    "zoning_matches": ZONING_MATCH_COLUMNS,
 }
+# Sheets read on import that are not workspace layers.
+IMPORT_COLUMNS: dict[str, tuple[Column, ...]] = {"zoning_lists": ZONING_LIST_COLUMNS}
 
 # Sheet / CSV names accepted for each layer when importing tables.
 LAYER_SHEETS = {
@@ -397,6 +433,7 @@ LAYER_SHEETS = {
     "births": ("births", "出生", "出生人口", "出生人数"),
     "enrolment_history": ("enrolment_history", "enrollment_history", "就读历史", "历年就读"),
     "developments": ("developments", "新建住宅", "住宅开发", "新建小区"),
+    "zoning_lists": ("zoning_lists", "划片", "划片范围", "学区划分", "划片名单"),
     "settings": ("settings", "设置"),
 }
 LAYER_ZH = {
@@ -408,7 +445,14 @@ LAYER_ZH = {
     "births": "出生",
     "enrolment_history": "就读历史",
     "developments": "新建住宅",
+    "zoning_lists": "划片",
+    "zoning_matches": "划片匹配",
 }
+
+
+def columns_of(layer: str) -> tuple[Column, ...]:
+    """Return the canonical columns of a workspace layer or an import-only sheet."""
+    return LAYER_COLUMNS[layer] if layer in LAYER_COLUMNS else IMPORT_COLUMNS[layer]
 
 BIRTHS_RE = re.compile(r"^births_(\d{4})$")
 

@@ -27,7 +27,6 @@ from planner.schema import (
     KIND_HAS_SENIOR,
     KIND_SECTIONS,
     KINDS,
-    LAYER_COLUMNS,
     REGIONS,
     SCHEMA_VERSIONS,
     SECTION_ALIASES,
@@ -38,6 +37,7 @@ from planner.schema import (
     YEAR_MIN,
     Column,
     alias_map,
+    columns_of,
     normalise_header,
     section_of_grade,
 )
@@ -192,7 +192,7 @@ def map_headers(
 
     Returns the renamed frame, the source with the header map, and the problems.
     """
-    columns = LAYER_COLUMNS[layer] + extra
+    columns = columns_of(layer) + extra
     amap = alias_map(columns)
     problems: list[Problem] = []
     rename: dict[str, str] = {}
@@ -248,7 +248,7 @@ def parse_cells(
     problems: list[Problem] = []
     factors = df.attrs.get("factors", {})
     out = df.copy()
-    for col in LAYER_COLUMNS[layer] + extra:
+    for col in columns_of(layer) + extra:
         if col.name not in out.columns:
             if col.default is not None:
                 out[col.name] = col.default
@@ -508,8 +508,13 @@ def check_references(
     return problems
 
 
-def check_totals(schools: pd.DataFrame, enrolment: pd.DataFrame, src: Source) -> list[Problem]:
-    """Report schools whose student counts disagree with the enrolment table, by section."""
+def check_totals(schools: pd.DataFrame, enrolment: pd.DataFrame, src: Source, *,
+                 derived: bool = False) -> list[Problem]:
+    """Report schools whose student counts disagree with the enrolment table, by section.
+
+    With `derived`, the enrolment was derived from zoning (no enrolment sheet) and the message
+    says so.
+    """
     problems: list[Problem] = []
     enr = enrolment[[isinstance(g, int | np.integer) for g in enrolment["grade"]]].copy()
     enr = enr[[isinstance(n, int | np.integer) for n in enr["students"]]]
@@ -521,7 +526,13 @@ def check_totals(schools: pd.DataFrame, enrolment: pd.DataFrame, src: Source) ->
         for sec in SECTIONS:
             given = row.get(f"students_{sec}")
             counted = int(sums.get((row["school_id"], sec), 0))
-            if isinstance(given, int) and given != counted:
+            if isinstance(given, int) and given != counted and derived:
+                problems.append(src.at(pos, f"students_{sec}", f"{given} {sec} students, but "
+                                       f"the {sec} children of its catchment count {counted} (no "
+                                       "enrolment sheet: every child is taken to attend the "
+                                       "zoned school); make them agree, or add the enrolment "
+                                       "sheet 就读"))
+            elif isinstance(given, int) and given != counted:
                 problems.append(src.at(pos, f"students_{sec}", f"{given} {sec} students, but "
                                        f"the enrolment table counts {counted} at this school; "
                                        "make them agree"))

@@ -118,6 +118,9 @@ class Workspace:
         Housing developments (unit_id and/or polygon, first_year, dwellings, optional
         children_per100_g1..g9), a GeoDataFrame whose geometry may be None; or None. See
         :func:`development_units` for their dwellings by unit.
+    zoning_matches
+        When the catchments were built from 划片 lists: how each listed name was matched to a
+        unit (row, school_id, section, entry, unit_id, matched_by); or None.
     nodes, edges
         The road network as osmnx writes it (`osmid` on nodes; `u`, `v`, `key`, `length` in
         metres on edges), or None.
@@ -139,6 +142,7 @@ class Workspace:
     births: pd.DataFrame | None = None
     enrolment_history: pd.DataFrame | None = None
     developments: gpd.GeoDataFrame | None = None
+    zoning_matches: pd.DataFrame | None = None
     nodes: gpd.GeoDataFrame | None = None
     edges: gpd.GeoDataFrame | None = None
     scenarios: pd.DataFrame = field(default_factory=empty_scenarios)
@@ -148,7 +152,7 @@ class Workspace:
         """Return the layers that are present, by their GeoPackage names."""
         out: dict[str, pd.DataFrame] = {"schools": self.schools}
         for name in ("units", "catchments", "enrolment", "county", "births",
-                     "enrolment_history", "developments", "nodes", "edges"):
+                     "enrolment_history", "developments", "zoning_matches", "nodes", "edges"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value

@@ -99,8 +99,11 @@ def test_csv_folder_with_chinese_file_names(small_layers, tmp_path):
 def test_template_has_chinese_headers_an_example_and_explanations(tmp_path):
     path = write_template(tmp_path / "t.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["学校", "居住单元", "就读", "出生", "就读历史", "新建住宅", "县级指标",
-                             "设置", "说明"]
+    assert wb.sheetnames == ["学校", "居住单元", "划片", "就读", "出生", "就读历史", "新建住宅",
+                             "县级指标", "设置", "说明"]
+    assert [c.value for c in wb["划片"][1]] == ["学校标识码", "学校名称", "学段", "划片范围",
+                                              "乡镇"]
+    assert "乡镇" in [c.value for c in wb["居住单元"][1]]
     assert [c.value for c in wb["出生"][1]] == ["单元编码", "年份", "出生人数"]
     assert [c.value for c in wb["就读历史"][1]] == ["学年", "单元编码", "学校标识码", "年级",
                                                  "学生数"]
@@ -165,7 +168,7 @@ def test_approved_classes_become_places_at_the_class_cap(small_layers, tmp_path)
     assert ws.schools["approved_places_junior"].tolist() == [pd.NA, pd.NA, 400, 150]
     assert ws.schools["shrink_only"].tolist() == [False, False, True, False]
     assert "approved_classes_primary" not in ws.schools.columns
-    assert [str(n) for n in notes] == [
+    assert [str(n) for n in notes if n.layer == "sheet 学校"] == [
         "notice: c.xlsx, sheet 学校, column `小学核定班数`: approved primary places of 2 school(s) "
         "taken as approved classes × 45 (the class-size cap of profile henan)",
         "notice: c.xlsx, sheet 学校, column `初中核定班数`: approved junior places of 2 school(s) "

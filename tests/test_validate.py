@@ -159,8 +159,10 @@ def test_template_validates(tmp_path, capsys):
     path = tmp_path / "template.xlsx"
     assert main(["template", str(path)]) == 0
     assert main(["validate", str(path)]) == 0
-    assert ("template.xlsx: valid (1 schools, 1 units, 6 enrolment, 1 county, 7 births, "
-            "1 enrolment_history, 1 developments)") in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert ("template.xlsx: valid (1 schools, 1 units, 1 catchments, 6 enrolment, 1 county, "
+            "7 births, 1 enrolment_history, 1 developments)") in out
+    assert "fill in the sheets 学校, 居住单元 (村社区), 划片, 就读 (optional), 出生" in out
 
 
 def test_repairable_polygon_is_repaired_with_a_warning(capsys):

@@ -15,8 +15,8 @@ from planner.errors import InputError
 from planner.workspace import Workspace
 
 LAYER_ORDER = ("schools", "units", "catchments", "enrolment", "county", "births",
-               "enrolment_history", "developments", "nodes", "edges", "meta", "scenarios",
-               "distances")
+               "enrolment_history", "developments", "zoning_matches", "nodes", "edges", "meta",
+               "scenarios", "distances")
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:

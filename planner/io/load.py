@@ -17,6 +17,7 @@ import shapely
 
 from planner import validate as v
 from planner.errors import InputError, Problem
+from planner.io import derive
 from planner.io.coords import SYSTEMS, parse_system, to_wgs84
 from planner.io.gpkg import read_layers
 from planner.schema import (
@@ -27,8 +28,10 @@ from planner.schema import (
     REGIONS,
     SECTIONS,
     Column,
+    columns_of,
 )
 from planner.workspace import (
+    ENROLMENT_FROM_ZONING,
     WGS84,
     Meta,
     Workspace,
@@ -46,7 +49,7 @@ UNIT_TYPES = POINT_TYPES + POLYGON_TYPES
 SPATIAL = {"schools": POINT_TYPES, "units": UNIT_TYPES, "catchments": POLYGON_TYPES,
            "developments": POLYGON_TYPES}
 TABLES = ("schools", "units", "catchments", "enrolment", "county", "births", "enrolment_history",
-          "developments")
+          "developments", "zoning_matches")
 OPTIONAL_GEOMETRY = {"developments"}  # rows may have a unit_id instead of a polygon
 
 
@@ -65,6 +68,9 @@ class RawLayers:
         The `meta` table's key/values or a workbook's settings.
     meta_where
         Meta key → (layer as shown, row, column as shown), for messages.
+    boundary, boundary_name
+        The county outline (WGS84) and its file name, when one was given: point units are
+        cut into Voronoi cells with it.
     roads
         `nodes` and `edges` GeoDataFrames as read, if any.
     scenarios
@@ -81,10 +87,13 @@ class RawLayers:
     scenarios: pd.DataFrame | None = None
     distances: pd.DataFrame | None = None
     from_tables: bool = False
+    boundary: object | None = None
+    boundary_name: str = ""
 
 
 def open_workspace(
-    path: str | Path, *, coords: str | None = None, region: str | None = None
+    path: str | Path, *, coords: str | None = None, region: str | None = None,
+    boundary: str | Path | None = None,
 ) -> tuple[Workspace, list[Problem]]:
     """Open and validate a workspace from a .gpkg, .xlsx, .csv or a folder of CSV files.
 
@@ -99,6 +108,10 @@ def open_workspace(
     region
         "china" or "any"; overrides the workspace's meta `region` (see
         :class:`~planner.workspace.Meta`).
+    boundary
+        A county boundary file (GeoJSON, Shapefile, GeoPackage, KML) to cut point units into
+        Voronoi polygons; overrides the workbook's setting 县域边界 (a file name beside the
+        workbook). Without either, point units from tables are cut to a buffer of their hull.
 
     Returns
     -------
@@ -123,6 +136,16 @@ def open_workspace(
         msg = (f"unsupported file type {suffix or '(none)'}; give a .gpkg workspace, an .xlsx "
                "workbook (see `planner template`), a .csv schools table or a folder of CSV files")
         raise InputError.single(path.name, msg)
+    named = raw.meta.get("boundary", "")
+    if boundary is None and named:
+        layer, row, column = raw.meta_where.get("boundary", ("", None, "boundary"))
+        if Path(named).name != named:
+            raise InputError.single(path.name, f"the boundary is named by its file name only, "
+                                    f"beside the workbook; got {named!r}", layer=layer, row=row,
+                                    column=column)
+        boundary = path.parent / named
+    if boundary is not None:
+        raw.boundary, raw.boundary_name = derive.read_boundary(boundary), Path(boundary).name
     return assemble(raw, coords=coords, region=region)
 
 
@@ -176,13 +199,13 @@ def assemble(
     sources: dict[str, v.Source] = {}
     unusable: set[str] = set()  # layers whose columns cannot be cross-checked
     no_geometry: set[str] = set()  # spatial layers whose geometry cannot be used
-    for name in TABLES:
+    for name in (*TABLES, "zoning_lists"):
         if name not in raw.layers:
             continue
         frame, src = raw.layers[name]
         extra = _extra_columns(name, raw.from_tables)
         mapped, src, found = v.map_headers(frame, name, src, extra=extra)
-        if any(p.column in {c.name for c in LAYER_COLUMNS[name]} and "missing" in p.message
+        if any(p.column in {c.name for c in columns_of(name)} and "missing" in p.message
                for p in found):
             unusable.add(name)
         cells, found_cells = v.parse_cells(mapped, name, src, extra=extra)
@@ -214,6 +237,8 @@ def assemble(
             else:
                 parsed[name] = gdf
 
+    derived, found = _derive(raw, parsed, sources, unusable | no_geometry, crs_m)
+    problems += found
     if "schools" not in unusable:
         problems += v.check_schools(parsed["schools"], sources["schools"])
         problems += v.check_capacity(parsed["schools"], sources["schools"])
@@ -226,7 +251,8 @@ def assemble(
                 sources=sources,
             )
         if "enrolment" in parsed and "enrolment" not in unusable:
-            problems += v.check_totals(parsed["schools"], parsed["enrolment"], sources["schools"])
+            problems += v.check_totals(parsed["schools"], parsed["enrolment"], sources["schools"],
+                                       derived=derived.enrolment_source == ENROLMENT_FROM_ZONING)
         if "units" in parsed and not no_geometry & {"units", "schools"}:
             boundary = _boundary(parsed["units"], crs_m)
             problems += v.check_inside(parsed["schools"], boundary, crs_m, sources["schools"])
@@ -255,7 +281,7 @@ def assemble(
                                 f"checked against China's extent; distances are measured in "
                                 f"{crs_m}", severity="notice"))
     if any(p.severity == "error" for p in problems):
-        raise InputError(problems)
+        raise InputError([p for p in problems if p.severity != "notice"])
 
     schools = parsed["schools"]
     if "schools" not in unusable:
@@ -271,9 +297,9 @@ def assemble(
             distances_key=meta.distances_key if raw.distances is not None else "",
             region=meta.region,
             year=meta.year,
-            enrolment_source=meta.enrolment_source,
-            units_source=meta.units_source,
-            catchments_source=meta.catchments_source,
+            enrolment_source=derived.enrolment_source or meta.enrolment_source,
+            units_source=derived.units_source or meta.units_source,
+            catchments_source=derived.catchments_source or meta.catchments_source,
         ),
         units=_maybe(parsed, "units"),
         catchments=_maybe(parsed, "catchments"),
@@ -282,12 +308,75 @@ def assemble(
         births=_maybe(parsed, "births"),
         enrolment_history=_maybe(parsed, "enrolment_history"),
         developments=_developments(parsed),
+        zoning_matches=_maybe(parsed, "zoning_matches"),
         nodes=nodes,
         edges=edges,
         scenarios=_scenarios(raw.scenarios),
         distances=_distances(raw.distances),
     )
     return ws, [p for p in problems if p.severity != "error"]
+
+
+def _derive(
+    raw: RawLayers, parsed: dict[str, pd.DataFrame], sources: dict[str, v.Source],
+    broken: set[str], crs_m: str,
+) -> tuple[derive.Derived, list[Problem]]:
+    """Derive what a bureau's files leave out: unit polygons, catchments, enrolment.
+
+    Point units from tables (or with a boundary given) become Voronoi cells; 划片 lists become
+    catchments; without an enrolment layer, units and catchments give the enrolment of
+    children at their zoned schools. See :mod:`planner.io.derive`.
+    """
+    out = derive.Derived()
+    problems: list[Problem] = []
+    units = parsed.get("units")
+    usable = units is not None and "units" not in broken
+    if usable and (raw.from_tables or raw.boundary is not None) and len(units) and (
+            units.geom_type == "Point").all():
+        cells, source, found = derive.unit_polygons(units, sources["units"], crs_m,
+                                                    raw.boundary, raw.boundary_name, raw.file)
+        problems += found
+        if cells is None:
+            return out, problems
+        parsed["units"], out.units_source = cells, source
+    elif raw.boundary is not None:
+        problems.append(Problem(raw.boundary_name, "", None, "", "a boundary is used to cut "
+                                "unit polygons from unit points; these units have polygons "
+                                "already (or none are given)"))
+    zoning = None
+    if "zoning_lists" in parsed:
+        lists_src = sources["zoning_lists"]
+        if "catchments" in parsed:
+            problems.append(lists_src.at(None, "", "catchments are given twice: as polygons "
+                                         "and as 划片 lists; keep one"))
+            return out, problems
+        if not usable or "zoning_lists" in broken or "schools" in broken:
+            return out, problems
+        catch, zoning, matches, found = derive.catchments_from_lists(
+            parsed.pop("zoning_lists"), lists_src, parsed["units"], sources["units"],
+            parsed["schools"], crs_m)
+        problems += found
+        if catch is None:
+            return out, problems
+        parsed["catchments"], parsed["zoning_matches"] = catch, matches
+        sources["catchments"] = lists_src
+        out.catchments_source = "lists"
+    if "enrolment" not in parsed and usable and "catchments" in parsed and not (
+            broken & {"catchments", "schools"}):
+        if zoning is None:
+            ws = Workspace(schools=parsed["schools"], meta=Meta(crs=crs_m),
+                           units=parsed["units"], catchments=parsed["catchments"])
+            zoning = derive.zoning_of_catchments(ws)
+        enrol, found = derive.enrolment_from_zoning(parsed["units"], zoning, sources["units"])
+        problems += found
+        parsed["enrolment"] = enrol
+        sources["enrolment"] = sources["units"]
+        out.enrolment_source = ENROLMENT_FROM_ZONING
+        problems.append(Problem(raw.file, "", None, "", "no enrolment given: every child is "
+                                "taken to attend the zoned school of the unit they live in "
+                                f"({int(enrol['students'].sum()):,} children); every output "
+                                "says so", severity="notice"))
+    return out, problems
 
 
 def _births_from_units(

@@ -35,6 +35,7 @@ from planner.schema import (
     SCHOOL_COLUMNS,
     SCHOOL_SECTION_COLUMNS,
     UNIT_COLUMNS,
+    ZONING_LIST_COLUMNS,
     Column,
     normalise_header,
 )
@@ -47,6 +48,7 @@ SETTING_KEYS = {
     "profile": "profile",
     "region": "region", "地区范围": "region", "地区": "region",
     "year": "year", "学年": "year", "统计学年": "year",
+    "boundary": "boundary", "县域边界": "boundary", "边界文件": "boundary",
 }
 _SHEET_LOOKUP = {normalise_header(n): layer for layer, names in LAYER_SHEETS.items()
                  for n in names}
@@ -149,10 +151,13 @@ EXAMPLE_SCHOOL = {
     "art_room_min_area_m2": 90.0, "approved_places_primary": 360, "approved_places_junior": None,
     "shrink_only": "否", "lon": 115.2042, "lat": 36.0751,
 }
-EXAMPLE_UNIT = {"unit_id": "419923100001", "name": "城关镇示例社区", "area_type": "城区",
+EXAMPLE_UNIT = {"unit_id": "419923100001", "name": "示例社区", "area_type": "城区",
+                "township": "城关镇",
                 **{f"g{g}": n for g, n in zip(range(1, 10), (46, 45, 45, 44, 45, 45, 0, 0, 0),
                                                strict=True)},
                 "lon": 115.2060, "lat": 36.0770}
+EXAMPLE_LIST = {"school_id": EXAMPLE_SCHOOL["school_id"], "school_name": EXAMPLE_SCHOOL["name"],
+                "section": "小学", "units": "示例社区", "township": None}
 EXAMPLE_YEAR = 2026
 # births six years before each grade's entry: grade 1 of 2026 was born in 2020
 EXAMPLE_BIRTHS = [{"unit_id": EXAMPLE_UNIT["unit_id"], "year": y, "births": n}
@@ -213,6 +218,10 @@ def write_template(path: str | Path) -> Path:
     for name in ("public", "boarding", "shrink_only"):
         _dropdown(ws, school_cols, name, "是,否")
     _write_sheet(wb.create_sheet(LAYER_ZH["units"]), unit_cols, [EXAMPLE_UNIT])
+    lists = wb.create_sheet(LAYER_ZH["zoning_lists"])
+    _write_sheet(lists, ZONING_LIST_COLUMNS, [EXAMPLE_LIST])
+    _dropdown(lists, ZONING_LIST_COLUMNS, "section", "小学,初中")
+    lists.column_dimensions["D"].width = 60
     enrol = [{"unit_id": EXAMPLE_UNIT["unit_id"], "school_id": EXAMPLE_SCHOOL["school_id"],
               "grade": g, "students": EXAMPLE_UNIT[f"g{g}"]} for g in range(1, 7)]
     _write_sheet(wb.create_sheet(LAYER_ZH["enrolment"]), ENROLMENT_COLUMNS, enrol)
@@ -232,6 +241,9 @@ def write_template(path: str | Path) -> Path:
          "学年）"),
         ("地区范围", "china", "china：坐标须在中国境内；any：不检查（境外数据，按所在 UTM "
          "带计算距离）"),
+        ("县域边界", None, "可选：与本表同一文件夹的县域边界文件名（GeoJSON、Shapefile、"
+         "GeoPackage 或 KML）；村社区只给经纬度时，按泰森多边形（Voronoi）划分并裁剪到边界；"
+         "不填则裁剪到各点外包多边形的缓冲区"),
     ), start=1):
         settings.cell(row=i, column=1, value=key).font = Font(bold=True)
         settings.cell(row=i, column=2, value=value)
@@ -248,7 +260,8 @@ def _write_explanations(ws, school_cols, unit_cols) -> None:
         ws.cell(row=1, column=j, value=h).font = Font(bold=True)
     r = 2
     groups = (("schools", school_cols + SCHOOL_SECTION_COLUMNS + APPROVED_CLASS_COLUMNS),
-              ("units", unit_cols), ("enrolment", ENROLMENT_COLUMNS),
+              ("units", unit_cols), ("zoning_lists", ZONING_LIST_COLUMNS),
+              ("enrolment", ENROLMENT_COLUMNS),
               ("births", BIRTHS_COLUMNS), ("enrolment_history", ENROLMENT_HISTORY_COLUMNS),
               ("developments", DEVELOPMENT_COLUMNS), ("county", COUNTY_COLUMNS))
     for layer, cols in groups:

@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from planner.schema import LAYER_COLUMNS, LONLAT_COLUMNS
+from planner.schema import LONLAT_COLUMNS, columns_of
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "bad"
@@ -110,7 +110,7 @@ def write_gpkg(layers: dict[str, pd.DataFrame], path: Path) -> None:
 
 
 def _zh(df: pd.DataFrame, layer: str) -> pd.DataFrame:
-    names = {c.name: c.zh for c in LAYER_COLUMNS[layer] + LONLAT_COLUMNS}
+    names = {c.name: c.zh for c in columns_of(layer) + LONLAT_COLUMNS}
     return df.rename(columns=names)
 
 
@@ -129,7 +129,8 @@ def table_frames(layers: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 SHEETS = {"schools": "学校", "units": "居住单元", "enrolment": "就读", "county": "县级指标",
-          "births": "出生", "enrolment_history": "就读历史", "developments": "新建住宅"}
+          "births": "出生", "enrolment_history": "就读历史", "developments": "新建住宅",
+          "zoning_lists": "划片"}
 
 
 def write_xlsx(frames: dict[str, pd.DataFrame], path: Path, settings: dict | None = None) -> None:
