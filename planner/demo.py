@@ -16,7 +16,7 @@ WGS84. All of it is invented: the names, the numbers and the roads.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import geopandas as gpd
 import numpy as np
@@ -26,13 +26,13 @@ import shapely
 from scipy.spatial import cKDTree
 
 from planner.schema import KIND_SECTIONS, SECTIONS, TEACHER_COLUMNS, section_of_grade
-from planner.workspace import WGS84, Meta, Workspace, canonical
+from planner.workspace import WGS84, Meta, Workspace, canonical, utm_like_crs
 
 DEMO_CRS = "EPSG:4547"  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
 DEMO_CENTRE_LONLAT = (115.17, 36.07)
-DEMO_NAME = "示范县（合成数据）"
 TILE_PITCH_M = 34_000.0
 COUNTY_RADIUS_M = 14_000.0
+DEMO_YEAR = 2026  # the school year the enrolment describes (2026–27)
 
 _SURNAMES = list("张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹"
                  "袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石"
@@ -50,10 +50,99 @@ _TOWNSHIPS = ["张果屯乡", "近德固乡", "谷金楼乡", "福堪镇", "寺�
               "韩张镇", "西邵乡", "王庄乡", "高堤乡", "马颊乡"]
 
 
+@dataclass(frozen=True)
+class CountyShape:
+    """What makes one synthetic county differ from another (the demo's defaults reproduce it).
+
+    Attributes
+    ----------
+    name
+        The county's name (fictional); the meta name adds "（合成数据）".
+    code
+        Four digits that start every school and unit id (two for the province, two for a
+        prefecture that does not exist: 99).
+    seat_communities
+        Communities (社区) of the county seat (城区), on a jittered 500 m grid.
+    towns
+        Towns (镇区 other than the seat), each with `town_communities` communities.
+    town_communities
+        Communities per town.
+    township_seats
+        Township seats (乡镇驻地), each with a central primary and a junior school.
+    villages
+        Villages (村), at least 1 050 m apart.
+    village_children
+        Mean resident children per grade in a village (lognormal across villages).
+    seat_children
+        Factor on the children per grade of each county-seat community (the urban share).
+    seat_growth
+        Yearly relative growth of county-seat cohorts (younger cohorts larger when > 0).
+    village_decline
+        Yearly relative decline of village cohorts (younger cohorts smaller when > 0).
+    seat_oversize
+        Factor on how strongly the county seat's famous schools draw choosers (1 = the demo's;
+        larger makes them more oversized).
+    rural_backbone
+        Factor on the rural schools' backbone teachers per 100 pupils (below 1 is thinner,
+        which drives the backbone CV over its limit).
+    radius_m
+        Mean radius of the county outline, metres.
+    centre_offset_deg
+        (Δlon, Δlat) in degrees added to the demo's centre, 115.17°E 36.07°N.
+    """
+
+    name: str = "示范县"
+    code: str = "4199"
+    seat_communities: int = 80
+    towns: int = 3
+    town_communities: int = 6
+    township_seats: int = 10
+    villages: int = 300
+    village_children: float = 9.0
+    seat_children: float = 1.0
+    seat_growth: float = 0.03
+    village_decline: float = 0.035
+    seat_oversize: float = 1.0
+    rural_backbone: float = 1.0
+    radius_m: float = 14_000.0
+    centre_offset_deg: tuple[float, float] = (0.0, 0.0)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not (len(self.code) == 4 and self.code.isdigit()):
+            problems.append(f"code must be four digits, got {self.code!r}")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type == "int" and (not isinstance(value, int) or value < 0):
+                problems.append(f"{f.name} must be a whole number ≥ 0, got {value!r}")
+        if self.seat_communities < 12:
+            problems.append(f"seat_communities must be ≥ 12, got {self.seat_communities}")
+        if self.township_seats < 1:
+            problems.append(f"township_seats must be ≥ 1, got {self.township_seats}")
+        if self.town_communities < 3:
+            problems.append(f"town_communities must be ≥ 3, got {self.town_communities}")
+        for name in ("village_children", "seat_children", "seat_oversize", "rural_backbone"):
+            if not getattr(self, name) > 0:
+                problems.append(f"{name} must be > 0, got {getattr(self, name)}")
+        if not 5_000 <= self.radius_m <= 60_000:
+            problems.append(f"radius_m must be 5 000–60 000 m, got {self.radius_m}")
+        # villages 1 050 m apart need about 1.2 km² each inside the outline
+        room = math.pi * (self.radius_m - 400) ** 2 - math.pi * 3000**2
+        if self.villages * 1.6e6 > room:
+            problems.append(f"{self.villages} villages do not fit in a county of radius "
+                            f"{self.radius_m:,.0f} m; raise radius_m")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+DEFAULT_SHAPE = CountyShape()
+
+
 @dataclass
 class _Tile:
     """One synthetic county's parts, in the projected CRS, before ids are finalised."""
 
+    code: str = "4199"
     county: object = None
     units: list[dict] = field(default_factory=list)
     schools: list[dict] = field(default_factory=list)
@@ -64,16 +153,19 @@ class _Tile:
     county_rows: list[dict] = field(default_factory=list)
 
 
-def make_demo(*, seed: int = 7, scale: int = 1) -> Workspace:
+def make_demo(*, seed: int = 7, scale: int = 1, shape: CountyShape = DEFAULT_SHAPE) -> Workspace:
     """Make the synthetic demo county.
 
     Parameters
     ----------
     seed
-        The random seed; the same seed gives the same layers.
+        The random seed; the same seed and shape give the same layers.
     scale
         K copies of the county side by side (units, schools and roads × K), joined by roads,
         for benchmarks. 1 is the demo county.
+    shape
+        What the county is like (sizes, how strongly it fails, where it lies);
+        `DEFAULT_SHAPE` is the bundled demo county.
 
     Returns
     -------
@@ -82,23 +174,27 @@ def make_demo(*, seed: int = 7, scale: int = 1) -> Workspace:
     if scale < 1:
         msg = f"scale must be a whole number ≥ 1, got {scale}"
         raise ValueError(msg)
-    to_proj = pyproj.Transformer.from_crs(WGS84, DEMO_CRS, always_xy=True)
-    x0, y0 = to_proj.transform(*DEMO_CENTRE_LONLAT)
+    centre = (DEMO_CENTRE_LONLAT[0] + shape.centre_offset_deg[0],
+              DEMO_CENTRE_LONLAT[1] + shape.centre_offset_deg[1])
+    crs = utm_like_crs(centre[0])
+    to_proj = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
+    x0, y0 = to_proj.transform(*centre)
     cols = math.ceil(math.sqrt(scale))
+    pitch = TILE_PITCH_M * shape.radius_m / COUNTY_RADIUS_M
     tiles = []
     for t in range(scale):
-        origin = (x0 + (t % cols) * TILE_PITCH_M, y0 - (t // cols) * TILE_PITCH_M)
+        origin = (x0 + (t % cols) * pitch, y0 - (t // cols) * pitch)
         rng = np.random.default_rng([seed, t])
-        tiles.append(_make_tile(rng, origin, t))
-    return _assemble(tiles, scale)
+        tiles.append(_make_tile(rng, origin, t, shape))
+    return _assemble(tiles, scale, shape, crs)
 
 
 # --- geometry of one county ------------------------------------------------------------------
 
-def _county_polygon(rng: np.random.Generator, cx: float, cy: float) -> object:
+def _county_polygon(rng: np.random.Generator, cx: float, cy: float, radius_m: float) -> object:
     theta = np.linspace(0, 2 * np.pi, 181)[:-1]
     p1, p2, p3 = rng.uniform(0, 2 * np.pi, 3)
-    r = COUNTY_RADIUS_M * (1 + 0.10 * np.sin(3 * theta + p1) + 0.06 * np.sin(5 * theta + p2)
+    r = radius_m * (1 + 0.10 * np.sin(3 * theta + p1) + 0.06 * np.sin(5 * theta + p2)
                            + 0.03 * np.sin(11 * theta + p3))
     return shapely.Polygon(np.column_stack([cx + r * np.cos(theta), cy + r * np.sin(theta)]))
 
@@ -142,23 +238,30 @@ def _sites(points: np.ndarray, k: int, centre: np.ndarray) -> list[int]:
     return picked
 
 
-def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int) -> _Tile:
-    tile = _Tile()
+def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int,
+               shape: CountyShape) -> _Tile:
+    tile = _Tile(code=shape.code)
     cx, cy = origin
-    county = _county_polygon(rng, cx, cy)
+    stretch = shape.radius_m / COUNTY_RADIUS_M
+    county = _county_polygon(rng, cx, cy, shape.radius_m)
     tile.county = county
     inner = county.buffer(-400)
 
     # settlements -------------------------------------------------------------------------
+    n_seat, n_town, n_ts = shape.seat_communities, shape.towns, shape.township_seats
     seat_c = np.array([cx + rng.uniform(-800, 800), cy + rng.uniform(-800, 800)])
-    seat_pts = _grid_points(*seat_c, 9, 9, 500.0)[:-1] + rng.uniform(-90, 90, (80, 2))
+    side = math.ceil(math.sqrt(n_seat))
+    seat_pts = _grid_points(*seat_c, side, side, 500.0)[:n_seat] + rng.uniform(-90, 90,
+                                                                            (n_seat, 2))
     base_angle = rng.uniform(0, 2 * np.pi)
-    town_c = [seat_c + 8500 * np.array([math.cos(a), math.sin(a)])
-              for a in base_angle + np.arange(3) * 2 * np.pi / 3]
-    town_pts = [_grid_points(*c, 3, 2, 450.0) + rng.uniform(-60, 60, (6, 2)) for c in town_c]
-    seat_angles = base_angle + np.pi / 3 + np.arange(10) * 2 * np.pi / 10 + rng.uniform(
-        -0.12, 0.12, 10)
-    seat_dist = rng.uniform(5200, 10500, 10)
+    town_c = [seat_c + 8500 * stretch * np.array([math.cos(a), math.sin(a)])
+              for a in base_angle + np.arange(n_town) * 2 * np.pi / max(n_town, 1)]
+    per_town = shape.town_communities
+    town_pts = [_grid_points(*c, 3, math.ceil(per_town / 3), 450.0)[:per_town]
+                + rng.uniform(-60, 60, (per_town, 2)) for c in town_c]
+    seat_angles = base_angle + np.pi / 3 + np.arange(n_ts) * 2 * np.pi / max(n_ts, 1) + (
+        rng.uniform(-0.12, 0.12, n_ts))
+    seat_dist = rng.uniform(5200, 10500, n_ts) * stretch
     township_c = [seat_c + d * np.array([math.cos(a), math.sin(a)])
                   for a, d in zip(seat_angles, seat_dist, strict=True)]
     township_c = [c if inner.contains(shapely.Point(c)) else seat_c + 0.6 * (c - seat_c)
@@ -168,7 +271,7 @@ def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int) ->
     villages: list[np.ndarray] = []
     minx, miny, maxx, maxy = inner.bounds
     tries = 0
-    while len(villages) < 300 and tries < 200_000:
+    while len(villages) < shape.villages and tries < 200_000:
         tries += 1
         p = rng.uniform([minx, miny], [maxx, maxy])
         if not inner.contains(shapely.Point(p)):
@@ -178,29 +281,37 @@ def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int) ->
         if villages and np.min(np.hypot(*(np.array(villages) - p).T)) < 1050:
             continue
         villages.append(p)
-    village_pts = np.array(villages)
+    if len(villages) < shape.villages:
+        msg = (f"only {len(villages)} of {shape.villages} villages fit 1 050 m apart; raise "
+               "radius_m or lower villages")
+        raise ValueError(msg)
+    village_pts = np.array(villages).reshape(-1, 2)
 
     # units -------------------------------------------------------------------------------
-    prefix = f"4199{t:02d}"
+    prefix = f"{shape.code}{t:02d}"
     names = _village_names(rng, len(village_pts))
     comm = list(_COMMUNITY)
     rng.shuffle(comm)
+    comm += [f"第{i + 1}" for i in range(len(comm), n_seat)]
+    towns, townships = _place_names(_TOWNS, n_town), _place_names(_TOWNSHIPS, n_ts)
     for i, p in enumerate(seat_pts):
         d = np.hypot(*(p - seat_c))
-        per_grade = 19 + 24 * math.exp(-d / 1400)  # the old centre is denser
+        per_grade = (19 + 24 * math.exp(-d / 1400)) * shape.seat_children  # denser old centre
         tile.units.append(_unit(prefix, "1", i, f"城关镇{comm[i]}社区", "urban", p, per_grade,
-                                rng, trend=0.03))
+                                rng, trend=shape.seat_growth))
     for k, pts in enumerate(town_pts):
         for i, p in enumerate(pts):
-            name = f"{_TOWNS[k]}{'东西南北中新'[i]}街社区"
-            tile.units.append(_unit(prefix, "2", k * 10 + i, name, "town", p, 21.0, rng,
-                                    trend=0.0))
+            street = "东西南北中新"[i] if i < 6 else f"第{i + 1}"
+            name = f"{towns[k]}{street}街社区"
+            tile.units.append(_unit(prefix, "2", k * max(10, per_town) + i, name, "town", p,
+                                    21.0, rng, trend=0.0))
     for k, p in enumerate(township_c):
-        tile.units.append(_unit(prefix, "3", k, f"{_TOWNSHIPS[k]}驻地", "town", p, 44.0, rng,
+        tile.units.append(_unit(prefix, "3", k, f"{townships[k]}驻地", "town", p, 44.0, rng,
                                 trend=-0.01))
     for i, p in enumerate(village_pts):
-        size = float(rng.lognormal(math.log(9.0), 0.45))
-        tile.units.append(_unit(prefix, "4", i, names[i], "rural", p, size, rng, trend=-0.035))
+        size = float(rng.lognormal(math.log(shape.village_children), 0.45))
+        tile.units.append(_unit(prefix, "4", i, names[i], "rural", p, size, rng,
+                                trend=-shape.village_decline))
     seeds = np.array([u["xy"] for u in tile.units])
     cells = shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=county.buffer(2000),
                                      ordered=True)
@@ -208,9 +319,9 @@ def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int) ->
         u["geometry"] = shapely.intersection(cell, county)
 
     # schools -----------------------------------------------------------------------------
-    _place_schools(tile, rng, t, seat_pts, town_pts, township_c, village_pts)
-    _zone_and_enrol(tile, rng)
-    _fill_school_columns(tile, rng)
+    _place_schools(tile, rng, t, shape, seat_pts, town_pts, township_c, village_pts)
+    _zone_and_enrol(tile, rng, shape)
+    _fill_school_columns(tile, rng, shape)
     tile.county_rows = _county_table(rng) if t == 0 else []
 
     # roads -------------------------------------------------------------------------------
@@ -244,20 +355,39 @@ def _unit(prefix: str, group: str, i: int, name: str, area_type: str, xy: np.nda
 
 # --- schools ---------------------------------------------------------------------------------
 
-_SEAT_PRIMARY = [("示范县实验小学", 0.42), ("示范县第二实验小学", 0.34), ("城关镇第一小学", 0.05),
-                 ("城关镇第二小学", 0.04), ("城关镇第三小学", 0.03), ("城关镇第四小学", 0.02),
+_SEAT_PRIMARY = [("{county}实验小学", 0.42), ("{county}第二实验小学", 0.34),
+                 ("城关镇第一小学", 0.05), ("城关镇第二小学", 0.04), ("城关镇第三小学", 0.03),
+                 ("城关镇第四小学", 0.02),
                  ("城关镇第五小学", 0.02), ("城关镇第六小学", 0.02), ("育才小学", 0.04)]
 _SEAT_MIXED = [("nine_year", "城东九年一贯制学校", 0.0), ("nine_year", "城西九年一贯制学校", 0.0),
-               ("twelve_year", "示范县外国语学校", 0.0)]
-_SEAT_JUNIOR = [("junior", "示范县实验中学", 0.55), ("junior", "示范县第二初级中学", 0.12),
-                ("junior", "示范县第三初级中学", 0.06), ("junior", "城关镇初级中学", 0.05),
-                ("complete_middle", "示范县第一中学", 0.12)]
+               ("twelve_year", "{county}外国语学校", 0.0)]
+_SEAT_JUNIOR = [("junior", "{county}实验中学", 0.55), ("junior", "{county}第二初级中学", 0.12),
+                ("junior", "{county}第三初级中学", 0.06), ("junior", "城关镇初级中学", 0.05),
+                ("complete_middle", "{county}第一中学", 0.12)]
+
+
+def _place_names(names: list[str], n: int) -> list[str]:
+    """The first n names of a list, continued with numbered names when it is too short."""
+    return names[:n] + [f"第{i + 1}乡" for i in range(len(names), n)]
+
+
+def _seat_lists(n_seat: int, county: str) -> tuple[list, list, list]:
+    """The county seat's primary, mixed and junior schools, scaled with its communities."""
+    f = n_seat / 80
+    n_p, n_m, n_j = max(2, round(9 * f)), min(3, max(1, round(3 * f))), max(2, round(5 * f))
+    prim = _SEAT_PRIMARY[:n_p] + [(f"城关镇第{k - 1}小学", 0.02) for k in range(9, n_p)]
+    jun = _SEAT_JUNIOR[:n_j] + [("junior", f"城关镇第{k - 3}初级中学", 0.03)
+                                for k in range(5, n_j)]
+    prim = [(name.format(county=county), pull) for name, pull in prim]
+    mixed = [(kind, name.format(county=county), pull) for kind, name, pull in _SEAT_MIXED[:n_m]]
+    jun = [(kind, name.format(county=county), pull) for kind, name, pull in jun]
+    return prim, mixed, jun
 
 
 def _school(tile: _Tile, t: int, kind: str, name: str, xy: np.ndarray, unit: dict, area: str,
             rng: np.random.Generator, *, pull: float = 0.0, public: bool = True,
             boarding: bool = False, central: str | None = None) -> dict:
-    sid = f"4199{t:02d}{len(tile.schools) + 1:04d}"
+    sid = f"{tile.code}{t:02d}{len(tile.schools) + 1:04d}"
     offset = rng.uniform(-60, 60, 2)
     school = {"school_id": sid, "name": name, "kind": kind, "area_type": area, "public": public,
               "boarding": boarding, "central_school_id": central, "xy": xy + offset,
@@ -266,36 +396,44 @@ def _school(tile: _Tile, t: int, kind: str, name: str, xy: np.ndarray, unit: dic
     return school
 
 
-def _place_schools(tile: _Tile, rng: np.random.Generator, t: int, seat_pts, town_pts,
-                   township_c, village_pts) -> None:
+def _place_schools(tile: _Tile, rng: np.random.Generator, t: int, shape: CountyShape,
+                   seat_pts, town_pts, township_c, village_pts) -> None:
     units = tile.units
-    seat_units, n_seat = units[:80], 80
-    town_units = [units[n_seat + 6 * k: n_seat + 6 * (k + 1)] for k in range(3)]
-    ts_units = units[n_seat + 18: n_seat + 28]
-    vil_units = units[n_seat + 28:]
+    n_seat, per_town, n_town = shape.seat_communities, shape.town_communities, shape.towns
+    seat_units = units[:n_seat]
+    town_units = [units[n_seat + per_town * k: n_seat + per_town * (k + 1)]
+                  for k in range(n_town)]
+    n_ts = n_seat + per_town * n_town
+    ts_units = units[n_ts: n_ts + shape.township_seats]
+    vil_units = units[n_ts + shape.township_seats:]
+    towns, townships = _place_names(_TOWNS, n_town), _place_names(_TOWNSHIPS,
+                                                                 shape.township_seats)
+    seat_primary, seat_mixed, seat_junior = _seat_lists(n_seat, shape.name)
 
-    prim = _sites(seat_pts, 12, seat_pts.mean(axis=0))
-    for j, i in enumerate(prim[:9]):
-        name, pull = _SEAT_PRIMARY[j]
+    n_p = len(seat_primary)
+    prim = _sites(seat_pts, n_p + len(seat_mixed), seat_pts.mean(axis=0))
+    for j, i in enumerate(prim[:n_p]):
+        name, pull = seat_primary[j]
         _school(tile, t, "primary", name, seat_pts[i], seat_units[i], "urban", rng, pull=pull,
                 public=name != "育才小学")
-    for j, i in enumerate(prim[9:]):
-        kind, name, pull = _SEAT_MIXED[j]
+    for j, i in enumerate(prim[n_p:]):
+        kind, name, pull = seat_mixed[j]
         _school(tile, t, kind, name, seat_pts[i], seat_units[i], "urban", rng, pull=pull)
-    rest = [i for i in range(80) if i not in prim]
-    jun = _sites(seat_pts[rest], 5, seat_pts.mean(axis=0))
+    rest = [i for i in range(n_seat) if i not in prim]
+    jun = _sites(seat_pts[rest], len(seat_junior), seat_pts.mean(axis=0))
     for j, i in enumerate(jun):
-        kind, name, pull = _SEAT_JUNIOR[j]
+        kind, name, pull = seat_junior[j]
         _school(tile, t, kind, name, seat_pts[rest[i]], seat_units[rest[i]], "urban", rng,
                 pull=pull, boarding=kind == "complete_middle")
-    special_at = [i for i in range(80) if i not in prim and i not in [rest[k] for k in jun]][0]
-    _school(tile, t, "special", "示范县特殊教育学校", seat_pts[special_at],
+    special_at = [i for i in range(n_seat) if i not in prim
+                  and i not in [rest[k] for k in jun]][0]
+    _school(tile, t, "special", f"{shape.name}特殊教育学校", seat_pts[special_at],
             seat_units[special_at], "urban", rng, boarding=True)
 
-    for k in range(3):
-        pts, us, town = town_pts[k], town_units[k], _TOWNS[k]
+    for k in range(n_town):
+        pts, us, town = town_pts[k], town_units[k], towns[k]
         order = _farthest(pts, 3)
-        if k < 2:
+        if k % 3 < 2:
             _school(tile, t, "primary", f"{town}第一小学", pts[order[0]], us[order[0]], "town",
                     rng, pull=0.02)
             _school(tile, t, "primary", f"{town}第二小学", pts[order[1]], us[order[1]], "town",
@@ -309,18 +447,23 @@ def _place_schools(tile: _Tile, rng: np.random.Generator, t: int, seat_pts, town
                     "town", rng, boarding=True)
     centrals: list[dict] = []
     for k, c in enumerate(township_c):
-        name = _TOWNSHIPS[k]
+        name = townships[k]
         centrals.append(_school(tile, t, "primary", f"{name}中心小学", np.asarray(c),
                                 ts_units[k], "town", rng, boarding=True))
         _school(tile, t, "junior", f"{name}初级中学", np.asarray(c) + 150, ts_units[k], "town",
                 rng, boarding=True)
 
-    picks = _farthest(village_pts, 89, taken=np.array(township_c + [p for p in town_pts[0]]))
+    n_pick = min(len(village_pts), round(89 * shape.villages / 300))
+    if n_pick == 0:
+        return
+    taken = np.array(list(township_c) + (list(town_pts[0]) if town_pts else [])).reshape(-1, 2)
+    picks = _farthest(village_pts, n_pick, taken=taken)
     size = np.array([sum(vil_units[i][f"g{g}"] for g in range(1, 7)) for i in picks])
     order = np.argsort(size, kind="stable")
     # most teaching points serve the smallest villages; a few serve middling ones
-    small = set(order[:11].tolist()) | set(order[40:45].tolist())
-    big = set(order[-3:].tolist())
+    small = set(order[:round(11 / 89 * n_pick)].tolist()) | set(
+        order[round(40 / 89 * n_pick):round(45 / 89 * n_pick)].tolist())
+    big = set(order[-round(3 / 89 * n_pick):].tolist()) if n_pick >= 30 else set()
     central_xy = np.array([c["xy"] for c in centrals])
     for j, i in enumerate(picks):
         u = vil_units[i]
@@ -336,7 +479,7 @@ def _place_schools(tile: _Tile, rng: np.random.Generator, t: int, seat_pts, town
             _school(tile, t, "primary", f"{village}小学", village_pts[i], u, "rural", rng)
 
 
-def _zone_and_enrol(tile: _Tile, rng: np.random.Generator) -> None:
+def _zone_and_enrol(tile: _Tile, rng: np.random.Generator, shape: CountyShape) -> None:
     """Zone each unit to its nearest school per section, then draw where children attend."""
     seeds = np.array([u["xy"] for u in tile.units])
     by_sec: dict[str, list[dict]] = {}
@@ -361,18 +504,19 @@ def _zone_and_enrol(tile: _Tile, rng: np.random.Generator) -> None:
                 continue
             sec = section_of_grade(g)
             zoned = tile.catchment_of[(u["unit_id"], sec)]
-            choices, probs = _choice_model(u, sec, by_sec[sec], zoned)
+            choices, probs = _choice_model(u, sec, by_sec[sec], zoned, shape.seat_oversize)
             counts = rng.multinomial(n, probs)
             for sid, c in zip(choices, counts, strict=True):
                 if c:
                     tile.enrolment.append((u["unit_id"], sid, g, int(c)))
 
 
-def _choice_model(unit: dict, sec: str, schools: list[dict], zoned: str
+def _choice_model(unit: dict, sec: str, schools: list[dict], zoned: str, oversize: float
                   ) -> tuple[list[str], np.ndarray]:
     """Where a unit's children attend: mostly zoned, some choose the seat's popular schools."""
     area = unit["area_type"]
     out_share = {"urban": 0.11, "town": 0.07, "rural": 0.07 if sec == "primary" else 0.18}[area]
+    out_share = min(0.6, out_share * oversize)
     pulls = np.array([s["pull"] if s["area_type"] == "urban" or area != "urban" else 0.0
                       for s in schools])
     if area != "urban":
@@ -390,7 +534,7 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _fill_school_columns(tile: _Tile, rng: np.random.Generator) -> None:
+def _fill_school_columns(tile: _Tile, rng: np.random.Generator, shape: CountyShape) -> None:
     enr = pd.DataFrame(tile.enrolment, columns=["unit_id", "school_id", "grade", "students"])
     by_grade = enr.groupby(["school_id", "grade"])["students"].sum()
     zoned_need: dict[str, int] = {}
@@ -439,7 +583,7 @@ def _fill_school_columns(tile: _Tile, rng: np.random.Generator) -> None:
         else:
             design = classes_now + int(rng.integers(1, 5))  # shrinking schools keep empty rooms
         s["classrooms"] = int(design)
-        _resources(s, rng, n, design, section_students)
+        _resources(s, rng, n, design, section_students, shape)
 
 
 # Per-100-student and per-student levels by area type, before noise (primary thresholds:
@@ -451,8 +595,10 @@ _LEVELS = {
 }
 
 def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
-               section_students: dict[str, int]) -> None:
-    lv = _LEVELS[s["area_type"]]
+               section_students: dict[str, int], shape: CountyShape) -> None:
+    lv = dict(_LEVELS[s["area_type"]])
+    if s["area_type"] == "rural":
+        lv["r2"] *= shape.rural_backbone
     junior_w = 1.0 + (0.25 if section_students["junior"] else 0.0)
     noise = lambda sd: float(rng.lognormal(0.0, sd))  # noqa: E731
     n_all = n + s["students_senior"]
@@ -637,7 +783,7 @@ def _lines_only(keep, cx: float, cy: float, n: int):
 
 # --- assembly --------------------------------------------------------------------------------
 
-def _assemble(tiles: list[_Tile], scale: int) -> Workspace:
+def _assemble(tiles: list[_Tile], scale: int, shape: CountyShape, crs: str) -> Workspace:
     units, schools, enrol, catch, county_rows = [], [], [], [], []
     node_xy, edges = [], []
     offset = 0
@@ -663,24 +809,26 @@ def _assemble(tiles: list[_Tile], scale: int) -> Workspace:
     unit_gdf = gpd.GeoDataFrame(
         pd.DataFrame([{k: v for k, v in u.items() if k not in ("xy", "geometry")}
                       for u in units]),
-        geometry=[u["geometry"] for u in units], crs=DEMO_CRS).to_crs(WGS84)
+        geometry=[u["geometry"] for u in units], crs=crs).to_crs(WGS84)
     school_rows = [{k: v for k, v in s.items() if k not in ("xy", "unit_id", "pull")}
                    for s in schools]
     school_gdf = gpd.GeoDataFrame(pd.DataFrame(school_rows),
                                   geometry=shapely.points(np.array([s["xy"] for s in schools])),
-                                  crs=DEMO_CRS).to_crs(WGS84)
+                                  crs=crs).to_crs(WGS84)
     school_gdf["central_school_id"] = school_gdf["central_school_id"].astype("str")
+    school_gdf["shrink_only"] = school_gdf["kind"] == "teaching_point"
     cdf = pd.DataFrame(catch, columns=["unit_id", "section", "school_id"])
     geom_by_unit = dict(zip(unit_gdf["unit_id"], unit_gdf.geometry, strict=True))
     cdf["geometry"] = [geom_by_unit[u] for u in cdf["unit_id"]]
-    catch_gdf = gpd.GeoDataFrame(cdf, geometry="geometry", crs=WGS84).to_crs(DEMO_CRS)
+    catch_gdf = gpd.GeoDataFrame(cdf, geometry="geometry", crs=WGS84).to_crs(crs)
     catch_gdf = catch_gdf.dissolve(by=["school_id", "section"], as_index=False, sort=True)
     catch_gdf["geometry"] = catch_gdf.geometry.buffer(0.01).buffer(-0.01)
     catch_gdf = catch_gdf[["school_id", "section", "geometry"]].to_crs(WGS84)
     enr = pd.DataFrame(enrol, columns=["unit_id", "school_id", "grade", "students"])
     enr = enr.sort_values(["unit_id", "school_id", "grade"], kind="stable")
-    nodes, edge_gdf = _road_frames(xy, edges)
-    meta = Meta(crs=DEMO_CRS, name=DEMO_NAME if scale == 1 else f"{DEMO_NAME} ×{scale}",
+    nodes, edge_gdf = _road_frames(xy, edges, crs)
+    label = f"{shape.name}（合成数据）"
+    meta = Meta(crs=crs, name=label if scale == 1 else f"{label} ×{scale}", year=DEMO_YEAR,
                 synthetic=True)
     return Workspace(
         schools=canonical(school_gdf, "schools"),
@@ -694,7 +842,7 @@ def _assemble(tiles: list[_Tile], scale: int) -> Workspace:
     )
 
 
-def _road_frames(xy: np.ndarray, edges: list[tuple[int, int, str]]
+def _road_frames(xy: np.ndarray, edges: list[tuple[int, int, str]], crs: str
                  ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Node and edge layers as osmnx writes them (both directions of each two-way street)."""
     u = np.array([e[0] for e in edges], dtype=np.int64)
@@ -706,7 +854,7 @@ def _road_frames(xy: np.ndarray, edges: list[tuple[int, int, str]]
                      return_index=True)[1]
     pair.sort()
     u, v, hw = u[pair], v[pair], hw[pair]
-    to_wgs = pyproj.Transformer.from_crs(DEMO_CRS, WGS84, always_xy=True)
+    to_wgs = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
     lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
     degree = np.bincount(np.concatenate([u, v]), minlength=len(xy))
     used = degree > 0

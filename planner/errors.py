@@ -29,8 +29,9 @@ class Problem:
     message
         The rule, the value found, and how to fix it.
     severity
-        "error" (the input cannot be used) or "warning" (it was used after a repair that is
-        described in the message).
+        "error" (the input cannot be used), "warning" (it was used after a repair that is
+        described in the message) or "notice" (it was used as it is; the message says how it
+        was read, e.g. region `any`, places from approved classes).
     """
 
     file: str
@@ -52,7 +53,7 @@ class Problem:
         return ", ".join(parts)
 
     def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = f"{self.severity}: " if self.severity in ("warning", "notice") else ""
         return f"{prefix}{self.location()}: {self.message}"
 
 

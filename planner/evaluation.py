@@ -36,7 +36,7 @@ from planner.indicators import (
 from planner.layout import Layout, layout_checks
 from planner.plan.model import Plan, plan_from_workspace
 from planner.standards import DEFAULT_RADIUS_NOTE, RESOURCE_KEYS, Standards
-from planner.workspace import Workspace
+from planner.workspace import ENROLMENT_FROM_ZONING, Workspace
 from planner.zoning import ZonedEnrolment, zoned_enrolment
 
 PROFILE_COLUMNS = ["id", "value", "threshold", "status", "source", "evidence"]
@@ -292,6 +292,7 @@ def evaluate_plan(plan: Plan) -> Evaluation:
                                         plan.distances.method, std)
             notes += [*plan.distances.notes, DEFAULT_RADIUS_NOTE]
     checklist, profile_checks, verdict = assemble(rows, cols, std)
+    notes += source_notes(plan.source)
     if plan.source.county is None:
         notes.append(NO_COUNTY_NOTE)
     return Evaluation(
@@ -326,6 +327,23 @@ def exclusion_notes(cols, standards: Standards) -> list[str]:
              if (reason == r).any()]
     return [f"{int(out.sum())} school(s) left out of R1–R7, the CVs and the verdicts — "
             + "; ".join(parts)]
+
+
+def source_notes(ws: Workspace) -> list[str]:
+    """Say which layers were derived on import rather than given by the bureau."""
+    meta, out = ws.meta, []
+    if meta.enrolment_source == ENROLMENT_FROM_ZONING:
+        out.append("no enrolment table was given: every child is taken to attend the zoned "
+                   "school, so G13 is met by construction and no out-of-zone choice is seen")
+    if meta.units_source:
+        clip = ("the county boundary given" if meta.units_source == "voronoi_boundary"
+                else "a buffer of the points' hull (no boundary given)")
+        out.append(f"unit areas are Voronoi cells of the village and community points clipped "
+                   f"to {clip}: distances and catchment areas are approximate")
+    if meta.catchments_source:
+        out.append("catchments are the unions of the units named in the published catchment "
+                   "lists (划片)")
+    return out
 
 
 def teacher_notes(basis: np.ndarray, school_ids: np.ndarray, names: np.ndarray) -> list[str]:

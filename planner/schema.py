@@ -10,7 +10,55 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+SCHEMA_VERSIONS = ("1", "2")  # versions this planner reads
+
+# Years a workspace may talk about: births, school years, history, housing (kind "year").
+YEAR_MIN, YEAR_MAX = 1980, 2100
+REGIONS = ("china", "any")
+
+# Plausible upper bounds, the one place they live: a value above one is refused wherever a cell
+# is parsed (import, GeoPackage, scenario edits), as a typo or a unit error, never accepted.
+# They are generous: the largest Chinese compulsory schools have about 10 000 pupils, 200
+# classes and 600 teachers; a county has a few hundred thousand children.
+UPPER_BOUNDS: dict[str, float] = {
+    "students": 20_000,  # pupils of one section of one school, or one enrolment row
+    "classes": 400,  # classes of one section
+    "max_class_size": 150,  # the largest class (大班额 above 66 is already extreme)
+    "classrooms": 600,
+    "teachers": 2_000,  # every teacher count
+    "teaching_aux_area_m2": 500_000.0,
+    "sports_area_m2": 1_000_000.0,
+    "equipment_value_yuan": 1.0e9,  # 10 亿元
+    "rooms": 600,  # multimedia, music and art rooms
+    "room_area_m2": 2_000.0,  # one music or art room
+    "children": 20_000,  # resident children of one grade in one unit
+    "births": 50_000,  # births of one unit in one year
+    "dwellings": 200_000,  # dwellings of one housing development
+    "children_per100": 300.0,  # children of one grade per 100 dwellings
+    "county_value": 1.0e9,  # a county-table value (shares, yuan per pupil, counts)
+    "computers": 20_000,
+    "books": 5_000_000,
+}
+
+
+def _upper(name: str) -> float | None:
+    """Return the plausible upper bound of a canonical column (None: no bound)."""
+    for prefix, key in (("students", "students"), ("classes_", "classes"),
+                        ("max_class_size", "max_class_size"), ("teachers_", "teachers"),
+                        ("approved_places", "students"), ("approved_classes", "classes"),
+                        ("children_per100", "children_per100")):
+        if name.startswith(prefix):
+            return UPPER_BOUNDS[key]
+    if name in ("multimedia_rooms", "music_rooms", "art_rooms"):
+        return UPPER_BOUNDS["rooms"]
+    if name in ("music_room_min_area_m2", "art_room_min_area_m2"):
+        return UPPER_BOUNDS["room_area_m2"]
+    if re.fullmatch(r"g[1-9]", name):
+        return UPPER_BOUNDS["children"]
+    if name in ("value", "count"):
+        return UPPER_BOUNDS["county_value"]
+    return UPPER_BOUNDS.get(name)
 
 KINDS = (
     "primary",
@@ -74,7 +122,7 @@ class Column:
         The canonical English name.
     kind
         "text", "int" (whole number ≥ 0), "float" (number ≥ 0), "bool", "kind", "area_type",
-        "section" or "grade".
+        "section", "grade" or "year" (YEAR_MIN–YEAR_MAX).
     required
         Whether a layer without it is unusable.
     default
@@ -91,6 +139,8 @@ class Column:
         Whether an empty cell is allowed (text columns such as `central_school_id`).
     scale
         Factors by alias: a header in 万元 is multiplied by 10000 on import.
+    upper
+        The plausible upper bound of a number (see UPPER_BOUNDS), or None.
     """
 
     name: str
@@ -103,10 +153,12 @@ class Column:
     default: object = None
     nullable: bool = False
     scale: tuple[tuple[str, float], ...] = ()
+    upper: float | None = None
 
 
 def _c(name, kind, required, zh, en, zh_doc, *aliases, default=None, nullable=False, scale=()):
-    return Column(name, kind, required, zh, en, zh_doc, aliases, default, nullable, scale)
+    return Column(name, kind, required, zh, en, zh_doc, aliases, default, nullable, scale,
+                  _upper(name) if kind in ("int", "float") else None)
 
 
 SCHOOL_COLUMNS: tuple[Column, ...] = (
@@ -212,12 +264,38 @@ def _section_pairs() -> tuple[Column, ...]:
                     f"{zh_sec}{col.zh}",
                     f"{col.en.rstrip('.')} teaching the {sec} section.",
                     f"其中{zh_sec}部：{col.zh_doc}",
+                    upper=col.upper,
                 )
             )
     return tuple(out)
 
 
 SCHOOL_SECTION_COLUMNS = _section_pairs()
+
+# Capacity (SPEC §5.2, §7): optional; a school without approved places is limited by its
+# classrooms and teachers only. `shrink_only` left empty is true for teaching points.
+SCHOOL_CAPACITY_COLUMNS: tuple[Column, ...] = (
+    _c("approved_places_primary", "int", False, "小学核定学位数",
+       "Approved primary places (核定学位); empty if not set.", "小学部核定学位数（无则留空）",
+       "小学核定学位", "核定学位数(小学)", nullable=True),
+    _c("approved_places_junior", "int", False, "初中核定学位数",
+       "Approved junior places (核定学位); empty if not set.", "初中部核定学位数（无则留空）",
+       "初中核定学位", "核定学位数(初中)", nullable=True),
+    _c("shrink_only", "bool", False, "只减不扩",
+       "The school may lose pupils but not gain them (default: true for teaching points).",
+       "是／否：只可减少学生、不再扩大（留空时教学点为是，其他学校为否）", "不再扩大",
+       "只撤并不扩建", nullable=True),
+)
+# Accepted on import instead of approved places: places = approved classes × the profile's
+# class-size cap of the section (45 primary, 50 junior nationally).
+APPROVED_CLASS_COLUMNS: tuple[Column, ...] = (
+    _c("approved_classes_primary", "int", False, "小学核定班数",
+       "Approved primary classes; converted to places × the class-size cap.",
+       "小学部核定班数（导入时按班额上限换算为学位）", "核定班数(小学)", nullable=True),
+    _c("approved_classes_junior", "int", False, "初中核定班数",
+       "Approved junior classes; converted to places × the class-size cap.",
+       "初中部核定班数（导入时按班额上限换算为学位）", "核定班数(初中)", nullable=True),
+)
 
 LONLAT_COLUMNS: tuple[Column, ...] = (
     _c("lon", "float", True, "经度", "Longitude in the declared coordinate system.",
@@ -233,6 +311,10 @@ UNIT_COLUMNS: tuple[Column, ...] = (
        "村社区名称", "名称"),
     _c("area_type", "area_type", True, "城乡分类", "urban, town or rural.", "城区／镇区／乡村",
        "城乡类型"),
+    _c("township", "text", False, "乡镇", "The township (乡镇/街道) the unit belongs to; unit "
+       "names in 划片 lists are matched within it.",
+       "所属乡镇（街道）名称，用于匹配划片名单中的村名", "所属乡镇", "乡镇(街道)", "乡镇街道",
+       "街道", nullable=True),
     *(
         _c(f"g{g}", "int", True, f"{zh}年级适龄儿童数", f"Resident children of grade {g}.",
            f"居住在本单元的{zh}年级学生数", f"{zh}年级", f"{g}年级")
@@ -253,6 +335,66 @@ ENROLMENT_COLUMNS: tuple[Column, ...] = (
        "就读学校标识码"),
     _c("grade", "grade", True, "年级", "Grade 1–9.", "年级（1–9）"),
     _c("students", "int", True, "学生数", "Number of students.", "学生人数", "人数"),
+)
+
+BIRTHS_COLUMNS: tuple[Column, ...] = (
+    _c("unit_id", "text", True, "单元编码", "The unit the children were born to.",
+       "出生人口户籍或居住所在单元编码", "村社区编码", "居住单元编码"),
+    _c("year", "year", True, "年份", "Calendar year of birth.", "出生年份（公历）", "出生年份"),
+    _c("births", "int", True, "出生人数", "Births in that year.", "当年出生人数", "出生人口数"),
+)
+
+ENROLMENT_HISTORY_COLUMNS: tuple[Column, ...] = (
+    _c("year", "year", True, "学年", "The school year (its autumn's calendar year).",
+       "学年（秋季学期所在年份，如 2024 表示 2024—2025 学年）", "年份"),
+    *ENROLMENT_COLUMNS,
+)
+
+DEVELOPMENT_COLUMNS: tuple[Column, ...] = (
+    _c("unit_id", "text", False, "单元编码",
+       "The unit the development lies in (or give its polygon).",
+       "住宅项目所在单元编码（或给出边界）", "村社区编码", nullable=True),
+    _c("name", "text", False, "项目名称", "The development's name.", "住宅项目名称", "小区名称",
+       "名称", nullable=True),
+    _c("first_year", "year", True, "首次入住年份", "The year its first residents move in.",
+       "首批住户入住年份", "入住年份", "首年"),
+    _c("dwellings", "int", True, "住宅套数", "Dwellings it brings.", "新增住宅套数", "套数",
+       "户数"),
+    *(
+        _c(f"children_per100_g{g}", "float", False, f"每百户{zh}年级学生数",
+           f"Children of grade {g} per 100 dwellings (empty: the profile's default).",
+           f"每百套住宅的{zh}年级学生数（留空用评估标准的默认值）", nullable=True)
+        for g, zh in zip(GRADES, "一二三四五六七八九", strict=True)
+    ),
+)
+
+# The 划片 sheet (import only): catchments as published, one unit per row or many per cell.
+ZONING_LIST_COLUMNS: tuple[Column, ...] = (
+    _c("school_id", "text", False, "学校标识码", "The school (or give its name).",
+       "划片学校的标识码（或填学校名称）", "学校代码", "学校编码", nullable=True),
+    _c("school_name", "text", False, "学校名称", "The school's name, when its code is not given.",
+       "划片学校的名称（未填标识码时按名称匹配）", "校名", nullable=True),
+    _c("section", "section", True, "学段", "primary (小学) or junior (初中).", "小学／初中"),
+    _c("units", "text", True, "划片范围",
+       "Units served: names or codes, one per row or several separated by 、，,;；",
+       "服务范围内的村（社区）名称或编码：每行一个，或一格多个用、，,;；分隔", "服务范围",
+       "招生范围", "学区范围"),
+    _c("township", "text", False, "乡镇",
+       "Optional: the township the row's names are in (else the school's own, then the county).",
+       "可选：本行村名所在乡镇（不填则先在学校所在乡镇、再在全县范围内匹配）", "所属乡镇",
+       nullable=True),
+)
+
+# The matches made from 划片 lists, kept in the workspace (table `zoning_matches`).
+ZONING_MATCH_COLUMNS: tuple[Column, ...] = (
+    _c("row", "int", True, "行号", "The 划片 sheet's row.", "划片表中的行号"),
+    _c("school_id", "text", True, "学校标识码", "The school.", "学校标识码"),
+    _c("section", "section", True, "学段", "primary or junior.", "小学／初中"),
+    _c("entry", "text", True, "划片名称", "The name or code as written.", "名单中写法"),
+    _c("unit_id", "text", True, "单元编码", "The unit it was matched to.", "匹配到的单元编码"),
+    _c("matched_by", "text", True, "匹配方式",
+       "code, qualified_name (乡镇+村名), row_township, school_township or county.",
+       "编码／乡镇+名称／本行乡镇内名称／学校所在乡镇内名称／全县唯一名称"),
 )
 
 COUNTY_COLUMNS: tuple[Column, ...] = (
@@ -280,12 +422,18 @@ META_COLUMNS = ("key", "value")
 SCENARIO_COLUMNS = ("name", "base", "created", "author", "note", "edits")
 
 LAYER_COLUMNS: dict[str, tuple[Column, ...]] = {
-    "schools": SCHOOL_COLUMNS + SCHOOL_SECTION_COLUMNS,
+    "schools": SCHOOL_COLUMNS + SCHOOL_SECTION_COLUMNS + SCHOOL_CAPACITY_COLUMNS,
     "units": UNIT_COLUMNS,
     "catchments": CATCHMENT_COLUMNS,
     "enrolment": ENROLMENT_COLUMNS,
     "county": COUNTY_COLUMNS,
+    "births": BIRTHS_COLUMNS,
+    "enrolment_history": ENROLMENT_HISTORY_COLUMNS,
+    "developments": DEVELOPMENT_COLUMNS,
+    "zoning_matches": ZONING_MATCH_COLUMNS,
 }
+# Sheets read on import that are not workspace layers.
+IMPORT_COLUMNS: dict[str, tuple[Column, ...]] = {"zoning_lists": ZONING_LIST_COLUMNS}
 
 # Sheet / CSV names accepted for each layer when importing tables.
 LAYER_SHEETS = {
@@ -293,6 +441,10 @@ LAYER_SHEETS = {
     "units": ("units", "居住单元", "村社区", "单元"),
     "enrolment": ("enrolment", "enrollment", "就读", "就读情况", "学生就读"),
     "county": ("county", "县级指标", "县级"),
+    "births": ("births", "出生", "出生人口", "出生人数"),
+    "enrolment_history": ("enrolment_history", "enrollment_history", "就读历史", "历年就读"),
+    "developments": ("developments", "新建住宅", "住宅开发", "新建小区"),
+    "zoning_lists": ("zoning_lists", "划片", "划片范围", "学区划分", "划片名单"),
     "settings": ("settings", "设置"),
 }
 LAYER_ZH = {
@@ -301,7 +453,17 @@ LAYER_ZH = {
     "enrolment": "就读",
     "county": "县级指标",
     "catchments": "划片范围",
+    "births": "出生",
+    "enrolment_history": "就读历史",
+    "developments": "新建住宅",
+    "zoning_lists": "划片",
+    "zoning_matches": "划片匹配",
 }
+
+
+def columns_of(layer: str) -> tuple[Column, ...]:
+    """Return the canonical columns of a workspace layer or an import-only sheet."""
+    return LAYER_COLUMNS[layer] if layer in LAYER_COLUMNS else IMPORT_COLUMNS[layer]
 
 BIRTHS_RE = re.compile(r"^births_(\d{4})$")
 

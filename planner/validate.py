@@ -27,13 +27,17 @@ from planner.schema import (
     KIND_HAS_SENIOR,
     KIND_SECTIONS,
     KINDS,
-    LAYER_COLUMNS,
+    REGIONS,
+    SCHEMA_VERSIONS,
     SECTION_ALIASES,
     SECTIONS,
     TEACHER_COLUMNS,
     TRUE_WORDS,
+    YEAR_MAX,
+    YEAR_MIN,
     Column,
     alias_map,
+    columns_of,
     normalise_header,
     section_of_grade,
 )
@@ -115,7 +119,9 @@ def _enum(value: object, allowed: tuple[str, ...], aliases: dict[str, str]) -> s
 def parse_cell(value: object, col: Column, factor: float) -> tuple[object, str | None]:
     """Parse one cell to its column's type: (value, None), or (None, what was expected).
 
-    Shared by the importer and by scenario edits that set school values.
+    Shared by the importer and by scenario edits that set school values. Numbers must be finite,
+    ≥ 0 and at most the column's plausible bound (`planner.schema.UPPER_BOUNDS`); years lie in
+    YEAR_MIN–YEAR_MAX.
     """
     kind = col.kind
     if kind == "text":
@@ -130,11 +136,20 @@ def parse_cell(value: object, col: Column, factor: float) -> tuple[object, str |
         number *= factor
         if number < 0:
             return None, "a value ≥ 0 (counts and areas cannot be negative)"
+        if col.upper is not None and number > col.upper:
+            return None, (f"at most {col.upper:,.0f} (a plausible bound for `{col.name}`; a "
+                          "larger value is a typo or a unit error)")
         if kind == "int":
             if not float(number).is_integer():
                 return None, "a whole number ≥ 0"
             return int(number), None
         return float(number), None
+    if kind == "year":
+        number = _parse_number(value)
+        if number is None or not math.isfinite(number) or not float(number).is_integer() or not (
+                YEAR_MIN <= number <= YEAR_MAX):
+            return None, f"a year from {YEAR_MIN} to {YEAR_MAX}"
+        return int(number), None
     if kind == "bool":
         if isinstance(value, bool | np.bool_):
             return bool(value), None
@@ -177,7 +192,7 @@ def map_headers(
 
     Returns the renamed frame, the source with the header map, and the problems.
     """
-    columns = LAYER_COLUMNS[layer] + extra
+    columns = columns_of(layer) + extra
     amap = alias_map(columns)
     problems: list[Problem] = []
     rename: dict[str, str] = {}
@@ -233,7 +248,7 @@ def parse_cells(
     problems: list[Problem] = []
     factors = df.attrs.get("factors", {})
     out = df.copy()
-    for col in LAYER_COLUMNS[layer] + extra:
+    for col in columns_of(layer) + extra:
         if col.name not in out.columns:
             if col.default is not None:
                 out[col.name] = col.default
@@ -265,6 +280,7 @@ def parse_cells(
 
 def _expected(col: Column) -> str:
     return {
+        "year": "a year",
         "int": "a whole number ≥ 0",
         "float": "a number ≥ 0",
         "bool": "true/false",
@@ -279,12 +295,13 @@ def _fast_ok(series: pd.Series, col: Column, factor: float) -> bool:
     """Return True when a numeric column is already clean (the common GeoPackage case)."""
     if factor != 1.0 or series.isna().any():
         return False
-    if col.kind in ("int", "grade") and pd.api.types.is_integer_dtype(series):
-        lo = 1 if col.kind == "grade" else 0
-        hi = 9 if col.kind == "grade" else np.iinfo(np.int64).max
+    if col.kind in ("int", "grade", "year") and pd.api.types.is_integer_dtype(series):
+        lo, hi = {"grade": (1, 9), "year": (YEAR_MIN, YEAR_MAX)}.get(
+            col.kind, (0, col.upper if col.upper is not None else np.iinfo(np.int64).max))
         return bool(((series >= lo) & (series <= hi)).all())
     if col.kind == "float" and pd.api.types.is_float_dtype(series):
-        return bool((series >= 0).all() and np.isfinite(series).all())
+        hi = col.upper if col.upper is not None else np.inf
+        return bool((series >= 0).all() and (series <= hi).all() and np.isfinite(series).all())
     if col.kind == "bool" and pd.api.types.is_bool_dtype(series):
         return True
     return False
@@ -296,16 +313,21 @@ def check_geometries(
     *,
     allowed: tuple[str, ...],
     crs_m: str | None,
+    optional: bool = False,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Check geometry types and validity; repair with `make_valid` what it can, saying so.
 
-    Null and empty geometries, and geometries of the wrong type, are errors. An invalid polygon
+    Null and empty geometries (unless `optional`), and geometries of the wrong type, are errors.
+    An invalid polygon
     that `make_valid` turns into a valid polygon is kept repaired, with a warning giving the
     reason and the area before and after (m², in `crs_m`).
     """
     problems: list[Problem] = []
     geoms = gdf.geometry.to_numpy().copy()
     for pos, geom in enumerate(geoms):
+        if optional and (geom is None or geom.is_empty):
+            geoms[pos] = None
+            continue
         if geom is None:
             problems.append(src.at(pos, "geometry", "no geometry; draw or locate this feature"))
             continue
@@ -486,8 +508,13 @@ def check_references(
     return problems
 
 
-def check_totals(schools: pd.DataFrame, enrolment: pd.DataFrame, src: Source) -> list[Problem]:
-    """Report schools whose student counts disagree with the enrolment table, by section."""
+def check_totals(schools: pd.DataFrame, enrolment: pd.DataFrame, src: Source, *,
+                 derived: bool = False) -> list[Problem]:
+    """Report schools whose student counts disagree with the enrolment table, by section.
+
+    With `derived`, the enrolment was derived from zoning (no enrolment sheet) and the message
+    says so.
+    """
     problems: list[Problem] = []
     enr = enrolment[[isinstance(g, int | np.integer) for g in enrolment["grade"]]].copy()
     enr = enr[[isinstance(n, int | np.integer) for n in enr["students"]]]
@@ -499,7 +526,13 @@ def check_totals(schools: pd.DataFrame, enrolment: pd.DataFrame, src: Source) ->
         for sec in SECTIONS:
             given = row.get(f"students_{sec}")
             counted = int(sums.get((row["school_id"], sec), 0))
-            if isinstance(given, int) and given != counted:
+            if isinstance(given, int) and given != counted and derived:
+                problems.append(src.at(pos, f"students_{sec}", f"{given} {sec} students, but "
+                                       f"the {sec} children of its catchment count {counted} (no "
+                                       "enrolment sheet: every child is taken to attend the "
+                                       "zoned school); make them agree, or add the enrolment "
+                                       "sheet 就读"))
+            elif isinstance(given, int) and given != counted:
                 problems.append(src.at(pos, f"students_{sec}", f"{given} {sec} students, but "
                                        f"the enrolment table counts {counted} at this school; "
                                        "make them agree"))
@@ -519,3 +552,241 @@ def check_inside(
                "union of the units); check the coordinates and the coordinate system")
         for pos in np.flatnonzero(dist > OUTSIDE_TOLERANCE_M)
     ]
+
+
+# --- meta, years and the tables of SPEC §5.2 ------------------------------------------------
+
+@dataclass(frozen=True)
+class MetaValues:
+    """The meta keys of a workspace, parsed (see :class:`planner.workspace.Meta`)."""
+
+    crs: str = ""
+    profile: str = ""
+    name: str = ""
+    synthetic: bool = False
+    region: str = "china"
+    year: int | None = None
+    enrolment_source: str = "table"
+    units_source: str = ""
+    catchments_source: str = ""
+    distances_key: str = ""
+
+
+META_CHOICES = {
+    "region": REGIONS,
+    "enrolment_source": ("table", "zoning"),
+    "units_source": ("", "voronoi_boundary", "voronoi_hull"),
+    "catchments_source": ("", "lists"),
+}
+
+
+def check_meta(
+    meta: dict[str, str], where: dict[str, tuple[str, int | None, str]], file: str
+) -> tuple[MetaValues, list[Problem]]:
+    """Parse and check a workspace's meta keys (or a workbook's settings).
+
+    Parameters
+    ----------
+    meta
+        Key → value as read.
+    where
+        Key → (layer as shown, row, column as shown), for messages.
+    file
+        The file name.
+
+    Returns
+    -------
+    The parsed values and the problems: an unknown or geographic CRS, an unknown profile
+    (built-in names only: a .toml profile is given on the command line), a region other than
+    china/any, a year outside YEAR_MIN–YEAR_MAX, a schema version this planner does not read,
+    two profile keys that disagree.
+    """
+    from planner.standards import PROFILES
+
+    problems: list[Problem] = []
+
+    def bad(key: str, message: str) -> None:
+        layer, row, column = where.get(key, ("layer meta", None, key))
+        if column == "value":  # a meta table's `value` column: say which key
+            message = f"key `{key}`: {message}"
+        problems.append(Problem(file, layer, row, column, message))
+
+    values: dict[str, object] = {}
+    version = meta.get("schema_version", "")
+    if version and version not in SCHEMA_VERSIONS:
+        bad("schema_version", f"schema version {_show(version)} is not one this planner reads "
+            f"({', '.join(SCHEMA_VERSIONS)}); update the planner")
+    profile, old = meta.get("profile", ""), meta.get("standards_profile", "")
+    if profile and old and profile != old:
+        bad("profile", f"`profile` {_show(profile)} and `standards_profile` {_show(old)} "
+            "disagree; keep one")
+    profile = profile or old
+    if profile and profile not in PROFILES:
+        key = "profile" if meta.get("profile") else "standards_profile"
+        bad(key, f"unknown standards profile {_show(profile)}; built in: "
+            f"{', '.join(PROFILES)} (a province's .toml profile is given with --profile)")
+    else:
+        values["profile"] = profile
+    crs = meta.get("crs", "")
+    if crs:
+        why = crs_problem(crs)
+        if why:
+            bad("crs", why)
+        else:
+            values["crs"] = crs
+    for key, allowed in META_CHOICES.items():
+        text = meta.get(key, "")
+        if key == "region":
+            text = text.strip().lower()
+        if text and text not in allowed:
+            bad(key, f"expected one of {', '.join(a for a in allowed if a)}, got {_show(text)}")
+        elif text:
+            values[key] = text
+    year = meta.get("year", "")
+    if year:
+        parsed, expected = parse_cell(year, Column("year", "year", False, "", "", ""), 1.0)
+        if expected:
+            bad("year", f"expected {expected}, got {_show(year)}")
+        else:
+            values["year"] = parsed
+    synthetic = meta.get("synthetic", "")
+    if synthetic:
+        parsed, expected = parse_cell(synthetic, Column("synthetic", "bool", False, "", "", ""),
+                                      1.0)
+        if expected:
+            bad("synthetic", f"expected {expected}, got {_show(synthetic)}")
+        else:
+            values["synthetic"] = parsed
+    values["name"] = meta.get("name", "")
+    values["distances_key"] = meta.get("distances_key", "")
+    return MetaValues(**values), problems
+
+
+def crs_problem(text: str) -> str | None:
+    """Return why a CRS cannot measure distances (unknown, geographic, not in metres), or None."""
+    import pyproj
+
+    try:
+        crs = pyproj.CRS.from_user_input(text)
+    except pyproj.exceptions.CRSError:
+        return (f"unknown coordinate reference system {_show(text)}; give a projected CRS in "
+                "metres such as EPSG:4547 (CGCS2000 / 3-degree Gauss-Krüger CM 114°E), or "
+                "delete the key and the planner chooses one")
+    if not crs.is_projected:
+        return (f"{_show(text)} is a geographic CRS (degrees): distances and areas need a "
+                "projected CRS in metres, such as EPSG:4547 (CGCS2000 / 3-degree Gauss-Krüger "
+                "CM 114°E); or delete the key and the planner chooses one")
+    units = {axis.unit_name for axis in crs.axis_info}
+    if units - {"metre"}:
+        return (f"{_show(text)} measures in {', '.join(sorted(units))}, not metres; give a "
+                "projected CRS in metres")
+    return None
+
+
+def check_region_points(gdf: gpd.GeoDataFrame, src: Source, region: str) -> list[Problem]:
+    """Check WGS84 locations against China's extent, or skip it for region `any`."""
+    if region == "any":
+        return []
+    return check_lonlat(gdf, src)
+
+
+def _known(value: object, known: set, src: Source, pos: int, column: str, what: str,
+           fix: str) -> list[Problem]:
+    if isinstance(value, str) and value not in known:
+        near = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.8)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        return [src.at(pos, column, f"unknown {what} {_show(value)}{hint}; {fix}")]
+    return []
+
+
+def check_births(births: pd.DataFrame, unit_ids: set | None, src: Source,
+                 year: int | None) -> list[Problem]:
+    """Check the births table: known units, one row per unit and year, no year after `year`."""
+    problems: list[Problem] = []
+    seen: dict[tuple, int] = {}
+    for pos, (uid, y) in enumerate(zip(births["unit_id"], births["year"], strict=True)):
+        if unit_ids is not None:
+            problems += _known(uid, unit_ids, src, pos, "unit_id", "unit",
+                               "births are counted for the units of the units layer")
+        if isinstance(y, int) and year is not None and y > year:
+            problems.append(src.at(pos, "year", f"births of {y} lie after the school year "
+                                   f"{year} the workspace describes"))
+        key = (uid, y)
+        if key in seen:
+            problems.append(src.at(pos, "year", f"repeats unit {uid}, year {y} of row "
+                                   f"{seen[key] + src.row_base}; one row per unit and year"))
+        else:
+            seen[key] = pos
+    return problems
+
+
+def check_history(history: pd.DataFrame, unit_ids: set | None, kinds: dict[str, str],
+                  src: Source, year: int | None) -> list[Problem]:
+    """Check the enrolment history: known units, years before `year`, no repeated rows.
+
+    A school id not among today's schools is a warning (it may have closed or been renamed);
+    a grade the school does not teach is an error.
+    """
+    problems: list[Problem] = []
+    seen: dict[tuple, int] = {}
+    unknown_schools: dict[str, int] = {}
+    cols = zip(history["year"], history["unit_id"], history["school_id"], history["grade"],
+               strict=True)
+    for pos, (y, uid, sid, grade) in enumerate(cols):
+        if unit_ids is not None:
+            problems += _known(uid, unit_ids, src, pos, "unit_id", "unit",
+                               "history rows name units of the units layer")
+        if isinstance(y, int) and year is not None and y >= year:
+            problems.append(src.at(pos, "year", f"school year {y} is not before the "
+                                   f"workspace's school year {year}; history holds earlier "
+                                   "years (today's enrolment is the enrolment layer)"))
+        if isinstance(sid, str) and sid not in kinds:
+            unknown_schools.setdefault(sid, pos)
+        elif isinstance(sid, str) and isinstance(grade, int):
+            sec = section_of_grade(grade)
+            if sec not in KIND_SECTIONS[kinds[sid]]:
+                problems.append(src.at(pos, "grade", f"grade {grade} is {sec}, but school {sid} "
+                                       f"is a {kinds[sid]} school"))
+        key = (y, uid, sid, grade)
+        if key in seen:
+            problems.append(src.at(pos, "students", f"repeats year {y}, unit {uid}, school "
+                                   f"{sid}, grade {grade} of row {seen[key] + src.row_base}; "
+                                   "add the two rows together"))
+        else:
+            seen[key] = pos
+    for sid, pos in unknown_schools.items():
+        problems.append(src.at(pos, "school_id", f"school {_show(sid)} is not among today's "
+                               "schools (closed or renamed?); its rows count for the units' "
+                               "history only", severity="warning"))
+    return problems
+
+
+def check_developments(dev: pd.DataFrame, unit_ids: set | None, src: Source) -> list[Problem]:
+    """Check housing developments: each names a known unit or has a polygon (or both)."""
+    problems: list[Problem] = []
+    geoms = dev.geometry if isinstance(dev, gpd.GeoDataFrame) else [None] * len(dev)
+    uids = dev["unit_id"] if "unit_id" in dev.columns else [None] * len(dev)
+    for pos, (uid, geom) in enumerate(zip(uids, geoms, strict=True)):
+        has_unit = isinstance(uid, str) and uid != ""
+        if has_unit and unit_ids is not None:
+            problems += _known(uid, unit_ids, src, pos, "unit_id", "unit",
+                               "use a unit_id of the units layer")
+        if not has_unit and (geom is None or geom.is_empty):
+            problems.append(src.at(pos, "unit_id", "a development needs its unit_id or its "
+                                   "polygon"))
+    return problems
+
+
+def check_capacity(schools: pd.DataFrame, src: Source) -> list[Problem]:
+    """Check approved places: none for a section the school does not teach."""
+    problems: list[Problem] = []
+    for sec in SECTIONS:
+        col = f"approved_places_{sec}"
+        if col not in schools.columns:
+            continue
+        for pos, (kind, places) in enumerate(zip(schools["kind"], schools[col], strict=True)):
+            if isinstance(kind, str) and isinstance(places, int) and places > 0 and (
+                    sec not in KIND_SECTIONS[kind]):
+                problems.append(src.at(pos, col, f"a {kind} school has no {sec} section, but "
+                                       f"{places} approved {sec} places are given"))
+    return problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.io.load import WKT_COLUMN
-from planner.schema import LAYER_COLUMNS, LONLAT_COLUMNS
+from planner.schema import APPROVED_CLASS_COLUMNS, LAYER_COLUMNS, LONLAT_COLUMNS, YEAR_MAX, YEAR_MIN
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- columns: made by scripts/readme_columns.py -->", "<!-- /columns -->"
@@ -18,15 +18,23 @@ def tables() -> str:
     out = []
     for layer, cols in LAYER_COLUMNS.items():
         out += [f"**`{layer}`**", "",
-                "| column | Chinese header | other accepted headers | required | meaning |",
-                "|---|---|---|---|---|"]
-        extra = {"schools": LONLAT_COLUMNS, "units": LONLAT_COLUMNS + (WKT_COLUMN,)}.get(layer,
-                                                                                      ())
+                "| column | Chinese header | other accepted headers | required | at most | "
+                "meaning |",
+                "|---|---|---|---|---|---|"]
+        extra = {"schools": LONLAT_COLUMNS + APPROVED_CLASS_COLUMNS,
+                 "units": LONLAT_COLUMNS + (WKT_COLUMN,),
+                 "developments": (WKT_COLUMN,)}.get(layer, ())
         for c in cols + extra:
             req = "yes" if c.required else "no"
             if c.name in ("lon", "lat", "wkt"):
-                req = "tables only" if layer == "schools" else "tables: lon/lat or wkt"
-            out.append(f"| `{c.name}` | {c.zh} | {'、'.join(c.aliases)} | {req} | {c.en} |")
+                req = {"schools": "tables only", "units": "tables: lon/lat or wkt"}.get(
+                    layer, "tables: unit_id or wkt")
+            if c.name.startswith("approved_classes"):
+                req = "import only"
+            most = (f"{c.upper:,.0f}" if c.upper is not None else
+                    f"{YEAR_MIN}–{YEAR_MAX}" if c.kind == "year" else "")
+            out.append(f"| `{c.name}` | {c.zh} | {'、'.join(c.aliases)} | {req} | {most} | "
+                       f"{c.en} |")
         out.append("")
     return "\n".join(out)
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: on a loaded 2-core machine a slow example is not a failure. CI runs
+# derandomised (HYPOTHESIS_PROFILE=ci, set by .ci/run) so that a red run can be replayed.
+settings.register_profile("default", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 DATA = Path(__file__).resolve().parent / "data"
 sys.path.insert(0, str(DATA))

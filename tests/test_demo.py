@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -147,3 +149,44 @@ def test_scale_multiplies_units_schools_and_roads(demo):
     assert nx.is_strongly_connected(graph)
     with pytest.raises(ValueError, match="scale must be a whole number ≥ 1, got 0"):
         make_demo(scale=0)
+
+
+def test_a_county_shape_sets_sizes_names_place_and_ids():
+    from planner.demo import DEFAULT_SHAPE, CountyShape
+
+    assert DEFAULT_SHAPE == CountyShape()  # the bundled demo is the default shape
+    shape = CountyShape(name="小样县", code="4198", seat_communities=30, towns=1,
+                        township_seats=5, villages=120, radius_m=9_000,
+                        centre_offset_deg=(1.5, -0.8))
+    ws = make_demo(seed=1, shape=shape)
+    assert ws.units["area_type"].value_counts().to_dict() == {"rural": 120, "urban": 30,
+                                                              "town": 6 + 5}
+    assert ws.meta.name == "小样县（合成数据）"
+    assert ws.meta.crs == "EPSG:4548"  # CGCS2000 GK CM 117°E for a centre at 116.67°E
+    centre = ws.units.to_crs(ws.meta.crs).union_all().centroid
+    lon, lat = gpd.GeoSeries([centre], crs=ws.meta.crs).to_crs("EPSG:4326").iloc[0].coords[0]
+    assert abs(lon - 116.67) < 0.05 and abs(lat - 35.27) < 0.05
+    assert ws.schools["school_id"].str.startswith("419800").all()
+    assert ws.units["unit_id"].str.startswith("419800").all()
+    assert "小样县实验小学" in set(ws.schools["name"])
+    assert (ws.schools["kind"] == "special").sum() == 1
+    assert ws.units.to_crs(ws.meta.crs).union_all().area == pytest.approx(
+        np.pi * 9_000**2, rel=0.1)
+    # a tighter choice pull on the seat's famous schools makes them bigger
+    strong = make_demo(seed=1, shape=replace(shape, seat_oversize=2.5)).schools
+    famous = ws.schools["name"] == "小样县实验小学"
+    assert (strong.loc[famous, "students_primary"].iloc[0]
+            > ws.schools.loc[famous, "students_primary"].iloc[0])
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"code": "41"}, "code must be four digits, got '41'"),
+    ({"villages": 2000}, "2000 villages do not fit in a county of radius 14,000 m"),
+    ({"seat_communities": 5}, "seat_communities must be ≥ 12, got 5"),
+    ({"rural_backbone": 0.0}, "rural_backbone must be > 0, got 0.0"),
+])
+def test_a_county_shape_refuses_what_cannot_be_built(changes, message):
+    from planner.demo import CountyShape
+
+    with pytest.raises(ValueError, match=message):
+        CountyShape(**changes)

@@ -64,6 +64,50 @@ BATTERY = {
     "corrupt.gpkg": ["corrupt.gpkg: cannot be read as a GeoPackage (not a database)"],
     "unsupported.txt": ["unsupported file type .txt"],
     "empty_cell_csv": ["学校.csv, row 4, column `学校名称`: empty cell; a value is required"],
+    "births_unknown_unit.xlsx": ["sheet 出生, row 4, column `单元编码`: unknown unit 'U22' (did "
+                                 "you mean 'U2'?); births are counted for the units"],
+    "births_negative.xlsx": ["sheet 出生, row 3, column `出生人数`: expected a value ≥ 0",
+                             "got -4"],
+    "births_year_out_of_range.xlsx": ["sheet 出生, row 2, column `年份`: expected a year from 1980 "
+                                      "to 2100, got 1890"],
+    "births_after_school_year.xlsx": ["sheet 出生, row 6, column `年份`: births of 2027 lie after "
+                                      "the school year 2026 the workspace describes"],
+    "births_repeated.xlsx": ["sheet 出生, row 3, column `年份`: repeats unit U1, year 2019 of row "
+                             "2; one row per unit and year"],
+    "births_text_year.xlsx": ["sheet 出生, row 5, column `年份`: expected a year from 1980 to "
+                              "2100, got '二〇二〇'"],
+    "history_not_before_year.xlsx": ["sheet 就读历史, row 4, column `学年`: school year 2026 is "
+                                     "not before the workspace's school year 2026"],
+    "history_unknown_unit.xlsx": ["sheet 就读历史, row 2, column `单元编码`: unknown unit 'U7'"],
+    "history_wrong_grade.xlsx": ["sheet 就读历史, row 3, column `年级`: grade 8 is junior, but "
+                                 "school S1 is a primary school"],
+    "development_no_unit.xlsx": ["sheet 新建住宅, row 2, column `单元编码`: a development needs "
+                                 "its unit_id or its polygon"],
+    "development_zero_year.xlsx": ["sheet 新建住宅, row 2, column `首次入住年份`: expected a year "
+                                   "from 1980 to 2100, got 0"],
+    "approved_places_no_section.xlsx": ["sheet 学校, row 2, column `初中核定学位数`: a primary "
+                                        "school has no junior section, but 300 approved junior "
+                                        "places are given"],
+    "settings_bad_year.xlsx": ["sheet 设置, row 1, column `学年`: expected a year from 1980 to "
+                               "2100, got '2026学年'"],
+    "settings_bad_region.xlsx": ["sheet 设置, row 1, column `地区范围`: expected one of china, "
+                                 "any, got 'world'"],
+    "settings_unknown_profile.xlsx": ["sheet 设置, row 1, column `评估标准`: unknown standards "
+                                      "profile 'shandong_2030'; built in: national_2017, henan"],
+    "meta_unknown_profile.gpkg": ["layer meta, row 2, column `value`: key `profile`: unknown "
+                                  "standards profile 'mars'"],
+    "meta_geographic_crs.gpkg": ["layer meta, row 2, column `value`: key `crs`: 'EPSG:4326' is a "
+                                 "geographic CRS (degrees): distances and areas need a projected "
+                                 "CRS in metres"],
+    "meta_unknown_crs.gpkg": ["layer meta, row 2, column `value`: key `crs`: unknown coordinate "
+                              "reference system 'EPSG:999999'"],
+    "meta_feet_crs.gpkg": ["key `crs`: 'EPSG:2227' measures in US survey foot, not metres"],
+    "meta_profiles_disagree.gpkg": ["layer meta, row 1, column `value`: key `profile`: `profile` "
+                                    "'henan' and `standards_profile` 'national_2017' disagree"],
+    "meta_newer_schema.gpkg": ["key `schema_version`: schema version '9' is not one this planner "
+                               "reads (1, 2); update the planner"],
+    "meta_bad_enrolment_source.gpkg": ["key `enrolment_source`: expected one of table, zoning, got "
+                                       "'guess'"],
     "many_problems.xlsx": ["sheet 学校, row 3, column `小学在校生数`: expected a whole number",
                            "sheet 学校, row 4, column `办学类型`: expected one of",
                            "sheet 就读, row 6, column `单元编码`: unknown unit 'U9'",
@@ -115,8 +159,10 @@ def test_template_validates(tmp_path, capsys):
     path = tmp_path / "template.xlsx"
     assert main(["template", str(path)]) == 0
     assert main(["validate", str(path)]) == 0
-    assert "template.xlsx: valid (1 schools, 1 units, 6 enrolment, 1 county)" in \
-        capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert ("template.xlsx: valid (1 schools, 1 units, 1 catchments, 6 enrolment, 1 county, "
+            "7 births, 1 enrolment_history, 1 developments)") in out
+    assert "fill in the sheets 学校, 居住单元 (村社区), 划片, 就读 (optional), 出生" in out
 
 
 def test_repairable_polygon_is_repaired_with_a_warning(capsys):

@@ -93,7 +93,8 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
     out = out_path(args.out, ".xlsx")
     write_template(out)
-    print(f"wrote {out}: fill in the sheets 学校, 居住单元, 就读, 县级指标 (see 说明)")
+    print(f"wrote {out}: fill in the sheets 学校, 居住单元 (村社区), 划片, 就读 (optional), 出生, "
+          "就读历史, 新建住宅, 县级指标 and 设置 (see 说明)")
     return 0
 
 
@@ -102,7 +103,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from planner.standards import profile_of, resolve
 
     try:
-        ws, warnings = open_workspace(args.ws, coords=args.coords)
+        ws, warnings = open_workspace(args.ws, coords=args.coords, region=args.region,
+                                      boundary=args.boundary)
         if args.profile is not None:
             resolve(args.profile)
         else:
@@ -117,24 +119,37 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return 2
     _print_warnings(warnings)
     parts = [f"{len(ws.schools)} schools"]
-    for name in ("units", "catchments", "enrolment", "county", "nodes"):
+    for name in ("units", "catchments", "enrolment", "county", "births", "enrolment_history",
+                 "developments", "nodes"):
         layer = getattr(ws, name)
         if layer is not None:
             parts.append(f"{len(layer)} {'road nodes' if name == 'nodes' else name}")
+    repairs = sum(w.severity == "warning" for w in warnings)
     print(f"{Path(args.ws).name}: valid ({', '.join(parts)}"
-          f"{f'; {len(warnings)} repair(s)' if warnings else ''})")
+          f"{f'; {repairs} repair(s)' if repairs else ''})")
     return 0
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from planner.io.derive import derived_layers
     from planner.io.gpkg import write_workspace
     from planner.io.load import open_workspace
 
     out = out_path(args.out, ".gpkg")
-    ws, warnings = open_workspace(args.src, coords=args.coords)
+    ws, warnings = open_workspace(args.src, coords=args.coords, region=args.region,
+                                  boundary=args.boundary)
     _print_warnings(warnings)
     write_workspace(ws, out)
-    print(f"wrote {out}: {len(ws.schools)} schools")
+    parts = [f"{len(ws.schools)} schools"]
+    for name in ("units", "catchments", "enrolment", "births", "enrolment_history",
+                 "developments"):
+        layer = getattr(ws, name)
+        if layer is not None:
+            parts.append(f"{len(layer)} {name}")
+    print(f"wrote {out}: {', '.join(parts)}")
+    derived = derived_layers(ws)
+    if derived:
+        print(f"derived on import: {', '.join(derived)} (see the notices above)")
     return 0
 
 

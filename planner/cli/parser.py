@@ -35,6 +35,11 @@ def parser() -> argparse.ArgumentParser:
                    "folder of CSV files")
     v.add_argument("--coords", help="coordinate system of lon/lat in tables: wgs84, cgcs2000, "
                    "gcj02 or bd09 (overrides the workbook's settings)")
+    v.add_argument("--region", choices=("china", "any"), help="china (default: locations "
+                   "outside China are refused) or any (a notice; distances in the data's "
+                   "UTM zone); overrides the workspace's meta")
+    v.add_argument("--boundary", metavar="FILE", help="county boundary for units given as "
+                   "points (see `planner import`)")
     _profile(v)
 
     e = sub.add_parser("evaluate", help="evaluate the 32 indicators; write JSON, Excel, HTML")
@@ -133,6 +138,11 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("src", help="an .xlsx workbook, a .csv schools table or a folder of CSVs")
     i.add_argument("out", help="OUT.gpkg")
     i.add_argument("--coords", help="coordinate system of lon/lat: wgs84, cgcs2000, gcj02, bd09")
+    i.add_argument("--region", choices=("china", "any"), help="china (default) or any: turns "
+                   "the China-bounds check into a notice; stored in the workspace's meta")
+    i.add_argument("--boundary", metavar="FILE", help="the county boundary (GeoJSON, Shapefile, "
+                   "GeoPackage, KML): units given as points become Voronoi cells clipped to it "
+                   "(without it: to a buffer of the points' hull)")
 
     a = sub.add_parser("app", help="open the planner in the browser (the demo by default)")
     a.add_argument("ws", nargs="?", help="workspace .gpkg (default: the bundled demo county)")

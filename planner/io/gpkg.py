@@ -16,7 +16,8 @@ import pyogrio
 from planner.errors import InputError
 from planner.workspace import Workspace
 
-LAYER_ORDER = ("schools", "units", "catchments", "enrolment", "county", "nodes", "edges", "meta",
+LAYER_ORDER = ("schools", "units", "catchments", "enrolment", "county", "births",
+               "enrolment_history", "developments", "zoning_matches", "nodes", "edges", "meta",
                "scenarios", "distances")
 
 
@@ -52,7 +53,8 @@ def write_workspace(ws: Workspace, path: str | Path) -> Path:
     """Write every layer of a workspace to one GeoPackage, atomically.
 
     Spatial layers are written in their CRS (WGS84 for a canonical workspace); tables (enrolment,
-    county, meta, scenarios) as GeoPackage attribute tables.
+    county, births, enrolment_history, meta, scenarios) as GeoPackage attribute tables;
+    `developments` as a polygon layer when any row has a polygon, else as a table.
 
     Parameters
     ----------
@@ -71,6 +73,8 @@ def write_workspace(ws: Workspace, path: str | Path) -> Path:
         for name in LAYER_ORDER:
             if name in layers:
                 frame = layers[name]
+                if name == "developments" and frame.geometry.isna().all():
+                    frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
                 pyogrio.write_dataframe(frame, tmp, layer=name, driver="GPKG")
 
     return atomic_write(path, write)

@@ -7,7 +7,7 @@ canonical :class:`~planner.workspace.Workspace` with the warnings of what it rep
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,18 +17,40 @@ import shapely
 
 from planner import validate as v
 from planner.errors import InputError, Problem
+from planner.io import derive
 from planner.io.coords import SYSTEMS, parse_system, to_wgs84
 from planner.io.gpkg import read_layers
-from planner.schema import LAYER_COLUMNS, LONLAT_COLUMNS, Column
-from planner.workspace import WGS84, Meta, Workspace, canonical, empty_scenarios, utm_like_crs
+from planner.schema import (
+    APPROVED_CLASS_COLUMNS,
+    BIRTHS_RE,
+    LAYER_COLUMNS,
+    LONLAT_COLUMNS,
+    REGIONS,
+    SECTIONS,
+    Column,
+    columns_of,
+)
+from planner.workspace import (
+    ENROLMENT_FROM_ZONING,
+    WGS84,
+    Meta,
+    Workspace,
+    canonical,
+    empty_scenarios,
+    projected_crs,
+)
 
-WKT_COLUMN = Column("wkt", "text", False, "几何WKT", "Polygon as WKT (optional, units only).",
-                    "单元边界多边形 WKT（可选）", ("geometry_wkt", "边界"))
+WKT_COLUMN = Column("wkt", "text", False, "几何WKT",
+                    "Polygon as WKT (optional; units and developments only).",
+                    "单元或住宅项目边界多边形 WKT（可选）", ("geometry_wkt", "边界"))
 POINT_TYPES = ("Point",)
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
 UNIT_TYPES = POINT_TYPES + POLYGON_TYPES
-SPATIAL = {"schools": POINT_TYPES, "units": UNIT_TYPES, "catchments": POLYGON_TYPES}
-TABLES = ("schools", "units", "catchments", "enrolment", "county")
+SPATIAL = {"schools": POINT_TYPES, "units": UNIT_TYPES, "catchments": POLYGON_TYPES,
+           "developments": POLYGON_TYPES}
+TABLES = ("schools", "units", "catchments", "enrolment", "county", "births", "enrolment_history",
+          "developments", "zoning_matches")
+OPTIONAL_GEOMETRY = {"developments"}  # rows may have a unit_id instead of a polygon
 
 
 @dataclass
@@ -44,6 +66,11 @@ class RawLayers:
         GeoDataFrames; those from tables carry lon/lat (or wkt) columns instead.
     meta
         The `meta` table's key/values or a workbook's settings.
+    meta_where
+        Meta key → (layer as shown, row, column as shown), for messages.
+    boundary, boundary_name
+        The county outline (WGS84) and its file name, when one was given: point units are
+        cut into Voronoi cells with it.
     roads
         `nodes` and `edges` GeoDataFrames as read, if any.
     scenarios
@@ -55,28 +82,40 @@ class RawLayers:
     file: str
     layers: dict[str, tuple[pd.DataFrame, v.Source]] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    meta_where: dict[str, tuple[str, int | None, str]] = field(default_factory=dict)
     roads: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     scenarios: pd.DataFrame | None = None
     distances: pd.DataFrame | None = None
     from_tables: bool = False
+    boundary: object | None = None
+    boundary_name: str = ""
 
 
-def open_workspace(path: str | Path, *, coords: str | None = None) -> tuple[Workspace,
-                                                                             list[Problem]]:
+def open_workspace(
+    path: str | Path, *, coords: str | None = None, region: str | None = None,
+    boundary: str | Path | None = None,
+) -> tuple[Workspace, list[Problem]]:
     """Open and validate a workspace from a .gpkg, .xlsx, .csv or a folder of CSV files.
 
     Parameters
     ----------
     path
         The file. A .csv is a schools table; a folder holds schools.csv and optionally
-        units.csv, enrolment.csv, county.csv (or their Chinese names).
+        units.csv, enrolment.csv, county.csv, births.csv … (or their Chinese names).
     coords
         The coordinate system of lon/lat columns in tables (wgs84, cgcs2000, gcj02, bd09);
         overrides the workbook's settings sheet. GeoPackage layers carry their own CRS.
+    region
+        "china" or "any"; overrides the workspace's meta `region` (see
+        :class:`~planner.workspace.Meta`).
+    boundary
+        A county boundary file (GeoJSON, Shapefile, GeoPackage, KML) to cut point units into
+        Voronoi polygons; overrides the workbook's setting 县域边界 (a file name beside the
+        workbook). Without either, point units from tables are cut to a buffer of their hull.
 
     Returns
     -------
-    The workspace and the warnings (repairs made).
+    The workspace and the warnings (repairs made) and notices.
 
     Raises
     ------
@@ -97,7 +136,17 @@ def open_workspace(path: str | Path, *, coords: str | None = None) -> tuple[Work
         msg = (f"unsupported file type {suffix or '(none)'}; give a .gpkg workspace, an .xlsx "
                "workbook (see `planner template`), a .csv schools table or a folder of CSV files")
         raise InputError.single(path.name, msg)
-    return assemble(raw, coords=coords)
+    named = raw.meta.get("boundary", "")
+    if boundary is None and named:
+        layer, row, column = raw.meta_where.get("boundary", ("", None, "boundary"))
+        if Path(named).name != named:
+            raise InputError.single(path.name, f"the boundary is named by its file name only, "
+                                    f"beside the workbook; got {named!r}", layer=layer, row=row,
+                                    column=column)
+        boundary = path.parent / named
+    if boundary is not None:
+        raw.boundary, raw.boundary_name = derive.read_boundary(boundary), Path(boundary).name
+    return assemble(raw, coords=coords, region=region)
 
 
 def read_gpkg_raw(path: Path) -> RawLayers:
@@ -110,8 +159,12 @@ def read_gpkg_raw(path: Path) -> RawLayers:
     if "meta" in layers:
         m = layers["meta"]
         if {"key", "value"} <= set(m.columns):
-            raw.meta = {str(k): "" if pd.isna(x) else str(x) for k, x in zip(m["key"], m["value"],
-                                                                              strict=True)}
+            for row, (k, x) in enumerate(zip(m["key"], m["value"], strict=True), start=1):
+                raw.meta[str(k)] = "" if pd.isna(x) else str(x)
+                raw.meta_where[str(k)] = ("layer meta", row, "value")
+        else:
+            raise InputError.single(path.name, "the meta table needs the columns `key` and "
+                                    "`value`", layer="layer meta")
     for name in ("nodes", "edges"):
         if name in layers:
             raw.roads[name] = layers[name]
@@ -122,10 +175,20 @@ def read_gpkg_raw(path: Path) -> RawLayers:
     return raw
 
 
-def assemble(raw: RawLayers, *, coords: str | None = None) -> tuple[Workspace, list[Problem]]:
+def assemble(
+    raw: RawLayers, *, coords: str | None = None, region: str | None = None
+) -> tuple[Workspace, list[Problem]]:
     """Validate raw layers and build the canonical workspace (see the module docstring)."""
     problems: list[Problem] = []
     system = _coord_system(raw, coords, problems)
+    meta, found = v.check_meta(raw.meta, raw.meta_where, raw.file)
+    problems += found
+    if region is not None:
+        if region not in REGIONS:
+            problems.append(Problem(raw.file, "", None, "", f"unknown region {region!r}; use "
+                                    "china or any"))
+        else:
+            meta = replace(meta, region=region)
     if "schools" not in raw.layers:
         names = ", ".join(sorted(raw.layers)) or "none"
         problems.append(Problem(raw.file, "", None, "", f"no schools layer or sheet (found: "
@@ -136,13 +199,13 @@ def assemble(raw: RawLayers, *, coords: str | None = None) -> tuple[Workspace, l
     sources: dict[str, v.Source] = {}
     unusable: set[str] = set()  # layers whose columns cannot be cross-checked
     no_geometry: set[str] = set()  # spatial layers whose geometry cannot be used
-    for name in TABLES:
+    for name in (*TABLES, "zoning_lists"):
         if name not in raw.layers:
             continue
         frame, src = raw.layers[name]
         extra = _extra_columns(name, raw.from_tables)
         mapped, src, found = v.map_headers(frame, name, src, extra=extra)
-        if any(p.column in {c.name for c in LAYER_COLUMNS[name]} and "missing" in p.message
+        if any(p.column in {c.name for c in columns_of(name)} and "missing" in p.message
                for p in found):
             unusable.add(name)
         cells, found_cells = v.parse_cells(mapped, name, src, extra=extra)
@@ -163,18 +226,22 @@ def assemble(raw: RawLayers, *, coords: str | None = None) -> tuple[Workspace, l
         problems += found
         parsed[name] = cells
 
-    crs_m = raw.meta.get("crs") or _auto_crs(parsed.get("schools"))
+    crs_m = meta.crs or _auto_crs(parsed.get("schools"), meta.region)
     for name, allowed in SPATIAL.items():
         if name in parsed and name not in no_geometry:
-            gdf, found = _spatial(parsed[name], sources[name], allowed, crs_m)
+            gdf, found = _spatial(parsed[name], sources[name], allowed, crs_m, meta.region,
+                                  optional=name in OPTIONAL_GEOMETRY)
             problems += found
             if any(p.severity == "error" for p in found):
                 no_geometry.add(name)
             else:
                 parsed[name] = gdf
 
+    derived, found = _derive(raw, parsed, sources, unusable | no_geometry, crs_m)
+    problems += found
     if "schools" not in unusable:
         problems += v.check_schools(parsed["schools"], sources["schools"])
+        problems += v.check_capacity(parsed["schools"], sources["schools"])
         if not unusable & {"units", "catchments", "enrolment"}:
             problems += v.check_references(
                 schools=parsed["schools"],
@@ -184,36 +251,217 @@ def assemble(raw: RawLayers, *, coords: str | None = None) -> tuple[Workspace, l
                 sources=sources,
             )
         if "enrolment" in parsed and "enrolment" not in unusable:
-            problems += v.check_totals(parsed["schools"], parsed["enrolment"], sources["schools"])
+            problems += v.check_totals(parsed["schools"], parsed["enrolment"], sources["schools"],
+                                       derived=derived.enrolment_source == ENROLMENT_FROM_ZONING)
         if "units" in parsed and not no_geometry & {"units", "schools"}:
             boundary = _boundary(parsed["units"], crs_m)
             problems += v.check_inside(parsed["schools"], boundary, crs_m, sources["schools"])
+    unit_ids = (set(parsed["units"]["unit_id"].dropna()) if "units" in parsed
+                and "units" not in unusable else None)
+    births_from_units, found = _births_from_units(parsed, sources)
+    problems += found
+    if births_from_units is not None:
+        parsed["births"] = births_from_units
+    if "births" in parsed and "births" not in unusable:
+        problems += v.check_births(parsed["births"], unit_ids, sources["births"], meta.year)
+    if "enrolment_history" in parsed and not unusable & {"enrolment_history", "schools"}:
+        kinds = {sid: k for sid, k in zip(parsed["schools"]["school_id"],
+                                          parsed["schools"]["kind"], strict=True)
+                 if isinstance(k, str)}
+        problems += v.check_history(parsed["enrolment_history"], unit_ids, kinds,
+                                    sources["enrolment_history"], meta.year)
+    if "developments" in parsed and "developments" not in unusable:
+        problems += v.check_developments(parsed["developments"], unit_ids,
+                                         sources["developments"])
 
     nodes, edges, road_problems = _roads(raw)
     problems += road_problems
+    if meta.region == "any":
+        problems.append(Problem(raw.file, "", None, "", f"region is `any`: locations are not "
+                                f"checked against China's extent; distances are measured in "
+                                f"{crs_m}", severity="notice"))
     if any(p.severity == "error" for p in problems):
-        raise InputError(problems)
+        raise InputError([p for p in problems if p.severity != "notice"])
 
-    meta = Meta(
-        crs=crs_m,
-        standards_profile=raw.meta.get("standards_profile") or "national_2017",
-        name=raw.meta.get("name", ""),
-        synthetic=raw.meta.get("synthetic", "false").lower() == "true",
-        distances_key=raw.meta.get("distances_key", "") if raw.distances is not None else "",
-    )
+    schools = parsed["schools"]
+    if "schools" not in unusable:
+        schools, notes = _capacity(schools, meta.profile or "national_2017", sources["schools"])
+        problems += notes
     ws = Workspace(
-        schools=canonical(parsed["schools"], "schools"),
-        meta=meta,
+        schools=canonical(schools, "schools"),
+        meta=Meta(
+            crs=crs_m,
+            standards_profile=meta.profile or "national_2017",
+            name=meta.name,
+            synthetic=meta.synthetic,
+            distances_key=meta.distances_key if raw.distances is not None else "",
+            region=meta.region,
+            year=meta.year,
+            enrolment_source=derived.enrolment_source or meta.enrolment_source,
+            units_source=derived.units_source or meta.units_source,
+            catchments_source=derived.catchments_source or meta.catchments_source,
+        ),
         units=_maybe(parsed, "units"),
         catchments=_maybe(parsed, "catchments"),
         enrolment=_maybe(parsed, "enrolment"),
         county=_maybe(parsed, "county"),
+        births=_maybe(parsed, "births"),
+        enrolment_history=_maybe(parsed, "enrolment_history"),
+        developments=_developments(parsed),
+        zoning_matches=_maybe(parsed, "zoning_matches"),
         nodes=nodes,
         edges=edges,
         scenarios=_scenarios(raw.scenarios),
         distances=_distances(raw.distances),
     )
-    return ws, [p for p in problems if p.severity == "warning"]
+    return ws, [p for p in problems if p.severity != "error"]
+
+
+def _derive(
+    raw: RawLayers, parsed: dict[str, pd.DataFrame], sources: dict[str, v.Source],
+    broken: set[str], crs_m: str,
+) -> tuple[derive.Derived, list[Problem]]:
+    """Derive what a bureau's files leave out: unit polygons, catchments, enrolment.
+
+    Point units from tables (or with a boundary given) become Voronoi cells; 划片 lists become
+    catchments; without an enrolment layer, units and catchments give the enrolment of
+    children at their zoned schools. See :mod:`planner.io.derive`.
+    """
+    out = derive.Derived()
+    problems: list[Problem] = []
+    units = parsed.get("units")
+    usable = units is not None and "units" not in broken
+    if usable and (raw.from_tables or raw.boundary is not None) and len(units) and (
+            units.geom_type == "Point").all():
+        cells, source, found = derive.unit_polygons(units, sources["units"], crs_m,
+                                                    raw.boundary, raw.boundary_name, raw.file)
+        problems += found
+        if cells is None:
+            return out, problems
+        parsed["units"], out.units_source = cells, source
+    elif raw.boundary is not None:
+        problems.append(Problem(raw.boundary_name, "", None, "", "a boundary is used to cut "
+                                "unit polygons from unit points; these units have polygons "
+                                "already (or none are given)"))
+    zoning = None
+    if "zoning_lists" in parsed:
+        lists_src = sources["zoning_lists"]
+        if "catchments" in parsed:
+            problems.append(lists_src.at(None, "", "catchments are given twice: as polygons "
+                                         "and as 划片 lists; keep one"))
+            return out, problems
+        if not usable or "zoning_lists" in broken or "schools" in broken:
+            return out, problems
+        catch, zoning, matches, found = derive.catchments_from_lists(
+            parsed.pop("zoning_lists"), lists_src, parsed["units"], sources["units"],
+            parsed["schools"], crs_m)
+        problems += found
+        if catch is None:
+            return out, problems
+        parsed["catchments"], parsed["zoning_matches"] = catch, matches
+        sources["catchments"] = lists_src
+        out.catchments_source = "lists"
+    if "enrolment" not in parsed and usable and "catchments" in parsed and not (
+            broken & {"catchments", "schools"}):
+        if zoning is None:
+            ws = Workspace(schools=parsed["schools"], meta=Meta(crs=crs_m),
+                           units=parsed["units"], catchments=parsed["catchments"])
+            zoning = derive.zoning_of_catchments(ws)
+        enrol, found = derive.enrolment_from_zoning(parsed["units"], zoning, sources["units"])
+        problems += found
+        parsed["enrolment"] = enrol
+        sources["enrolment"] = sources["units"]
+        out.enrolment_source = ENROLMENT_FROM_ZONING
+        problems.append(Problem(raw.file, "", None, "", "no enrolment given: every child is "
+                                "taken to attend the zoned school of the unit they live in "
+                                f"({int(enrol['students'].sum()):,} children); every output "
+                                "says so", severity="notice"))
+    return out, problems
+
+
+def _births_from_units(
+    parsed: dict[str, pd.DataFrame], sources: dict[str, v.Source]
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Turn `births_YYYY` unit columns into the births table (and drop them from the units)."""
+    units = parsed.get("units")
+    if units is None:
+        return None, []
+    cols = [c for c in units.columns if BIRTHS_RE.match(str(c))]
+    if not cols:
+        return None, []
+    src = sources["units"]
+    if "births" in parsed:
+        return None, [src.at(None, cols[0], "births are given twice: as `births_YYYY` columns "
+                             "of the units and as a births table; keep one")]
+    problems: list[Problem] = []
+    col = LAYER_COLUMNS["births"][2]
+    rows = []
+    for c in cols:
+        year = int(BIRTHS_RE.match(str(c)).group(1))
+        for pos, (uid, value) in enumerate(zip(units["unit_id"], units[c], strict=True)):
+            if v._is_blank(value):
+                continue
+            number, expected = v.parse_cell(value, col, 1.0)
+            if expected is not None:
+                problems.append(src.at(pos, c, f"expected {expected}, got {v._show(value)}"))
+                continue
+            rows.append((uid, year, number))
+    parsed["units"] = units.drop(columns=cols)
+    births = pd.DataFrame(rows, columns=["unit_id", "year", "births"])
+    year_col = LAYER_COLUMNS["births"][1]
+    problems += [src.at(None, f"births_{y}", f"the year in the header: expected "
+                        f"{v.parse_cell(y, year_col, 1.0)[1]}, got {y}")
+                 for y in sorted(births["year"].unique()) if v.parse_cell(y, year_col, 1.0)[1]]
+    sources["births"] = v.Source(src.file, src.layer, src.row_base, src.headers)
+    return births, problems
+
+
+def _capacity(schools: pd.DataFrame, profile: str, src: v.Source
+              ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Fill approved places from approved classes and `shrink_only` by kind.
+
+    Approved classes (核定班数) become places at the profile's class-size cap where a school's
+    places are empty; `shrink_only` left empty is true for teaching points.
+    """
+    from planner.standards import get_profile
+
+    standards = get_profile(profile)
+    out = schools.copy()
+    notes: list[Problem] = []
+    for sec in SECTIONS:
+        classes_col, places_col = f"approved_classes_{sec}", f"approved_places_{sec}"
+        if classes_col not in out.columns:
+            continue
+        cap = standards.section(sec).class_size_cap
+        places = (out[places_col].tolist() if places_col in out.columns
+                  else [None] * len(out))
+        classes = out[classes_col].tolist()
+        filled = 0
+        for i, (p, c) in enumerate(zip(places, classes, strict=True)):
+            if (p is None or (isinstance(p, float) and np.isnan(p))) and isinstance(c, int):
+                places[i] = c * cap
+                filled += 1
+        out[places_col] = pd.Series(places, index=out.index, dtype="object")
+        out = out.drop(columns=classes_col)
+        if filled:
+            notes.append(src.at(None, classes_col, f"approved {sec} places of {filled} "
+                                f"school(s) taken as approved classes × {cap} (the class-size "
+                                f"cap of profile {standards.name})", severity="notice"))
+    kinds = out["kind"].tolist()
+    flags = out["shrink_only"].tolist() if "shrink_only" in out.columns else [None] * len(out)
+    out["shrink_only"] = [k == "teaching_point" if f is None or (isinstance(f, float)
+                                                                 and np.isnan(f)) else bool(f)
+                          for f, k in zip(flags, kinds, strict=True)]
+    return out, notes
+
+
+def _developments(parsed: dict[str, pd.DataFrame]) -> gpd.GeoDataFrame | None:
+    if "developments" not in parsed:
+        return None
+    dev = parsed["developments"]
+    if not isinstance(dev, gpd.GeoDataFrame):
+        dev = gpd.GeoDataFrame(dev, geometry=[None] * len(dev), crs=WGS84)
+    return gpd.GeoDataFrame(canonical(dev, "developments"), crs=WGS84)
 
 
 def _maybe(parsed: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
@@ -221,13 +469,15 @@ def _maybe(parsed: dict[str, pd.DataFrame], name: str) -> pd.DataFrame | None:
 
 
 def _extra_columns(name: str, from_tables: bool) -> tuple[Column, ...]:
+    if name == "schools":
+        return (LONLAT_COLUMNS if from_tables else ()) + APPROVED_CLASS_COLUMNS
     if not from_tables:
         return ()
-    if name == "schools":
-        return LONLAT_COLUMNS
     if name == "units":
         return tuple(Column(c.name, c.kind, False, c.zh, c.en, c.zh_doc, c.aliases)
                      for c in LONLAT_COLUMNS) + (WKT_COLUMN,)
+    if name == "developments":
+        return (WKT_COLUMN,)
     return ()
 
 
@@ -252,6 +502,9 @@ def _table_geometry(
     problems: list[Problem] = []
     has_wkt = "wkt" in df.columns and df["wkt"].notna().any()
     has_lonlat = "lon" in df.columns and "lat" in df.columns
+    if name in OPTIONAL_GEOMETRY and not has_wkt:
+        out = df.drop(columns=[c for c in ("wkt",) if c in df.columns])
+        return gpd.GeoDataFrame(out, geometry=[None] * len(df), crs=WGS84), problems
     if name == "units" and not has_wkt and not has_lonlat:
         problems.append(src.at(None, "lon", "units need `lon` and `lat` (经度, 纬度) or a `wkt` "
                                "polygon column"))
@@ -278,31 +531,38 @@ def _table_geometry(
 
 
 def _spatial(
-    df: pd.DataFrame, src: v.Source, allowed: tuple[str, ...], crs_m: str
+    df: pd.DataFrame, src: v.Source, allowed: tuple[str, ...], crs_m: str, region: str,
+    *, optional: bool = False,
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     if not isinstance(df, gpd.GeoDataFrame):
+        if optional:  # a table without polygons (developments by unit_id)
+            return gpd.GeoDataFrame(df, geometry=[None] * len(df), crs=WGS84), []
         return df, [src.at(None, "", "the layer has no geometry; it must be a spatial layer")]
     if df.crs is None:
+        if optional and df.geometry.isna().all():
+            return df.set_crs(WGS84), []
         return df, [src.at(None, "", "the layer has no coordinate reference system; assign one "
                            "(EPSG:4326 for longitude/latitude) in your GIS and save again")]
-    gdf, problems = v.check_geometries(df, src, allowed=allowed, crs_m=crs_m)
+    gdf, problems = v.check_geometries(df, src, allowed=allowed, crs_m=crs_m, optional=optional)
     if any(p.severity == "error" for p in problems):
         return gdf, problems
     gdf = gdf.to_crs(WGS84)
-    problems += v.check_lonlat(gdf, src)
+    problems += v.check_region_points(gdf, src, region)
     return gdf, problems
 
 
-def _auto_crs(schools: pd.DataFrame | None) -> str:
-    lon = float("nan")
+def _auto_crs(schools: pd.DataFrame | None, region: str) -> str:
+    lon = lat = float("nan")
     if isinstance(schools, gpd.GeoDataFrame) and schools.crs is not None and len(schools):
         pts = schools.geometry.dropna()
         pts = pts[~pts.is_empty]
-        if len(pts):
-            lon = float(pts.to_crs(WGS84).x.mean()) if pts.geom_type.eq("Point").all() else lon
+        if len(pts) and pts.geom_type.eq("Point").all():
+            pts = pts.to_crs(WGS84)
+            lon, lat = float(pts.x.mean()), float(pts.y.mean())
     elif schools is not None and "lon" in schools.columns:
         lon = float(pd.to_numeric(schools["lon"], errors="coerce").mean())
-    return utm_like_crs(lon)
+        lat = float(pd.to_numeric(schools["lat"], errors="coerce").mean())
+    return projected_crs(lon, lat, region)
 
 
 def _boundary(units: gpd.GeoDataFrame, crs_m: str) -> object:

@@ -1,7 +1,8 @@
 """Excel workbooks and CSV files as bureaus keep them, and the fill-in template.
 
 Sheets and files are found by their English or Chinese names (schools/学校, units/居住单元,
-enrolment/就读, county/县级指标, settings/设置); headers may be canonical or the Chinese
+enrolment/就读, births/出生, enrolment_history/就读历史, developments/新建住宅, county/县级指标,
+settings/设置); headers may be canonical or the Chinese
 statistical headers (see planner.schema). Row numbers in messages are the spreadsheet's own
 (header on row 1), so a planner can go straight to the cell.
 """
@@ -21,14 +22,20 @@ from planner.errors import InputError
 from planner.io.gpkg import atomic_write
 from planner.io.load import RawLayers
 from planner.schema import (
+    APPROVED_CLASS_COLUMNS,
+    BIRTHS_COLUMNS,
     COUNTY_COLUMNS,
+    DEVELOPMENT_COLUMNS,
     ENROLMENT_COLUMNS,
+    ENROLMENT_HISTORY_COLUMNS,
     LAYER_SHEETS,
     LAYER_ZH,
     LONLAT_COLUMNS,
+    SCHOOL_CAPACITY_COLUMNS,
     SCHOOL_COLUMNS,
     SCHOOL_SECTION_COLUMNS,
     UNIT_COLUMNS,
+    ZONING_LIST_COLUMNS,
     Column,
     normalise_header,
 )
@@ -38,6 +45,10 @@ SETTING_KEYS = {
     "name": "name", "县名": "name", "县(市、区)名称": "name",
     "standards_profile": "standards_profile", "评估标准": "standards_profile",
     "crs": "crs", "投影坐标系": "crs",
+    "profile": "profile",
+    "region": "region", "地区范围": "region", "地区": "region",
+    "year": "year", "学年": "year", "统计学年": "year",
+    "boundary": "boundary", "县域边界": "boundary", "边界文件": "boundary",
 }
 _SHEET_LOOKUP = {normalise_header(n): layer for layer, names in LAYER_SHEETS.items()
                  for n in names}
@@ -52,17 +63,19 @@ def _trim(df: pd.DataFrame) -> pd.DataFrame:
     return df.iloc[:keep]
 
 
-def _settings(df: pd.DataFrame) -> dict[str, str]:
-    """Read key/value rows; the sheet has no header, so its first row is a setting too."""
-    out: dict[str, str] = {}
+def _settings(df: pd.DataFrame, layer: str, raw: RawLayers) -> None:
+    """Read key/value rows into `raw.meta`; the sheet has no header, so its first row counts."""
     if df.shape[1] < 2:
-        return out
+        return
     rows = [tuple(df.columns[:2]), *zip(df.iloc[:, 0], df.iloc[:, 1], strict=True)]
-    for key, value in rows:
+    for row, (key, value) in enumerate(rows, start=1):
         name = SETTING_KEYS.get(normalise_header(key)) or SETTING_KEYS.get(str(key).strip())
         if name and not pd.isna(value):
-            out[name] = str(value).strip()
-    return out
+            text = str(value).strip()
+            if isinstance(value, float) and value.is_integer():
+                text = str(int(value))
+            raw.meta[name] = text
+            raw.meta_where[name] = (layer, row, str(key).strip())
 
 
 def read_workbook(path: Path) -> RawLayers:
@@ -84,7 +97,7 @@ def read_workbook(path: Path) -> RawLayers:
     for sheet, df in sheets.items():
         layer = _SHEET_LOOKUP.get(normalise_header(sheet))
         if layer == "settings":
-            raw.meta = _settings(df)
+            _settings(df, f"sheet {sheet}", raw)
         elif layer is not None:
             raw.layers[layer] = (_trim(df), v.Source(path.name, f"sheet {sheet}", 2))
     return raw
@@ -117,7 +130,7 @@ def read_csv_tables(path: Path) -> RawLayers:
         if not path.is_dir():
             layer = "schools"
         if layer == "settings":
-            raw.meta = _settings(_read_csv(f))
+            _settings(_read_csv(f), f.name, raw)
         elif layer is not None:
             df = _trim(_read_csv(f).replace("", None))
             raw.layers[layer] = (df, v.Source(f.name, "", 2))
@@ -127,7 +140,7 @@ def read_csv_tables(path: Path) -> RawLayers:
 # --- the template --------------------------------------------------------------------------
 
 EXAMPLE_SCHOOL = {
-    "school_id": "4109230001", "name": "示例县实验小学", "kind": "小学", "area_type": "城区",
+    "school_id": "4199230001", "name": "示例县实验小学", "kind": "小学", "area_type": "城区",
     "public": "是", "boarding": "否", "central_school_id": None, "students_primary": 270,
     "students_junior": 0, "students_senior": 0, "classes_primary": 6, "classes_junior": 0,
     "max_class_size_primary": 46, "max_class_size_junior": 0, "classrooms": 8,
@@ -135,13 +148,26 @@ EXAMPLE_SCHOOL = {
     "teachers_backbone": 3, "teachers_pe_art": 3, "teaching_aux_area_m2": 1350.0,
     "sports_area_m2": 2300.0, "equipment_value_yuan": 620000.0, "multimedia_rooms": 8,
     "music_rooms": 1, "music_room_min_area_m2": 96.0, "art_rooms": 1,
-    "art_room_min_area_m2": 90.0, "computers": 30, "books": 8100,
-    "teachers_intermediate_title": 9, "lon": 115.2042, "lat": 36.0751,
+    "art_room_min_area_m2": 90.0, "approved_places_primary": 360, "approved_places_junior": None,
+    "shrink_only": "否", "computers": 30, "books": 8100, "teachers_intermediate_title": 9,
+    "lon": 115.2042, "lat": 36.0751,
 }
-EXAMPLE_UNIT = {"unit_id": "410923100001", "name": "城关镇示例社区", "area_type": "城区",
+EXAMPLE_UNIT = {"unit_id": "419923100001", "name": "示例社区", "area_type": "城区",
+                "township": "城关镇",
                 **{f"g{g}": n for g, n in zip(range(1, 10), (46, 45, 45, 44, 45, 45, 0, 0, 0),
                                                strict=True)},
                 "lon": 115.2060, "lat": 36.0770}
+EXAMPLE_LIST = {"school_id": EXAMPLE_SCHOOL["school_id"], "school_name": EXAMPLE_SCHOOL["name"],
+                "section": "小学", "units": "示例社区", "township": None}
+EXAMPLE_YEAR = 2026
+# births six years before each grade's entry: grade 1 of 2026 was born in 2020
+EXAMPLE_BIRTHS = [{"unit_id": EXAMPLE_UNIT["unit_id"], "year": y, "births": n}
+                  for y, n in ((2018, 52), (2019, 49), (2020, 47), (2021, 41), (2022, 37),
+                               (2023, 35), (2024, 36))]
+EXAMPLE_HISTORY = [{"year": 2025, "unit_id": EXAMPLE_UNIT["unit_id"],
+                    "school_id": EXAMPLE_SCHOOL["school_id"], "grade": 1, "students": 45}]
+EXAMPLE_DEVELOPMENT = {"unit_id": EXAMPLE_UNIT["unit_id"], "name": "示例小区二期",
+                       "first_year": 2027, "dwellings": 480}
 EXAMPLE_COUNTY = {"indicator_id": "G8", "value": 1.02,
                   "evidence": "县财政局、人社局关于教师工资收入的说明（2024年）",
                   "source": "县人社局"}
@@ -181,7 +207,7 @@ def write_template(path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise InputError.single(path.name, "the template is an Excel workbook; name it .xlsx")
-    school_cols = SCHOOL_COLUMNS + LONLAT_COLUMNS
+    school_cols = SCHOOL_COLUMNS + SCHOOL_CAPACITY_COLUMNS + LONLAT_COLUMNS
     unit_cols = UNIT_COLUMNS + LONLAT_COLUMNS
     wb = Workbook()
     ws = wb.active
@@ -190,12 +216,21 @@ def write_template(path: str | Path) -> Path:
     _dropdown(ws, school_cols, "kind", "小学,初级中学,九年一贯制学校,十二年一贯制学校,完全中学,"
               "教学点,特殊教育学校")
     _dropdown(ws, school_cols, "area_type", "城区,镇区,乡村")
-    for name in ("public", "boarding"):
+    for name in ("public", "boarding", "shrink_only"):
         _dropdown(ws, school_cols, name, "是,否")
     _write_sheet(wb.create_sheet(LAYER_ZH["units"]), unit_cols, [EXAMPLE_UNIT])
+    lists = wb.create_sheet(LAYER_ZH["zoning_lists"])
+    _write_sheet(lists, ZONING_LIST_COLUMNS, [EXAMPLE_LIST])
+    _dropdown(lists, ZONING_LIST_COLUMNS, "section", "小学,初中")
+    lists.column_dimensions["D"].width = 60
     enrol = [{"unit_id": EXAMPLE_UNIT["unit_id"], "school_id": EXAMPLE_SCHOOL["school_id"],
               "grade": g, "students": EXAMPLE_UNIT[f"g{g}"]} for g in range(1, 7)]
     _write_sheet(wb.create_sheet(LAYER_ZH["enrolment"]), ENROLMENT_COLUMNS, enrol)
+    _write_sheet(wb.create_sheet(LAYER_ZH["births"]), BIRTHS_COLUMNS, EXAMPLE_BIRTHS)
+    _write_sheet(wb.create_sheet(LAYER_ZH["enrolment_history"]), ENROLMENT_HISTORY_COLUMNS,
+                 EXAMPLE_HISTORY)
+    _write_sheet(wb.create_sheet(LAYER_ZH["developments"]), DEVELOPMENT_COLUMNS,
+                 [EXAMPLE_DEVELOPMENT])
     _write_sheet(wb.create_sheet(LAYER_ZH["county"]), COUNTY_COLUMNS, [EXAMPLE_COUNTY])
     settings = wb.create_sheet("设置")
     for i, (key, value, doc) in enumerate((
@@ -203,6 +238,13 @@ def write_template(path: str | Path) -> Path:
          "BD-09（百度），导入时统一转换为 WGS84"),
         ("县名", "示例县", "县（市、区）名称"),
         ("评估标准", "national_2017", "评估标准：national_2017（教督〔2017〕6号）或 henan"),
+        ("学年", EXAMPLE_YEAR, "在校生数据所属学年（秋季学期所在年份，如 2026 表示 2026—2027 "
+         "学年）"),
+        ("地区范围", "china", "china：坐标须在中国境内；any：不检查（境外数据，按所在 UTM "
+         "带计算距离）"),
+        ("县域边界", None, "可选：与本表同一文件夹的县域边界文件名（GeoJSON、Shapefile、"
+         "GeoPackage 或 KML）；村社区只给经纬度时，按泰森多边形（Voronoi）划分并裁剪到边界；"
+         "不填则裁剪到各点外包多边形的缓冲区"),
     ), start=1):
         settings.cell(row=i, column=1, value=key).font = Font(bold=True)
         settings.cell(row=i, column=2, value=value)
@@ -218,8 +260,11 @@ def _write_explanations(ws, school_cols, unit_cols) -> None:
     for j, h in enumerate(heads, start=1):
         ws.cell(row=1, column=j, value=h).font = Font(bold=True)
     r = 2
-    groups = (("schools", school_cols + SCHOOL_SECTION_COLUMNS), ("units", unit_cols),
-              ("enrolment", ENROLMENT_COLUMNS), ("county", COUNTY_COLUMNS))
+    groups = (("schools", school_cols + SCHOOL_SECTION_COLUMNS + APPROVED_CLASS_COLUMNS),
+              ("units", unit_cols), ("zoning_lists", ZONING_LIST_COLUMNS),
+              ("enrolment", ENROLMENT_COLUMNS),
+              ("births", BIRTHS_COLUMNS), ("enrolment_history", ENROLMENT_HISTORY_COLUMNS),
+              ("developments", DEVELOPMENT_COLUMNS), ("county", COUNTY_COLUMNS))
     for layer, cols in groups:
         for col in cols:
             values = (LAYER_ZH[layer], col.zh, col.name, "是" if col.required else "否",

@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from planner.schema import LAYER_COLUMNS, LONLAT_COLUMNS
+from planner.schema import LONLAT_COLUMNS, columns_of
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "bad"
@@ -110,7 +110,7 @@ def write_gpkg(layers: dict[str, pd.DataFrame], path: Path) -> None:
 
 
 def _zh(df: pd.DataFrame, layer: str) -> pd.DataFrame:
-    names = {c.name: c.zh for c in LAYER_COLUMNS[layer] + LONLAT_COLUMNS}
+    names = {c.name: c.zh for c in columns_of(layer) + LONLAT_COLUMNS}
     return df.rename(columns=names)
 
 
@@ -128,7 +128,9 @@ def table_frames(layers: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
-SHEETS = {"schools": "学校", "units": "居住单元", "enrolment": "就读", "county": "县级指标"}
+SHEETS = {"schools": "学校", "units": "居住单元", "enrolment": "就读", "county": "县级指标",
+          "births": "出生", "enrolment_history": "就读历史", "developments": "新建住宅",
+          "zoning_lists": "划片"}
 
 
 def write_xlsx(frames: dict[str, pd.DataFrame], path: Path, settings: dict | None = None) -> None:
@@ -161,6 +163,8 @@ def main() -> None:
 
     def setv(frame: str, row: int, col: str, value):
         def edit(f):
+            if col not in f[frame].columns:
+                f[frame][col] = None
             f[frame][col] = f[frame][col].astype(object)
             f[frame].loc[row, col] = value
         return edit
@@ -233,6 +237,48 @@ def main() -> None:
         if name == "schools":
             df.loc[2, "学校名称"] = None
         df.to_csv(csv_dir / f"{SHEETS[name]}.csv", index=False, encoding="gb18030")
+
+    # --- SPEC §5.2 tables, capacity and meta ---------------------------------------------
+    births = pd.DataFrame({"unit_id": ["U1", "U1", "U2", "U3", "U4"],
+                           "year": [2019, 2020, 2020, 2020, 2020],
+                           "births": [44, 41, 22, 31, 9]})
+    history = pd.DataFrame({"year": [2024, 2025, 2025], "unit_id": ["U1", "U1", "U2"],
+                            "school_id": ["S1", "S1", "S2"], "grade": [1, 2, 1],
+                            "students": [42, 41, 20]})
+    dev = pd.DataFrame({"unit_id": ["U3"], "name": ["北街小区"], "first_year": [2027],
+                        "dwellings": [400]})
+    frames["births"], frames["enrolment_history"], frames["developments"] = births, history, dev
+    year = {"学年": 2026}
+    xlsx("births_unknown_unit.xlsx", setv("births", 2, "unit_id", "U22"), year)
+    xlsx("births_negative.xlsx", setv("births", 1, "births", -4), year)
+    xlsx("births_year_out_of_range.xlsx", setv("births", 0, "year", 1890), year)
+    xlsx("births_after_school_year.xlsx", setv("births", 4, "year", 2027), year)
+    xlsx("births_repeated.xlsx", setv("births", 1, "year", 2019), year)
+    xlsx("births_text_year.xlsx", setv("births", 3, "year", "二〇二〇"), year)
+    xlsx("history_not_before_year.xlsx", setv("enrolment_history", 2, "year", 2026), year)
+    xlsx("history_unknown_unit.xlsx", setv("enrolment_history", 0, "unit_id", "U7"), year)
+    xlsx("history_wrong_grade.xlsx", setv("enrolment_history", 1, "grade", 8), year)
+    xlsx("development_no_unit.xlsx", setv("developments", 0, "unit_id", None), year)
+    xlsx("development_zero_year.xlsx", setv("developments", 0, "first_year", 0), year)
+    xlsx("approved_places_no_section.xlsx", setv("schools", 0, "approved_places_junior", 300),
+         year)
+    xlsx("settings_bad_year.xlsx", lambda f: None, {"学年": "2026学年"})
+    xlsx("settings_bad_region.xlsx", lambda f: None, {"地区范围": "world"})
+    xlsx("settings_unknown_profile.xlsx", lambda f: None, {"评估标准": "shandong_2030"})
+    for k in ("births", "enrolment_history", "developments"):
+        frames.pop(k)
+
+    def meta(name: str, values: dict) -> None:
+        g = {k: v.copy() for k, v in layers.items()}
+        g["meta"] = pd.DataFrame({"key": list(values), "value": list(values.values())})
+        write_gpkg(g, OUT / name)
+    meta("meta_unknown_profile.gpkg", {"schema_version": "2", "profile": "mars"})
+    meta("meta_geographic_crs.gpkg", {"schema_version": "2", "crs": "EPSG:4326"})
+    meta("meta_unknown_crs.gpkg", {"schema_version": "2", "crs": "EPSG:999999"})
+    meta("meta_feet_crs.gpkg", {"schema_version": "2", "crs": "EPSG:2227"})
+    meta("meta_profiles_disagree.gpkg", {"profile": "henan", "standards_profile": "national_2017"})
+    meta("meta_newer_schema.gpkg", {"schema_version": "9"})
+    meta("meta_bad_enrolment_source.gpkg", {"enrolment_source": "guess"})
 
     # a repairable self-intersecting unit (a bow-tie): valid after make_valid, with a warning
     def bowtie(g):
