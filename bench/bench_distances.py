@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from planner import network as nw  # noqa: E402
 from planner.demo import make_demo  # noqa: E402
 from planner.travel import school_points, unit_points, workspace_network  # noqa: E402
+from tests.oracles.networkx_distances import networkx_distances, networkx_graph  # noqa: E402
 
 
 def run(scale: int, sample: int | None) -> None:
@@ -36,9 +37,9 @@ def run(scale: int, sample: int | None) -> None:
     ours_s = min(times)
     k = len(t.edge) if sample is None else min(sample, len(t.edge))
     sub = nw.Snap(t.edge[:k], t.along_m[:k], t.leg_m[:k])
-    graph = nw.networkx_graph(net, {"o": o, "t": sub})
+    graph = networkx_graph(net, {"o": o, "t": sub})
     t0 = time.perf_counter()
-    theirs = nw.networkx_distances(graph, len(o.edge), k)
+    theirs = networkx_distances(graph, len(o.edge), k)
     nx_s = (time.perf_counter() - t0) * len(t.edge) / k
     assert np.allclose(ours[:, :k], theirs, atol=0.1), "results differ"
     note = "" if k == len(t.edge) else f" (networkx timed on {k} of {len(t.edge)} schools, scaled)"

@@ -14,11 +14,10 @@ from planner.io.osm import read_roads
 from planner.network import (
     keep_component,
     network_from_frames,
-    networkx_distances,
-    networkx_graph,
     road_distances,
     snap,
 )
+from tests.oracles.networkx_distances import networkx_distances, networkx_graph
 
 CRS = "EPSG:4547"
 

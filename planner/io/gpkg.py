@@ -14,6 +14,7 @@ import pandas as pd
 import pyogrio
 
 from planner.errors import InputError
+from planner.io.publish import remove_stale
 from planner.workspace import Workspace
 
 LAYER_ORDER = ("schools", "units", "catchments", "enrolment", "county", "births",
@@ -35,7 +36,9 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     if not path.parent.exists():
         msg = f"{path}: folder {path.parent} does not exist"
         raise InputError.single(path.name, msg)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
+    # what an earlier writer killed half way left behind goes first
+    remove_stale(path.parent, f".{path.stem}.", f".tmp{path.suffix}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.{os.getpid()}.", suffix=f".tmp{path.suffix}",
                                dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -227,6 +230,11 @@ def read_layers(path: str | Path) -> dict[str, pd.DataFrame]:
     path = Path(path)
     if not path.exists():
         raise InputError.single(path.name, f"file not found: {path}")
+    if path.with_name(path.name + "-journal").exists():
+        # a writer died mid-transaction: SQLite rolls its journal back on the first open for
+        # writing (GDAL may open read-only and could not)
+        with reading(path) as con:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
     try:
         with warnings.catch_warnings():
             # GDAL's own complaints about a damaged file become the message below

@@ -6,6 +6,7 @@ leaves only a hidden folder, which the next publish of the same name removes.
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 from collections.abc import Callable
@@ -32,13 +33,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _stale(parent: Path, name: str) -> None:
-    """Remove hidden folders of earlier publishes of `name` whose writer is gone."""
-    for p in parent.glob(f".{name}.*"):
-        parts = p.name.rsplit(".", 2)
-        if len(parts) == 3 and parts[2] in ("tmp", "old") and parts[1].isdigit() and not _alive(
-                int(parts[1])):
-            shutil.rmtree(p, ignore_errors=True)
+def remove_stale(parent: Path, prefix: str, suffix: str) -> None:
+    """Remove what writers killed half way left in `parent`: `<prefix><pid>.…<suffix>`.
+
+    Only entries whose writer (the process id after the prefix) is gone are removed, with the
+    journal files SQLite keeps beside them (`…<suffix>-journal`).
+    """
+    pattern = f"{glob.escape(prefix)}*{glob.escape(suffix)}"
+    for p in [*parent.glob(pattern), *parent.glob(pattern + "-*")]:
+        pid = p.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
 
 
 def publish_folder(parent: Path, name: str, writers: dict[str, Callable[[Path], None]]
@@ -68,7 +76,8 @@ def publish_folder(parent: Path, name: str, writers: dict[str, Callable[[Path], 
     except OSError as exc:
         raise InputError.single(str(parent), f"cannot make the output folder ({exc.strerror})"
                                 ) from None
-    _stale(parent, name)
+    remove_stale(parent, f".{name}.", ".tmp")
+    remove_stale(parent, f".{name}.", ".old")
     tmp = parent / f".{name}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()

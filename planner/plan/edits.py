@@ -190,7 +190,7 @@ def _values(raw: object, at: _Where, *, opening: bool = False) -> dict:
         column = f"values.{key}"
         if not isinstance(key, str) or key not in _SCHOOL_COLS:
             raise at.refuse(column, "not a school column")
-        if key in _PUPILS:
+        if key in _PUPILS and not (opening and key == "students_senior"):
             raise at.refuse(column, "pupils follow the enrolment: move units or enforce "
                                     "zoning instead" if not opening else
                             "pupils come with the units the school takes")
@@ -393,10 +393,7 @@ def _open_school(plan: Plan, e: OpenSchool, at: _Where) -> tuple[Plan, set[int]]
         raise at.refuse("values.kind", "a new school needs its kind")
     if kind == "special" and any(e.units.values()):
         raise at.refuse("units", "a special-education school takes no catchment")
-    if e.values.get("students_senior"):
-        raise at.refuse("values.students_senior", "pupils come with the units the school "
-                                                  "takes")
-    if "students_senior" in e.values and kind not in KIND_HAS_SENIOR:
+    if e.values.get("students_senior") and kind not in KIND_HAS_SENIOR:
         raise at.refuse("values.students_senior", f"a {kind} school has no senior section")
     _check_central(plan, e.values, at, e.school_id)
     for sec, ids in e.units.items():

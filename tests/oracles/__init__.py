@@ -1,0 +1,1 @@
+"""Reference implementations the planner is checked against (test and bench use only)."""
