@@ -41,6 +41,15 @@ class Baseline:
 
     def __init__(self, ws: Workspace, standards: Standards, *, distances="auto"):
         self.ws, self.standards, self._distances = ws, standards, distances
+        self._projections: dict[int, object] = {}
+
+    def projection(self, to_year: int):
+        """The projection of today's children to `to_year` (made once per year asked)."""
+        from planner.projection import project
+
+        if to_year not in self._projections:
+            self._projections[to_year] = project(self.plan, to_year)
+        return self._projections[to_year]
 
     @functools.cached_property
     def plan(self) -> Plan:
@@ -191,19 +200,104 @@ def plan_of(session: Session, name: str) -> Plan:
     return apply_edits(base, scenario_edits(session, name))
 
 
-def evaluate_scenario(session: Session, name: str = BASELINE) -> tuple[Plan, Evaluation]:
-    """The plan and evaluation of a scenario (or of today's layout)."""
+def evaluate_scenario(session: Session, name: str = BASELINE, *, year: int | None = None
+                      ) -> tuple[Plan, Evaluation]:
+    """The plan and evaluation of a scenario (or of today's layout), today or in a year."""
+    if year is not None and year != session.base.plan.year:
+        plan = plan_at_year(session, name, year)
+        return plan, evaluate(plan)
     if name == BASELINE:
         return session.base.plan, session.base.evaluation
     plan = plan_of(session, name)
     return plan, evaluate(plan)
 
 
-def compare(session: Session, a: str, b: str) -> Diff:
-    """What changes from scenario A to scenario B (either may be "baseline")."""
-    plan_a, ev_a = evaluate_scenario(session, a)
-    plan_b, ev_b = evaluate_scenario(session, b)
+def plan_at_year(session: Session, name: str, year: int, *, variant: str = "central") -> Plan:
+    """The plan of a scenario in a school year: projected pupils, the edits in effect by then.
+
+    Raises
+    ------
+    InputError
+        The workspace does not say its school year, or `year` is before it.
+    """
+    from planner.plan import apply_edits
+    from planner.projection import plan_at
+
+    base = session.base.plan
+    if base.year is not None and year < base.year:
+        raise InputError.single("--year", f"expected {base.year} (the workspace's school "
+                                f"year) or later, got {year}")
+    projection = session.base.projection(year)
+    plan = plan_at(base, projection, year, variant=variant)
+    if name == BASELINE:
+        return plan
+    return apply_edits(plan, scenario_edits(session, name))
+
+
+def compare(session: Session, a: str, b: str, *, year: int | None = None) -> Diff:
+    """What changes from scenario A to scenario B (either may be "baseline"), in a year."""
+    plan_a, ev_a = evaluate_scenario(session, a, year=year)
+    plan_b, ev_b = evaluate_scenario(session, b, year=year)
     return diff(ev_a, ev_b, plan_a, plan_b)
+
+
+@dataclass(frozen=True, eq=False)
+class Years:
+    """A scenario year by year: what `planner project` writes.
+
+    Attributes
+    ----------
+    scenario
+        The scenario (or "baseline").
+    projection
+        The children projected (planner.projection.Projection).
+    schools
+        Per year and school section: pupils (and the low and high variants'), classes
+        needed, classes formed, largest class, places and the binding limit, size and cap.
+    county
+        Per year and section: children and pupils, each with the low–high band.
+    crossings
+        The years each school section crosses its size cap, the class cap, its places,
+        100 pupils and the teaching-point floor.
+    """
+
+    scenario: str
+    projection: object
+    schools: object
+    county: object
+    crossings: object
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the reader must know about the projection."""
+        return self.projection.notes
+
+
+def project(session: Session, *, to_year: int, scenario: str = BASELINE) -> Years:
+    """Project a scenario (or today's layout) year by year to `to_year`."""
+    import pandas as pd
+
+    from planner.projection import county_rows, crossings, school_year_rows
+
+    base = session.base.plan
+    if base.year is None:
+        plan_at_year(session, scenario, to_year)  # raises the located error
+    proj = session.base.projection(to_year)
+    if scenario != BASELINE:
+        scenario_edits(session, scenario)  # an unknown name fails here, plainly
+    parts = []
+    for y in proj.years:
+        central = plan_at_year(session, scenario, int(y))
+        variants = {v: plan_at_year(session, scenario, int(y), variant=v)
+                    for v in ("low", "high")}
+        parts.append(school_year_rows(central, variants))
+    schools = pd.concat(parts, ignore_index=True)
+    county = county_rows(proj.children, proj.years, session.standards)
+    pupils = schools.groupby(["year", "section"], as_index=False)[
+        ["pupils", "pupils_low", "pupils_high"]].sum()
+    county = county.merge(pupils, on=["year", "section"], how="left")
+    return Years(scenario=scenario, projection=proj, schools=schools, county=county,
+                 crossings=crossings(schools, session.standards))
 
 
 # --- the app's selection -----------------------------------------------------------------------
@@ -377,25 +471,40 @@ class Proposal:
     diff: Diff
     edits: list[dict]
     roadmap: object
+    years: Years | None = None
 
 
-def proposal(session: Session, name: str) -> Proposal:
-    """Build, evaluate and compare a saved scenario (or "baseline") against today's layout."""
+def proposal(session: Session, name: str, *, year: int | None = None) -> Proposal:
+    """Build, evaluate and compare a saved scenario (or "baseline") against today's layout.
+
+    With `year`, both stand as they will in that school year. When the workspace says its
+    school year, the scenario's years table (to `year` or ten years on) comes along.
+    """
     from planner import roadmap as rm
     from planner.plan import materialise
 
-    plan, after = evaluate_scenario(session, name)
     base = session.base
-    ws = base.ws if name == BASELINE else materialise(plan)
+    now = base.plan.year
+    plan, after = evaluate_scenario(session, name, year=year)
+    before_plan, before = evaluate_scenario(session, BASELINE, year=year)
+    today = name == BASELINE and (year is None or year == now)
+    ws = base.ws if today else materialise(plan)
     edits = [] if name == BASELINE else scenario_edits(session, name)
     road = rm.roadmap(plan.schools_frame, session.standards)
-    return Proposal(name=name, base_ws=base.ws, ws=ws, base_plan=base.plan, plan=plan,
-                    before=base.evaluation, after=after,
-                    diff=diff(base.evaluation, after, base.plan, plan), edits=edits,
-                    roadmap=road)
+    years = None
+    if now is not None:
+        years = project(session, to_year=max(year or now, now + YEARS_AHEAD), scenario=name)
+    return Proposal(name=name, base_ws=base.ws if year in (None, now) else materialise(
+                        before_plan), ws=ws, base_plan=before_plan, plan=plan,
+                    before=before, after=after, diff=diff(before, after, before_plan, plan),
+                    edits=edits, roadmap=road, years=years)
 
 
-def export(session: Session, name: str, out_dir: str | Path, *, lang: str = "zh") -> list[Path]:
+YEARS_AHEAD = 9  # an export's years table runs this far beyond the workspace's year
+
+
+def export(session: Session, name: str, out_dir: str | Path, *, lang: str = "zh",
+           year: int | None = None) -> list[Path]:
     """Export a scenario (or "baseline") as a proposal into `out_dir/<name>/`.
 
     The four files — `<name>.gpkg`, `<name>.xlsx`, `<name>.html`, `<name>_notice.html` — are
@@ -420,7 +529,7 @@ def export(session: Session, name: str, out_dir: str | Path, *, lang: str = "zh"
         raise InputError.single(session.file, f"scenarios {name!r} and {clash[0]!r} would both "
                                 f"be exported as {stem!r}: rename one of them",
                                 layer="layer scenarios", column="name")
-    p = proposal(session, name)
+    p = proposal(session, name, year=year)
     return publish_folder(Path(out_dir), stem, proposal_files(p, stem, lang=lang))
 
 

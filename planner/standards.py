@@ -164,6 +164,23 @@ class Standards:
     exchange_share
         G11: the share of eligible teachers the county exchanges each year (at least 10 %);
         the roadmap moves at most this many backbone teachers.
+    entry_age, entry_cutoff_share
+        Projection (planner/projection.py): entrants of school year y were born in
+        y − entry_age, and `entry_cutoff_share` of them in the year before (a September
+        cut-off: born September y − 7 to August y − 6 gives 1/3).
+    entry_ratio_prior_births
+        How many births a unit's own entry ratio (grade 1 ÷ births) is worth against its
+        township's: small units are shrunk toward the township's ratio.
+    migration_rural, migration_town
+        Net yearly share of children leaving villages (rural units) and towns for the county
+        seat and towns (received in proportion to their children); None measures it from
+        the enrolment history, or takes 0 without one.
+    births_change_low, births_change_central, births_change_high
+        Yearly relative change of births after the last year the births table gives: the
+        low, central and high variants (this tool's defaults).
+    development_children_per100
+        Children of each grade per 100 dwellings of a new housing development, where the
+        developments table gives none (this tool's default).
     entered
         Thresholds of the entered county rows: id → (comparison, value); see checklist.py.
     """
@@ -192,6 +209,15 @@ class Standards:
     cost_multimedia_room: float = 60_000.0
     cost_exchange_teacher_year: float = 20_000.0
     exchange_share: float = 0.10
+    entry_age: int = 6
+    entry_cutoff_share: float = 1 / 3
+    entry_ratio_prior_births: float = 20.0
+    migration_rural: float | None = None
+    migration_town: float | None = None
+    births_change_low: float = -0.06
+    births_change_central: float = -0.02
+    births_change_high: float = 0.02
+    development_children_per100: float = 3.5
     entered: tuple[tuple[str, str, float], ...] = (
         ("G2", ">=", 1.0),
         ("G6", ">=", 1.0),
@@ -379,7 +405,7 @@ def load_profile_text(text: str, *, name: str, source: str) -> Standards:
                     raise StandardsError(msg)
                 changes[key] = value
             else:
-                number = _number(path, key, value)
+                number = _number(path, key, value, signed=key.startswith("births_change"))
                 changes[key] = _whole(path, key, number) if expected is int else number
         else:
             msg = f"{path.name}: unknown setting {key!r}"
@@ -417,10 +443,10 @@ def profile_of(meta) -> Standards:
                    stored_toml=getattr(meta, "profile_toml", "") or "")
 
 
-def _number(path: Path, key: str, value: object) -> float:
+def _number(path: Path, key: str, value: object, *, signed: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            math.isfinite(value) and value >= 0):
-        msg = f"{path.name}: {key} must be a number ≥ 0, got {value!r}"
+            math.isfinite(value) and (signed or value >= 0)):
+        msg = f"{path.name}: {key} must be a number{'' if signed else ' ≥ 0'}, got {value!r}"
         raise StandardsError(msg)
     return float(value)
 

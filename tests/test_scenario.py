@@ -37,12 +37,22 @@ def test_moving_one_unit_by_hand(small_plan):
     # the family of 3 already at S2 stays. S1: 417 → 240, S2: 123 → 300.
     assert (before.at["S1", "students_primary"], s.at["S1", "students_primary"]) == (417, 240)
     assert (before.at["S2", "students_primary"], s.at["S2", "students_primary"]) == (123, 300)
-    # classes needed at 45: S1 keeps U1's 40, 42, 38, 41, 39, 40 → 6 classes, largest 42;
-    # S2 has 50, 53, 50, 49, 48, 50 per grade → 2 classes each = 12, largest ceil(53/2) = 27
+    # classes at 45: S1 keeps U1's 40, 42, 38, 41, 39, 40 → 6 classes, largest 42;
+    # S2 has 50, 53, 50, 49, 48, 50 per grade, which need 2 classes each = 12 — but S2 has 6
+    # classrooms: one class per grade, the largest 53, over the cap (G5 says so)
     assert s.loc["S1", ["classes_primary", "max_class_size_primary"]].tolist() == [6, 42]
-    assert s.loc["S2", ["classes_primary", "max_class_size_primary"]].tolist() == [12, 27]
+    assert s.loc["S2", ["classes_primary", "max_class_size_primary"]].tolist() == [6, 53]
     assert plan.zoning.at["U3", "primary"] == "S2" and plan.touched == {"S1", "S2"}
     ev0, ev1 = evaluate(small_plan), evaluate(plan)
+    caps = ev1.caps.set_index(["school_id", "rule"])
+    assert caps.at[("S2", "class_primary"), "value"] == 53
+    # with 12 classrooms the same pupils fit: 2 classes a grade, the largest 27
+    roomy = apply_edits(small_plan, [{"op": "set_school", "school_id": "S2",
+                                      "values": {"classrooms": 12}},
+                                     {"op": "move_unit", "unit_id": "U3", "section": "primary",
+                                      "to_school": "S2"}])
+    s2 = roomy.ws.schools.set_index("school_id").loc["S2"]
+    assert [s2["classes_primary"], s2["max_class_size_primary"]] == [12, 27]
     r1 = "above_degree_teachers_per100"
     i0 = ev0.indicators.set_index(["school_id", "section"])
     i1 = ev1.indicators.set_index(["school_id", "section"])

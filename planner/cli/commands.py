@@ -168,16 +168,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.scenario is not None and Path(args.ws).suffix.lower() != ".gpkg":
         raise InputError.single(Path(args.ws).name, "scenarios live in a .gpkg workspace")
     session = _session(args)
-    plan, ev = ss.evaluate_scenario(session, args.scenario or ss.BASELINE)
+    plan, ev = ss.evaluate_scenario(session, args.scenario or ss.BASELINE, year=args.year)
     if "json" in paths:
         text = json.dumps(ev.to_dict(), ensure_ascii=False, indent=1, allow_nan=False)
         atomic_write(paths["json"], lambda tmp: tmp.write_text(text, encoding="utf-8"))
     if "xlsx" in paths:
         write_workbook(ev, paths["xlsx"], lang=args.lang)
     if "html" in paths:
-        ws = session.ws if args.scenario is None else materialise(plan)
+        ws = session.ws if args.scenario is None and args.year is None else materialise(plan)
         write_html(ev, ws, paths["html"], lang=args.lang)
-    print(verdict_text(ev, args.lang))
+    year = f" · {ev.year}" if ev.year is not None else ""
+    print(f"{verdict_text(ev, args.lang)} ({ev.standards.name}{year})")
     for row in ev.checklist.to_dict("records"):
         if row["status"] != "pass":
             text = row["evidence_zh" if args.lang == "zh" else "evidence"]
@@ -270,28 +271,67 @@ def _cmd_scenario(args: argparse.Namespace) -> int:
     return _print_diff(session, s.base, s.name)
 
 
-def _print_diff(session, a: str, b: str) -> int:
+def _print_diff(session, a: str, b: str, year: int | None = None) -> int:
     from planner import session as ss
     from planner.diff import summary_lines
 
-    for line in summary_lines(ss.compare(session, a, b)):
+    for line in summary_lines(ss.compare(session, a, b, year=year)):
         print(f"  {line}")
     return 0
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     session = _session(args, gpkg=True)
-    print(f"{args.a} → {args.b}:")
-    return _print_diff(session, args.a, args.b)
+    print(f"{args.a} → {args.b}{f' ({args.year})' if args.year else ''}:")
+    return _print_diff(session, args.a, args.b, args.year)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from planner import session as ss
 
     session = _session(args, gpkg=True)
-    for p in ss.export(session, args.scenario, args.out, lang=args.lang):
+    for p in ss.export(session, args.scenario, args.out, lang=args.lang, year=args.year):
         print(f"wrote {p}")
     return 0
+
+
+def _cmd_project(args: argparse.Namespace) -> int:
+    from planner import session as ss
+    from planner.io.gpkg import atomic_write
+    from planner.report.projection import write_years
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".xlsx", ".json"):
+        raise InputError.single(out.name, "the output must be a .csv, .xlsx or .json file")
+    out = out_path(args.out, out.suffix.lower())
+    schools = out_path(args.schools, ".csv") if args.schools else None
+    session = _session(args, gpkg=True)
+    years = ss.project(session, to_year=args.to, scenario=args.scenario)
+    write_years(years, out, lang=args.lang)
+    if schools is not None:
+        table = years.schools
+        atomic_write(schools, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
+    for line in years_lines(years):
+        print(line)
+    for note in years.notes:
+        print(f"  note: {note}")
+    print(f"wrote {out}" + (f" and {schools}" if schools else ""))
+    return 0
+
+
+def years_lines(years) -> list[str]:
+    """A few lines on a projection: pupils by section and year, and the crossings."""
+    c = years.county
+    lines = [f"{years.scenario}: pupils by year (low–high)"]
+    for sec in ("primary", "junior"):
+        part = c[c["section"] == sec]
+        lines.append(f"  {sec}: " + ", ".join(
+            f"{int(r.year)} {r.pupils:,.0f} ({r.pupils_low:,.0f}–{r.pupils_high:,.0f})"
+            for r in part.itertuples()))
+    for r in years.crossings.itertuples():
+        lines.append(f"  {r.name} ({r.school_id}) {r.section}: {r.rule} {r.years}"
+                     + (f", no longer from {r.ends}" if r.ends == r.ends and r.ends else ""))
+    return lines
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -405,5 +445,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "optimize": _cmd_optimize,
     "roadmap": _cmd_roadmap,
     "import": _cmd_import,
+    "project": _cmd_project,
     "app": _cmd_app,
 }

@@ -48,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--json", dest="json_out", metavar="F", help="write the JSON result to F")
     e.add_argument("--xlsx", metavar="F", help="write the Excel workbook to F")
     e.add_argument("--html", metavar="F", help="write the self-contained HTML report to F")
+    e.add_argument("--year", type=int, metavar="Y", help="evaluate school year Y: projected "
+                   "pupils, the scenario's edits in effect by then")
     _lang(e)
     _profile(e)
     e.add_argument("--coords", help="coordinate system of lon/lat in tables")
@@ -91,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     df.add_argument("ws")
     df.add_argument("a", help="a scenario name, or baseline")
     df.add_argument("b", help="a scenario name, or baseline")
+    df.add_argument("--year", type=int, metavar="Y", help="compare them in school year Y")
     _profile(df)
 
     ex = sub.add_parser("export", help="export a scenario (or today's layout) as a proposal")
@@ -98,6 +101,8 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--scenario", required=True, help="a scenario name, or baseline")
     ex.add_argument("--out", required=True, metavar="DIR", help="the proposal's four files go "
                     "to DIR/NAME/ (DIR and its parents are made when missing)")
+    ex.add_argument("--year", type=int, metavar="Y", help="the proposal as it stands in school "
+                    "year Y (with the years table to it)")
     _lang(ex)
     _profile(ex)
 
@@ -133,6 +138,19 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--name", help="also save the roadmap's additions as this scenario")
     _profile(r)
     _lang(r)
+
+    pj = sub.add_parser("project", help="project children and pupils year by year (births, "
+                        "progression, migration, new housing) under a scenario")
+    pj.add_argument("ws", help="a .gpkg workspace")
+    pj.add_argument("--scenario", default="baseline", help="a scenario name, or baseline")
+    pj.add_argument("--to", type=int, default=2035, metavar="YEAR",
+                    help="the last year (default 2035)")
+    pj.add_argument("--out", required=True, metavar="F", help="F.csv (children by year, unit "
+                    "and grade), F.xlsx or F.json (every table)")
+    pj.add_argument("--schools", metavar="G.csv", help="also write pupils, classes and places "
+                    "by year, school and section to G.csv")
+    _profile(pj)
+    _lang(pj)
 
     i = sub.add_parser("import", help="import an Excel workbook or CSV files into a workspace")
     i.add_argument("src", help="an .xlsx workbook, a .csv schools table or a folder of CSVs")

@@ -1,8 +1,11 @@
-"""Classes a school needs for its pupils: the one rule for classes at the class-size cap.
+"""Classes a school forms for its pupils: the one rule for classes at the class-size cap.
 
 A grade of n pupils needs ceil(n / cap) classes and its pupils spread evenly over them; a
 teaching point (mixed-grade classes) teaches all its grades together in ceil(all / cap)
-classes. The cap is the section's G5 class-size cap (45 primary, 50 junior).
+classes. The cap is the section's G5 class-size cap (45 primary, 50 junior). A school has only
+its classrooms: when its sections need more classes than it has rooms, the rooms go to the
+sections in proportion to what they need, each grade keeps at least one class, and classes
+grow beyond the cap — which G5 then reports.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ def _ceil_div(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
     return -(-np.asarray(a, dtype=np.int64) // b)
 
 
-def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool = False
+def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool = False,
+                    rooms: np.ndarray | None = None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return pupils, classes and largest class per school for pupils by grade at a cap.
 
@@ -26,6 +30,8 @@ def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool 
         The section's class-size cap.
     multigrade
         (S,) or one flag: schools teaching their grades together (teaching points).
+    rooms
+        (S,) classrooms the section has, or None for as many as it needs.
 
     Returns
     -------
@@ -36,6 +42,12 @@ def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool 
     c = counts.reshape(1, -1) if one else counts
     pupils = c.sum(axis=1)
     per = _ceil_div(c, cap)
+    if rooms is not None:  # fewer rooms than classes: every grade with pupils keeps one
+        need = per.sum(axis=1, keepdims=True)
+        room = np.asarray(rooms, dtype=np.int64).reshape(-1, 1)
+        short = need > room
+        scaled = np.maximum((per * room) // np.maximum(need, 1), (c > 0).astype(np.int64))
+        per = np.where(short, scaled, per)
     classes = per.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         sizes = np.where(per > 0, _ceil_div(c, np.maximum(per, 1)), 0)
@@ -43,6 +55,9 @@ def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool 
     mixed = np.broadcast_to(np.asarray(multigrade, dtype=bool), pupils.shape)
     if mixed.any():
         m_classes = _ceil_div(pupils, cap)
+        if rooms is not None:
+            m_classes = np.minimum(m_classes, np.maximum(np.asarray(rooms).reshape(-1),
+                                                         (pupils > 0).astype(np.int64)))
         m_largest = np.where(m_classes > 0, _ceil_div(pupils, np.maximum(m_classes, 1)), 0)
         classes = np.where(mixed, m_classes, classes)
         largest = np.where(mixed, m_largest, largest)
@@ -56,3 +71,26 @@ def plan_classes(counts, cap: int, *, multigrade: bool = False) -> tuple[int, in
     pupils, classes, largest = section_classes(np.asarray(list(counts), dtype=np.int64), cap,
                                                multigrade)
     return int(pupils), int(classes), int(largest)
+
+
+def split_rooms(need: np.ndarray, classrooms: np.ndarray) -> np.ndarray:
+    """Share each school's classrooms between its sections in proportion to their need.
+
+    Parameters
+    ----------
+    need
+        (S, 2) classes each section needs at the cap (primary, junior).
+    classrooms
+        (S,) the school's ordinary classrooms.
+
+    Returns
+    -------
+    (S, 2) rooms per section: what it needs where the school has enough, else its share.
+    """
+    need = np.asarray(need, dtype=np.int64)
+    rooms = np.asarray(classrooms, dtype=np.int64)
+    total = need.sum(axis=1)
+    enough = total <= rooms
+    primary = np.where(total > 0, (need[:, 0] * rooms) // np.maximum(total, 1), 0)
+    shared = np.stack([primary, rooms - primary], axis=1)
+    return np.where(enough[:, None], need, shared)

@@ -37,7 +37,7 @@ import shapely
 
 from planner import travel
 from planner.errors import InputError, Problem
-from planner.plan.classes import section_classes
+from planner.plan.classes import section_classes, split_rooms
 from planner.plan.model import NO_SCHOOL, Plan, Rows
 from planner.schema import KIND_HAS_SENIOR, KIND_SECTIONS, LAYER_COLUMNS, SCHOOL_COLUMNS, SECTIONS
 from planner.validate import parse_cell
@@ -537,7 +537,11 @@ def _pupils_by_grade(plan: Plan) -> np.ndarray:
 
 
 def replan(plan: Plan, touched: set[int]) -> Plan:
-    """Recount the touched schools' pupils and re-plan their classes at the class cap."""
+    """Recount the touched schools' pupils and re-plan their classes at the class cap.
+
+    Classes are formed within the school's classrooms (planner/plan/classes.py): where rooms
+    are short, classes grow beyond the cap and G5 reports them.
+    """
     if not touched:
         return plan
     idx = np.array(sorted(touched), dtype=np.int64)
@@ -545,10 +549,15 @@ def replan(plan: Plan, touched: set[int]) -> Plan:
     by_grade = plan.pupils_by_grade[idx]
     multigrade = plan.schools["kind"][idx] == "teaching_point"
     schools = dict(plan.schools)
-    for sec in SECTIONS:
-        grades = np.array(std.grades(sec)) - 1
+    spans = {sec: np.array(std.grades(sec)) - 1 for sec in SECTIONS}
+    need = np.stack([section_classes(by_grade[:, spans[sec]], std.section(sec).class_size_cap,
+                                     multigrade)[1] for sec in SECTIONS], axis=1)
+    rooms = split_rooms(need, plan.schools["classrooms"][idx])
+    for k, sec in enumerate(SECTIONS):
+        grades = spans[sec]
         pupils, classes, largest = section_classes(by_grade[:, grades],
-                                                   std.section(sec).class_size_cap, multigrade)
+                                                   std.section(sec).class_size_cap, multigrade,
+                                                   rooms[:, k])
         for col, values in ((f"students_{sec}", pupils), (f"classes_{sec}", classes),
                             (f"max_class_size_{sec}", largest)):
             schools[col] = schools[col].copy()

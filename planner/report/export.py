@@ -23,6 +23,7 @@ from planner.i18n import t
 from planner.report import tables
 from planner.report.excel import _sheet
 from planner.report.html import CSS, _table, map_png
+from planner.report.projection import year_tables
 from planner.schema import SECTIONS
 from planner.workspace import Workspace
 
@@ -95,7 +96,8 @@ def _xlsx_frames(p: Proposal, lang: str) -> dict[str, pd.DataFrame]:
             ("学生流动" if zh else "Students moved"): d.moved,
             ("超规模超班额变化" if zh else "Caps"): d.caps,
             ("补齐短板路线图" if zh else "Roadmap for the remaining gaps"): road,
-            ("路线图年度投入" if zh else "Roadmap by year"): by_year}
+            ("路线图年度投入" if zh else "Roadmap by year"): by_year,
+            **({} if p.years is None else year_tables(p.years, lang))}
 
 
 def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:

@@ -1,0 +1,227 @@
+"""Years: a hand-worked projection, cohorts moving up intact, and scenarios phased by cohort.
+
+The hand case: three 1-km units in a row — U1 (urban, the county seat), U2 and U3 (rural) —
+and two nine-year schools, SA in U1 (U1's catchment) and SB in U2 (U2's and U3's). School year
+2026. Children per grade today: U1 10, U2 20, U3 30 in every grade; all attend their zoned
+school but 5 of U3's 30 first-graders, who attend SA.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner import session as ss
+from planner.errors import InputError
+from planner.evaluation import evaluate
+from planner.plan import apply_edits, materialise, plan_from_workspace
+from planner.projection import plan_at, project
+from planner.standards import NATIONAL_2017
+from planner.travel import compute_distances
+from planner.workspace import Meta, Workspace, canonical
+from tests.helpers import a_school
+
+CRS = "EPSG:4547"
+X0, Y0 = 627_000.0, 3_993_000.0
+# entrants born in y − 6 alone, no shrinking of entry ratios, 10 % of village children leave
+# for the seat every year, births flat in every variant after the data (2026)
+STD = replace(NATIONAL_2017, entry_cutoff_share=0.0, entry_ratio_prior_births=0.0,
+              migration_rural=0.1, migration_town=0.0, births_change_low=0.0,
+              births_change_central=0.0, births_change_high=0.0)
+
+
+def _county(kids=None, births=None, history=True, developments=True, schools_extra=None):
+    kids = kids or {"U1": [10] * 9, "U2": [20] * 9, "U3": [30] * 9}
+    squares = [shapely.box(X0 + 1000 * i, Y0, X0 + 1000 * (i + 1), Y0 + 1000) for i in range(3)]
+    ids = list(kids)
+    units = gpd.GeoDataFrame({"unit_id": ids, "name": ["城东", "甲村", "乙村"][:len(ids)],
+                              "area_type": ["urban", "rural", "rural"][:len(ids)],
+                              **{f"g{g}": [kids[u][g - 1] for u in ids] for g in range(1, 10)}},
+                             geometry=squares[:len(ids)], crs=CRS).to_crs("EPSG:4326")
+    rows = []
+    for u in ids:
+        for g in range(1, 10):
+            n = kids[u][g - 1]
+            if (u, g) == ("U3", 1) and n >= 5:
+                rows.append((u, "SA", g, 5))
+                n -= 5
+            rows.append((u, "SA" if u == "U1" else "SB", g, n))
+    enrol = pd.DataFrame(rows, columns=["unit_id", "school_id", "grade", "students"])
+    enrol = enrol[enrol["students"] > 0]
+    recs = []
+    for sid in ("SA", "SB"):
+        at = enrol[enrol["school_id"] == sid]
+        p = int(at.loc[at["grade"] <= 6, "students"].sum())
+        j = int(at.loc[at["grade"] >= 7, "students"].sum())
+        cp, cj = max(1, -(-p // 45)), max(1, -(-j // 50))
+        recs.append(a_school(school_id=sid, name=sid, kind="nine_year",
+                             area_type="urban" if sid == "SA" else "rural",
+                             students_primary=p, students_junior=j, classes_primary=cp,
+                             classes_junior=cj, max_class_size_primary=-(-p // cp),
+                             max_class_size_junior=-(-j // cj), classrooms=30,
+                             teachers_total=60, teachers_certified=60,
+                             **(schools_extra or {})))
+    schools = gpd.GeoDataFrame(pd.DataFrame(recs), geometry=[
+        shapely.Point(X0 + 500, Y0 + 500), shapely.Point(X0 + 1500, Y0 + 500)],
+        crs=CRS).to_crs("EPSG:4326")
+    catch = gpd.GeoDataFrame(
+        {"school_id": ["SA", "SB", "SA", "SB"], "section": ["primary"] * 2 + ["junior"] * 2},
+        geometry=[squares[0], shapely.union_all(squares[1:len(ids)])] * 2,
+        crs=CRS).to_crs("EPSG:4326")
+    b = births or {"U1": [10] * 8, "U2": [20, 20, 18, 16, 14, 12, 10, 8],
+                   "U3": [30, 30, 27, 24, 21, 18, 15, 12]}
+    births_t = pd.DataFrame([(u, 2019 + k, n) for u, ns in b.items() for k, n in enumerate(ns)],
+                            columns=["unit_id", "year", "births"])
+    hist = None
+    if history:  # 2025 as 2026, but 75 first-graders (U1 15, U2 25, U3 35 at their zoned
+        # schools) where 2026 has 60 second-graders: grade 2's progression ratio is 0.8
+        h = enrol[enrol["grade"] >= 2].assign(year=2025)
+        first = pd.DataFrame({"year": 2025, "unit_id": ["U1", "U2", "U3"],
+                              "school_id": ["SA", "SB", "SB"], "grade": 1,
+                              "students": [15, 25, 35]})
+        hist = pd.concat([h, first], ignore_index=True)[
+            ["year", "unit_id", "school_id", "grade", "students"]]
+    dev = None
+    if developments:  # 200 dwellings in U1 from 2028, 5 first-graders per 100 dwellings
+        dev = gpd.GeoDataFrame([{"unit_id": "U1", "name": "新城小区", "first_year": 2028,
+                                 "dwellings": 200, "children_per100_g1": 5.0,
+                                 **{f"children_per100_g{g}": 0.0 for g in range(2, 10)}}],
+                               geometry=[None], crs="EPSG:4326")
+    ws = Workspace(schools=gpd.GeoDataFrame(canonical(schools, "schools"), crs="EPSG:4326"),
+                   units=gpd.GeoDataFrame(canonical(units, "units"), crs="EPSG:4326"),
+                   catchments=gpd.GeoDataFrame(canonical(catch, "catchments"),
+                                               crs="EPSG:4326"),
+                   enrolment=canonical(enrol, "enrolment"), meta=Meta(crs=CRS, year=2026),
+                   births=births_t, enrolment_history=hist, developments=dev)
+    return ws
+
+
+def _plan(ws, std=STD):
+    return plan_from_workspace(ws, std, distances=compute_distances(ws, use_network=False))
+
+
+def test_every_projected_cell_by_hand():
+    proj = project(_plan(_county()), 2028)
+    r = proj.rates
+    # entry ratios: 2026's first-graders ÷ births of 2020: 10/10, 20/20, 30/30
+    assert r.entry.tolist() == pytest.approx([1.0, 1.0, 1.0])
+    # progression, from 2025 → 2026: 60 second-graders of 75 first-graders; the rest 1
+    assert r.progression.tolist() == pytest.approx([1.0, 0.8] + [1.0] * 7)
+    assert r.migration == {"rural": 0.1, "town": 0.0}
+    c = proj.children["central"]
+    # 2027. Entrants born 2021: U1 10, U2 18, U3 27. Grade 2 = 0.8 × last year's grade 1;
+    # grades 3–9 move up whole. Villages then lose 10 % of every grade to the seat:
+    # U2: 16.2, 14.4, 18 …; U3: 24.3, 21.6, 27 …; U1: 10 + 1.8 + 2.7, 8 + 1.6 + 2.4, 10 + 5 …
+    assert c[1, 1].tolist() == pytest.approx([16.2, 14.4] + [18.0] * 7)
+    assert c[1, 2].tolist() == pytest.approx([24.3, 21.6] + [27.0] * 7)
+    assert c[1, 0].tolist() == pytest.approx([14.5, 12.0] + [15.0] * 7)
+    # 2028. Entrants born 2022: 10, 16, 24. U2: 16, 16.2 × 0.8 = 12.96, 14.4, 18 … then × 0.9:
+    # 14.4, 11.664, 12.96, 16.2 …; outflow 1.6, 1.296, 1.44, 1.8. U3: 24, 19.44, 21.6, 27 …
+    # → 21.6, 17.496, 19.44, 24.3 …; outflow 2.4, 1.944, 2.16, 2.7. U1: 10, 14.5 × 0.8 =
+    # 11.6, 12, 15 … plus the outflows: 14, 14.84, 15.6, 19.5 …; and the new estate's
+    # 200 × 5 / 100 = 10 first-graders: 24
+    assert c[2, 1].tolist() == pytest.approx([14.4, 11.664, 12.96] + [16.2] * 6)
+    assert c[2, 2].tolist() == pytest.approx([21.6, 17.496, 19.44] + [24.3] * 6)
+    assert c[2, 0].tolist() == pytest.approx([24.0, 14.84, 15.6] + [19.5] * 6)
+    # whole children, as units carry them: 24, 15, 16, 20 … (19.5 to the even 20)
+    assert proj.whole(2028)[0].tolist() == [24, 15, 16, 20, 20, 20, 20, 20, 20]
+    # births are flat after 2026 in every variant here, so the band is the central line
+    assert np.array_equal(proj.children["low"], c) and np.array_equal(proj.children["high"], c)
+
+
+def test_pupils_follow_their_cohort_and_entrants_follow_todays_choice():
+    base = _plan(_county())
+    proj = project(base, 2028)
+    p27 = plan_at(base, proj, 2027)
+    e = p27.enrolment.set_index(["unit_id", "school_id", "grade"])["students"]
+    # U3's entrants of 2027 (24.3 children) choose as today's first-graders did: 25 of 30 at
+    # SB, 5 at SA → 20.25 and 4.05 → 20 and 4 (24 in all, largest remainders)
+    assert (e[("U3", "SB", 1)], e[("U3", "SA", 1)]) == (20, 4)
+    # today's first-graders are 2027's second-graders (21.6 children after progression and
+    # migration), still where they are: 21.6 × 5/30 = 3.6 at SA, × 25/30 = 18 at SB → 22 in
+    # all, the spare pupil to the larger remainder: 4 and 18
+    assert e[("U3", "SA", 2)] == 4 and e[("U3", "SB", 2)] == 18
+    # every school re-planned: SB's pupils are the sum of its rows
+    sb = p27.ws.schools.set_index("school_id").loc["SB"]
+    assert sb["students_primary"] == e.xs("SB", level="school_id").loc[
+        pd.IndexSlice[:, 1:6]].sum()
+    assert p27.year == 2027 and plan_at(base, proj, 2026) is base
+
+
+@settings(max_examples=25)
+@given(st.data())
+def test_with_ratios_one_and_no_migration_cohorts_move_up_intact(data):
+    kids = {u: data.draw(st.lists(st.integers(0, 60), min_size=9, max_size=9), label=u)
+            for u in ("U1", "U2", "U3")}
+    births = {u: data.draw(st.lists(st.integers(1, 80), min_size=8, max_size=8), label=f"b{u}")
+              for u in kids}
+    std = replace(STD, migration_rural=0.0)
+    base = _plan(_county(kids, births, history=False, developments=False), std)
+    proj = project(base, 2031)
+    for shift in range(1, 6):
+        now = plan_at(base, proj, 2026 + shift)
+        for g in range(shift + 1, 10):  # cohorts that were at school in 2026
+            assert proj.whole(2026 + shift)[:, g - 1].tolist() == [kids[u][g - 1 - shift]
+                                                                    for u in kids]
+            # and their pupils sit at the same schools, row for row
+            a = base.enrolment[base.enrolment["grade"] == g - shift]
+            b = now.enrolment[now.enrolment["grade"] == g]
+            assert sorted(zip(a["unit_id"], a["school_id"], a["students"], strict=True)) == \
+                sorted(zip(b["unit_id"], b["school_id"], b["students"], strict=True))
+        totals = now.enrolment.groupby("grade")["students"].sum()
+        assert (totals.reindex(range(1, 10), fill_value=0).to_numpy()
+                == proj.whole(2026 + shift).sum(axis=0)).all()
+
+
+def test_a_catchment_change_dated_2027_moves_one_cohort_a_year():
+    base = _plan(_county(history=False, developments=False))
+    proj = project(base, 2030)
+    move = [{"op": "move_unit", "unit_id": "U2", "section": "primary", "to_school": "SA",
+             "year": 2027}]
+    for year in range(2026, 2031):
+        before = plan_at(base, proj, year)
+        after = apply_edits(before, move)
+        e0 = before.enrolment.set_index(["unit_id", "school_id", "grade"])["students"]
+        e1 = after.enrolment.set_index(["unit_id", "school_id", "grade"])["students"]
+        moved = sorted(g for (u, s, g), _ in e1.items() if u == "U2" and s == "SA")
+        # 2026: nobody; 2027: the entrants; 2028: grades 1–2; … (one cohort more each year)
+        assert moved == list(range(1, year - 2026 + 1)), year
+        # every pupil kept, grade by grade, every year
+        assert e0.groupby(level="grade").sum().equals(e1.groupby(level="grade").sum())
+        # the zone of U2 is SA from 2027 on; the enrolled cohorts left at SB are zoned where
+        # they entered, not counted out of their zone
+        assert after.zoning.at["U2", "primary"] == ("SA" if year >= 2027 else "SB")
+        off = evaluate(after).zoned.out_of_zone
+        assert off[(off["unit_id"] == "U2") & (off["section"] == "primary")].empty
+
+
+def test_evaluating_a_year_equals_evaluating_that_years_workspace(tmp_path):
+    ws = _county()
+    from planner.io.gpkg import write_workspace
+
+    path = tmp_path / "c.gpkg"
+    write_workspace(ws, path)
+    s = ss.open_session(path, profile=None)
+    s = replace(s, base=ss.Baseline(s.ws, STD))
+    plan, ev = ss.evaluate_scenario(s, year=2028)
+    # the other road: a workspace whose enrolment and children are 2028's, read like any
+    other = evaluate(plan_from_workspace(materialise(plan).replace(
+        catchments=ws.catchments), STD, distances=plan.distances))
+    pd.testing.assert_frame_equal(ev.checklist, other.checklist)
+    pd.testing.assert_frame_equal(ev.indicators, other.indicators)
+    with pytest.raises(InputError, match="expected 2026 .* or later, got 2020"):
+        ss.evaluate_scenario(s, year=2020)
+
+
+def test_a_workspace_without_its_year_is_refused():
+    ws = _county()
+    ws = ws.replace(meta=replace(ws.meta, year=None))
+    with pytest.raises(InputError, match="does not say which school year"):
+        project(_plan(ws), 2030)
