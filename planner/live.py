@@ -301,7 +301,7 @@ class Live:
         if only is not None:
             sc._check_section(only)
         zoned = a.zone[f.junior.astype(np.int64), f.eu]
-        mask = (zoned >= 0) & (a.es != zoned)
+        mask = (zoned >= 0) & (a.es != zoned) & (a.cols["kind"][a.es] != "special")
         if target is not None:
             mask &= a.es == target
         if only is not None:

@@ -358,7 +358,8 @@ def build_instance(plan: sc.Plan, standards: Standards, options: Options) -> Ins
     junior_from = standards.junior_from_grade
     grades = list(range(1, junior_from)) if sec == "primary" else list(range(junior_from, 10))
     e = ws.enrolment
-    e = e[e["grade"].isin(grades)]
+    special = schools.loc[schools["kind"] == "special", "school_id"]  # outside every catchment
+    e = e[e["grade"].isin(grades) & ~e["school_id"].isin(special)]
     eu = np.array([uidx[u] for u in e["unit_id"]], dtype=np.int64)
     es = np.array([sidx.get(s, -1) for s in e["school_id"]], dtype=np.int64)
     eg = e["grade"].to_numpy() - grades[0]

@@ -200,7 +200,9 @@ def _op_enforce_zoning(plan: Plan, edit: dict, standards: Standards) -> Plan:
     zoned = np.where(sec == "primary", plan.zoning["primary"].reindex(e["unit_id"]).to_numpy(),
                      plan.zoning["junior"].reindex(e["unit_id"]).to_numpy())
     has_zone = np.array([isinstance(z, str) for z in zoned])
-    mask = has_zone & (e["school_id"].to_numpy() != zoned)
+    s = plan.ws.schools
+    special = s.loc[s["kind"] == "special", "school_id"].to_numpy()  # they take no catchment
+    mask = has_zone & (e["school_id"].to_numpy() != zoned) & ~np.isin(e["school_id"], special)
     if school is not None:
         mask &= e["school_id"].to_numpy() == school
     if only is not None:
