@@ -1,16 +1,21 @@
 """A deterministic synthetic county on the north-China plain, for the demo, tests and benchmarks.
 
-About 0.5 M people: a county seat (城区) of 80 communities, 3 towns, 10 township seats and ~300
-villages as unit polygons tiling the county; ≥ 120 schools of every kind with every SPEC column;
-50–60 k students; catchments built from units; an enrolment table with realistic choice; a road
-network of ≥ 15 k nodes (street grids, rural roads, village lanes) in osmnx's layout.
+About 0.5 M people: a county seat (城区) of 80 communities in two street offices, 3 towns,
+10 township seats and 300 villages as unit polygons tiling the county; 135 schools of every
+kind with every SPEC column; about 50 000 pupils in school year 2026; catchments built from
+units; enrolment with realistic choice (and the special school's pupils); births by unit
+2010–2025 following the national curve; the enrolment of school years 2023–2025; two housing
+estates in the seat from 2027; a road network of ≥ 15 k nodes in osmnx's layout.
 
-The baseline fails the way real counties do (over-size county-seat schools with large classes,
-weak rural resources, some coefficients of variation over their limits, urban choice below
-100 % zoned), yet the county has enough classrooms for a layout within the caps.
+The baseline fails the way real counties do, for the reasons they do: the seat's famous schools
+are over the size cap with classes over the class cap; rural schools have few county-level
+backbone teachers (so the backbone CV is over its limit); seat schools have fewer music and art
+rooms than their classes need; a tenth of seat children attend outside their catchment. Yet
+the county has enough classrooms for a layout within the caps.
 
-Everything is made in a projected CRS (CGCS2000 / 3-degree Gauss-Krüger CM 114°E) and stored in
-WGS84. All of it is invented: the names, the numbers and the roads.
+Everything is made in a projected CRS (CGCS2000 / 3-degree Gauss-Krüger CM 114°E for the
+demo) and stored in WGS84. All of it is invented: the names (see planner.demo_names), the
+numbers and the roads.
 """
 
 from __future__ import annotations
@@ -25,29 +30,17 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
+from planner.demo_cohorts import BIRTHS_TABLE_YEARS, Cohorts, simulate
+from planner.demo_names import community_names, township_names, village_names
 from planner.schema import KIND_SECTIONS, SECTIONS, TEACHER_COLUMNS, section_of_grade
 from planner.workspace import WGS84, Meta, Workspace, canonical, utm_like_crs
 
-DEMO_CRS = "EPSG:4547"  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
 DEMO_CENTRE_LONLAT = (115.17, 36.07)
 TILE_PITCH_M = 34_000.0
 COUNTY_RADIUS_M = 14_000.0
 DEMO_YEAR = 2026  # the school year the enrolment describes (2026–27)
-
-_SURNAMES = list("张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹"
-                 "袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石"
-                 "姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文")
-_VILLAGE_SUFFIX = ["庄", "营", "屯", "寨", "集", "楼", "店", "固", "堤", "寺", "湾", "岗"]
-_VILLAGE_PREFIX = ["", "东", "西", "南", "北", "前", "后", "大", "小", "中"]
-_COMMUNITY = list("建设 人民 解放 文化 光明 新华 和平 朝阳 育才 振兴 繁荣 幸福 团结 胜利 红旗 "
-                  "前进 友谊 富民 兴业 昌盛 安居 康乐 祥和 锦绣 丰收 阳光 翠竹 紫荆 金桥 银河 "
-                  "泰和 永安 顺河 仓颉 龙山 古城 新城 花园 书香 学府 滨河 站前 商贸 工业 "
-                  "东苑 西苑 南苑 北苑 中心 福源 瑞丰 惠民 长乐 宏业 嘉禾 丰泽 聚贤 鑫源 "
-                  "秀水 青年 华夏 春晖 晨曦 怡和 万福 润泽 天宝 明珠 凤凰 百合 梧桐 玉兰 "
-                  "桃园 梨园 荷塘 文昌 德馨 景泰 翔宇 启明 恒通 新村 开元".split())
-_TOWNS = ["城北镇", "千口镇", "元村镇"]
-_TOWNSHIPS = ["张果屯乡", "近德固乡", "谷金楼乡", "福堪镇", "寺庄乡", "杨村乡", "梁村乡",
-              "韩张镇", "西邵乡", "王庄乡", "高堤乡", "马颊乡"]
+HISTORY_YEARS = (2023, 2024, 2025)  # the enrolment history the demo ships
+CLASS_CAP = {"primary": 45, "junior": 50}
 
 
 @dataclass(frozen=True)
@@ -72,19 +65,22 @@ class CountyShape:
     villages
         Villages (村), at least 1 050 m apart.
     village_children
-        Mean resident children per grade in a village (lognormal across villages).
+        Mean children per grade of a village at the 2016 birth peak (lognormal across
+        villages).
     seat_children
         Factor on the children per grade of each county-seat community (the urban share).
     seat_growth
-        Yearly relative growth of county-seat cohorts (younger cohorts larger when > 0).
+        Yearly drift of the county seat's births against the national curve (> 0: they fall
+        slower than the nation's).
     village_decline
-        Yearly relative decline of village cohorts (younger cohorts smaller when > 0).
+        Yearly drift of the villages' births below the national curve (> 0: they fall faster;
+        township seats drift half as much).
     seat_oversize
         Factor on how strongly the county seat's famous schools draw choosers (1 = the demo's;
         larger makes them more oversized).
     rural_backbone
-        Factor on the rural schools' backbone teachers per 100 pupils (below 1 is thinner,
-        which drives the backbone CV over its limit).
+        Factor on the share of county-level backbone teachers in township and village schools
+        (below 1 is thinner, which drives the backbone CV further over its limit).
     radius_m
         Mean radius of the county outline, metres.
     centre_offset_deg
@@ -147,6 +143,9 @@ class _Tile:
     units: list[dict] = field(default_factory=list)
     schools: list[dict] = field(default_factory=list)
     enrolment: list[tuple[str, str, int, int]] = field(default_factory=list)
+    history: list[tuple[int, str, str, int, int]] = field(default_factory=list)
+    births: list[tuple[str, int, int]] = field(default_factory=list)
+    developments: list[dict] = field(default_factory=list)
     catchment_of: dict[tuple[str, str], str] = field(default_factory=dict)
     node_xy: np.ndarray | None = None
     edges: list[tuple[int, int, str]] = field(default_factory=list)
@@ -169,7 +168,7 @@ def make_demo(*, seed: int = 7, scale: int = 1, shape: CountyShape = DEFAULT_SHA
 
     Returns
     -------
-    The workspace, in WGS84, with `meta.synthetic` set.
+    The workspace, in WGS84, with `meta.synthetic` set and `meta.year` = DEMO_YEAR.
     """
     if scale < 1:
         msg = f"scale must be a whole number ≥ 1, got {scale}"
@@ -238,6 +237,8 @@ def _sites(points: np.ndarray, k: int, centre: np.ndarray) -> list[int]:
     return picked
 
 
+
+
 def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int,
                shape: CountyShape) -> _Tile:
     tile = _Tile(code=shape.code)
@@ -287,96 +288,115 @@ def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int,
         raise ValueError(msg)
     village_pts = np.array(villages).reshape(-1, 2)
 
+    # names: two street offices in the seat, towns (镇), townships (乡, some 镇) ---------------
+    stems = township_names(rng, 2 + n_town + n_ts, suffix="")
+    streets = [f"{s}街道" for s in stems[:2]]
+    towns = [f"{s}镇" for s in stems[2:2 + n_town]]
+    townships = [f"{s}{'镇' if k % 3 == 1 else '乡'}" for k, s in enumerate(stems[2 + n_town:])]
+    seat_street = [streets[int(p[0] > seat_c[0])] for p in seat_pts]
+    centres = np.array([seat_c, *town_c, *township_c])
+    owner = cKDTree(centres).query(village_pts)[1] if len(village_pts) else np.array([], int)
+    seat_tree = cKDTree(seat_pts)
+    village_town = [seat_street[seat_tree.query(p)[1]] if k == 0 else
+                    towns[k - 1] if k <= n_town else townships[k - 1 - n_town]
+                    for p, k in zip(village_pts, owner, strict=True)]
+
     # units -------------------------------------------------------------------------------
     prefix = f"{shape.code}{t:02d}"
-    names = _village_names(rng, len(village_pts))
-    comm = list(_COMMUNITY)
-    rng.shuffle(comm)
-    comm += [f"第{i + 1}" for i in range(len(comm), n_seat)]
-    towns, townships = _place_names(_TOWNS, n_town), _place_names(_TOWNSHIPS, n_ts)
+    comm = community_names(rng, n_seat)
+    vnames = village_names(rng, len(village_pts), village_town)
     for i, p in enumerate(seat_pts):
         d = np.hypot(*(p - seat_c))
-        per_grade = (19 + 24 * math.exp(-d / 1400)) * shape.seat_children  # denser old centre
-        tile.units.append(_unit(prefix, "1", i, f"城关镇{comm[i]}社区", "urban", p, per_grade,
-                                rng, trend=shape.seat_growth))
+        size = (19 + 24 * math.exp(-d / 1400)) * shape.seat_children  # denser old centre
+        tile.units.append(_unit(prefix, "1", i, comm[i], "urban", seat_street[i], p, size,
+                                "seat"))
     for k, pts in enumerate(town_pts):
         for i, p in enumerate(pts):
             street = "东西南北中新"[i] if i < 6 else f"第{i + 1}"
-            name = f"{towns[k]}{street}街社区"
-            tile.units.append(_unit(prefix, "2", k * max(10, per_town) + i, name, "town", p,
-                                    21.0, rng, trend=0.0))
+            name = f"{towns[k].removesuffix('镇')}{street}街社区"
+            tile.units.append(_unit(prefix, "2", k * max(10, per_town) + i, name, "town",
+                                    towns[k], p, 21.0, "town"))
     for k, p in enumerate(township_c):
-        tile.units.append(_unit(prefix, "3", k, f"{townships[k]}驻地", "town", p, 44.0, rng,
-                                trend=-0.01))
+        name = f"{townships[k][:-1]}社区"
+        tile.units.append(_unit(prefix, "3", k, name, "town", townships[k], p, 44.0,
+                                "township"))
     for i, p in enumerate(village_pts):
         size = float(rng.lognormal(math.log(shape.village_children), 0.45))
-        tile.units.append(_unit(prefix, "4", i, names[i], "rural", p, size, rng,
-                                trend=-shape.village_decline))
+        tile.units.append(_unit(prefix, "4", i, vnames[i], "rural", village_town[i], p, size,
+                                "village"))
     seeds = np.array([u["xy"] for u in tile.units])
     cells = shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=county.buffer(2000),
                                      ordered=True)
     for u, cell in zip(tile.units, cells.geoms, strict=True):
         u["geometry"] = shapely.intersection(cell, county)
 
+    # children: births since 2009, cohorts moving to the seat, grades of 2023–2026 ------------
+    cohorts = simulate(rng, np.array([u["size"] for u in tile.units]) * _SIZE_TO_BIRTHS,
+                       [u["settlement"] for u in tile.units], now=DEMO_YEAR,
+                       first_kept=HISTORY_YEARS[0], seat_growth=shape.seat_growth,
+                       village_decline=shape.village_decline)
+    for g in range(1, 10):
+        for u, n in zip(tile.units, cohorts.grade(DEMO_YEAR, g), strict=True):
+            u[f"g{g}"] = int(n)
+    for year in BIRTHS_TABLE_YEARS:
+        tile.births += [(u["unit_id"], year, int(n))
+                        for u, n in zip(tile.units, cohorts.births_of(year), strict=True)]
+
     # schools -----------------------------------------------------------------------------
-    _place_schools(tile, rng, t, shape, seat_pts, town_pts, township_c, village_pts)
-    _zone_and_enrol(tile, rng, shape)
+    _place_schools(tile, rng, t, shape, seat_pts, town_pts, township_c, village_pts, streets,
+                   towns, townships)
+    _zone(tile)
+    special = _special_children(tile, rng, cohorts)
+    tile.enrolment = _enrol(tile, rng, shape, {g: [u[f"g{g}"] for u in tile.units]
+                                               for g in range(1, 10)}, special[DEMO_YEAR])
+    for year in HISTORY_YEARS:
+        kids = {g: cohorts.grade(year, g).tolist() for g in range(1, 10)}
+        tile.history += [(year, *row) for row in _enrol(tile, rng, shape, kids,
+                                                        special[year])]
     _fill_school_columns(tile, rng, shape)
-    tile.county_rows = _county_table(rng) if t == 0 else []
+    tile.county_rows = _county_table(rng, tile) if t == 0 else []
+    tile.developments = _developments(tile, rng)
 
     # roads -------------------------------------------------------------------------------
     _roads(tile, rng, county, seat_c, town_c, township_c, village_pts)
     return tile
 
 
-def _village_names(rng: np.random.Generator, n: int) -> list[str]:
-    out: list[str] = []
-    seen: set[str] = set()
-    while len(out) < n:
-        name = (_VILLAGE_PREFIX[rng.integers(len(_VILLAGE_PREFIX))]
-                + _SURNAMES[rng.integers(len(_SURNAMES))]
-                + _VILLAGE_SUFFIX[rng.integers(len(_VILLAGE_SUFFIX))] + "村")
-        if name not in seen:
-            seen.add(name)
-            out.append(name)
-    return out
+# Births per child of a grade at the 2016 peak: cohorts lose children to the cities.
+_SIZE_TO_BIRTHS = 1.12
 
 
-def _unit(prefix: str, group: str, i: int, name: str, area_type: str, xy: np.ndarray,
-          per_grade: float, rng: np.random.Generator, *, trend: float) -> dict:
-    """A unit with children by grade; `trend` > 0 means younger cohorts are larger."""
-    grades = np.arange(1, 10)
-    mean = per_grade * (1 + trend * (5 - grades))
-    kids = rng.poisson(np.maximum(mean, 0.5))
+def _unit(prefix: str, group: str, i: int, name: str, area_type: str, township: str,
+          xy: np.ndarray, size: float, settlement: str) -> dict:
+    """A unit: its id, name, township and its size (children per grade at the 2016 peak)."""
     return {"unit_id": f"{prefix}{group}{i:05d}", "name": name, "area_type": area_type,
-            "xy": np.asarray(xy, dtype=float), **{f"g{g}": int(k) for g, k in zip(grades, kids,
-                                                                                 strict=True)}}
+            "township": township, "xy": np.asarray(xy, dtype=float), "size": float(size),
+            "settlement": settlement}
 
 
 # --- schools ---------------------------------------------------------------------------------
 
 _SEAT_PRIMARY = [("{county}实验小学", 0.42), ("{county}第二实验小学", 0.34),
-                 ("城关镇第一小学", 0.05), ("城关镇第二小学", 0.04), ("城关镇第三小学", 0.03),
-                 ("城关镇第四小学", 0.02),
-                 ("城关镇第五小学", 0.02), ("城关镇第六小学", 0.02), ("育才小学", 0.04)]
+                 ("{county}城区第一小学", 0.05), ("{county}城区第二小学", 0.04),
+                 ("{county}城区第三小学", 0.03), ("{county}城区第四小学", 0.02),
+                 ("{county}城区第五小学", 0.02), ("{county}城区第六小学", 0.02),
+                 ("{county}博雅小学", 0.04)]
+_PRIVATE = "{county}博雅小学"
 _SEAT_MIXED = [("nine_year", "城东九年一贯制学校", 0.0), ("nine_year", "城西九年一贯制学校", 0.0),
                ("twelve_year", "{county}外国语学校", 0.0)]
 _SEAT_JUNIOR = [("junior", "{county}实验中学", 0.55), ("junior", "{county}第二初级中学", 0.12),
-                ("junior", "{county}第三初级中学", 0.06), ("junior", "城关镇初级中学", 0.05),
+                ("junior", "{county}第三初级中学", 0.06), ("junior", "{county}城区初级中学", 0.05),
                 ("complete_middle", "{county}第一中学", 0.12)]
-
-
-def _place_names(names: list[str], n: int) -> list[str]:
-    """The first n names of a list, continued with numbered names when it is too short."""
-    return names[:n] + [f"第{i + 1}乡" for i in range(len(names), n)]
+# Teaching points serve villages whose primary children (grades 1–6) number this many today.
+_TEACHING_POINT_CHILDREN = (19, 52)
 
 
 def _seat_lists(n_seat: int, county: str) -> tuple[list, list, list]:
     """The county seat's primary, mixed and junior schools, scaled with its communities."""
     f = n_seat / 80
     n_p, n_m, n_j = max(2, round(9 * f)), min(3, max(1, round(3 * f))), max(2, round(5 * f))
-    prim = _SEAT_PRIMARY[:n_p] + [(f"城关镇第{k - 1}小学", 0.02) for k in range(9, n_p)]
-    jun = _SEAT_JUNIOR[:n_j] + [("junior", f"城关镇第{k - 3}初级中学", 0.03)
+    prim = _SEAT_PRIMARY[:n_p] + [(f"{{county}}城区第{k - 1}小学", 0.02) for k in range(9, n_p)]
+    jun = _SEAT_JUNIOR[:n_j] + [("junior", f"{{county}}城区第{k - 2}初级中学", 0.03)
                                 for k in range(5, n_j)]
     prim = [(name.format(county=county), pull) for name, pull in prim]
     mixed = [(kind, name.format(county=county), pull) for kind, name, pull in _SEAT_MIXED[:n_m]]
@@ -391,13 +411,14 @@ def _school(tile: _Tile, t: int, kind: str, name: str, xy: np.ndarray, unit: dic
     offset = rng.uniform(-60, 60, 2)
     school = {"school_id": sid, "name": name, "kind": kind, "area_type": area, "public": public,
               "boarding": boarding, "central_school_id": central, "xy": xy + offset,
-              "unit_id": unit["unit_id"], "pull": pull}
+              "unit_id": unit["unit_id"], "pull": pull, "settlement": unit["settlement"]}
     tile.schools.append(school)
     return school
 
 
 def _place_schools(tile: _Tile, rng: np.random.Generator, t: int, shape: CountyShape,
-                   seat_pts, town_pts, township_c, village_pts) -> None:
+                   seat_pts, town_pts, township_c, village_pts, streets, towns,
+                   townships) -> None:
     units = tile.units
     n_seat, per_town, n_town = shape.seat_communities, shape.town_communities, shape.towns
     seat_units = units[:n_seat]
@@ -406,16 +427,15 @@ def _place_schools(tile: _Tile, rng: np.random.Generator, t: int, shape: CountyS
     n_ts = n_seat + per_town * n_town
     ts_units = units[n_ts: n_ts + shape.township_seats]
     vil_units = units[n_ts + shape.township_seats:]
-    towns, townships = _place_names(_TOWNS, n_town), _place_names(_TOWNSHIPS,
-                                                                 shape.township_seats)
     seat_primary, seat_mixed, seat_junior = _seat_lists(n_seat, shape.name)
+    private = _PRIVATE.format(county=shape.name)
 
     n_p = len(seat_primary)
     prim = _sites(seat_pts, n_p + len(seat_mixed), seat_pts.mean(axis=0))
     for j, i in enumerate(prim[:n_p]):
         name, pull = seat_primary[j]
         _school(tile, t, "primary", name, seat_pts[i], seat_units[i], "urban", rng, pull=pull,
-                public=name != "育才小学")
+                public=name != private)
     for j, i in enumerate(prim[n_p:]):
         kind, name, pull = seat_mixed[j]
         _school(tile, t, kind, name, seat_pts[i], seat_units[i], "urban", rng, pull=pull)
@@ -460,55 +480,98 @@ def _place_schools(tile: _Tile, rng: np.random.Generator, t: int, shape: CountyS
     picks = _farthest(village_pts, n_pick, taken=taken)
     size = np.array([sum(vil_units[i][f"g{g}"] for g in range(1, 7)) for i in picks])
     order = np.argsort(size, kind="stable")
-    # most teaching points serve the smallest villages; a few serve middling ones
-    small = set(order[:round(11 / 89 * n_pick)].tolist()) | set(
-        order[round(40 / 89 * n_pick):round(45 / 89 * n_pick)].tolist())
+    # teaching points serve small villages (19–52 primary children today); the three largest
+    # villages picked have nine-year schools
+    lo, hi = _TEACHING_POINT_CHILDREN
+    fits = [j for j in order.tolist() if lo <= size[j] <= hi]
+    n_tp = round(16 / 89 * n_pick)
+    small = set(fits[:n_tp - n_tp // 3] + fits[len(fits) - n_tp // 3:]) if fits else set()
     big = set(order[-round(3 / 89 * n_pick):].tolist()) if n_pick >= 30 else set()
     central_xy = np.array([c["xy"] for c in centrals])
     for j, i in enumerate(picks):
         u = vil_units[i]
-        village = u["name"].removesuffix("村")
+        place = f"{u['township']}{u['name'].removesuffix('村')}"
         if j in big:
-            _school(tile, t, "nine_year", f"{village}九年一贯制学校", village_pts[i], u, "rural",
+            _school(tile, t, "nine_year", f"{place}九年一贯制学校", village_pts[i], u, "rural",
                     rng, boarding=True)
         elif j in small:
             near = centrals[int(np.argmin(np.hypot(*(central_xy - village_pts[i]).T)))]
-            _school(tile, t, "teaching_point", f"{village}教学点", village_pts[i], u, "rural",
+            _school(tile, t, "teaching_point", f"{place}教学点", village_pts[i], u, "rural",
                     rng, central=near["school_id"])
         else:
-            _school(tile, t, "primary", f"{village}小学", village_pts[i], u, "rural", rng)
+            _school(tile, t, "primary", f"{place}小学", village_pts[i], u, "rural", rng)
 
 
-def _zone_and_enrol(tile: _Tile, rng: np.random.Generator, shape: CountyShape) -> None:
-    """Zone each unit to its nearest school per section, then draw where children attend."""
+def _zone(tile: _Tile) -> None:
+    """Zone each unit to its nearest school per section (a teaching point: its own village)."""
     seeds = np.array([u["xy"] for u in tile.units])
-    by_sec: dict[str, list[dict]] = {}
     for sec in SECTIONS:
         schools = [s for s in tile.schools if sec in KIND_SECTIONS[s["kind"]]
                    and s["kind"] != "special"]
-        by_sec[sec] = schools
-        # a teaching point serves its own village only; the rest go to the nearest full school
         full = [s for s in schools if s["kind"] != "teaching_point"]
-        tree = cKDTree(np.array([s["xy"] for s in full]))
-        nearest = tree.query(seeds)[1]
+        nearest = cKDTree(np.array([s["xy"] for s in full])).query(seeds)[1]
         for u, j in zip(tile.units, nearest, strict=True):
             tile.catchment_of[(u["unit_id"], sec)] = full[j]["school_id"]
         # a school's own unit is always in its catchment (it is the nearest by construction)
         for s in schools:
             tile.catchment_of[(s["unit_id"], sec)] = s["school_id"]
 
-    for u in tile.units:
+
+def _special_children(tile: _Tile, rng: np.random.Generator, cohorts: Cohorts
+                      ) -> dict[int, dict[tuple[int, int], int]]:
+    """Pupils of the special school: 7–13 of each cohort, from the units they live in.
+
+    Returns school year → {(unit position, grade): pupils}, consistent across years (a pupil
+    of grade g stays at the special school in grade g + 1).
+    """
+    out: dict[int, dict[tuple[int, int], int]] = {y: {} for y in (*HISTORY_YEARS, DEMO_YEAR)}
+    if not any(s["kind"] == "special" for s in tile.schools):
+        return out
+    for born in sorted(cohorts.residents):
+        last = cohorts.residents[born][DEMO_YEAR].astype(float)
+        if last.sum() == 0:
+            continue
+        picks = rng.multinomial(int(rng.integers(7, 14)), last / last.sum())
+        for year in out:
+            grade = year - 5 - born
+            if not 1 <= grade <= 9:
+                continue
+            here = cohorts.residents[born][year]
+            for pos in np.flatnonzero(picks):
+                n = int(min(picks[pos], here[pos]))
+                if n:
+                    out[year][(int(pos), grade)] = n
+    return out
+
+
+def _enrol(tile: _Tile, rng: np.random.Generator, shape: CountyShape,
+           kids: dict[int, list[int]], special: dict[tuple[int, int], int]
+           ) -> list[tuple[str, str, int, int]]:
+    """Where each unit's children of one school year attend (unit, school, grade, pupils)."""
+    by_sec = {sec: [s for s in tile.schools if sec in KIND_SECTIONS[s["kind"]]
+                    and s["kind"] != "special"] for sec in SECTIONS}
+    special_id = next((s["school_id"] for s in tile.schools if s["kind"] == "special"), None)
+    model: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}
+    rows = []
+    for pos, u in enumerate(tile.units):
         for g in range(1, 10):
-            n = u[f"g{g}"]
-            if n == 0:
+            n = kids[g][pos]
+            sp = special.get((pos, g), 0)
+            if sp:
+                rows.append((u["unit_id"], special_id, g, sp))
+                n -= sp
+            if n <= 0:
                 continue
             sec = section_of_grade(g)
-            zoned = tile.catchment_of[(u["unit_id"], sec)]
-            choices, probs = _choice_model(u, sec, by_sec[sec], zoned, shape.seat_oversize)
+            key = (u["unit_id"], sec)
+            if key not in model:  # the same for every grade of the section
+                model[key] = _choice_model(u, sec, by_sec[sec], tile.catchment_of[key],
+                                           shape.seat_oversize)
+            choices, probs = model[key]
             counts = rng.multinomial(n, probs)
-            for sid, c in zip(choices, counts, strict=True):
-                if c:
-                    tile.enrolment.append((u["unit_id"], sid, g, int(c)))
+            rows += [(u["unit_id"], sid, g, int(c))
+                     for sid, c in zip(choices, counts, strict=True) if c]
+    return rows
 
 
 def _choice_model(unit: dict, sec: str, schools: list[dict], zoned: str, oversize: float
@@ -550,11 +613,8 @@ def _fill_school_columns(tile: _Tile, rng: np.random.Generator, shape: CountySha
         for sec in SECTIONS:
             grades = range(1, 7) if sec == "primary" else range(7, 10)
             counts = [int(by_grade.get((s["school_id"], g), 0)) for g in grades]
-            if kind == "special":
-                counts = [int(rng.integers(6, 14)) if sec in KIND_SECTIONS[kind] else 0
-                          for _ in grades]
-            cap = 45 if sec == "primary" else 50
-            if area == "urban":
+            cap = CLASS_CAP[sec]
+            if area == "urban" and kind != "special":
                 target = cap + (10 if crowded else int(rng.integers(-4, 3)))
             elif kind == "teaching_point":
                 target = 12
@@ -567,7 +627,7 @@ def _fill_school_columns(tile: _Tile, rng: np.random.Generator, shape: CountySha
                      for c, k in zip(counts, classes, strict=True)]
             sizes = [min(sz, c) for sz, c in zip(sizes, counts, strict=True)]
             if kind == "teaching_point" and sum(counts):
-                # multi-grade classes (复式班): two grades share a room
+                # multi-grade classes (复式班): two or three grades share a room
                 classes = [max(1, _ceil_div(sum(counts), 20))]
                 sizes = [_ceil_div(sum(counts), classes[0])]
             section_students[sec] = sum(counts)
@@ -578,30 +638,56 @@ def _fill_school_columns(tile: _Tile, rng: np.random.Generator, shape: CountySha
         n = section_students["primary"] + section_students["junior"]
         classes_now = s["classes_primary"] + s["classes_junior"]
         need = zoned_need.get(s["school_id"], 0)
-        if area == "urban":
+        if area == "urban" and kind != "special":
             design = max(classes_now, math.ceil(1.25 * need / 42))
         else:
             design = classes_now + int(rng.integers(1, 5))  # shrinking schools keep empty rooms
         s["classrooms"] = int(design)
         _resources(s, rng, n, design, section_students, shape)
+        _places(s, rng)
+    _no_repeats(tile.schools, rng)
+
+
+def _places(s: dict, rng: np.random.Generator) -> None:
+    """Approved places (核定学位): the classrooms at the class cap, for some schools fewer."""
+    classes = {sec: s[f"classes_{sec}"] for sec in SECTIONS}
+    taught = [sec for sec in SECTIONS if sec in KIND_SECTIONS[s["kind"]]]
+    rooms = s["classrooms"]
+    share = {sec: classes[sec] / max(1, sum(classes[x] for x in taught)) for sec in taught}
+    per_class = {"special": 12, "teaching_point": 30}
+    cut = float(rng.uniform(0.8, 0.95)) if rng.random() < 0.3 else 1.0
+    for sec in SECTIONS:
+        if sec not in taught:
+            s[f"approved_places_{sec}"] = None
+            continue
+        room_sec = max(1, round(rooms * share[sec])) if len(taught) > 1 else rooms
+        cap = per_class.get(s["kind"], CLASS_CAP[sec])
+        s[f"approved_places_{sec}"] = int(math.floor(room_sec * cut) * cap)
+    s["shrink_only"] = s["kind"] == "teaching_point"
 
 
 # Per-100-student and per-student levels by area type, before noise (primary thresholds:
-# 4.2, 1.0, 0.9, 4.5, 7.5, 2000, 2.3).
+# 4.2, 1.0, 0.9, 4.5, 7.5, 2000, 2.3), pupils per teacher, and the share of teachers who are
+# county-level backbone teachers: the seat 15–20 %, towns 10–14 %, township and village
+# schools far fewer (the backbone CV over its limit is a rural gap, as in real counties).
 _LEVELS = {
-    "urban": {"r1": 5.6, "r2": 1.9, "r3": 1.15, "r6": 3400.0, "r7": 2.8, "str": 18.5},
-    "town": {"r1": 5.0, "r2": 1.25, "r3": 1.05, "r6": 2600.0, "r7": 2.6, "str": 15.0},
-    "rural": {"r1": 4.8, "r2": 0.75, "r3": 1.0, "r6": 1900.0, "r7": 2.5, "str": 12.5},
+    "urban": {"r1": 5.6, "r3": 1.15, "r6": 3400.0, "r7": 2.8, "str": 18.5},
+    "town": {"r1": 5.0, "r3": 1.05, "r6": 2600.0, "r7": 2.6, "str": 15.0},
+    "rural": {"r1": 4.8, "r3": 1.0, "r6": 1900.0, "r7": 2.5, "str": 12.5},
 }
+_BACKBONE_SHARE = {"seat": (0.15, 0.20), "town": (0.10, 0.14), "township": (0.01, 0.05),
+                   "village": (0.0, 0.05)}
+
 
 def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
                section_students: dict[str, int], shape: CountyShape) -> None:
-    lv = dict(_LEVELS[s["area_type"]])
-    if s["area_type"] == "rural":
-        lv["r2"] *= shape.rural_backbone
+    lv = _LEVELS[s["area_type"]]
     junior_w = 1.0 + (0.25 if section_students["junior"] else 0.0)
     noise = lambda sd: float(rng.lognormal(0.0, sd))  # noqa: E731
     n_all = n + s["students_senior"]
+    lo, hi = _BACKBONE_SHARE[s["settlement"]]
+    thin = shape.rural_backbone if s["settlement"] in ("township", "village") else 1.0
+    backbone_share = min(0.20, float(rng.uniform(lo, hi)) * thin)
     teachers = {}
     for sec in SECTIONS:
         m = section_students[sec]
@@ -609,13 +695,16 @@ def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
             teachers[sec] = dict.fromkeys(TEACHER_COLUMNS, 0)
             continue
         per = lv["str"] / (1.15 if sec == "junior" else 1.0)
+        if s["kind"] == "special":
+            per = 3.5  # special schools: about one teacher for three or four pupils
         total = max(2, round(m / per * noise(0.08)))
         weak = s["area_type"] == "rural" and rng.random() < 0.25
         teachers[sec] = {
             "teachers_total": total,
             "teachers_certified": total - (int(rng.integers(1, 3)) if weak and total > 3 else 0),
             "teachers_above_degree": min(total, round(m * lv["r1"] * junior_w / 100 * noise(0.12))),
-            "teachers_backbone": min(total, round(m * lv["r2"] / 100 * noise(0.45))),
+            "teachers_backbone": min(math.floor(total * 0.2), math.floor(
+                total * backbone_share + float(rng.uniform(0, 1)))),
             "teachers_pe_art": min(total, max(0 if m < 60 else 1,
                                               round(m * lv["r3"] / 100 * noise(0.15)))),
         }
@@ -627,7 +716,7 @@ def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
         # senior-section teachers count in the school's totals, not in the compulsory pairs
         extra = round(s["students_senior"] / 13)
         for name, share in (("teachers_total", 1.0), ("teachers_certified", 1.0),
-                            ("teachers_above_degree", 0.9), ("teachers_backbone", 0.12),
+                            ("teachers_above_degree", 0.9), ("teachers_backbone", 0.15),
                             ("teachers_pe_art", 0.08)):
             s[name] += round(extra * share)
     if s["area_type"] == "urban":
@@ -637,9 +726,8 @@ def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
     else:
         base = max(n_all, 60)
         s["teaching_aux_area_m2"] = round(base * 6.0 * noise(0.2), 1)
-        s["sports_area_m2"] = round(max(base * 11.0 * noise(0.3), 800.0), 1)
+        s["sports_area_m2"] = round(base * 11.0 * noise(0.3), 1)
     s["equipment_value_yuan"] = round(max(n_all, 30) * lv["r6"] * noise(0.25), -2)
-    s["multimedia_rooms"] = max(1, round(n_all * lv["r7"] / 100 * noise(0.08)))
     classes = s["classes_primary"] + s["classes_junior"]
     required = max(1, _ceil_div(classes, 12))
     if s["kind"] == "teaching_point":
@@ -649,15 +737,48 @@ def _resources(s: dict, rng: np.random.Generator, n: int, design_classes: int,
         s["art_rooms"] = max(1, required - int(rng.integers(0, 2)))
     else:
         s["music_rooms"], s["art_rooms"] = 1, 1
+    # networked multimedia rooms are classrooms or special rooms fitted out: never more
+    rooms = s["classrooms"] + s["music_rooms"] + s["art_rooms"]
+    s["multimedia_rooms"] = min(rooms, max(1, round(n_all * lv["r7"] / 100 * noise(0.08))))
     small_rooms = s["area_type"] == "rural" and rng.random() < 0.3
-    s["music_room_min_area_m2"] = 0.0 if not s["music_rooms"] else (
-        float(rng.integers(60, 90)) if small_rooms else float(rng.integers(96, 130)))
-    s["art_room_min_area_m2"] = 0.0 if not s["art_rooms"] else (
-        float(rng.integers(55, 85)) if small_rooms else float(rng.integers(90, 120)))
+    s["music_room_min_area_m2"] = 0.0 if not s["music_rooms"] else round(
+        float(rng.uniform(60, 90) if small_rooms else rng.uniform(96, 130)), 1)
+    s["art_room_min_area_m2"] = 0.0 if not s["art_rooms"] else round(
+        float(rng.uniform(55, 85) if small_rooms else rng.uniform(90, 120)), 1)
 
 
-def _county_table(rng: np.random.Generator) -> list[dict]:
-    """Entered county-level indicators (synthetic values; sources are invented)."""
+# Measured amounts (not counts): no value may repeat on more than three schools (0 = none).
+_AMOUNTS = {"teaching_aux_area_m2": 0.1, "sports_area_m2": 0.1, "equipment_value_yuan": 100.0,
+            "music_room_min_area_m2": 0.1, "art_room_min_area_m2": 0.1}
+
+
+def _no_repeats(schools: list[dict], rng: np.random.Generator) -> None:
+    """Nudge repeated amounts by one unit of their precision until none occurs 4 times."""
+    for col, step in _AMOUNTS.items():
+        seen: dict[float, int] = {}
+        for s in schools:
+            value = s[col]
+            while value and seen.get(value, 0) >= 3:
+                value = round(value + step * (1 if rng.random() < 0.5 else -1), 1)
+            seen[value] = seen.get(value, 0) + 1
+            s[col] = value
+
+
+def _county_table(rng: np.random.Generator, tile: _Tile) -> list[dict]:
+    """Entered county-level indicators (synthetic values; sources are invented).
+
+    Q1 (junior retention) is the cohort that entered grade 7 in school year 2023 and
+    graduated in summer 2026, counted from the enrolment history: entrants = its grade 7 of
+    2023, transfers in − out = its grade 9 of 2025 − its grade 7 of 2023, graduates a few
+    fewer than its grade 9 of 2025.
+    """
+    hist = pd.DataFrame(tile.history, columns=["year", "unit_id", "school_id", "grade",
+                                               "students"])
+    entrants = int(hist.loc[(hist["year"] == 2023) & (hist["grade"] == 7), "students"].sum())
+    finishers = int(hist.loc[(hist["year"] == 2025) & (hist["grade"] == 9), "students"].sum())
+    transfers_in = int(round(entrants * float(rng.uniform(0.015, 0.025))))
+    transfers_out = transfers_in + entrants - finishers
+    graduates = finishers - int(rng.integers(8, 25))
     edu, fin = "县教育局", "县财政局"
     rows = [
         ("G2", None, 1.0, None, "县人民政府关于城乡义务教育学校建设等四个统一的文件", edu),
@@ -670,10 +791,10 @@ def _county_table(rng: np.random.Generator) -> list[dict]:
         ("G11", "backbone_share", 0.25, None, "交流轮岗教师中骨干教师名单", edu),
         ("G14", None, 0.55, None, "优质高中招生名额分配方案", edu),
         ("G15", None, 0.91, None, "随迁子女就读统计表", edu),
-        ("Q1", "graduates", 5480.0, None, "2024届初中毕业生名册", edu),
-        ("Q1", "entrants", 5620.0, None, "2021年初一入学名册", edu),
-        ("Q1", "transfers_in", 130.0, None, "学籍转入记录", edu),
-        ("Q1", "transfers_out", 160.0, None, "学籍转出记录", edu),
+        ("Q1", "graduates", float(graduates), None, "2026届初中毕业生名册", edu),
+        ("Q1", "entrants", float(entrants), None, "2023年初一入学名册", edu),
+        ("Q1", "transfers_in", float(transfers_in), None, "学籍转入记录（2023—2026）", edu),
+        ("Q1", "transfers_out", float(transfers_out), None, "学籍转出记录（2023—2026）", edu),
         ("Q2", None, 0.96, None, "残疾儿童少年入学统计", "县残联"),
         ("Q3", None, 1.0, None, "学校章程与信息化管理检查记录", edu),
         ("Q4", None, 0.05, None, "教师培训经费占公用经费比例统计", edu),
@@ -690,6 +811,29 @@ def _county_table(rng: np.random.Generator) -> list[dict]:
              for group, (share, n) in survey.items()]
     return [{"indicator_id": i, "item": item, "value": v, "count": n, "evidence": e,
              "source": src} for i, item, v, n, e, src in rows]
+
+
+def _developments(tile: _Tile, rng: np.random.Generator) -> list[dict]:
+    """Two housing estates at the edge of the county seat: one by unit, one as a polygon."""
+    seat = [u for u in tile.units if u["settlement"] == "seat"]
+    if len(seat) < 2:
+        return []
+    centre = np.mean([u["xy"] for u in seat], axis=0)
+    far = sorted(seat, key=lambda u: -float(np.hypot(*(u["xy"] - centre))))
+    first, second = far[0], next(u for u in far[1:] if np.hypot(*(u["xy"] - far[0]["xy"]))
+                                 > 1500)
+    x, y = second["xy"]
+    estate = shapely.intersection(shapely.box(x - 250, y - 180, x + 250, y + 180),
+                                  second["geometry"])
+    return [
+        {"unit_id": first["unit_id"], "name": f"{first['name'].removesuffix('社区')}新苑小区",
+         "first_year": DEMO_YEAR + 1, "dwellings": int(rng.integers(11, 14)) * 100,
+         **{f"children_per100_g{g}": None for g in range(1, 10)}, "geometry": None},
+        {"unit_id": None, "name": f"{second['name'].removesuffix('社区')}学府花园",
+         "first_year": DEMO_YEAR + 2, "dwellings": int(rng.integers(17, 22)) * 100,
+         **{f"children_per100_g{g}": (3.2 if g <= 6 else 2.6) for g in range(1, 10)},
+         "geometry": estate},
+    ]
 
 
 # --- roads ---------------------------------------------------------------------------------
@@ -781,16 +925,22 @@ def _lines_only(keep, cx: float, cy: float, n: int):
     return inner
 
 
+
+
 # --- assembly --------------------------------------------------------------------------------
 
 def _assemble(tiles: list[_Tile], scale: int, shape: CountyShape, crs: str) -> Workspace:
     units, schools, enrol, catch, county_rows = [], [], [], [], []
+    births, history, devs = [], [], []
     node_xy, edges = [], []
     offset = 0
     for tile in tiles:
         units += tile.units
         schools += tile.schools
         enrol += tile.enrolment
+        births += tile.births
+        history += tile.history
+        devs += tile.developments
         county_rows += tile.county_rows
         for (uid, sec), sid in tile.catchment_of.items():
             catch.append((uid, sec, sid))
@@ -806,17 +956,15 @@ def _assemble(tiles: list[_Tile], scale: int, shape: CountyShape, crs: str) -> W
         i = int(np.argmin(d))
         edges.append((int(starts[a] + i), int(starts[a + 1] + j[i]), "primary"))
 
+    private = ("xy", "geometry", "size", "settlement", "unit_id", "pull")
     unit_gdf = gpd.GeoDataFrame(
-        pd.DataFrame([{k: v for k, v in u.items() if k not in ("xy", "geometry")}
-                      for u in units]),
+        pd.DataFrame([{k: v for k, v in u.items() if k not in private[:4]} for u in units]),
         geometry=[u["geometry"] for u in units], crs=crs).to_crs(WGS84)
-    school_rows = [{k: v for k, v in s.items() if k not in ("xy", "unit_id", "pull")}
-                   for s in schools]
+    school_rows = [{k: v for k, v in s.items() if k not in private} for s in schools]
     school_gdf = gpd.GeoDataFrame(pd.DataFrame(school_rows),
                                   geometry=shapely.points(np.array([s["xy"] for s in schools])),
                                   crs=crs).to_crs(WGS84)
     school_gdf["central_school_id"] = school_gdf["central_school_id"].astype("str")
-    school_gdf["shrink_only"] = school_gdf["kind"] == "teaching_point"
     cdf = pd.DataFrame(catch, columns=["unit_id", "section", "school_id"])
     geom_by_unit = dict(zip(unit_gdf["unit_id"], unit_gdf.geometry, strict=True))
     cdf["geometry"] = [geom_by_unit[u] for u in cdf["unit_id"]]
@@ -826,6 +974,12 @@ def _assemble(tiles: list[_Tile], scale: int, shape: CountyShape, crs: str) -> W
     catch_gdf = catch_gdf[["school_id", "section", "geometry"]].to_crs(WGS84)
     enr = pd.DataFrame(enrol, columns=["unit_id", "school_id", "grade", "students"])
     enr = enr.sort_values(["unit_id", "school_id", "grade"], kind="stable")
+    hist = pd.DataFrame(history, columns=["year", "unit_id", "school_id", "grade", "students"])
+    hist = hist.groupby(["year", "unit_id", "school_id", "grade"], as_index=False).sum()
+    birth_df = pd.DataFrame(births, columns=["unit_id", "year", "births"])
+    dev_gdf = gpd.GeoDataFrame(pd.DataFrame([{k: v for k, v in d.items() if k != "geometry"}
+                                             for d in devs]),
+                               geometry=[d["geometry"] for d in devs], crs=crs).to_crs(WGS84)
     nodes, edge_gdf = _road_frames(xy, edges, crs)
     label = f"{shape.name}（合成数据）"
     meta = Meta(crs=crs, name=label if scale == 1 else f"{label} ×{scale}", year=DEMO_YEAR,
@@ -837,6 +991,9 @@ def _assemble(tiles: list[_Tile], scale: int, shape: CountyShape, crs: str) -> W
         catchments=canonical(catch_gdf, "catchments"),
         enrolment=canonical(enr, "enrolment"),
         county=canonical(pd.DataFrame(county_rows), "county"),
+        births=canonical(birth_df, "births"),
+        enrolment_history=canonical(hist, "enrolment_history"),
+        developments=gpd.GeoDataFrame(canonical(dev_gdf, "developments"), crs=WGS84),
         nodes=nodes,
         edges=edge_gdf,
     )

@@ -49,6 +49,7 @@ from planner.plan import Plan, apply_edits
 from planner.plan.classes import plan_classes, section_classes
 from planner.schema import SECTIONS
 from planner.workspace import WGS84
+from planner.zoning import outside_catchments
 
 DEFAULT_CANDIDATES = 8
 DEFAULT_CHANGE_WEIGHT_M = 500.0  # one student changing school costs as much as 500 m of travel
@@ -367,7 +368,8 @@ def build_instance(plan: Plan, options: Options) -> Instance:
     uids = plan.units.ids
     grades = list(std.grades(sec))
     r = plan.rows
-    sel = std.is_junior(r.grade) == bool(k)
+    # pupils of special schools are outside every catchment: they stay where they are
+    sel = (std.is_junior(r.grade) == bool(k)) & ~outside_catchments(plan)
     eu, es, en = r.eu[sel], local[r.es[sel]], r.n[sel].astype(np.int64)
     eg = r.grade[sel] - grades[0]
     ez = np.where(r.ez[sel] >= 0, local[np.maximum(r.ez[sel], 0)], -1)

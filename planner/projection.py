@@ -474,14 +474,14 @@ def school_year_rows(plan: Plan, variants: dict[str, Plan] | None = None) -> pd.
 
 
 CROSSING_RULES = ("over_size_cap", "class_over_cap", "over_places", "under_100",
-                  "under_teaching_point_floor")
+                  "under_teaching_point_floor", "very_small")
 
 
 def crossings(years: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """Return the years each school section is over (or under) a line.
 
-    Its size cap (G4), the class cap (G5), its places, 100 pupils (G6's funding floor) and
-    the teaching-point floor.
+    Its size cap (G4), the class cap (G5), its places, 100 pupils (G6's funding floor), the
+    teaching-point floor and `very_small_pupils` (20: a candidate to consolidate).
 
     Returns
     -------
@@ -498,6 +498,7 @@ def crossings(years: pd.DataFrame, standards: Standards) -> pd.DataFrame:
         "under_100": (y["size"] < standards.small_school_funded_as) & (y["size"] > 0),
         "under_teaching_point_floor": (y["kind"] == "teaching_point")
         & (y["pupils"] < standards.teaching_point_min_students),
+        "very_small": (y["pupils"] < standards.very_small_pupils) & (y["pupils"] > 0),
     }
     last = int(y["year"].max())
     rows = []
@@ -509,8 +510,9 @@ def crossings(years: pd.DataFrame, standards: Standards) -> pd.DataFrame:
                          "rule": rule, "years": _spans(ys), "first_year": ys[0],
                          "last_year": ys[-1],
                          "ends": ys[-1] + 1 if ys[-1] < last else None})
-    return pd.DataFrame(rows, columns=["school_id", "name", "section", "rule", "years",
-                                       "first_year", "last_year", "ends"])
+    out = pd.DataFrame(rows, columns=["school_id", "name", "section", "rule", "years",
+                                      "first_year", "last_year", "ends"])
+    return out.astype({"first_year": "int64", "last_year": "int64", "ends": "Int64"})
 
 
 def _spans(years: list[int]) -> str:

@@ -181,6 +181,9 @@ class Standards:
     development_children_per100
         Children of each grade per 100 dwellings of a new housing development, where the
         developments table gives none (this tool's default).
+    very_small_pupils
+        A school section under this many pupils is flagged in the years table as a candidate
+        to consolidate (this tool's default).
     entered
         Thresholds of the entered county rows: id → (comparison, value); see checklist.py.
     """
@@ -218,6 +221,7 @@ class Standards:
     births_change_central: float = -0.02
     births_change_high: float = 0.02
     development_children_per100: float = 3.5
+    very_small_pupils: int = 20
     entered: tuple[tuple[str, str, float], ...] = (
         ("G2", ">=", 1.0),
         ("G6", ">=", 1.0),

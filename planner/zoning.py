@@ -164,6 +164,21 @@ class ZonedEnrolment:
         return table.reset_index(drop=True)
 
 
+def outside_catchments(plan) -> np.ndarray:
+    """Per enrolment row: pupils of a special school, who attend it by need, not by zone.
+
+    They are never out of their zone, never sent back to a zoned school and never re-zoned.
+    """
+    r = plan.rows
+    return plan.schools["kind"][r.es] == "special" if len(r) else np.zeros(0, dtype=bool)
+
+
+def zoned_rows(plan) -> np.ndarray:
+    """Per enrolment row: the pupils attend the school their cohort is zoned to."""
+    r = plan.rows
+    return ((r.es == r.ez) & (r.ez >= 0)) | outside_catchments(plan)
+
+
 def _masks(plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per enrolment row: counted by G13, zoned, junior."""
     std, r = plan.standards, plan.rows
@@ -171,8 +186,7 @@ def _masks(plan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     in_scope = g13_scope(plan.schools)[r.es] if len(r) else np.zeros(0, dtype=bool)
     if std.zoned_entry_grades_only:
         in_scope = in_scope & np.isin(r.grade, [1, std.junior_from_grade])
-    zoned = (r.es == r.ez) & (r.ez >= 0)
-    return in_scope, zoned, junior.astype(np.int64)
+    return in_scope, zoned_rows(plan), junior.astype(np.int64)
 
 
 def zoned_enrolment(plan) -> ZonedEnrolment:

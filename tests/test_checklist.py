@@ -285,6 +285,6 @@ def test_evidence_reads_in_chinese_and_english(demo):
     en = checklist_table(ev, "en").set_index("id")["evidence"]
     assert zh["G4"].startswith("超规模：示范县实验小学（2955人）")
     assert en["G4"].startswith("over the cap: 示范县实验小学 (2955)")
-    assert zh["R2"].startswith("小学：差异系数 0.535（限值 0.50）")
-    assert zh["G13"].startswith("小学：15,617 人中就近划片入学 12,643 人（81.0%）")
+    assert zh["R2"].startswith("小学：差异系数 0.705（限值 0.50）")
+    assert zh["G13"].startswith("小学：17,255 人中就近划片入学 14,399 人（83.4%）")
     assert "距离：道路距离" in zh["G1"]

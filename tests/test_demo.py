@@ -190,3 +190,133 @@ def test_a_county_shape_refuses_what_cannot_be_built(changes, message):
 
     with pytest.raises(ValueError, match=message):
         CountyShape(**changes)
+
+
+# --- realism (issue 15) and history (issue 14) -------------------------------------------------
+
+DATA = __import__("pathlib").Path(__file__).resolve().parent / "data"
+
+
+def test_no_name_is_a_real_township_of_the_county_the_demo_lies_on(demo):
+    real = pd.read_csv(DATA / "nanle_townships.csv", comment="#", dtype=str)
+    assert len(real) == 12 and "千口镇" in set(real["name"])  # the file is what it says
+    stems = {n.removesuffix("镇").removesuffix("乡") for n in real["name"]}
+    towns = set(demo.units["township"])
+    assert len(towns) == 2 + 3 + 10  # two street offices, three towns, ten townships
+    names = towns | set(demo.units["name"]) | set(demo.schools["name"])
+    clashes = sorted(n for n in names for stem in stems if stem in n)
+    assert clashes == []
+    assert not towns & set(real["name"])
+
+
+def test_backbone_teachers_are_a_plausible_share_of_staff(demo):
+    s = demo.schools
+    share = s["teachers_backbone"] / s["teachers_total"]
+    urban = s["area_type"] == "urban"
+    assert share[urban].between(0.08, 0.20).all()
+    assert (share[s["teachers_total"] >= 15] <= 0.20).all()
+    county = s["teachers_backbone"].sum() / s["teachers_total"].sum()
+    assert 0.08 <= county <= 0.20
+    by_area = s.groupby("area_type")[["teachers_backbone", "teachers_total"]].sum()
+    by_area = by_area["teachers_backbone"] / by_area["teachers_total"]
+    assert by_area["rural"] < by_area["town"] < by_area["urban"]  # thin where it fails
+
+
+def test_measured_amounts_do_not_repeat_and_rooms_add_up(demo):
+    s = demo.schools
+    for col in ("teaching_aux_area_m2", "sports_area_m2", "equipment_value_yuan",
+                "music_room_min_area_m2", "art_room_min_area_m2"):
+        counts = s.loc[s[col] > 0, col].value_counts()
+        assert counts.max() <= 3, (col, counts.head(3).to_dict())
+    assert (s["multimedia_rooms"] <= s["classrooms"] + s["music_rooms"] + s["art_rooms"]).all()
+    tp = s.loc[s["kind"] == "teaching_point", "students_primary"]
+    assert len(tp) == 16 and tp.between(16, 52).all()
+    assert s.loc[s["kind"] == "teaching_point", "shrink_only"].all()
+    assert not s.loc[s["kind"] != "teaching_point", "shrink_only"].any()
+
+
+def test_approved_places_are_classrooms_at_the_cap_or_fewer(demo):
+    from planner.schema import KIND_SECTIONS
+
+    s = demo.schools
+    for sec, cap in (("primary", 45), ("junior", 50)):
+        taught = s["kind"].map(lambda k, sec=sec: sec in KIND_SECTIONS[k])
+        places = s[f"approved_places_{sec}"]
+        assert places[taught].notna().all() and places[~taught].isna().all()
+        single = taught & s["kind"].isin(["primary", "junior"])
+        at_cap = places[single] == s.loc[single, "classrooms"] * cap
+        assert 0.5 < at_cap.mean() < 0.95  # often exactly, some lower
+        assert (places[single] <= s.loc[single, "classrooms"] * cap).all()
+
+
+def test_the_special_school_has_its_enrolment_rows(demo):
+    special = demo.schools[demo.schools["kind"] == "special"].iloc[0]
+    rows = demo.enrolment[demo.enrolment["school_id"] == special["school_id"]]
+    by_section = rows.groupby(rows["grade"] > 6)["students"].sum()
+    assert by_section[False] == special["students_primary"] > 0
+    assert by_section[True] == special["students_junior"] > 0
+
+
+def test_the_county_tables_retention_counts_agree_with_the_history(demo):
+    q1 = demo.county[demo.county["indicator_id"] == "Q1"].set_index("item")["value"]
+    h = demo.enrolment_history
+    entered = h.loc[(h["year"] == 2023) & (h["grade"] == 7), "students"].sum()
+    finishing = h.loc[(h["year"] == 2025) & (h["grade"] == 9), "students"].sum()
+    assert q1["entrants"] == entered
+    assert q1["entrants"] + q1["transfers_in"] - q1["transfers_out"] == finishing
+    assert finishing - 25 <= q1["graduates"] < finishing
+    assert q1["graduates"] / finishing >= 0.95  # Q1 passes
+
+
+def _by_year(frame, col):
+    return frame.groupby("year")[col].sum()
+
+
+def test_births_follow_the_national_curve_and_villages_fall_faster(demo):
+    b = demo.births.merge(demo.units[["unit_id", "area_type"]], on="unit_id")
+    county = _by_year(b, "births")
+    assert list(county.index) == list(range(2010, 2026))
+    assert county.idxmax() in (2016, 2017)
+    assert 0.40 <= 1 - county[2023] / county[2016] <= 0.60  # about −45 % (−49.5 % nationally)
+    fall = {a: _by_year(b[b["area_type"] == a], "births") for a in ("urban", "rural")}
+    assert fall["rural"][2023] / fall["rural"][2016] < fall["urban"][2023] / fall["urban"][2016]
+    # the primary school-age population (born y − 11 … y − 6) peaks in 2023
+    primary = {y: county.loc[y - 11:y - 6].sum() for y in range(2021, 2027)}
+    assert max(primary, key=primary.get) == 2023
+
+
+def test_todays_grades_follow_births_six_years_before_entry(demo):
+    grades = demo.units[G].sum()
+    assert grades["g1"] < grades["g3"] and grades["g1"] < grades["g4"]
+    county = _by_year(demo.births, "births")
+    # grade g of 2026 entered in 2027 − g, born six years before: 2021 − g
+    ratio = [grades[f"g{g}"] / county[2021 - g] for g in range(1, 10) if 2021 - g >= 2010]
+    assert all(0.85 <= r <= 1.0 for r in ratio)  # a few leave the county every year
+    enrolled = demo.enrolment.groupby("grade")["students"].sum()
+    assert enrolled.tolist() == grades.tolist()
+
+
+def test_the_history_measures_progression_with_village_outflow(demo):
+    h = demo.enrolment_history.merge(demo.units[["unit_id", "area_type"]], on="unit_id")
+    assert sorted(h["year"].unique()) == [2023, 2024, 2025]
+    total = _by_year(h, "students")
+    assert total[2023] > total[2024] > total[2025] > demo.enrolment["students"].sum()
+    cells = h.groupby(["area_type", "year", "grade"])["students"].sum()
+
+    def progression(area):
+        return np.mean([cells[(area, y + 1, g + 1)] / cells[(area, y, g)]
+                        for y in (2023, 2024) for g in range(1, 9)])
+
+    assert 0.95 < progression("rural") < 0.995  # villages lose children every year ...
+    assert progression("urban") > 1.0  # ... to the county seat
+
+
+def test_two_housing_estates_come_to_the_seat_from_2027(demo):
+    d = demo.developments
+    assert sorted(d["first_year"]) == [2027, 2028]
+    assert d["dwellings"].between(1000, 2500).all()
+    seat = demo.units[demo.units["area_type"] == "urban"]
+    assert d["unit_id"].dropna().isin(seat["unit_id"]).all()
+    poly = d.geometry.dropna()
+    assert len(poly) == 1 and seat.union_all().contains(poly.iloc[0])
+    assert demo.meta.year == 2026

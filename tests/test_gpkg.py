@@ -39,8 +39,8 @@ def test_small_county_round_trip_is_lossless(tmp_path):
 
 def test_layers_have_the_spec_names_and_open_with_plain_pyogrio(demo_gpkg):
     names = {str(n) for n in pyogrio.list_layers(demo_gpkg)[:, 0]}
-    assert names == {"schools", "units", "catchments", "enrolment", "county", "nodes", "edges",
-                     "meta", "scenarios"}
+    assert names == {"schools", "units", "catchments", "enrolment", "county", "births",
+                     "enrolment_history", "developments", "nodes", "edges", "meta", "scenarios"}
     schools = gpd.read_file(demo_gpkg, layer="schools")
     assert schools.crs.to_epsg() == 4326
     meta = pyogrio.read_dataframe(demo_gpkg, layer="meta")

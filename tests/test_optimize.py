@@ -127,7 +127,7 @@ def test_demo_zoning_meets_the_caps_within_one_percent(demo_plan, section):
     after = apply_edits(demo_plan, res.edits())
     # no school of the section over its caps, every catchment connected, pupils conserved
     assert op.check_plan(demo_plan, after, section) == []
-    # today the demo breaks them (实验小学 2 955 pupils, classes of 56; 实验中学 2 728)
+    # today the demo breaks them (实验小学 2 955 pupils, classes of 57; 实验中学 2 996)
     assert op.check_plan(demo_plan, demo_plan, section)
     # the evaluation agrees: no school of this section is over the size or class cap
     ev = evaluate(apply_edits(demo_plan, res.edits()))
@@ -166,9 +166,9 @@ def test_an_infeasible_request_says_where_and_proposes_sites(demo_gpkg, tmp_path
                  "--max-distance", "6000", "--time-limit", "20", "--sites", str(sites)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert "2,360 junior children in 68 unit(s) have no seat within 6,000 m" in err
+    assert "1,792 junior children in 74 unit(s) have no seat within 6,000 m" in err
     # numbers: the first unit named, with its children and nearest school and its distance
-    assert "中叶楼村: 90 children, nearest junior school 4199000034 at 8,467 m" in err
+    assert "前菖窑村: 55 children, nearest junior school 4199000032 at 7,300 m" in err
     assert "new junior school site(s) would seat them all" in err
     assert ws_path.read_bytes() == before  # nothing saved
     ws, _ = open_workspace(ws_path)

@@ -91,7 +91,7 @@ def demo_plan(demo):
 @pytest.mark.parametrize("exchange", [False, True])
 def test_the_demo_roadmap_applied_closes_every_gap(demo_plan, exchange):
     ev0 = evaluate(demo_plan)
-    assert (~ev0.indicators["compliant"]).sum() == 90  # today (see tests/test_demo.py)
+    assert (~ev0.indicators["compliant"]).sum() == 117  # today (see tests/test_demo.py)
     road = rm.roadmap(demo_plan.ws.schools, STD, exchange=exchange, budget=25_000_000)
     ev = evaluate(apply_edits(demo_plan, road.edits))
     assert ev.indicators["compliant"].all()
@@ -100,10 +100,10 @@ def test_the_demo_roadmap_applied_closes_every_gap(demo_plan, exchange):
     # every year within the budget, the teachers hired earlier paid again
     assert (road.by_year["total_yuan"] <= 25_000_000 + 1e-6).all()
     assert road.years >= 2 and road.actions["year"].notna().all()
-    # year by year more school sections pass; all 126 and all 14 CVs by the last year
+    # year by year more school sections pass; all 127 and all 14 CVs by the last year
     by = road.by_year
     assert by["sections_passing"].is_monotonic_increasing
-    assert by["sections_passing"].iloc[0] > 126 - 90 and by["sections_passing"].iloc[-1] == 126
+    assert by["sections_passing"].iloc[0] > 127 - 117 and by["sections_passing"].iloc[-1] == 127
     assert by["cvs_within"].iloc[-1] == 14
     # students are untouched: a roadmap adds resources, not pupils
     assert ev.indicators["students"].sum() == ev0.indicators["students"].sum()
@@ -128,7 +128,7 @@ def test_roadmap_command_writes_the_workbook_and_a_scenario(demo_gpkg, tmp_path,
     ws, _ = open_workspace(ws_path)
     assert list(ws.scenarios["name"]) == ["road"]
     assert main(["evaluate", str(ws_path), "--scenario", "road"]) == 0
-    assert "0 / 126 个学校学段资源配置未达标" in capsys.readouterr().out
+    assert "0 / 127 个学校学段资源配置未达标" in capsys.readouterr().out
     before = out.read_bytes()
     assert main(["roadmap", str(ws_path), "--out", str(out), "--budget", "-5"]) == 2
     assert "--budget" in capsys.readouterr().err and out.read_bytes() == before

@@ -52,7 +52,7 @@ def test_add_list_show_undo_delete(ws_with_plan, tmp_path, capsys):
     assert main(["scenario", "show", str(path), "plan-a"]) == 0
     shown = capsys.readouterr().out
     assert "G4: fail → pass" in shown and "G13: fail → pass" in shown
-    assert "zoned ratio primary: 81.0% → 100.0%" in shown
+    assert "zoned ratio primary: 83.4% → 100.0%" in shown
     assert main(["scenario", "new", str(path), "plan-b", "--base", "plan-a"]) == 0
     assert main(["scenario", "delete", str(path), "plan-a"]) == 2
     assert "is the base of plan-b" in capsys.readouterr().err
@@ -112,7 +112,7 @@ def test_export_writes_four_files_twice_the_same(ws_with_plan, tmp_path):
     assert changes["op"].tolist() == ["enforce_zoning", "move_unit"]
     notice = (one / "plan-a_notice.html").read_text(encoding="utf-8")
     assert "示范县（合成数据）义务教育学校招生划片范围公告" in notice
-    assert "城关镇前进社区" in notice  # the moved unit, now in 城关镇第一小学's catchment
+    assert "荇里社区" in notice  # the moved unit, now in 示范县城区第一小学's catchment
     wb = openpyxl.load_workbook(one / "plan-a.xlsx")
     assert wb.sheetnames[:3] == ["检查清单对比", "学校前后对比", "调整单元"]
 

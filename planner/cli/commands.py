@@ -321,6 +321,8 @@ def _cmd_project(args: argparse.Namespace) -> int:
 
 def years_lines(years) -> list[str]:
     """A few lines on a projection: pupils by section and year, and the crossings."""
+    import pandas as pd
+
     c = years.county
     lines = [f"{years.scenario}: pupils by year (low–high)"]
     for sec in ("primary", "junior"):
@@ -330,7 +332,7 @@ def years_lines(years) -> list[str]:
             for r in part.itertuples()))
     for r in years.crossings.itertuples():
         lines.append(f"  {r.name} ({r.school_id}) {r.section}: {r.rule} {r.years}"
-                     + (f", no longer from {r.ends}" if r.ends == r.ends and r.ends else ""))
+                     + (f", no longer from {r.ends}" if not pd.isna(r.ends) else ""))
     return lines
 
 

@@ -182,8 +182,48 @@ def _write_sheet(ws, columns: tuple[Column, ...], rows: list[dict]) -> None:
         cell.alignment = Alignment(wrap_text=True)
         ws.column_dimensions[cell.column_letter].width = max(10, len(col.zh) * 2 + 2)
         for i, row in enumerate(rows, start=2):
-            ws.cell(row=i, column=j, value=row.get(col.name))
+            _put(ws.cell(row=i, column=j), row.get(col.name))
     ws.freeze_panes = "A2"
+
+
+def _put(cell, value: object) -> None:
+    """Write a value as data: text that looks like a formula (=, +, -, @ …) stays text."""
+    cell.value = value
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        cell.data_type = "s"
+
+
+def write_workbook(path: str | Path, sheets: dict[str, tuple[tuple[Column, ...], list[dict]]],
+                   settings: list[tuple[str, object, str]]) -> Path:
+    """Write a filled workbook in the template's form: Chinese headers, rows, settings.
+
+    Parameters
+    ----------
+    path
+        The .xlsx file, written atomically.
+    sheets
+        Sheet name → (its columns, its rows as canonical-name dicts), in order.
+    settings
+        (key, value, explanation) rows of the sheet 设置.
+
+    Returns
+    -------
+    The path written.
+    """
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, (columns, rows) in sheets.items():
+        _write_sheet(wb.create_sheet(name), columns, rows)
+    _write_settings(wb.create_sheet("设置"), settings)
+    return atomic_write(Path(path), lambda tmp: wb.save(tmp))
+
+
+def _write_settings(ws, settings: list[tuple[str, object, str]]) -> None:
+    for i, (key, value, doc) in enumerate(settings, start=1):
+        ws.cell(row=i, column=1, value=key).font = Font(bold=True)
+        _put(ws.cell(row=i, column=2), value)
+        ws.cell(row=i, column=3, value=doc)
+    ws.column_dimensions["C"].width = 80
 
 
 def _dropdown(ws, columns: tuple[Column, ...], name: str, values: str) -> None:
@@ -232,8 +272,7 @@ def write_template(path: str | Path) -> Path:
     _write_sheet(wb.create_sheet(LAYER_ZH["developments"]), DEVELOPMENT_COLUMNS,
                  [EXAMPLE_DEVELOPMENT])
     _write_sheet(wb.create_sheet(LAYER_ZH["county"]), COUNTY_COLUMNS, [EXAMPLE_COUNTY])
-    settings = wb.create_sheet("设置")
-    for i, (key, value, doc) in enumerate((
+    _write_settings(wb.create_sheet("设置"), [
         ("坐标系", "WGS84", "经纬度的坐标系：WGS84（GPS）、CGCS2000、GCJ-02（高德、腾讯）或 "
          "BD-09（百度），导入时统一转换为 WGS84"),
         ("县名", "示例县", "县（市、区）名称"),
@@ -245,11 +284,7 @@ def write_template(path: str | Path) -> Path:
         ("县域边界", None, "可选：与本表同一文件夹的县域边界文件名（GeoJSON、Shapefile、"
          "GeoPackage 或 KML）；村社区只给经纬度时，按泰森多边形（Voronoi）划分并裁剪到边界；"
          "不填则裁剪到各点外包多边形的缓冲区"),
-    ), start=1):
-        settings.cell(row=i, column=1, value=key).font = Font(bold=True)
-        settings.cell(row=i, column=2, value=value)
-        settings.cell(row=i, column=3, value=doc)
-    settings.column_dimensions["C"].width = 80
+    ])
     _write_explanations(wb.create_sheet("说明"), school_cols, unit_cols)
     return atomic_write(path, lambda tmp: wb.save(tmp))
 

@@ -16,7 +16,8 @@ Edits are JSON objects with an `op` (SPEC §5.1):
 
 Every edit may carry ``"year"``: it takes effect in that school year. A catchment change
 (`move_unit`) then applies to entrants (grade 1, grade 7) from that year on: each later year
-one more cohort joins the new school while the enrolled ones finish where they are. Schools
+one more cohort joins the new school while the enrolled ones finish where they are; a dated
+`enforce_zoning` likewise sends only the cohorts that entered since to their zoned schools. Schools
 open and close, and values change, in their year. A plan evaluated at an earlier year does
 not see the edit. Without a year an edit applies at once, to every grade.
 
@@ -329,12 +330,18 @@ def _move_unit(plan: Plan, e: MoveUnit, at: _Where) -> tuple[Plan, set[int]]:
 
 def _enforce_zoning(plan: Plan, e: EnforceZoning, at: _Where) -> tuple[Plan, set[int]]:
     target = _school(plan, e.school_id, at) if e.school_id is not None else None
+    from planner.zoning import zoned_rows
+
     r = plan.rows
-    mask = (r.ez >= 0) & (r.es != r.ez)
+    mask = (r.ez >= 0) & ~zoned_rows(plan)
     if target is not None:
         mask &= r.es == target
+    junior = plan.standards.is_junior(r.grade)
     if e.section is not None:
-        mask &= plan.standards.is_junior(r.grade) == (e.section == "junior")
+        mask &= junior == (e.section == "junior")
+    if e.year is not None:  # dated: the cohorts that entered their section since then
+        mask &= np.where(junior, _cohorts_moving(plan, e.year, r.grade, "junior"),
+                         _cohorts_moving(plan, e.year, r.grade, "primary"))
     es = r.es.copy()
     es[mask] = r.ez[mask]
     touched = set(r.es[mask].tolist()) | set(r.ez[mask].tolist())

@@ -12,7 +12,8 @@ from planner.io.gpkg import atomic_write
 from planner.report.excel import _sheet
 
 RULES_ZH = {"over_size_cap": "超规模", "class_over_cap": "超大班额", "over_places": "超核定学位",
-            "under_100": "不足100人", "under_teaching_point_floor": "教学点低于参评人数"}
+            "under_100": "不足100人", "under_teaching_point_floor": "教学点低于参评人数",
+            "very_small": "规模过小（可考虑撤并）"}
 SECTION_ZH = {"primary": "小学", "junior": "初中"}
 
 
