@@ -544,18 +544,55 @@ def roadmap(session: Session, name: str = BASELINE, *, budget: float | None = No
     return rm.roadmap(plan.schools_frame, session.standards, budget=budget, exchange=exchange)
 
 
-def optimise(session: Session, options, name: str, *, base: str | None = None, report=None):
+def optimisation_plans(session: Session, base: str, options) -> list[Plan]:
+    """The plans a re-zoning of scenario `base` is checked in: each year of the phase-in."""
+    from planner import optimize as op
+
+    years = op.phase_years(session.base.plan, options)
+    if years is None:
+        return [plan_of(session, base)]
+    return [plan_at_year(session, base, y) for y in years]
+
+
+@dataclass(frozen=True, eq=False)
+class Proposed:
+    """An optimised re-zoning, saved, with what it changes year by year.
+
+    Attributes
+    ----------
+    result
+        The optimiser's result.
+    years
+        The school years checked (the phase-in), or the base year alone.
+    before, after
+        The evaluations of the base scenario and the proposal in each of those years.
+    plans_before, plans
+        Their plans.
+    """
+
+    result: object
+    years: list[int]
+    before: list[Evaluation]
+    after: list[Evaluation]
+    plans_before: list[Plan]
+    plans: list[Plan]
+
+
+def optimise(session: Session, options, name: str, *, base: str | None = None, report=None
+             ) -> tuple[Session, Proposed]:
     """Optimise a section's catchments of a scenario (the selected one by default).
 
-    The result is checked against the caps and saved as scenario `name` on `base`; the
-    session switches to it.
+    The result is checked against the caps in every year of its phase-in, evaluated beside
+    the base scenario year by year, and saved as scenario `name` on `base`; the session
+    switches to it.
 
     Raises
     ------
     InputError
         The name is taken (checked before the solver runs).
     InfeasibleError
-        The caps cannot be met (with where seats are short and sites for new schools).
+        The constraints cannot be met (with where seats are short, sites for new schools, and
+        the indicator limits that block).
     """
     from planner import optimize as op
     from planner.plan import apply_edits
@@ -565,12 +602,19 @@ def optimise(session: Session, options, name: str, *, base: str | None = None, r
     if name in session.scenarios:
         raise InputError.single(session.file, f"a scenario named {name!r} exists already",
                                 layer="layer scenarios", column="name")
-    plan = plan_of(session, base)
-    result = op.optimise(plan, options, report=report)
+    plans = optimisation_plans(session, base, options)
+    result = op.optimise(plans, options, report=report)
     edits = result.edits()
-    problems = op.check_plan(plan, apply_edits(plan, edits), options.section)
+    after = [apply_edits(p, edits) for p in plans]
+    problems = op.check_plan(plans[-1], after[-1], options.section)
     if problems:  # a bug, not the user's: say it loudly
         raise AssertionError("the proposal breaks: " + "; ".join(problems))
-    note = (f"optimised {options.section} catchments ({result.status}, gap "
-            f"{result.gap:.2%})")
-    return create(session, name, base=base, author="planner", note=note, edits=edits), result
+    proposed = Proposed(result=result, years=[int(p.year) if p.year is not None else 0
+                                              for p in plans],
+                        before=[evaluate(p) for p in plans], after=[evaluate(p) for p in after],
+                        plans_before=plans, plans=after)
+    s = op.summary(result)
+    note = (f"optimised {options.section} catchments ({result.status}, gap {result.gap:.2%}; "
+            f"{options.objective}; {s['travel_km']:,.0f} pupil-km; "
+            f"{s['pupils_changing_school']:,} pupils change school)")
+    return create(session, name, base=base, author="planner", note=note, edits=edits), proposed

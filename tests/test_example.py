@@ -73,7 +73,7 @@ def test_the_imported_example_evaluates_and_exports(imported, tmp_path, capsys):
     assert rows["G1"]["value"]["overlaps"] == 0 and rows["G1"]["value"]["gaps"] == 0
     assert main(["scenario", "new", str(ws_path), "plan"]) == 0
     assert main(["export", str(ws_path), "--scenario", "plan", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "plan_notice.html").exists()
+    assert (tmp_path / "plan" / "plan_notice.html").exists()  # DIR/NAME/, published whole
     assert main(["evaluate", str(WORKBOOK)]) == 0  # the workbook itself, cut to its hull
 
 

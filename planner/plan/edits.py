@@ -3,7 +3,8 @@
 Edits are JSON objects with an `op` (SPEC §5.1):
 
 - ``{"op": "move_unit", "unit_id": U, "section": S, "to_school": T}`` — the unit joins T's
-  catchment; its children enrolled at their old zoned school move with it, choosers stay;
+  catchment; its children enrolled at their old zoned school move with it, choosers stay
+  (dated, only its entrants from then on, unless ``"all_grades": true``);
 - ``{"op": "set_school", "school_id": S, "values": {...}}`` — any school column but the
   pupils (they follow the enrolment), the id and the kind;
 - ``{"op": "open_school", "school_id": S, "lon": x, "lat": y, "values": {...},
@@ -58,12 +59,13 @@ OUTSIDE_M = 500.0  # a new school further than this outside the county is refuse
 
 @dataclass(frozen=True)
 class MoveUnit:
-    """Re-zone a unit for a section."""
+    """Re-zone a unit for a section (dated: its entrants from then on, or `all_grades`)."""
 
     unit_id: str
     section: str
     to_school: str
     year: int | None = None
+    all_grades: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,20 +102,21 @@ class CloseSchool:
 
 @dataclass(frozen=True)
 class EnforceZoning:
-    """Send out-of-zone pupils back to their zoned schools."""
+    """Send out-of-zone pupils back to their zoned schools (dated: the cohorts since)."""
 
     school_id: str | None
     section: str | None
     year: int | None = None
+    all_grades: bool = False
 
 
 Edit = MoveUnit | SetSchool | OpenSchool | CloseSchool | EnforceZoning
 FIELDS = {
-    "move_unit": ("unit_id", "section", "to_school", "year"),
+    "move_unit": ("unit_id", "section", "to_school", "year", "all_grades"),
     "set_school": ("school_id", "values", "year"),
     "open_school": ("school_id", "lon", "lat", "values", "units", "year"),
     "close_school": ("school_id", "into", "split", "with_teachers", "year"),
-    "enforce_zoning": ("school_id", "section", "year"),
+    "enforce_zoning": ("school_id", "section", "year", "all_grades"),
 }
 
 
@@ -251,7 +254,7 @@ def parse_edit(edit: object, *, where: str = "edit", file: str = "") -> Edit:
     year = _year(edit, at)
     if op == "move_unit":
         return MoveUnit(_text(edit, "unit_id", at), _section(edit, "section", at),
-                        _text(edit, "to_school", at), year)
+                        _text(edit, "to_school", at), year, _flag(edit, "all_grades", at))
     if op == "set_school":
         return SetSchool(_text(edit, "school_id", at), _values(edit.get("values"), at), year)
     if op == "open_school":
@@ -270,7 +273,8 @@ def parse_edit(edit: object, *, where: str = "edit", file: str = "") -> Edit:
             raise at.refuse("with_teachers", "teachers move with `into`, not with a split")
         return CloseSchool(_text(edit, "school_id", at), into, split, with_teachers, year)
     return EnforceZoning(_text(edit, "school_id", at, required=False),
-                         _section(edit, "section", at, required=False), year)
+                         _section(edit, "section", at, required=False), year,
+                         _flag(edit, "all_grades", at))
 
 
 # --- applying ----------------------------------------------------------------------------
@@ -301,8 +305,8 @@ def _cohorts_moving(plan: Plan, edit_year: int | None, grade: np.ndarray, sectio
     return grade - first <= now - edit_year
 
 
-def _rezone(plan: Plan, units: np.ndarray, section: str, to: int, year: int | None
-            ) -> tuple[Plan, set[int]]:
+def _rezone(plan: Plan, units: np.ndarray, section: str, to: int, year: int | None, *,
+            all_grades: bool = False) -> tuple[Plan, set[int]]:
     """Zone units to school `to`: their entrants' zone and their cohorts that move along."""
     k = SECTIONS.index(section)
     r = plan.rows
@@ -310,7 +314,7 @@ def _rezone(plan: Plan, units: np.ndarray, section: str, to: int, year: int | No
     old = zone[k, units]
     zone[k, units] = to
     in_units = np.isin(r.eu, units) & (plan.standards.is_junior(r.grade) == bool(k))
-    cohort = in_units & _cohorts_moving(plan, year, r.grade, section)
+    cohort = in_units & _cohorts_moving(plan, None if all_grades else year, r.grade, section)
     moving = cohort & (r.es == r.ez) & (r.ez >= 0)  # enrolled where they were zoned
     es, ez = r.es.copy(), r.ez.copy()
     es[moving] = to
@@ -325,7 +329,7 @@ def _move_unit(plan: Plan, e: MoveUnit, at: _Where) -> tuple[Plan, set[int]]:
         raise at.refuse("unit_id", f"unknown unit {e.unit_id!r}")
     to = _school(plan, e.to_school, at, "to_school")
     _teaching(plan, to, e.section, at, "to_school")
-    return _rezone(plan, np.array([u]), e.section, to, e.year)
+    return _rezone(plan, np.array([u]), e.section, to, e.year, all_grades=e.all_grades)
 
 
 def _enforce_zoning(plan: Plan, e: EnforceZoning, at: _Where) -> tuple[Plan, set[int]]:
@@ -339,7 +343,7 @@ def _enforce_zoning(plan: Plan, e: EnforceZoning, at: _Where) -> tuple[Plan, set
     junior = plan.standards.is_junior(r.grade)
     if e.section is not None:
         mask &= junior == (e.section == "junior")
-    if e.year is not None:  # dated: the cohorts that entered their section since then
+    if e.year is not None and not e.all_grades:  # dated: the cohorts that entered since
         mask &= np.where(junior, _cohorts_moving(plan, e.year, r.grade, "junior"),
                          _cohorts_moving(plan, e.year, r.grade, "primary"))
     es = r.es.copy()

@@ -49,7 +49,8 @@ def year_tables(years, lang: str = "zh") -> dict[str, pd.DataFrame]:
         "学段" if zh else "section": x["section"].map(SECTION_ZH) if zh else x["section"],
         "情形" if zh else "rule": x["rule"].map(RULES_ZH) if zh else x["rule"],
         "年份" if zh else "years": x["years"],
-        "消除年份" if zh else "no longer from": x["ends"],
+        "消除年份" if zh else "no longer from": x["ends"].astype(object).where(
+            x["ends"].notna(), None),
     })
     r = years.projection.rates
     rates = pd.DataFrame({

@@ -1,0 +1,265 @@
+"""Checks of a zoning, the greedy baseline and the lines a planner reads.
+
+What an assignment breaks (exactly, CVs included), what a re-zoned plan breaks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.checklist import class_over_cap, size_over_cap
+from planner.optimize.instance import Instance, nearer, neighbours_of, school_holders
+from planner.optimize.model import Result
+from planner.plan import Plan
+from planner.plan.classes import plan_classes
+from planner.schema import SECTIONS
+from planner.standards import RESOURCE_IDS
+
+
+def connected(members: set[int], neighbours: list[list[int]], holder: int) -> bool:
+    """Whether a catchment's units hang together and hold the school's unit."""
+    if holder not in members:
+        return False
+    seen, todo = {holder}, [holder]
+    while todo:
+        u = todo.pop()
+        for v in neighbours[u]:
+            if v in members and v not in seen:
+                seen.add(v)
+                todo.append(v)
+    return seen == members
+
+
+def classes(inst: Instance, s: int, load: np.ndarray) -> int:
+    """Classes school s needs for a load by grade (teaching points: mixed grades)."""
+    return plan_classes(load, inst.class_cap, multigrade=bool(inst.multigrade[s]))[1]
+
+
+def violations(inst: Instance, assign: np.ndarray) -> list[str]:
+    """Say what an assignment breaks, exactly (empty: nothing).
+
+    Size caps, classrooms, places and evaluated sets in every year; roads and contiguity;
+    with indicator data, passing sections that would fail, failing ones meeting fewer
+    indicators or dropping under 85 %, and every CV against its bound (the exact CV, not the
+    optimiser's cuts).
+    """
+    out = []
+    loads = inst.loads(assign)
+    pupils = loads.sum(axis=2)
+    for s, t in zip(*np.nonzero(pupils > np.minimum(inst.size_cap, inst.places)), strict=True):
+        out.append(f"{inst.school_ids[s]}: {pupils[s, t]} pupils in {inst.years[t]} over room "
+                   f"for {min(inst.size_cap[s, t], inst.places[s, t])}")
+    for s in range(len(inst.school_ids)):
+        for t in range(pupils.shape[1]):
+            if pupils[s, t] and classes(inst, s, loads[s, t]) > inst.rooms[s, t]:
+                out.append(f"{inst.school_ids[s]}: {classes(inst, s, loads[s, t])} classes in "
+                           f"{inst.rooms[s, t]} rooms in {inst.years[t]}")
+            if pupils[s, t] < inst.floor[s, t]:
+                out.append(f"{inst.school_ids[s]}: {pupils[s, t]} pupils in {inst.years[t]}, "
+                           f"under the {inst.floor[s, t]} that keep it evaluated")
+    for u, s in enumerate(assign):
+        if not np.isfinite(inst.dist[u, s]) or not inst.reach(u)[s]:
+            out.append(f"{inst.unit_ids[u]}: {inst.school_ids[s]} out of reach")
+        elif inst.key is not None and inst.holder[s] != u and not any(
+                assign[v] == s and nearer(inst, v, u, s) for v in inst.neighbours[u]):
+            out.append(f"{inst.unit_ids[u]}: joins {inst.school_ids[s]} with no neighbour "
+                       "nearer to it in the catchment")
+        if u in inst.locked and inst.locked[u] != s:
+            out.append(f"{inst.unit_ids[u]}: locked to {inst.school_ids[inst.locked[u]]}")
+    for s in np.unique(assign):
+        if not connected(set(np.flatnonzero(assign == s)), inst.neighbours,
+                         int(inst.holder[s])):
+            out.append(f"{inst.school_ids[s]}: catchment not contiguous with its school")
+    return out + indicator_violations(inst, pupils)
+
+
+def indicator_violations(inst: Instance, pupils: np.ndarray) -> list[str]:
+    """What a plan's pupils (S, T) break of the indicator and CV constraints, exactly."""
+    ind = inst.ind
+    if ind is None:
+        return []
+    out = []
+    values = ind.values(pupils.astype(float))
+    from planner.indicators import compliance
+
+    thresholds = np.broadcast_to(ind.threshold, (values.shape[0], values.shape[2]))
+    for t in range(pupils.shape[1]):
+        ok, floor_ok, compliant = compliance(values[:, t], thresholds, ind.standards)
+        for s in np.flatnonzero(ind.in_scope[:, t]):
+            sid = inst.school_ids[s]
+            if ind.passing[s, t] and not compliant[s]:
+                out.append(f"{sid}: would fail R1–R7 in {inst.years[t]}")
+            if not ind.passing[s, t] and ok[s].sum() < ind.met[s, t]:
+                out.append(f"{sid}: would meet {ok[s].sum()} indicators, not "
+                           f"{ind.met[s, t]}, in {inst.years[t]}")
+            for k in np.flatnonzero(ind.at_floor[s, t] & ~floor_ok[s]):
+                out.append(f"{sid}: {RESOURCE_IDS[k]} under 85 % in {inst.years[t]}")
+    cvs = ind.cvs(pupils.astype(float))
+    bound = inst.cv_bound()
+    for t, k in zip(*np.nonzero(cvs > bound + 1e-9), strict=True):
+        out.append(f"{RESOURCE_IDS[k]} CV {cvs[t, k]:.4f} over {bound[t, k]:.4f} in "
+                   f"{inst.years[t]}")
+    return out
+
+
+def greedy(inst: Instance) -> np.ndarray | None:
+    """The baseline: unit–school pairs by distance, each unit to the nearest with room.
+
+    Ignores contiguity, changes and the indicators; returns None when some unit finds no
+    school with room.
+    """
+    n_u = len(inst.unit_ids)
+    loads = inst.fixed.copy()
+    assign = np.full(n_u, -1, dtype=np.int64)
+    for u, s in inst.locked.items():
+        assign[u] = s
+        loads[s] += inst.demand[u]
+    room = np.minimum(inst.size_cap, inst.places)
+    pairs = [(inst.dist[u, s], u, s) for u in range(n_u) if assign[u] < 0
+             for s in range(len(inst.school_ids)) if np.isfinite(inst.dist[u, s])]
+    pairs.sort()
+    for _, u, s in pairs:
+        if assign[u] >= 0:
+            continue
+        trial = loads[s] + inst.demand[u]
+        if (trial.sum(axis=1) > room[s]).any() or any(
+                classes(inst, s, trial[t]) > inst.rooms[s, t] for t in range(len(trial))):
+            continue
+        assign[u] = s
+        loads[s] = trial
+    return None if (assign < 0).any() else assign
+
+
+def summary(result: Result) -> dict:
+    """Numbers to print: objective, bounds, gap, travel, moves, pupils changing school."""
+    inst = result.instance
+    t = inst.last()
+    pupils = int(inst.demand[:, t].sum())
+    travel_m = inst.travel(result.assign)
+    first = inst.demand[:, 0].sum(axis=1)
+    moved = result.assign != inst.zoned
+    return {"section": inst.section, "status": result.status, "objective": result.objective,
+            "best_bound": result.best_bound, "lp_bound": result.lp_bound, "gap": result.gap,
+            "lp_gap": result.lp_gap, "seconds": result.seconds, "rounds": result.rounds,
+            "pupils": pupils, "travel_km": travel_m / 1000,
+            "mean_m": travel_m / pupils if pupils else 0.0, "units_moved": int(moved.sum()),
+            "pupils_changing_school": int(sum(inst.changes(u, int(s))
+                                              for u, s in enumerate(result.assign))),
+            "first_year_changing": int(first[moved].sum())}
+
+
+def report_lines(result: Result) -> list[str]:
+    """Lines to print: objective, bounds and gaps, travel beside today's and the greedy's."""
+    inst, s = result.instance, summary(result)
+    phase = (f"entrants from {result.first_year}, {len(inst.years)} year(s) of phase-in"
+             if result.first_year is not None else "every grade at once")
+    lines = [f"{inst.section}: {s['status']} in {s['seconds']:.1f} s ({s['rounds']} round(s) "
+             f"of CV cuts); {phase}; objective {s['objective']:,.0f} (pupil-metres + "
+             f"{inst.change_weight_m:,.0f} m × pupils changing school)",
+             f"  LP relaxation bound {s['lp_bound']:,.0f} (gap {s['lp_gap']:.2%}); proven bound "
+             f"{s['best_bound']:,.0f} (gap {s['gap']:.2%})",
+             f"  travel: {s['travel_km']:,.0f} pupil-km, {s['mean_m']:,.0f} m per pupil; "
+             f"{s['units_moved']} unit(s) re-zoned; {s['first_year_changing']:,} pupil(s) "
+             f"change school in the first year, {s['pupils_changing_school']:,} once phased in"]
+    pupils = max(s["pupils"], 1)
+    now = float((inst.present * np.where(np.isfinite(inst.dist), inst.dist, 0)).sum())
+    lines.append(f"  today's catchments: {now / 1000:,.0f} pupil-km, {now / pupils:,.0f} m per "
+                 "pupil")
+    g = greedy(inst)
+    if g is None:
+        lines.append("  greedy baseline (nearest school with room): some unit finds no school "
+                     "with room")
+    else:
+        broken = sum(1 for v in violations(inst, g) if "contiguous" in v)
+        lines.append(f"  greedy baseline (nearest school with room): {inst.travel(g) / 1000:,.0f} "
+                     f"pupil-km, {inst.travel(g) / pupils:,.0f} m per pupil; {broken} "
+                     "catchment(s) not contiguous")
+    return lines
+
+
+def check_plan(before: Plan, after: Plan, section: str) -> list[str]:
+    """Say what a re-zoned plan breaks for one section (empty: nothing).
+
+    Pupils by grade kept; every school of the section within its size cap, its classes
+    within its classrooms and its largest class within the cap; every unit zoned and every
+    catchment connected and holding its school.
+    """
+    out = []
+    by = [np.bincount(p.rows.grade, weights=p.rows.n, minlength=10) for p in (before, after)]
+    if not np.array_equal(by[0], by[1]):
+        out.append("pupils by grade changed")
+    std, s = after.standards, after.schools
+    teach = after.teaches(section)
+    size, cap, big = size_over_cap(s, std)
+    n_classes = s["classes_primary"] + s["classes_junior"]
+    biggest, _, crowded = class_over_cap(s, section, std)
+    for i in np.flatnonzero(teach):
+        sid = after.school_ids[i]
+        if big[i]:
+            out.append(f"{sid}: {size[i]} pupils over the cap of {cap[i]:.0f}")
+        if n_classes[i] > s["classrooms"][i]:
+            out.append(f"{sid}: {n_classes[i]} classes in {s['classrooms'][i]} classrooms")
+        if crowded[i]:
+            out.append(f"{sid}: a class of {biggest[i]}")
+    k = SECTIONS.index(section)
+    if (after.zone[k] < 0).any():
+        out.append(f"{int((after.zone[k] < 0).sum())} unit(s) without a {section} school")
+    neighbours = neighbours_of(after)
+    idx = np.flatnonzero(teach)
+    for i, h in zip(idx, school_holders(after, idx), strict=True):
+        members = set(np.flatnonzero(after.zone[k] == i).tolist())
+        if members and not connected(members, neighbours, int(h)):
+            out.append(f"{after.school_ids[i]}: catchment not contiguous with the unit holding "
+                       "the school")
+    return out
+
+
+def impact_lines(proposed, section: str, lang: str = "en") -> list[str]:
+    """What a proposal changes beside travel, in the first and the last year checked.
+
+    School sections passing R1–R7, each CV of the section, G4, G5 and G13, pupils changing
+    school (the first year, and once phased in), and the capacity limits that bind at the
+    schools that gain pupils.
+    """
+    zh = lang == "zh"
+    out = []
+    picks = sorted({0, len(proposed.years) - 1})
+    for i in picks:
+        y, b, a = proposed.years[i], proposed.before[i], proposed.after[i]
+        passing = [int(e.indicators.loc[e.indicators["section"] == section, "compliant"].sum())
+                   for e in (b, a)]
+        total = int((a.indicators["section"] == section).sum())
+        cv_b = b.cvs[b.cvs["section"] == section].set_index("id")["cv"]
+        cv_a = a.cvs[a.cvs["section"] == section].set_index("id")["cv"]
+        rows = {e: dict(zip(ev.checklist["id"], ev.checklist["status"], strict=True))
+                for e, ev in (("b", b), ("a", a))}
+        cvs = ", ".join(f"{k} {cv_b[k]:.3f}→{cv_a[k]:.3f}" for k in cv_b.index)
+        gates = ", ".join(f"{g} {rows['b'][g]}→{rows['a'][g]}" for g in ("G4", "G5", "G13"))
+        if zh:
+            out.append(f"  {y} 年：资源配置达标的学校学段 {passing[0]}→{passing[1]}（共 {total}）；"
+                       f"差异系数 {cvs}；{gates}")
+        else:
+            out.append(f"  {y}: school sections passing R1–R7 {passing[0]} → {passing[1]} "
+                       f"(of {total}); CVs {cvs}; {gates}")
+    s = summary(proposed.result)
+    gain = _binding(proposed, section)
+    if zh:
+        out.append(f"  转学学生：第一年 {s['first_year_changing']:,} 人，全部实施后 "
+                   f"{s['pupils_changing_school']:,} 人；学位受限：{gain}")
+    else:
+        out.append(f"  pupils changing school: {s['first_year_changing']:,} in the first year, "
+                   f"{s['pupils_changing_school']:,} once phased in; places bound by: {gain}")
+    return out
+
+
+def _binding(proposed, section: str) -> str:
+    """Which capacity limit binds at the schools that gain pupils (last year), counted."""
+    from planner.capacity import places_table
+
+    before, after = proposed.plans_before[-1], proposed.plans[-1]
+    t0 = places_table(before.schools, before.standards)
+    t1 = places_table(after.schools, after.standards)
+    t0, t1 = (t[t["section"] == section].set_index("school_id") for t in (t0, t1))
+    gains = t1.index[t1["pupils"] > t0["pupils"].reindex(t1.index, fill_value=0)]
+    counts = t1.loc[gains, "binding"].value_counts()
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "—"

@@ -1,0 +1,353 @@
+"""The re-zoning model, once for CP-SAT and for its LP relaxation (GLOP).
+
+Every unit is zoned to one of its candidate schools (x[u, s]); in every year of the phase-in
+the pupils a school has — those who stay plus those the zoning brings — keep it within its
+size cap (G4), its classrooms at the class-size cap (G5; teaching points teach mixed grades),
+its places, and its evaluated set (the teaching-point threshold); a unit joins a school only
+with a neighbour nearer to it (contiguity). With the indicator data on: every school section
+that complies in the baseline keeps 6 of its 7 indicators met (a binary per indicator; "met" is
+a linear limit on its pupils) and none under 85 %; a failing one meets as many as before and
+keeps those at 85 %; and every CV stays within its bound.
+
+A CV bound is convex in the pupils (with R_i fixed and N = ΣP_i, CV² + 1 =
+N · Σ R_i² / P_i / (ΣR_i)²) and enters by outer approximation: a tangent cut at the current
+solution of each year and indicator over its bound, re-solved until every bound holds — the
+number of rounds is reported. The cut coefficients are scaled to integers and rounded so that
+each cut stays valid (no feasible point is cut off): the optimum over the cuts that remain is
+the optimum of the whole problem.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from planner.errors import InfeasibleError
+from planner.optimize.instance import Instance, nearer
+
+CUT_SCALE = 2 ** 20  # integer cut coefficients: the largest becomes about a million
+MAX_ROUNDS = 25  # outer-approximation rounds before giving up
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A tangent cut Σ_s coef[s] · P[s, year] ≥ rhs (scaled to integers, valid)."""
+
+    year: int
+    coef: np.ndarray
+    rhs: int
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the optimiser found.
+
+    Attributes
+    ----------
+    instance
+        The problem solved.
+    assign
+        Unit index → school index.
+    status
+        "optimal" (proven) or "feasible" (time limit).
+    objective, best_bound, lp_bound
+        The objective, CP-SAT's proven bound and the LP relaxation's bound.
+    seconds
+        Wall-clock time of every solve together.
+    rounds
+        Outer-approximation rounds (solves) the CV bounds took.
+    progress
+        (seconds, objective, bound) at every improving solution of the last solve.
+    replans
+        `set_school` edits that re-plan classes where the plan leaves a class over the cap.
+    first_year
+        The year the new catchments take their first entrants (None: at once, all grades).
+    extra
+        What an `extend` hook read from the solver (see :func:`solve_or_none`).
+    """
+
+    instance: Instance
+    assign: np.ndarray
+    status: str
+    objective: float
+    best_bound: float
+    lp_bound: float
+    seconds: float
+    rounds: int = 1
+    progress: list[tuple[float, float, float]] = field(default_factory=list)
+    replans: tuple[dict, ...] = ()
+    first_year: int | None = None
+    extra: object = None
+
+    @property
+    def gap(self) -> float:
+        """Relative gap to the best bound known (CP-SAT's or the LP's)."""
+        bound = max(self.best_bound, self.lp_bound)
+        return 0.0 if self.objective <= 0 else max(0.0, (self.objective - bound) / self.objective)
+
+    @property
+    def lp_gap(self) -> float:
+        """Relative gap to the LP relaxation's bound."""
+        return 0.0 if self.objective <= 0 else max(0.0, (self.objective - self.lp_bound)
+                                                   / self.objective)
+
+    def edits(self) -> list[dict]:
+        """The scenario edits that make this zoning: moves, then zoning enforced.
+
+        Dated with the first year when the catchments take entrants (grandfathering).
+        """
+        inst = self.instance
+        when = {} if self.first_year is None else {"year": int(self.first_year)}
+        out = [{"op": "move_unit", "unit_id": str(inst.unit_ids[u]), "section": inst.section,
+                "to_school": str(inst.school_ids[s]), **when}
+               for u, s in enumerate(self.assign) if s != inst.zoned[u]]
+        if not inst.keep_choosers:
+            out.append({"op": "enforce_zoning", "school_id": None, "section": inst.section,
+                        **when})
+        return out + list(self.replans)
+
+
+# --- the formulation --------------------------------------------------------------------------
+
+def formulate(inst: Instance, var: Callable[[int, int, bool], object],
+              add: Callable[[object], None], cuts: list[Cut] = ()
+              ) -> tuple[dict, object]:
+    """Post the model with a solver's own calls; return the x variables and the objective.
+
+    `var(lo, hi, boolean)` makes a variable (CP-SAT: integer; the LP: continuous) and
+    `add(constraint)` posts a linear constraint, so CP-SAT and its LP relaxation are one model.
+    """
+    x = {}
+    for u, cand in enumerate(inst.candidates):
+        for s in cand:
+            x[u, s] = var(0, 1, True)
+        add(sum(x[u, s] for s in cand) == 1)
+        if u in inst.locked:
+            add(x[u, inst.locked[u]] == 1)
+    by_school: dict[int, list[int]] = {}
+    for (u, s) in x:
+        by_school.setdefault(s, []).append(u)
+    n_s, n_t, n_g = inst.fixed.shape
+    pupils = {}
+    for s in range(n_s):
+        units = by_school.get(s, [])
+        for t in range(n_t):
+            load = [int(inst.fixed[s, t, g]) + sum(int(inst.demand[u, t, g]) * x[u, s]
+                                                   for u in units if inst.demand[u, t, g])
+                    for g in range(n_g)]
+            pupils[s, t] = sum(load)
+            _school_year(inst, s, t, load, pupils[s, t], var, add)
+    if inst.ind is not None:
+        _indicator_constraints(inst, pupils, var, add)
+        for cut in cuts:
+            add(sum(int(cut.coef[s]) * pupils[s, cut.year] for s in np.flatnonzero(cut.coef))
+                >= cut.rhs)
+    for (u, s), x_us in x.items():
+        if inst.holder[s] != u:
+            add(x_us <= sum(x[v, s] for v in inst.neighbours[u]
+                            if (v, s) in x and nearer(inst, v, u, s)))
+    return x, sum(inst.cost(u, s) * x_us for (u, s), x_us in x.items())
+
+
+def _school_year(inst: Instance, s: int, t: int, load: list, pupils, var, add) -> None:
+    """Size cap, places, evaluated set and classrooms of school s in year t."""
+    if isinstance(pupils, int):  # no unit can be zoned to it: nothing to decide
+        return
+    add(pupils <= int(min(inst.size_cap[s, t], inst.places[s, t])))
+    if inst.floor[s, t]:
+        add(pupils >= int(inst.floor[s, t]))
+    rooms = max(int(inst.rooms[s, t]), 0)
+    if inst.multigrade[s]:
+        add(inst.class_cap * var(0, rooms, False) >= pupils)
+        return
+    cs = [var(int(inst.fixed[s, t, g] > 0), rooms, False) for g in range(len(load))]
+    for g, cl in enumerate(cs):
+        add(inst.class_cap * cl >= load[g])
+    add(sum(cs) <= rooms)
+
+
+def _indicator_constraints(inst: Instance, pupils: dict, var, add) -> None:
+    """Passing sections keep passing, failing ones meet no fewer indicators (each year)."""
+    ind = inst.ind
+    met_limit = ind.limit(1.0)
+    floor_limit = ind.limit(ind.standards.floor_share)
+    n_s, n_t = ind.in_scope.shape
+    big = int(inst.demand.sum() + inst.fixed.sum()) + 1
+    for s in range(n_s):
+        for t in range(n_t):
+            p = pupils.get((s, t))
+            if p is None or isinstance(p, int) or not ind.in_scope[s, t]:
+                continue
+            if not (ind.passing[s, t] or ind.met[s, t] or ind.at_floor[s, t].any()):
+                continue
+            need = ind.standards.min_indicators_met if ind.passing[s, t] else int(ind.met[s, t])
+            keep_floor = np.ones(met_limit.shape[2], bool) if ind.passing[s, t] else \
+                ind.at_floor[s, t]
+            ys = []
+            for k in range(met_limit.shape[2]):
+                if keep_floor[k]:
+                    add(p <= int(max(floor_limit[s, t, k], 0)))
+                if need:
+                    y = var(0, 1, True)
+                    add(p <= int(max(met_limit[s, t, k], 0)) + big * (1 - y))
+                    ys.append(y)
+            if need:
+                add(sum(ys) >= need)
+
+
+def tangent_cuts(inst: Instance, pupils: np.ndarray, *, every: bool = False) -> list[Cut]:
+    """Cuts at a solution for every year and indicator whose CV is over its bound.
+
+    With R_i fixed and N the baseline's: Σ R_i² / P_i ≤ (1 + bound²) (ΣR)² / N. At P̂ the
+    tangent of the left side gives Σ (R_i² / P̂_i²) P_i ≥ Σ 2 R_i² / P̂_i − right side.
+    `every`: a cut for every finite bound, over or not (the first cuts, at the baseline).
+    """
+    ind = inst.ind
+    bound = inst.cv_bound()
+    cvs = ind.cvs(pupils)
+    over = np.isfinite(bound) if every else cvs > bound + 1e-9
+    out = []
+    for t, k in zip(*np.nonzero(over), strict=True):
+        m = ind.in_scope[:, t]
+        r = ind.resource[:, t, k]
+        p_hat = np.maximum(pupils[:, t], 1.0)
+        n = float(pupils[m, t].sum())
+        right = (1 + bound[t, k] ** 2) * float(r[m].sum()) ** 2 / n
+        w = np.where(m, r ** 2 / p_hat ** 2, 0.0)
+        b = float((np.where(m, 2 * r ** 2 / p_hat, 0.0)).sum() - right)
+        scale = CUT_SCALE / w.max()
+        out.append(Cut(year=int(t), coef=np.ceil(w * scale).astype(np.int64),
+                       rhs=int(np.floor(b * scale))))
+    return out
+
+
+# --- solving ----------------------------------------------------------------------------------
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Callable[[float, float, float], None] | None):
+        super().__init__()
+        self.report = report
+        self.start = time.perf_counter()
+        self.log: list[tuple[float, float, float]] = []
+
+    def on_solution_callback(self) -> None:
+        rec = (time.perf_counter() - self.start, self.ObjectiveValue(), self.BestObjectiveBound())
+        self.log.append(rec)
+        if self.report is not None:
+            self.report(*rec)
+
+
+def infeasible_units(inst: Instance) -> list[int]:
+    """Units with no candidate school (none within reach that contiguity allows)."""
+    return [u for u in range(len(inst.unit_ids)) if not inst.candidates[u]]
+
+
+Extend = Callable[[cp_model.CpModel, dict, object], tuple[object, Callable]]
+
+
+def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: int,
+                hint: np.ndarray | None, report, extend: Extend | None) -> tuple | None:
+    model = cp_model.CpModel()
+    x, objective = formulate(
+        inst, lambda lo, hi, boolean: model.NewBoolVar("") if boolean else model.NewIntVar(
+            lo, hi, ""), model.Add, cuts)
+    read = None
+    if extend is not None:
+        objective, read = extend(model, x, objective)
+    model.Minimize(objective)
+    start = hint if hint is not None else inst.zoned
+    for (u, s), x_us in x.items():
+        model.AddHint(x_us, int(s == start[u]))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit_s)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = 7
+    progress = _Progress(report)
+    status = solver.Solve(model, progress)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    assign = np.array([next(s for s in cand if solver.Value(x[u, s]))
+                       for u, cand in enumerate(inst.candidates)], dtype=np.int64)
+    return (assign, "optimal" if status == cp_model.OPTIMAL else "feasible",
+            float(round(solver.ObjectiveValue())), float(solver.BestObjectiveBound()),
+            progress.log, None if read is None else read(solver))
+
+
+def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
+                  report: Callable[[float, float, float], None] | None = None,
+                  extend: Extend | None = None) -> Result | None:
+    """Solve an instance (CP-SAT, CV bounds by outer approximation); None when infeasible.
+
+    `extend(model, x, objective)` may add variables and constraints and return the objective
+    to minimise and a function reading its own values from the solver (kept in
+    `Result.extra`): the consolidation's open/closed schools.
+    """
+    if infeasible_units(inst):
+        return None
+    # tangents at the baseline's pupils first: where a bound is tight (a CV over its limit
+    # today may not rise) they hold the solution near it, and most solves need one round
+    cuts = tangent_cuts(inst, baseline_pupils(inst), every=True) if inst.ind is not None \
+        else []
+    t0 = time.perf_counter()
+    hint = None
+    for rounds in range(1, MAX_ROUNDS + 1):
+        left = max(1.0, time_limit_s - (time.perf_counter() - t0))
+        found = _solve_once(inst, cuts, left, workers, hint, report, extend)
+        if found is None:
+            return None
+        assign, status, objective, bound, log, extra = found
+        new = tangent_cuts(inst, inst.loads(assign).sum(axis=2)) if inst.ind is not None \
+            else []
+        if not new:
+            return Result(instance=inst, assign=assign, status=status, objective=objective,
+                          best_bound=bound, lp_bound=lp_bound(inst, cuts) if extend is None
+                          else float("-inf"), seconds=time.perf_counter() - t0,
+                          rounds=rounds, progress=log, extra=extra)
+        cuts += new
+        hint = assign
+    return None
+
+
+def solve(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
+          report: Callable[[float, float, float], None] | None = None) -> Result:
+    """Solve an instance with CP-SAT and bound it with the LP relaxation.
+
+    Raises
+    ------
+    InfeasibleError
+        No assignment meets the constraints.
+    """
+    result = solve_or_none(inst, time_limit_s=time_limit_s, workers=workers, report=report)
+    if result is None:
+        raise InfeasibleError("no zoning meets the constraints (see diagnose() for where seats "
+                              "are short)")
+    return result
+
+
+LP_SECONDS = 20.0  # the relaxation is a report, not a step: it gets this long
+
+
+def lp_bound(inst: Instance, cuts: list[Cut] = ()) -> float:
+    """Return the optimum of the LP relaxation (GLOP): x in [0, 1], classes fractional.
+
+    −inf when GLOP does not reach it within `LP_SECONDS` (CP-SAT's own bound remains).
+    """
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    _, objective = formulate(inst, lambda lo, hi, boolean: lp.NumVar(lo, hi, ""), lp.Add, cuts)
+    lp.Minimize(objective)
+    lp.SetTimeLimit(int(LP_SECONDS * 1000))
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        return float("-inf")
+    return float(lp.Objective().Value())
+
+
+def baseline_pupils(inst: Instance) -> np.ndarray:
+    """(S, T) pupils with every unit at today's zoned school (its first candidate if none)."""
+    assign = np.array([z if z >= 0 else (c[0] if c else 0)
+                       for z, c in zip(inst.zoned, inst.candidates, strict=True)])
+    return inst.loads(assign).sum(axis=2).astype(float)
