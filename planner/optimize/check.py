@@ -46,14 +46,15 @@ def violations(inst: Instance, assign: np.ndarray) -> list[str]:
     out = []
     loads = inst.loads(assign)
     pupils = loads.sum(axis=2)
-    for s, t in zip(*np.nonzero(pupils > np.minimum(inst.size_cap, inst.places)), strict=True):
+    top = np.minimum(inst.size_limit, inst.places)
+    for s, t in zip(*np.nonzero(pupils > top), strict=True):
         out.append(f"{inst.school_ids[s]}: {pupils[s, t]} pupils in {inst.years[t]} over room "
-                   f"for {min(inst.size_cap[s, t], inst.places[s, t])}")
+                   f"for {top[s, t]}")
     for s in range(len(inst.school_ids)):
         for t in range(pupils.shape[1]):
-            if pupils[s, t] and classes(inst, s, loads[s, t]) > inst.rooms[s, t]:
+            if pupils[s, t] and classes(inst, s, loads[s, t]) > inst.rooms_limit[s, t]:
                 out.append(f"{inst.school_ids[s]}: {classes(inst, s, loads[s, t])} classes in "
-                           f"{inst.rooms[s, t]} rooms in {inst.years[t]}")
+                           f"{inst.rooms_limit[s, t]} rooms in {inst.years[t]}")
             if pupils[s, t] < inst.floor[s, t]:
                 out.append(f"{inst.school_ids[s]}: {pupils[s, t]} pupils in {inst.years[t]}, "
                            f"under the {inst.floor[s, t]} that keep it evaluated")
@@ -114,7 +115,7 @@ def greedy(inst: Instance) -> np.ndarray | None:
     for u, s in inst.locked.items():
         assign[u] = s
         loads[s] += inst.demand[u]
-    room = np.minimum(inst.size_cap, inst.places)
+    room = np.minimum(np.minimum(inst.size_cap, inst.size_limit), inst.places)
     pairs = [(inst.dist[u, s], u, s) for u in range(n_u) if assign[u] < 0
              for s in range(len(inst.school_ids)) if np.isfinite(inst.dist[u, s])]
     pairs.sort()

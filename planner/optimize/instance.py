@@ -5,8 +5,9 @@ youngest cohorts of the section follow the new catchments and the older ones fin
 are, so a primary re-zoning is checked in each of 6 years (junior: 3), with the pupils of each
 year as projected (planner/projection.py). `all_grades` re-zones everyone today instead.
 
-For each school of the section and year the instance holds its room under the size cap (G4),
-its classrooms (G5, classes per grade at the cap), its places (approved places, classrooms and
+For each school of the section and year the instance holds its room under the size cap (G4)
+and its classrooms (G5, classes per grade at the cap) — the excess over them is weighed in the
+objective, never allowed beyond the baseline's — its places (approved places, classrooms and
 teachers at the staffing norm; teaching points and `shrink_only` schools never gain) and, for
 the indicator constraints, what its R1–R7 values are as a function of its pupils P:
 
@@ -36,6 +37,8 @@ from planner.zoning import outside_catchments
 
 DEFAULT_CANDIDATES = 8
 DEFAULT_CHANGE_WEIGHT_M = 500.0  # one pupil changing school costs as much as 500 m of travel
+OVER_CAP_M = 50_000  # a pupil over a school's size cap for a year weighs as 50 km of travel
+OVER_ROOM_M = 50_000 * 45  # a class beyond a school's classrooms for a year: a class of those
 OBJECTIVES = ("travel", "cv", "balanced")
 
 
@@ -177,11 +180,14 @@ class Instance:
         (U,) the current zoned school, −1 if none.
     dist
         (U, S) road distance, metres (inf where unreachable).
-    size_cap, rooms, places
-        (S, T) room under G4, classrooms for the section, and places (capacity). While
-        older cohorts finish where they are, a school the baseline has over its cap or short
-        of rooms may stay as the baseline has it; in the last year of the phase-in (every
-        cohort re-zoned) the caps hold; places are never exceeded beyond the baseline's.
+    size_cap, rooms
+        (S, T) room under G4 and classrooms for the section: every pupil over the cap and
+        every class beyond the rooms weighs in the objective (`OVER_CAP_M`, `OVER_ROOM_M`), so
+        the optimiser relieves them as far as the places around allow.
+    size_limit, rooms_limit, places
+        (S, T) hard limits: never more pupils or classes than the cap and rooms, or the
+        baseline's where it is already over them (a plan is never worse than doing nothing);
+        places (capacity) likewise.
     floor
         (S, T) pupils a section must keep to stay as it is evaluated (the teaching-point
         threshold; 1 for an evaluated section), 0 where none.
@@ -204,6 +210,8 @@ class Instance:
     dist: np.ndarray
     size_cap: np.ndarray
     rooms: np.ndarray
+    size_limit: np.ndarray
+    rooms_limit: np.ndarray
     places: np.ndarray
     floor: np.ndarray
     class_cap: int
@@ -251,8 +259,19 @@ class Instance:
         return out
 
     def objective(self, assign: np.ndarray) -> int:
-        """The objective of an assignment (travel and changes; the CV target is a bound)."""
-        return sum(self.cost(u, int(s)) for u, s in enumerate(assign))
+        """The objective of an assignment: travel, changes, and the excess over the caps."""
+        return sum(self.cost(u, int(s)) for u, s in enumerate(assign)) + self.excess_cost(
+            self.loads(assign))
+
+    def excess_cost(self, loads: np.ndarray) -> int:
+        """What pupils over the size cap and classes beyond the rooms cost, every year."""
+        from planner.optimize.check import classes
+
+        pupils = loads.sum(axis=2)
+        over = np.maximum(pupils - self.size_cap, 0).sum()
+        rooms = sum(max(classes(self, s, loads[s, t]) - int(self.rooms[s, t]), 0)
+                    for s in range(loads.shape[0]) for t in range(loads.shape[1]))
+        return int(OVER_CAP_M * over + OVER_ROOM_M * rooms)
 
     def travel(self, assign: np.ndarray) -> float:
         """Pupil-metres of the last year's following pupils under an assignment."""
@@ -398,9 +417,7 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
                       - p.schools[f"classes_{other}"][idx].astype(np.int64) for p in plans],
                      axis=1)
     baseline = np.stack([p.schools[f"students_{sec}"][idx] for p in plans], axis=1)
-    # while older cohorts finish where they are, a school already over its cap or short of
-    # rooms in the baseline may stay so (no worse); the last year, all cohorts re-zoned, not
-    size_cap, rooms = _grandfathered_caps(plans, idx, sec, size_cap, rooms, baseline)
+    size_limit, rooms_limit = _no_worse(plans, idx, sec, size_cap, rooms, baseline)
     cap_places = _places(plans, idx, k, baseline) if places and options.capacity else \
         np.full((n_s, n_t), np.iinfo(np.int64).max // 4)
     locked = {}
@@ -421,7 +438,9 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
     inst = Instance(section=sec, unit_ids=plan.units.ids, school_ids=plan.school_ids[idx],
                     years=np.array([p.year if p.year is not None else 0 for p in plans]),
                     demand=demand, fixed=fixed, present=present, zoned=zoned, dist=dist,
-                    size_cap=size_cap, rooms=rooms, places=cap_places, floor=floor,
+                    size_cap=size_cap.astype(np.int64), rooms=rooms.astype(np.int64),
+                    size_limit=size_limit, rooms_limit=rooms_limit, places=cap_places,
+                    floor=floor,
                     class_cap=std.section(sec).class_size_cap,
                     multigrade=kind == "teaching_point", holder=school_holders(plan, idx),
                     neighbours=neighbours_of(plan), candidates=[], locked=locked,
@@ -432,10 +451,9 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
     return with_candidates(inst, options)
 
 
-def _grandfathered_caps(plans: list[Plan], idx: np.ndarray, sec: str, size_cap: np.ndarray,
-                        rooms: np.ndarray, baseline: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """(S, T) size caps and rooms: the baseline's where it is over them, but the last year."""
+def _no_worse(plans: list[Plan], idx: np.ndarray, sec: str, size_cap: np.ndarray,
+              rooms: np.ndarray, baseline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(S, T) hard limits: the size cap and rooms, or the baseline's where it is over them."""
     from planner.plan.classes import section_classes
 
     std = plans[0].standards
@@ -444,10 +462,8 @@ def _grandfathered_caps(plans: list[Plan], idx: np.ndarray, sec: str, size_cap: 
                                        std.section(sec).class_size_cap,
                                        p.schools["kind"][idx] == "teaching_point")[1]
                        for p in plans], axis=1)
-    early = np.arange(len(plans)) < len(plans) - 1
-    size = np.where(early, np.maximum(size_cap, baseline), size_cap)
-    room = np.where(early, np.maximum(rooms, needed), rooms)
-    return size.astype(np.int64), room.astype(np.int64)
+    return (np.maximum(size_cap, baseline).astype(np.int64),
+            np.maximum(rooms, needed).astype(np.int64))
 
 
 def _places(plans: list[Plan], idx: np.ndarray, k: int, baseline: np.ndarray) -> np.ndarray:

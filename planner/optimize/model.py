@@ -133,17 +133,23 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
     for (u, s) in x:
         by_school.setdefault(s, []).append(u)
     n_s, n_t, n_g = inst.fixed.shape
-    pupils = {}
+    ub = upper_bounds(inst)
+    pupils, excess = {}, []
     for s in range(n_s):
         units = by_school.get(s, [])
         for t in range(n_t):
             load = [int(inst.fixed[s, t, g]) + sum(int(inst.demand[u, t, g]) * x[u, s]
                                                    for u in units if inst.demand[u, t, g])
                     for g in range(n_g)]
-            pupils[s, t] = sum(load)
-            _school_year(inst, s, t, load, pupils[s, t], var, add)
+            total = sum(load)
+            if not isinstance(total, int):  # one variable for the school's pupils that year,
+                p = var(int(inst.fixed[s, t].sum()), int(ub[s, t].sum()), False)  # used by
+                add(p == total)  # every constraint on them (caps, indicators, CV cuts)
+                total = p
+            pupils[s, t] = total
+            excess += _school_year(inst, s, t, load, pupils[s, t], ub[s, t], var, add)
     if inst.ind is not None:
-        _indicator_constraints(inst, pupils, var, add)
+        _indicator_constraints(inst, pupils, ub.sum(axis=2), var, add)
         for cut in cuts:
             add(sum(int(cut.coef[s]) * pupils[s, cut.year] for s in np.flatnonzero(cut.coef))
                 >= cut.rhs)
@@ -151,53 +157,93 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
         if inst.holder[s] != u:
             add(x_us <= sum(x[v, s] for v in inst.neighbours[u]
                             if (v, s) in x and nearer(inst, v, u, s)))
-    return x, sum(inst.cost(u, s) * x_us for (u, s), x_us in x.items())
+    travel = sum(inst.cost(u, s) * x_us for (u, s), x_us in x.items())
+    return x, travel + sum(excess)
 
 
-def _school_year(inst: Instance, s: int, t: int, load: list, pupils, var, add) -> None:
-    """Size cap, places, evaluated set and classrooms of school s in year t."""
+def upper_bounds(inst: Instance) -> np.ndarray:
+    """(S, T, G) the most pupils each school could have: what stays, and every candidate."""
+    out = inst.fixed.astype(np.int64).copy()
+    for u, cand in enumerate(inst.candidates):
+        for s in cand:
+            out[s] += inst.demand[u]
+    return out
+
+
+def _school_year(inst: Instance, s: int, t: int, load: list, pupils, ub: np.ndarray, var,
+                 add) -> list:
+    """Limits, floor, caps and classrooms of school s in year t; return its excess terms.
+
+    Pupils over the size cap and classes beyond the rooms are penalised (up to the hard
+    limits); constraints that even the most pupils the school could have (`ub`, by grade)
+    meet are left out, which keeps the model small where few units could move.
+    """
+    from planner.optimize.instance import OVER_CAP_M, OVER_ROOM_M
+
     if isinstance(pupils, int):  # no unit can be zoned to it: nothing to decide
-        return
-    add(pupils <= int(min(inst.size_cap[s, t], inst.places[s, t])))
-    if inst.floor[s, t]:
+        return []
+    terms = []
+    top = int(min(inst.size_limit[s, t], inst.places[s, t]))
+    if ub.sum() > top:
+        add(pupils <= top)
+    if inst.floor[s, t] and inst.fixed[s, t].sum() < inst.floor[s, t]:
         add(pupils >= int(inst.floor[s, t]))
-    rooms = max(int(inst.rooms[s, t]), 0)
+    cap = int(inst.size_cap[s, t])
+    if ub.sum() > cap:  # pupils over the size cap: weighed in the objective
+        over = var(0, int(ub.sum()) - max(cap, 0), False)
+        add(over >= pupils - cap)
+        terms.append(OVER_CAP_M * over)
+    from planner.optimize.check import classes
+
+    rooms, limit = max(int(inst.rooms[s, t]), 0), int(inst.rooms_limit[s, t])
+    need = classes(inst, s, ub)
+    if need <= rooms:
+        return terms
     if inst.multigrade[s]:
-        add(inst.class_cap * var(0, rooms, False) >= pupils)
-        return
-    cs = [var(int(inst.fixed[s, t, g] > 0), rooms, False) for g in range(len(load))]
-    for g, cl in enumerate(cs):
-        add(inst.class_cap * cl >= load[g])
-    add(sum(cs) <= rooms)
+        n_classes = var(0, need, False)
+        add(inst.class_cap * n_classes >= pupils)
+    else:
+        cs = [var(int(inst.fixed[s, t, g] > 0), need, False) for g in range(len(load))]
+        for g, cl in enumerate(cs):
+            add(inst.class_cap * cl >= load[g])
+        n_classes = sum(cs)
+    if need > limit:
+        add(n_classes <= limit)
+    beyond = var(0, need - rooms, False)  # classes beyond the rooms: weighed too
+    add(beyond >= n_classes - rooms)
+    terms.append(OVER_ROOM_M * beyond)
+    return terms
 
 
-def _indicator_constraints(inst: Instance, pupils: dict, var, add) -> None:
-    """Passing sections keep passing, failing ones meet no fewer indicators (each year)."""
+def _indicator_constraints(inst: Instance, pupils: dict, ub: np.ndarray, var, add) -> None:
+    """Passing sections keep passing, failing ones meet no fewer indicators (each year).
+
+    An indicator the section meets even with the most pupils it could have (`ub`, (S, T))
+    needs no variable; nor a floor it keeps whatever happens.
+    """
     ind = inst.ind
     met_limit = ind.limit(1.0)
     floor_limit = ind.limit(ind.standards.floor_share)
     n_s, n_t = ind.in_scope.shape
-    big = int(inst.demand.sum() + inst.fixed.sum()) + 1
     for s in range(n_s):
         for t in range(n_t):
             p = pupils.get((s, t))
             if p is None or isinstance(p, int) or not ind.in_scope[s, t]:
                 continue
-            if not (ind.passing[s, t] or ind.met[s, t] or ind.at_floor[s, t].any()):
-                continue
             need = ind.standards.min_indicators_met if ind.passing[s, t] else int(ind.met[s, t])
             keep_floor = np.ones(met_limit.shape[2], bool) if ind.passing[s, t] else \
                 ind.at_floor[s, t]
+            for k in np.flatnonzero(keep_floor & (ub[s, t] > floor_limit[s, t])):
+                add(p <= int(max(floor_limit[s, t, k], 0)))
+            sure = int((ub[s, t] <= met_limit[s, t]).sum())
+            if need <= sure:
+                continue
             ys = []
-            for k in range(met_limit.shape[2]):
-                if keep_floor[k]:
-                    add(p <= int(max(floor_limit[s, t, k], 0)))
-                if need:
-                    y = var(0, 1, True)
-                    add(p <= int(max(met_limit[s, t, k], 0)) + big * (1 - y))
-                    ys.append(y)
-            if need:
-                add(sum(ys) >= need)
+            for k in np.flatnonzero(ub[s, t] > met_limit[s, t]):
+                y = var(0, 1, True)
+                add(p <= int(max(met_limit[s, t, k], 0)) + int(ub[s, t]) * (1 - y))
+                ys.append(y)
+            add(sum(ys) >= need - sure)
 
 
 def tangent_cuts(inst: Instance, pupils: np.ndarray, *, every: bool = False) -> list[Cut]:
@@ -251,7 +297,8 @@ Extend = Callable[[cp_model.CpModel, dict, object], tuple[object, Callable]]
 
 
 def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: int,
-                hint: np.ndarray | None, report, extend: Extend | None) -> tuple | None:
+                hint: np.ndarray | None, report, extend: Extend | None,
+                floor: float | None = None) -> tuple | None:
     model = cp_model.CpModel()
     x, objective = formulate(
         inst, lambda lo, hi, boolean: model.NewBoolVar("") if boolean else model.NewIntVar(
@@ -259,6 +306,8 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     read = None
     if extend is not None:
         objective, read = extend(model, x, objective)
+    if floor is not None:  # cuts only remove solutions: the last round's bound still holds
+        model.Add(objective >= int(np.floor(floor)))
     model.Minimize(objective)
     start = hint if hint is not None else inst.zoned
     for (u, s), x_us in x.items():
@@ -267,8 +316,12 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 7
+    solver.parameters.repair_hint = True
     progress = _Progress(report)
     status = solver.Solve(model, progress)
+    if status == cp_model.UNKNOWN:
+        raise InfeasibleError(f"no zoning found within {time_limit_s:.0f} s (neither one nor a "
+                              "proof that none exists): allow more time (--time-limit)")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     assign = np.array([next(s for s in cand if solver.Value(x[u, s]))
@@ -294,13 +347,14 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     cuts = tangent_cuts(inst, baseline_pupils(inst), every=True) if inst.ind is not None \
         else []
     t0 = time.perf_counter()
-    hint = None
+    hint, floor = None, None
     for rounds in range(1, MAX_ROUNDS + 1):
         left = max(1.0, time_limit_s - (time.perf_counter() - t0))
-        found = _solve_once(inst, cuts, left, workers, hint, report, extend)
+        found = _solve_once(inst, cuts, left, workers, hint, report, extend, floor)
         if found is None:
             return None
         assign, status, objective, bound, log, extra = found
+        floor = bound
         new = tangent_cuts(inst, inst.loads(assign).sum(axis=2)) if inst.ind is not None \
             else []
         if not new:

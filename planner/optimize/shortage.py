@@ -30,8 +30,8 @@ NEW_SCHOOL_CLASSES = {"primary": 24, "junior": 24}  # a standard new school: 4 /
 def last_year(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The last year's movable demand (U, G), fixed pupils (S, G) and room per school (S,)."""
     t = inst.last()
-    cap = np.minimum(np.minimum(inst.size_cap[:, t], inst.places[:, t]),
-                     inst.class_cap * np.maximum(inst.rooms[:, t], 0))
+    cap = np.minimum(np.minimum(inst.size_limit[:, t], inst.places[:, t]),
+                     inst.class_cap * np.maximum(inst.rooms_limit[:, t], 0))
     return inst.demand[:, t], inst.fixed[:, t], cap.astype(float)
 
 
