@@ -384,8 +384,9 @@ def _derive(
         out.enrolment_source = ENROLMENT_FROM_ZONING
         problems.append(Problem(raw.file, "", None, "", "no enrolment given: every child is "
                                 "taken to attend the zoned school of the unit they live in "
-                                f"({int(enrol['students'].sum()):,} children); every output "
-                                "says so", severity="notice"))
+                                f"({int(enrol['students'].sum()):,} children); the workspace "
+                                "records it (meta enrolment_source = zoning)",
+                                severity="notice"))
     return out, problems
 
 
