@@ -8,7 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.io.load import WKT_COLUMN
-from planner.schema import APPROVED_CLASS_COLUMNS, LAYER_COLUMNS, LONLAT_COLUMNS, YEAR_MAX, YEAR_MIN
+from planner.schema import (
+    APPROVED_CLASS_COLUMNS,
+    IMPORT_COLUMNS,
+    LAYER_COLUMNS,
+    LONLAT_COLUMNS,
+    YEAR_MAX,
+    YEAR_MIN,
+)
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- columns: made by scripts/readme_columns.py -->", "<!-- /columns -->"
@@ -16,8 +23,10 @@ START, END = "<!-- columns: made by scripts/readme_columns.py -->", "<!-- /colum
 
 def tables() -> str:
     out = []
-    for layer, cols in LAYER_COLUMNS.items():
-        out += [f"**`{layer}`**", "",
+    for layer, cols in {**LAYER_COLUMNS, **IMPORT_COLUMNS}.items():
+        title = f"**`{layer}`**" + (" (sheet 划片, import only)" if layer in IMPORT_COLUMNS
+                                    else "")
+        out += [title, "",
                 "| column | Chinese header | other accepted headers | required | at most | "
                 "meaning |",
                 "|---|---|---|---|---|---|"]

@@ -42,7 +42,7 @@ from planner.workspace import (
 
 WKT_COLUMN = Column("wkt", "text", False, "几何WKT",
                     "Polygon as WKT (optional; units and developments only).",
-                    "单元或住宅项目边界多边形 WKT（可选）", ("geometry_wkt", "边界"))
+                    "单元或住宅项目边界多边形 WKT（可选）", ("geometry_wkt", "边界"), nullable=True)
 POINT_TYPES = ("Point",)
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
 UNIT_TYPES = POINT_TYPES + POLYGON_TYPES
@@ -143,8 +143,14 @@ def open_workspace(
             raise InputError.single(path.name, f"the boundary is named by its file name only, "
                                     f"beside the workbook; got {named!r}", layer=layer, row=row,
                                     column=column)
-        boundary = path.parent / named
-    if boundary is not None:
+        try:
+            raw.boundary = derive.read_boundary(path.parent / named)
+        except InputError as exc:  # say where the boundary was named
+            raise InputError.single(path.name, f"{named}: {exc.problems[0].message} (the file "
+                                    "is looked for beside the workbook)", layer=layer, row=row,
+                                    column=column) from exc
+        raw.boundary_name = named
+    elif boundary is not None:
         raw.boundary, raw.boundary_name = derive.read_boundary(boundary), Path(boundary).name
     return assemble(raw, coords=coords, region=region)
 
@@ -276,6 +282,10 @@ def assemble(
 
     nodes, edges, road_problems = _roads(raw)
     problems += road_problems
+    if raw.scenarios is not None and not raw.scenarios.empty:
+        problems += v.check_scenarios(raw.scenarios, raw.file)
+    if raw.distances is not None:
+        problems += v.check_distances(raw.distances, raw.file)
     if meta.region == "any":
         problems.append(Problem(raw.file, "", None, "", f"region is `any`: locations are not "
                                 f"checked against China's extent; distances are measured in "
@@ -374,8 +384,9 @@ def _derive(
         out.enrolment_source = ENROLMENT_FROM_ZONING
         problems.append(Problem(raw.file, "", None, "", "no enrolment given: every child is "
                                 "taken to attend the zoned school of the unit they live in "
-                                f"({int(enrol['students'].sum()):,} children); every output "
-                                "says so", severity="notice"))
+                                f"({int(enrol['students'].sum()):,} children); the workspace "
+                                "records it (meta enrolment_source = zoning)",
+                                severity="notice"))
     return out, problems
 
 
@@ -601,9 +612,9 @@ def _roads(raw: RawLayers) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | 
 
 
 def _distances(df: pd.DataFrame | None) -> pd.DataFrame | None:
-    """The cached distance table; one that lacks its columns is dropped (it is only a cache)."""
+    """The cached distance table (checked by `validate.check_distances`)."""
     cols = ["unit_id", "school_id", "distance_m", "method"]
-    if df is None or not set(cols) <= set(df.columns):
+    if df is None:
         return None
     out = df[cols].reset_index(drop=True)
     return out.astype({"unit_id": "str", "school_id": "str", "distance_m": "float64",

@@ -13,12 +13,14 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from planner import validate as v
-from planner.errors import InputError
+from planner.errors import InputError, Problem
 from planner.io.gpkg import atomic_write
 from planner.io.load import RawLayers
 from planner.schema import (
@@ -81,26 +83,111 @@ def _settings(df: pd.DataFrame, layer: str, raw: RawLayers) -> None:
 def read_workbook(path: Path) -> RawLayers:
     """Read an Excel workbook's sheets for :func:`planner.io.load.assemble`.
 
+    Cells are read as they are stored: a formula is refused (its cached result may be stale or
+    missing, and data is never code), as are error values (#DIV/0!) and values in a column
+    without a header. Two sheets of one layer (学校 and schools) are refused as ambiguous.
+
     Raises
     ------
     InputError
-        The file is missing or is not an Excel workbook.
+        The file is missing or is not an Excel workbook, or any of the above, located.
     """
     if not path.exists():
         raise InputError.single(path.name, f"file not found: {path}")
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
+        wb = load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, ValueError, KeyError, OSError,
+            TypeError) as exc:
         msg = f"cannot be read as an Excel workbook ({exc}); save it as .xlsx"
         raise InputError.single(path.name, msg) from exc
     raw = RawLayers(file=path.name, from_tables=True)
-    for sheet, df in sheets.items():
-        layer = _SHEET_LOOKUP.get(normalise_header(sheet))
-        if layer == "settings":
-            _settings(df, f"sheet {sheet}", raw)
-        elif layer is not None:
-            raw.layers[layer] = (_trim(df), v.Source(path.name, f"sheet {sheet}", 2))
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    try:
+        for sheet in wb.worksheets:
+            layer = _SHEET_LOOKUP.get(normalise_header(sheet.title))
+            if layer is None:
+                continue
+            if layer in seen:
+                problems.append(Problem(path.name, f"sheet {sheet.title}", None, "",
+                                        f"sheets {seen[layer]!r} and {sheet.title!r} both hold "
+                                        f"the {layer} ({LAYER_ZH.get(layer, '设置')}); keep one"))
+                continue
+            seen[layer] = sheet.title
+            df, found = _sheet_frame(sheet, path.name, settings=layer == "settings")
+            problems += found
+            if layer == "settings":
+                _settings(df, f"sheet {sheet.title}", raw)
+            else:
+                raw.layers[layer] = (_trim(df), v.Source(path.name, f"sheet {sheet.title}", 2))
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        msg = f"cannot be read as an Excel workbook ({exc}); save it as .xlsx"
+        raise InputError.single(path.name, msg) from exc
+    finally:
+        wb.close()
+    if problems:
+        raise InputError(problems)
     return raw
+
+
+def _sheet_frame(sheet, file: str, *, settings: bool) -> tuple[pd.DataFrame, list[Problem]]:
+    """Return a sheet's values under its first row's headers, and its located problems."""
+    layer = f"sheet {sheet.title}"
+    rows = [list(r) for r in sheet.iter_rows()]
+    problems: list[Problem] = []
+    if not rows:
+        return pd.DataFrame(), problems
+    width = max(len(r) for r in rows)
+    grid = [[None] * width for _ in rows]
+    header = [None] * width
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            value, kind = getattr(cell, "value", None), getattr(cell, "data_type", None)
+            label = (_label(rows[i][0]) if settings else _label(rows[0][j] if j < len(rows[0])
+                                                                 else None)) or _letter(j)
+            if kind == "f":
+                problems.append(Problem(file, layer, i + 1, label, f"formula, not a value: "
+                                        f"enter the value (the cell holds {v._show(value)})"))
+                value = None
+            elif kind == "e":
+                problems.append(Problem(file, layer, i + 1, label, f"an error value "
+                                        f"{v._show(value)}, not a value: enter the value"))
+                value = None
+            if i == 0:
+                header[j] = value
+            else:
+                grid[i][j] = value
+    data = grid[1:]
+    keep, names, first = [], [], {}
+    for j, h in enumerate(header):
+        has_data = any(r[j] is not None and str(r[j]).strip() != "" for r in data)
+        text = None if h is None or str(h).strip() == "" else str(h).strip()
+        if text is None:
+            if has_data and not settings:
+                problems.append(Problem(file, layer, None, _letter(j), "values in a column "
+                                        "without a header: give it one of the template's "
+                                        "headers, or delete the column"))
+            if not settings:
+                continue
+            text = f"Unnamed: {j}"
+        if text in first and not settings:
+            problems.append(Problem(file, layer, None, text, f"the header appears twice (columns "
+                                    f"{_letter(first[text])} and {_letter(j)}); keep one"))
+            continue
+        first[text] = j
+        keep.append(j)
+        names.append(h if settings else text)
+    frame = pd.DataFrame([[r[j] for j in keep] for r in data], columns=names, dtype=object)
+    return frame, problems
+
+
+def _label(cell) -> str:
+    value = getattr(cell, "value", None)
+    return "" if value is None or getattr(cell, "data_type", None) == "f" else str(value).strip()
+
+
+def _letter(j: int) -> str:
+    return get_column_letter(j + 1)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

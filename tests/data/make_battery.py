@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import shutil
 import warnings
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import openpyxl
 import pandas as pd
 import pyogrio
 import shapely
@@ -25,6 +27,7 @@ from planner.schema import LONLAT_COLUMNS, columns_of
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "bad"
+GOOD = HERE / "good"
 CRS_M = "EPSG:4547"
 X0, Y0 = 627_000.0, 3_993_000.0  # about 115.2°E, 36.07°N in CGCS2000 GK CM 114°E
 
@@ -280,11 +283,359 @@ def main() -> None:
     meta("meta_newer_schema.gpkg", {"schema_version": "9"})
     meta("meta_bad_enrolment_source.gpkg", {"enrolment_source": "guess"})
 
+    file_level_cases(frames, layers, xlsx, gpkg, setv)
+    look_alikes(frames, layers)
+
+
+def _patch_xlsx(path: Path, edit) -> None:
+    """Edit a written workbook cell by cell with openpyxl (formulas, error values, sheets)."""
+    wb = openpyxl.load_workbook(path)
+    edit(wb)
+    wb.save(path)
+
+
+def _meta(values: dict) -> pd.DataFrame:
+    return pd.DataFrame({"key": list(values), "value": [str(x) for x in values.values()]})
+
+
+def file_level_cases(frames, layers, xlsx, gpkg, setv) -> None:
+    """Bad files of issue 11 and SPEC §5.2: each must give exit 2 with a located message."""
+    # cells that are not values: formulas and error values, anywhere a sheet is read
+    def formula(sheet, cell, text):
+        def edit(wb):
+            wb[sheet][cell] = text
+        return edit
+
+    def error_value(wb):
+        wb["学校"]["P3"] = "#DIV/0!"
+        wb["学校"]["P3"].data_type = "e"
+
+    for name, edit in (("formula_in_number.xlsx", formula("学校", "H2", "=300+40")),
+                       ("formula_in_name.xlsx", formula("学校", "B3", '=CONCAT("南关","小学")')),
+                       ("formula_in_enrolment.xlsx", formula("就读", "D5", "=SUM(D2:D4)")),
+                       ("formula_in_settings.xlsx", formula("设置", "B1", '=UPPER("wgs84")')),
+                       ("error_value_cell.xlsx", error_value)):
+        xlsx(name, lambda f: None, {"坐标系": "WGS84"} if "settings" in name else None)
+        _patch_xlsx(OUT / name, edit)
+
+    def two_sheets(english: str, chinese: str):
+        def edit(wb):
+            source = wb[chinese]
+            copy = wb.copy_worksheet(source)
+            copy.title = english
+        return edit
+    for name, en, zh in (("two_school_sheets.xlsx", "schools", "学校"),
+                         ("two_unit_sheets.xlsx", "村社区", "居住单元"),
+                         ("two_enrolment_sheets.xlsx", "enrolment", "就读")):
+        xlsx(name, lambda f: None)
+        _patch_xlsx(OUT / name, two_sheets(en, zh))
+
+    def headerless(wb):
+        ws = wb["学校"]
+        col = ws.max_column + 1
+        for r in range(2, ws.max_row + 1):
+            ws.cell(row=r, column=col, value=7)
+    xlsx("values_without_header.xlsx", lambda f: None)
+    _patch_xlsx(OUT / "values_without_header.xlsx", headerless)
+
+    def same_header(wb):
+        ws = wb["学校"]
+        ws.cell(row=1, column=ws.max_column + 1, value="学校名称")
+    xlsx("same_header_twice.xlsx", lambda f: None)
+    _patch_xlsx(OUT / "same_header_twice.xlsx", same_header)
+    xlsx("schools_sheet_without_rows.xlsx", lambda f: f.__setitem__(
+        "schools", f["schools"].iloc[:0]))
+    (OUT / "empty_file.xlsx").write_bytes(b"")
+    with zipfile.ZipFile(OUT / "zip_not_workbook.xlsx", "w") as z:
+        z.writestr("readme.txt", "not a workbook")
+
+    # numbers beyond physical sense (planner.schema.UPPER_BOUNDS), NaN and Infinity
+    for name, frame, row, col, value in (
+        ("classrooms_1e308.xlsx", "schools", 0, "classrooms", 1e308),
+        ("sports_area_1_7e308.xlsx", "schools", 1, "sports_area_m2", 1.7e308),
+        ("teachers_10e30.xlsx", "schools", 2, "teachers_total", 10**30),
+        ("students_beyond_bound.xlsx", "schools", 3, "students_junior", 25_000),
+        ("class_of_200.xlsx", "schools", 0, "max_class_size_primary", 200),
+        ("equipment_2e9.xlsx", "schools", 1, "equipment_value_yuan", 2e9),
+        ("room_area_5000.xlsx", "schools", 2, "music_room_min_area_m2", 5000),
+        ("nan_text.xlsx", "schools", 3, "teaching_aux_area_m2", "NaN"),
+        ("infinity_text.xlsx", "schools", 0, "sports_area_m2", "Infinity"),
+        ("minus_infinity.xlsx", "schools", 1, "equipment_value_yuan", "-inf"),
+        ("children_30000.xlsx", "units", 2, "g4", 30_000),
+        ("enrolment_students_huge.xlsx", "enrolment", 6, "students", 1e12),
+        ("enrolment_grade_0.xlsx", "enrolment", 7, "grade", 0),
+        ("enrolment_grade_10.xlsx", "enrolment", 8, "grade", 10),
+        ("enrolment_fraction.xlsx", "enrolment", 9, "students", 2.5),
+        ("county_value_1e12.xlsx", "county", 0, "value", 1e12),
+        ("county_value_text.xlsx", "county", 0, "value", "约1.02"),
+        ("approved_places_text.xlsx", "schools", 0, "approved_places_primary", "满员"),
+        ("shrink_only_maybe.xlsx", "schools", 1, "shrink_only", "也许"),
+        ("date_in_number.xlsx", "schools", 2, "classrooms", __import__("datetime").datetime(
+            2024, 9, 1)),
+        ("lon_text.xlsx", "schools", 3, "lon", "东经115度"),
+    ):
+        xlsx(name, setv(frame, row, col, value))
+
+    # one school's columns against each other, and references
+    xlsx("pe_art_exceed.xlsx", setv("schools", 2, "teachers_pe_art", 21))
+    xlsx("senior_on_primary.xlsx", setv("schools", 1, "students_senior", 40))
+    xlsx("central_unknown.xlsx", lambda f: (setv("schools", 1, "kind", "教学点")(f),
+                                            setv("schools", 1, "central_school_id", "S9")(f)))
+
+    def pairs_disagree(f):
+        f["schools"]["teachers_total_primary"] = [20, 20, 0, 12]
+        f["schools"]["teachers_total_junior"] = [0, 0, 20, 7]
+    xlsx("section_pairs_disagree.xlsx", pairs_disagree)
+    xlsx("section_pair_alone.xlsx", lambda f: f["schools"].__setitem__(
+        "teachers_backbone_primary", [3, 3, 0, 2]))
+    xlsx("enrolment_repeated_row.xlsx", lambda f: f.__setitem__(
+        "enrolment", pd.concat([f["enrolment"], f["enrolment"].iloc[[3]]], ignore_index=True)))
+    xlsx("units_duplicate_id.xlsx", setv("units", 3, "unit_id", "U1"))
+    xlsx("units_no_location.xlsx", lambda f: f.__setitem__(
+        "units", f["units"].drop(columns=["lon", "lat"])))
+    xlsx("units_bad_wkt.xlsx", lambda f: (f["units"].__setitem__("wkt", [
+        "POLYGON((0 0, 1 0, 1 1, 0 0))", "POLYGON((0 0", None, None]),))
+    xlsx("units_births_1850.xlsx", lambda f: f["units"].__setitem__("births_1850", 3))
+    xlsx("county_without_id.xlsx", lambda f: f.__setitem__(
+        "county", f["county"].drop(columns="indicator_id")))
+
+    # GeoPackages: scenarios, the distances cache, meta, geometry, roads
+    def scenarios(rows, columns=("name", "base", "created", "author", "note", "edits")):
+        def edit(g):
+            g["scenarios"] = pd.DataFrame([dict(zip(columns, r, strict=True)) for r in rows])
+        return edit
+    ok_edit = '[{"op": "enforce_zoning", "school_id": null}]'
+    for name, rows, cols in (
+        ("scenarios_bad_json.gpkg", [("a", "baseline", "", "", "", "[{'op': 'x'}")], None),
+        ("scenarios_null_edits.gpkg", [("a", "baseline", "", "", "", None)], None),
+        ("scenarios_missing_columns.gpkg", [("a", ok_edit)], ("name", "edits")),
+        ("scenarios_edits_object.gpkg", [("a", "baseline", "", "", "", '{"op": "x"}')], None),
+        ("scenarios_nan_in_json.gpkg", [("a", "baseline", "", "", "",
+                                         '[{"op": "set_school", "values": {"classrooms": '
+                                         'NaN}}]')], None),
+        ("scenarios_edit_not_object.gpkg", [("a", "baseline", "", "", "", "[1, 2]")], None),
+        ("scenarios_deep_json.gpkg", [("a", "baseline", "", "", "",
+                                       "[" * 40 + "]" * 40)], None),
+        ("scenarios_duplicate_name.gpkg", [("a", "baseline", "", "", "", ok_edit),
+                                           ("a", "baseline", "", "", "", "[]")], None),
+        ("scenarios_unknown_base.gpkg", [("a", "plan-z", "", "", "", ok_edit)], None),
+        ("scenarios_base_cycle.gpkg", [("a", "b", "", "", "", "[]"),
+                                       ("b", "a", "", "", "", "[]")], None),
+    ):
+        gpkg(name, scenarios(rows, cols) if cols else scenarios(rows))
+
+    def distances(values, columns=("unit_id", "school_id", "distance_m", "method")):
+        def edit(g):
+            n = len(values)
+            g["distances"] = pd.DataFrame(dict(zip(columns, (["U1"] * n, ["S1"] * n, values,
+                                                            ["road"] * n), strict=False)))
+        return edit
+    gpkg("distances_text.gpkg", distances(["812.5", "far", "640"]))
+    gpkg("distances_negative.gpkg", distances(["812.5", "-3"]))
+    gpkg("distances_missing_column.gpkg", distances(["1"], ("unit_id", "school_id", "metres")))
+
+    def meta(values: dict):
+        return lambda g: g.__setitem__("meta", _meta(values))
+    for name, values in (("meta_web_mercator.gpkg", {"crs": "EPSG:3857"}),
+                         ("meta_bad_year.gpkg", {"year": "明年"}),
+                         ("meta_bad_region.gpkg", {"region": "mars"}),
+                         ("meta_bad_synthetic.gpkg", {"synthetic": "maybe"})):
+        gpkg(name, meta(values))
+    gpkg("meta_without_key_column.gpkg", lambda g: g.__setitem__(
+        "meta", pd.DataFrame({"k": ["crs"], "value": ["EPSG:4547"]})))
+
+    def point_catchment(g):
+        g["catchments"].loc[1, "geometry"] = g["catchments"].geometry.iloc[1].centroid
+    gpkg("catchment_is_point.gpkg", point_catchment)
+
+    def line_unit(g):
+        g["units"].loc[0, "geometry"] = shapely.LineString(
+            g["units"].geometry.iloc[0].exterior.coords)
+    gpkg("unit_is_line.gpkg", line_unit)
+
+    def null_school(g):
+        g["schools"].loc[2, "geometry"] = None
+    gpkg("school_without_geometry.gpkg", null_school)
+    gpkg("no_schools_layer.gpkg", lambda g: g.pop("schools"))
+
+    def metres_as_degrees(g):
+        g["schools"] = g["schools"].to_crs(CRS_M).set_crs("EPSG:4326", allow_override=True)
+    gpkg("metres_labelled_wgs84.gpkg", metres_as_degrees)
+
+    def float_nan(g):
+        g["schools"]["sports_area_m2"] = [4000.0, float("nan"), 4000.0, 4000.0]
+    gpkg("nan_in_gpkg.gpkg", float_nan)
+
+    def float_inf(g):
+        g["schools"]["teaching_aux_area_m2"] = [2400.0, 2400.0, float("inf"), 2400.0]
+    gpkg("infinity_in_gpkg.gpkg", float_inf)
+
+    def huge_int(g):
+        g["schools"]["classrooms"] = [10**12, 8, 9, 7]
+    gpkg("classrooms_huge_gpkg.gpkg", huge_int)
+
+    def roads(nodes, edges):
+        def edit(g):
+            g["nodes"], g["edges"] = nodes(), edges()
+        return edit
+    pts = layers["schools"].geometry
+    node_frame = lambda: gpd.GeoDataFrame(  # noqa: E731
+        {"osmid": [1, 2], "x": pts.x[:2].tolist(), "y": pts.y[:2].tolist()},
+        geometry=list(pts[:2]), crs="EPSG:4326")
+    edge_frame = lambda length=1000.0, cols=("u", "v", "key", "length"): gpd.GeoDataFrame(  # noqa
+        dict(zip(cols, ([1], [2], [0], [length]), strict=False)),
+        geometry=[shapely.LineString(list(pts[:2]))], crs="EPSG:4326")
+    gpkg("roads_nodes_only.gpkg", lambda g: g.__setitem__("nodes", node_frame()))
+    gpkg("roads_negative_length.gpkg", roads(node_frame, lambda: edge_frame(-5.0)))
+    gpkg("roads_without_length.gpkg", roads(node_frame, lambda: edge_frame(
+        cols=("u", "v", "key", "len"))))
+    gpkg("zoning_matches_bad_section.gpkg", lambda g: g.__setitem__(
+        "zoning_matches", pd.DataFrame({"row": [2], "school_id": ["S1"], "section": ["高中"],
+                                        "entry": ["东街社区"], "unit_id": ["U1"],
+                                        "matched_by": ["school_township"]})))
+
+    # CSV files and folders
+    (OUT / "empty.csv").write_bytes(b"")
+    (OUT / "binary.csv").write_bytes(bytes(range(128, 256)) * 4)
+    (OUT / "ragged.csv").write_text('学校标识码,学校名称\nS1,"东街小学\n', encoding="utf-8")
+    (OUT / "header_only.csv").write_text(",".join(c for c in frames["schools"].columns)
+                                         + "\n", encoding="utf-8")
+    folder = OUT / "csv_folder_without_schools"
+    folder.mkdir()
+    frames["units"].to_csv(folder / "居住单元.csv", index=False)
+
+    # a bureau's own files: points, 划片 lists, no 就读 (see tests/test_derive.py)
+    def bureau(f):
+        f.pop("enrolment")
+        f["units"]["乡镇"] = ["城关镇", "南关镇", "城关镇", "李庄乡"]
+        s = f["schools"]
+        s.loc[0, "students_primary"], s.loc[1, "students_primary"] = 420, 120
+        f["zoning_lists"] = pd.DataFrame({
+            "学校名称": ["东街小学", "南关小学", "城关初级中学", "李庄九年一贯制学校",
+                     "李庄九年一贯制学校"],
+            "学段": ["小学", "小学", "初中", "小学", "初中"],
+            "划片范围": ["东街社区、北街社区", "南关社区", "东街社区、南关社区、北街社区",
+                     "李庄村", "李庄村"]}).astype(object)
+
+    def listed(edit):
+        return lambda f: (bureau(f), edit(f))
+    xlsx("lists_unknown_school.xlsx", listed(setv("zoning_lists", 1, "学校名称", "南关小校")))
+    xlsx("lists_misspelled_unit.xlsx", listed(setv("zoning_lists", 2, "划片范围",
+                                                   "东街社区、南关社区、北接社区")))
+    xlsx("lists_unit_twice.xlsx", listed(setv("zoning_lists", 1, "划片范围",
+                                              "南关社区、东街社区")))
+    xlsx("lists_senior_section.xlsx", listed(setv("zoning_lists", 0, "学段", "高中")))
+    xlsx("lists_empty_cell.xlsx", listed(setv("zoning_lists", 3, "划片范围", None)))
+    xlsx("lists_unknown_township.xlsx", listed(lambda f: f["zoning_lists"].__setitem__(
+        "乡镇", [None, "南门镇", None, None, None])))
+    xlsx("lists_code_and_name_disagree.xlsx", listed(lambda f: f["zoning_lists"].__setitem__(
+        "学校标识码", ["S2", None, None, None, None])))
+    xlsx("lists_unit_left_out.xlsx", listed(setv("zoning_lists", 2, "划片范围",
+                                                 "东街社区、北街社区")))
+    xlsx("lists_totals_disagree.xlsx", listed(setv("schools", 0, "students_primary", 399)))
+    xlsx("lists_same_point.xlsx", listed(lambda f: (
+        setv("units", 1, "lon", f["units"].loc[0, "lon"])(f),
+        setv("units", 1, "lat", f["units"].loc[0, "lat"])(f))))
+    xlsx("lists_ambiguous_unit.xlsx", listed(lambda f: (
+        setv("units", 1, "name", "李庄村")(f),
+        setv("zoning_lists", 2, "划片范围", "东街社区、李庄村、北街社区")(f))))
+
+    # a boundary beside the workbook, named in its settings
+    outline = gpd.GeoDataFrame(geometry=[shapely.box(X0, Y0, X0 + 2000, Y0 + 2000)],
+                               crs=CRS_M).to_crs("EPSG:4326")
+    for name, settings, content in (
+        ("boundary_outside", {"县域边界": "county.geojson"}, "shrunk"),
+        ("boundary_not_found", {"县域边界": "missing.geojson"}, None),
+        ("boundary_with_path", {"县域边界": "../county.geojson"}, "whole"),
+        ("boundary_no_polygon", {"县域边界": "county.geojson"}, "point"),
+    ):
+        folder = OUT / name
+        folder.mkdir()
+        f = {k: v.copy() for k, v in frames.items()}
+        bureau(f)
+        write_xlsx(f, folder / "county.xlsx", settings)
+        if content == "whole":
+            outline.to_file(folder / "county.geojson", driver="GeoJSON")
+        elif content == "shrunk":
+            small = gpd.GeoDataFrame(geometry=[shapely.box(X0, Y0, X0 + 1400, Y0 + 2000)],
+                                     crs=CRS_M).to_crs("EPSG:4326")
+            small.to_file(folder / "county.geojson", driver="GeoJSON")
+        elif content == "point":
+            gpd.GeoDataFrame(geometry=[outline.geometry.iloc[0].centroid], crs="EPSG:4326"
+                             ).to_file(folder / "county.geojson", driver="GeoJSON")
+
+
+def look_alikes(frames, layers) -> None:
+    """Valid files that look like bad ones: each must validate (exit 0) and import."""
+    if GOOD.exists():
+        shutil.rmtree(GOOD)
+    GOOD.mkdir(parents=True)
+
+    def xlsx(name, edit, settings=None, cells=None):
+        f = {k: v.copy() for k, v in frames.items()}
+        for frame in f.values():
+            for col in frame.columns:
+                if frame[col].dtype == object or str(frame[col].dtype) == "str":
+                    frame[col] = frame[col].astype(object)
+        edit(f)
+        write_xlsx(f, GOOD / name, settings)
+        if cells:
+            _patch_xlsx(GOOD / name, cells)
+
+    def text_cells(sheet, values):
+        def edit(wb):
+            for ref, value in values.items():
+                wb[sheet][ref] = value
+                wb[sheet][ref].data_type = "s"  # text that looks like a formula, not one
+        return edit
+
+    def setv(frame, row, col, value):
+        def edit(f):
+            f[frame][col] = f[frame][col].astype(object)
+            f[frame].loc[row, col] = value
+        return edit
+
+    xlsx("name_looks_negative.xlsx", setv("schools", 1, "name", "-南关小学"))
+    xlsx("name_looks_like_formula.xlsx", lambda f: None,
+         cells=text_cells("学校", {"B3": "=SUM(A1:A9)", "B4": "+城关初级中学",
+                                   "B5": "@李庄九年一贯制学校"}))
+    xlsx("unit_names_nan_and_infinity.xlsx", lambda f: (
+        setv("units", 0, "name", "NaN社区")(f), setv("units", 1, "name", "Infinity")(f)))
+
+    def huge(f):
+        s = f["schools"]
+        # a huge but plausible school: 9 800 pupils in 196 classes, 520 teachers
+        extra = 9_800 - s.loc[0, "students_primary"]
+        s.loc[0, ["classes_primary", "max_class_size_primary", "classrooms", "teachers_total",
+                  "teachers_certified", "teachers_above_degree", "teachers_backbone",
+                  "teachers_pe_art"]] = [196, 50, 210, 520, 520, 430, 80, 60]
+        s.loc[0, "students_primary"] = 9_800
+        s.loc[0, ["teaching_aux_area_m2", "sports_area_m2", "equipment_value_yuan"]] = [
+            45_000.5, 74_000.0, 21_000_000.0]
+        s.loc[0, "multimedia_rooms"] = 220
+        e = f["enrolment"]
+        first = e.index[(e["school_id"] == "S1") & (e["unit_id"] == "U1")][0]
+        e.loc[first, "students"] += extra
+        u = f["units"]
+        u.loc[0, f"g{e.loc[first, 'grade']}"] += extra
+    xlsx("huge_but_plausible_school.xlsx", huge)
+    xlsx("year_at_the_lower_bound.xlsx", lambda f: f.__setitem__(
+        "births", pd.DataFrame({"unit_id": ["U1"], "year": [1980], "births": [0]})),
+         {"学年": 2026})
+    xlsx("blank_optional_cells.xlsx", lambda f: (
+        f["schools"].__setitem__("approved_places_primary", [None, 200, None, None]),
+        f["schools"].__setitem__("shrink_only", [None, None, None, None])))
     # a repairable self-intersecting unit (a bow-tie): valid after make_valid, with a warning
-    def bowtie(g):
-        x0, y0, x1, y1 = g["units"].loc[3, "geometry"].bounds
-        g["units"].loc[3, "geometry"] = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
-    gpkg("repairable_bowtie.gpkg", bowtie)
+    g = {k: v.copy() for k, v in layers.items()}
+    x0, y0, x1, y1 = g["units"].loc[3, "geometry"].bounds
+    g["units"].loc[3, "geometry"] = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    write_gpkg(g, GOOD / "repairable_bowtie.gpkg")
+    # a scenarios table with every column and a user's extra one, and a cache table
+    g = {k: v.copy() for k, v in layers.items()}
+    g["scenarios"] = pd.DataFrame({"name": ["a"], "base": ["baseline"], "created": [""],
+                                   "author": ["=admin"], "note": ["{{ 7*7 }}"],
+                                   "edits": ["[]"], "revision": ["3"]})
+    write_gpkg(g, GOOD / "scenarios_with_extra_column.gpkg")
 
 
 if __name__ == "__main__":
