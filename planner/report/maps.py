@@ -8,15 +8,14 @@ indicators. :func:`legend` returns the legend of an overlay as (colour, label) p
 
 from __future__ import annotations
 
-import colorsys
-import html
-
 import folium
 import numpy as np
 import pandas as pd
 
 from planner.evaluation import Evaluation
 from planner.i18n import column, t
+from planner.report.escape import html_frame, html_text
+from planner.report.style import BAD, GOOD, NONE, WARN, palette, ramp
 from planner.standards import RESOURCE_IDS, RESOURCE_KEYS
 from planner.workspace import Workspace
 
@@ -29,7 +28,6 @@ KIND_COLOURS = {
     "teaching_point": "#17becf",
     "special": "#7f7f7f",
 }
-GOOD, WARN, BAD, NONE = "#2ca02c", "#ff9f1c", "#d62728", "#9e9e9e"
 OVERLAYS = ("status", *RESOURCE_IDS, "size", "class_size", "zoned_ratio")
 UNIT_SHADING = ("none", "children", "distance")
 SIMPLIFY_DEG = 0.0001  # about 10 m: keeps the page light without visible change
@@ -39,22 +37,6 @@ SIMPLIFY_DEG = 0.0001  # about 10 m: keeps the page light without visible change
 APP_LEAFLET_JS = [("jquery", "/app/static/jquery/jquery.min.js"),
                   ("leaflet", "/app/static/leaflet/leaflet.js")]
 APP_LEAFLET_CSS = [("leaflet_css", "/app/static/leaflet/leaflet.css")]
-
-
-def palette(n: int) -> list[str]:
-    """Return n distinguishable pastel colours (golden-angle hues), deterministic."""
-    out = []
-    for i in range(n):
-        r, g, b = colorsys.hls_to_rgb((i * 0.618033988749895) % 1.0, 0.72, 0.55)
-        out.append(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
-    return out
-
-
-def _ramp(x: float) -> str:
-    """White → dark blue for x in [0, 1]."""
-    x = float(np.clip(x, 0, 1))
-    r, g, b = (int(247 - x * (247 - 8)), int(251 - x * (251 - 48)), int(255 - x * (255 - 107)))
-    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def school_colours(ws: Workspace, ev: Evaluation, section: str, overlay: str) -> pd.Series:
@@ -120,7 +102,7 @@ def legend(overlay: str, lang: str = "zh") -> list[tuple[str, str]]:
 
 def _popup(row: pd.Series, ev: Evaluation, lang: str) -> str:
     ind = ev.indicators[ev.indicators["school_id"] == row["school_id"]]
-    lines = [f"<b>{html.escape(row['name'])}</b> ({t('kind_' + row['kind'], lang)})",
+    lines = [f"<b>{html_text(row['name'])}</b> ({t('kind_' + row['kind'], lang)})",
              f"{t('students', lang)}: {int(row['students_primary'] + row['students_junior'])}"]
     for rec in ind.to_dict("records"):
         vals = ", ".join(f"{rid} {rec[key]:.3g}" for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS,
@@ -130,7 +112,8 @@ def _popup(row: pd.Series, ev: Evaluation, lang: str) -> str:
                      f"{column('compliant', lang)} {ok}")
     caps = ev.caps[ev.caps["school_id"] == row["school_id"]]
     for rec in caps.to_dict("records"):
-        lines.append(f"⚠ {t('rule_' + rec['rule'], lang)} {rec['value']} > {rec['cap']}")
+        lines.append(f"⚠ {t('rule_' + rec['rule'], lang)} {html_text(rec['value'])} > "
+                     f"{html_text(rec['cap'])}")
     return "<br>".join(lines)
 
 
@@ -175,11 +158,13 @@ def county_map(
     names = dict(zip(ws.schools["school_id"], ws.schools["name"], strict=True))
     catch = _catchments(ws, zoning, section)
     if catch is not None:
-        fills = dict(zip(catch["school_id"], palette(len(catch)), strict=True))
+        # every text property is escaped: folium renders GeoJSON data through Jinja twice and
+        # GeoJsonTooltip shows it as HTML (planner/report/escape.py)
+        fills = dict(zip(map(html_text, catch["school_id"]), palette(len(catch)), strict=True))
         catch = catch.assign(school=catch["school_id"].map(names),
                              geometry=catch.geometry.simplify(SIMPLIFY_DEG))
         folium.GeoJson(
-            catch[["school_id", "school", "geometry"]],
+            html_frame(catch[["school_id", "school", "geometry"]]),
             name=f"{t('catchments', lang)} · {t(section, lang)}",
             style_function=lambda f: {"fillColor": fills.get(f["properties"]["school_id"]),
                                       "color": "#555555", "weight": 1, "fillOpacity": 0.45},
@@ -199,7 +184,8 @@ def county_map(
         folium.CircleMarker(
             location=(row.geometry.y, row.geometry.x), radius=3 + min(n, 3000) ** 0.5 / 8,
             color="#333333", fill_color=colour, fill=True, fill_opacity=0.95, weight=0.8,
-            tooltip=f"{row['name']}（{t('kind_' + row['kind'], lang)}）{t('students', lang)} {n}",
+            tooltip=f"{html_text(row['name'])}（{t('kind_' + row['kind'], lang)}）"
+                    f"{t('students', lang)} {n}",
             popup=folium.Popup(_popup(row, ev, lang), max_width=420) if ev is not None else None,
         ).add_to(group)
     group.add_to(m)
@@ -232,13 +218,13 @@ def _units_layer(ws: Workspace, ev: Evaluation | None, section: str, shading: st
         d = ud[ud["section"] == section].set_index("unit_id")["zoned_distance_m"]
         u["distance_m"] = d.reindex(u["unit_id"]).round(0).to_numpy()
         u["value"] = u["distance_m"] / max(1.0, float(np.nanmax(u["distance_m"])))
-    fill = {uid: _ramp(v) for uid, v in zip(u["unit_id"], u["value"], strict=True)
+    fill = {html_text(uid): ramp(v) for uid, v in zip(u["unit_id"], u["value"], strict=True)
             if v == v}
     fields = ["name", "children"] + (["distance_m"] if "distance_m" in u.columns else [])
     aliases = [t("units", lang), column("children", lang)] + (
         [column("zoned_distance_m", lang)] if "distance_m" in u.columns else [])
     return folium.GeoJson(
-        u[["unit_id", *fields, "geometry"]], name=t("units", lang),
+        html_frame(u[["unit_id", *fields, "geometry"]]), name=t("units", lang),
         style_function=lambda f: ({"fillColor": fill[f["properties"]["unit_id"]],
                                    "fillOpacity": 0.7, "color": "#888888", "weight": 0.4}
                                   if f["properties"]["unit_id"] in fill else
@@ -260,7 +246,8 @@ def _flows(ws: Workspace, ev: Evaluation, section: str, lang: str, top: int = 30
         a, b = pts[rec["unit_id"]], schools[rec["school_id"]]
         folium.PolyLine([(a.y, a.x), (b.y, b.x)], color="#7b3294", opacity=0.55,
                         weight=1 + min(rec["students"], 40) / 8,
-                        tooltip=f"{rec['unit']} → {rec['school']}: {rec['students']}").add_to(group)
+                        tooltip=f"{html_text(rec['unit'])} → {html_text(rec['school'])}: "
+                                f"{int(rec['students'])}").add_to(group)
     return group
 
 
