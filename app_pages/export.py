@@ -1,11 +1,10 @@
 """Export: the proposal GeoPackage, the workbook, the report and the catchment notice."""
 
-import tempfile
 from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import bench, current_lang
+from app_pages.common import bench, current_lang, md, session_folder
 from planner.errors import PlannerError
 from planner.i18n import t
 from planner.report.export import export_scenario
@@ -22,7 +21,7 @@ MIME = {".gpkg": "application/geopackage+sqlite3", ".html": "text/html",
 
 
 def _prepare() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="planner-export-"))
+    folder = session_folder().new("export-")
     ws = b.base.ws.replace(scenarios=b.scenarios)  # the saved scenarios, without re-reading
     try:
         paths = export_scenario(ws, b.name, folder, b.base.standards, lang=lang,
@@ -39,12 +38,12 @@ if st.button(t("prepare_export", lang), key="prepare_export"):
     with st.spinner(t("exporting", lang)):
         _prepare()
 if st.session_state.get("export_error"):
-    st.error(st.session_state["export_error"])
+    st.error(md(st.session_state["export_error"]))
 files = st.session_state.get("export_files") if st.session_state.get("export_for") == b.name \
     else None
 if files:
     for name, data in files.items():
         label = t(f"download_{Path(name).suffix[1:]}", lang) if not name.endswith(
             "_notice.html") else t("download_notice", lang)
-        st.download_button(f"{label} · {name}", data, file_name=name,
+        st.download_button(f"{label} · {md(name)}", data, file_name=name,
                            mime=MIME[Path(name).suffix], key=f"dl_{name}")

@@ -3,7 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from app_pages.common import bench, current_lang
+from app_pages.common import bench, current_lang, md
 from planner.i18n import column, t
 from planner.report.maps import OVERLAYS, UNIT_SHADING, county_map, legend
 from planner.scenario import unit_at
@@ -43,4 +43,4 @@ if point:
 unit = st.session_state.get("selected_unit")
 if unit:
     name = plan.ws.units.set_index("unit_id").at[unit, "name"]
-    st.success(t("unit_selected", lang, unit=f"{name} ({unit})"))
+    st.success(t("unit_selected", lang, unit=md(f"{name} ({unit})")))

@@ -1,13 +1,19 @@
 """Optimise a section's catchments and make the costed roadmap, each saved as a scenario."""
 
 import queue
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import bench, current_lang, run, set_bench, show_last_error
+from app_pages.common import (
+    bench,
+    current_lang,
+    md,
+    run,
+    session_folder,
+    set_bench,
+    show_last_error,
+)
 from planner import optimize as op
 from planner import workbench as wb
 from planner.errors import InfeasibleError, InputError
@@ -50,7 +56,7 @@ if st.button(t("run_optimise", lang), key="run_optimise"):
             new, result = job.result()
         except InputError as exc:
             status.update(state="error")
-            st.error(str(exc))
+            st.error(md(exc))
         except InfeasibleError as exc:
             status.update(state="error")
             short = getattr(exc, "shortage", None)
@@ -92,7 +98,7 @@ if road is not None:
         st.text(line)
     st.dataframe(road.actions, hide_index=True)
     st.dataframe(road.by_year, hide_index=True)
-    path = Path(tempfile.mkdtemp(prefix="planner-roadmap-")) / "roadmap.xlsx"
+    path = session_folder().new("roadmap-") / "roadmap.xlsx"
     write_roadmap(road, path, lang=lang)
     st.download_button(t("download_roadmap", lang), path.read_bytes(), "roadmap.xlsx",
                        key="download_roadmap")
@@ -105,4 +111,4 @@ if road is not None:
             st.rerun()
         st.rerun()  # show the refusal
 if st.session_state.get("road_saved"):
-    st.success(t("opt_done", lang, name=st.session_state["road_saved"]))
+    st.success(t("opt_done", lang, name=md(st.session_state["road_saved"])))

@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from app_pages.common import bench, current_lang
+from app_pages.common import bench, current_lang, md, scenario_label
 from planner.i18n import t
 from planner.report import tables
 
 lang = current_lang()
 b = bench()
 ev = b.current
-st.header(b.base.ws.meta.name or t("page_overview", lang))
+st.header(md(b.base.ws.meta.name) or t("page_overview", lang))
 if b.base.ws.meta.synthetic:
     st.info(t("synthetic_banner", lang))
-st.subheader(f"{t('scenario', lang)}: {t('baseline', lang) if b.name == 'baseline' else b.name}")
+st.subheader(f"{t('scenario', lang)}: {md(scenario_label(b.name, lang))}")
 st.markdown(f"**{tables.verdict_text(ev, lang)}**")
 s = ev.summary()
 c1, c2, c3, c4 = st.columns(4)

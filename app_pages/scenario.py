@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from app_pages.common import bench, current_lang, run, show_last_error
+from app_pages.common import bench, current_lang, md, run, show_last_error
 from planner import workbench as wb
 from planner.i18n import column, t
 from planner.layout import section_schools
@@ -99,7 +99,7 @@ with tabs[0]:
     sec = st.radio(t("section", lang), ["primary", "junior"], key="mv_section",
                    format_func=lambda s: t(s, lang), horizontal=True)
     zoned = plan.zoning.at[st.session_state["mv_unit"], sec]
-    st.caption(t("zoned_now", lang, school=names.get(zoned, "—")))
+    st.caption(t("zoned_now", lang, school=md(names.get(zoned, "—"))))
     options = list(schools["school_id"][section_schools(schools, sec)])
     st.selectbox(t("to_school", lang), options, key="mv_to",
                  format_func=lambda s: f"{names[s]} ({s})")

@@ -88,18 +88,58 @@ def _changed_rows(at):
     return frames[0]
 
 
-def test_a_bad_upload_is_shown_as_a_table_and_changes_nothing():
+def test_a_bad_upload_is_refused_with_its_own_name():
     from planner import workbench as wb
     from planner.errors import InputError
 
     data = (ROOT / "tests" / "data" / "bad" / "many_problems.xlsx").read_bytes()
     with pytest.raises(InputError) as info:
-        wb.import_upload("many_problems.xlsx", data, Path(tempfile.mkdtemp()))
+        wb.import_upload("C:\\Users\\ke\\many_problems.xlsx", data, Path(tempfile.mkdtemp()))
     assert len(info.value.problems) == 3
-    with pytest.raises(InputError, match="upload a .gpkg workspace or an .xlsx workbook"):
+    assert {p.file for p in info.value.problems} == {"many_problems.xlsx"}
+    with pytest.raises(InputError, match=r"roads.shp: 请上传工作区（.gpkg）.*收到的是 .shp"):
         wb.import_upload("roads.shp", b"x", Path(tempfile.mkdtemp()))
-    with pytest.raises(InputError, match="the app needs the units, catchments, enrolment"):
+    with pytest.raises(InputError, match=r"roads.shp: upload a .gpkg workspace.*not .shp"):
+        wb.import_upload("roads.shp", b"x", Path(tempfile.mkdtemp()), lang="en")
+    with pytest.raises(InputError, match=r"t.xlsx: 文件有效，但本应用还需要以下图层：units、"
+                       "catchments、enrolment"):
         wb.import_upload("t.xlsx", _schools_only_workbook(), Path(tempfile.mkdtemp()))
+
+
+def test_a_gbk_csv_schools_table_is_read_not_refused_by_type():
+    """The browser's MIME type plays no part: a GBK CSV is checked like `planner validate`."""
+    import pandas as pd
+
+    from planner import workbench as wb
+    from planner.errors import InputError
+
+    frame = pd.read_excel(ROOT / "tests" / "data" / "small_county.xlsx", sheet_name="学校")
+    data = frame.to_csv(index=False).encode("gbk")
+    with pytest.raises(InputError) as info:
+        wb.import_upload("学校.csv", data, Path(tempfile.mkdtemp()), lang="en")
+    assert str(info.value) == ("学校.csv: the file is valid, but the app needs the units, "
+                               "catchments, enrolment layer(s); `planner evaluate` works on a "
+                               "schools table alone")
+    bad = frame.assign(办学类型="大学").to_csv(index=False).encode("gbk")
+    with pytest.raises(InputError) as info:
+        wb.import_upload("学校.csv", bad, Path(tempfile.mkdtemp()))
+    assert len(info.value.problems) == len(frame)
+    assert all(p.file == "学校.csv" and p.column == "办学类型" for p in info.value.problems)
+
+
+def test_upload_problems_show_in_the_main_area_with_chinese_headers():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    data = (ROOT / "tests" / "data" / "bad" / "many_problems.xlsx").read_bytes()
+    at.sidebar.get("file_uploader")[0].upload("many_problems.xlsx", data,
+                                             "application/octet-stream").run()
+    assert not at.exception
+    assert at.main.error[0].value == "上传的文件 many\\_problems.xlsx 有问题，未打开："
+    table = at.main.dataframe[0].value
+    assert list(table.columns) == ["文件", "工作表或图层", "行", "列", "问题"]
+    assert set(table["文件"]) == {"many_problems.xlsx"} and len(table) == 3
+    at.radio(key="lang").set_value("en").run()
+    assert list(at.main.dataframe[0].value.columns) == ["file", "sheet or layer", "row",
+                                                         "column", "problem"]
 
 
 def _schools_only_workbook() -> bytes:

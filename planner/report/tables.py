@@ -283,3 +283,15 @@ def roadmap_tables(road, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     a["key"] = [column(i, lang) for i in a["id"]]
     a = a.drop(columns=["id"]).rename(columns=lambda c: column(c, lang))
     return a, road.by_year.rename(columns=lambda c: column(c, lang))
+
+
+def problems_table(exc, lang: str = "zh") -> pd.DataFrame:
+    """The located problems of an InputError: file, sheet or layer, row, column, message."""
+    return pd.DataFrame({
+        column("problem_file", lang): [p.file for p in exc.problems],
+        column("problem_layer", lang): [p.layer for p in exc.problems],
+        column("problem_row", lang): [None if p.row is None else int(p.row)
+                                      for p in exc.problems],
+        column("problem_column", lang): [p.column for p in exc.problems],
+        column("problem_message", lang): [p.message for p in exc.problems],
+    }).astype({column("problem_row", lang): "Int64"})
