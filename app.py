@@ -19,7 +19,7 @@ from planner.i18n import LANGS, t
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 st.set_page_config(page_title=t("app_title", st.session_state.get("lang", "zh")),
-                   page_icon="🏫", layout="wide")
+                   page_icon=":material/school:", layout="wide")
 st.session_state.setdefault("lang", "zh")
 st.sidebar.radio(t("language", current_lang()), LANGS, key="lang",
                  format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True)
@@ -30,12 +30,8 @@ st.sidebar.title(t("app_title", lang))
 ensure_bench()
 sidebar()
 upload_problems()
-pages = [
-    st.Page("app_pages/overview.py", title=t("page_overview", lang), icon="📋", default=True),
-    st.Page("app_pages/map.py", title=t("page_map", lang), icon="🗺️"),
-    st.Page("app_pages/schools.py", title=t("page_schools", lang), icon="🏫"),
-    st.Page("app_pages/scenario.py", title=t("page_scenario", lang), icon="✏️"),
-    st.Page("app_pages/optimize.py", title=t("page_optimize", lang), icon="🧮"),
-    st.Page("app_pages/export.py", title=t("page_export", lang), icon="📦"),
-]
+PAGES = (("overview", "fact_check"), ("map", "map"), ("schools", "school"),
+         ("scenario", "edit_note"), ("optimize", "route"), ("export", "download"))
+pages = [st.Page(f"app_pages/{name}.py", title=t(f"page_{name}", lang), icon=f":material/{icon}:",
+                 default=name == "overview") for name, icon in PAGES]
 guarded(st.navigation(pages))

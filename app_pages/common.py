@@ -19,6 +19,7 @@ from planner.errors import InputError, PlannerError
 from planner.i18n import t
 from planner.report import tables
 from planner.report.escape import markdown_text as md
+from planner.report.maps import BaseLayers, base_layers
 
 DEFAULT_WS = Path(__file__).resolve().parent.parent / "geodata" / "demo_county.gpkg"
 BASELINE = "baseline"
@@ -75,10 +76,22 @@ def _baseline(path: str, mtime: float) -> wb.Baseline:
 
 
 def _open(path: Path, *, copy: bool) -> wb.Workbench:
-    base = _baseline(str(path), path.stat().st_mtime)
+    source = (str(path), path.stat().st_mtime)
+    base = _baseline(*source)
+    st.session_state["source"] = source
     if copy:
         base = replace(base, path=wb.working_copy(path, session_folder().new("copy-")))
     return wb.start(base)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _map_layers(source: tuple, _ws) -> BaseLayers:
+    return base_layers(_ws)  # units, townships, roads: the same for every scenario
+
+
+def map_layers() -> BaseLayers:
+    """The workspace's scenario-independent map layers, shared by the sessions that open it."""
+    return _map_layers(st.session_state["source"], bench().base.ws)
 
 
 def ensure_bench() -> None:
@@ -135,8 +148,9 @@ def session_save_as(name: str, edits: list[dict], note: str) -> bool:
     return run(lambda b: wb.save_as(b, name, edits, note), current_lang())
 
 
-def session_optimise(options, name: str, report):
-    return wb.optimise(bench(), options, name, report=report)
+def session_optimise(workbench: wb.Workbench, options, name: str, report):
+    """Optimise (may run in a worker thread: the workbench is passed, not read here)."""
+    return wb.optimise(workbench, options, name, report=report)
 
 
 def session_roadmap(*, budget: float | None, exchange: bool):
@@ -170,7 +184,6 @@ def _upload() -> None:
         path = wb.import_upload(file.name, file.getvalue(), session_folder().new("upload-"),
                                 lang=lang)
         set_bench(_open(path, copy=False))
-        st.session_state["scenario_pick"] = BASELINE
         st.session_state.pop("upload_problems", None)
     except InputError as exc:
         st.session_state["upload_problems"] = exc
@@ -178,7 +191,6 @@ def _upload() -> None:
 
 def _use_demo() -> None:
     set_bench(_open(DEFAULT_WS, copy=True))
-    st.session_state["scenario_pick"] = BASELINE
     st.session_state.pop("upload_problems", None)
 
 
@@ -190,17 +202,37 @@ def scenario_label(name: str, lang: str) -> str:
     return t("baseline", lang) if name == BASELINE else name
 
 
+def choice(container, label: str, options: list, key: str, *, format_func=str, on_change=None,
+           kind: str = "selectbox", **kwargs):
+    """A selectbox (or radio) whose value survives a change of language.
+
+    Streamlit identifies a selectbox's choice by its label; labels change with the language,
+    so the widget's key carries the language and the value is kept under `key` itself.
+    """
+    lang = current_lang()
+    widget = f"{key}.{lang}"
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+    st.session_state[widget] = st.session_state[key]
+
+    def sync() -> None:
+        st.session_state[key] = st.session_state[widget]
+        if on_change is not None:
+            on_change()
+
+    make = container.selectbox if kind == "selectbox" else container.radio
+    make(label, options, key=widget, format_func=format_func, on_change=sync, **kwargs)
+    return st.session_state[key]
+
+
 def sidebar() -> None:
     lang = current_lang()
     b = bench()
     st.sidebar.caption(f"{t('workspace', lang)}: {md(b.base.ws.meta.name or b.base.path.name)}")
     names = [BASELINE, *b.scenarios["name"]]
-    if "pending_pick" in st.session_state:  # a page saved a new scenario and switched to it
-        st.session_state["scenario_pick"] = st.session_state.pop("pending_pick")
-    if st.session_state.get("scenario_pick") not in names:
-        st.session_state["scenario_pick"] = b.name
-    st.sidebar.selectbox(t("scenario", lang), names, key="scenario_pick",
-                         on_change=_pick_scenario, format_func=lambda n: scenario_label(n, lang))
+    st.session_state["scenario_pick"] = b.name  # the workbench says which scenario is open
+    choice(st.sidebar, t("scenario", lang), names, "scenario_pick", on_change=_pick_scenario,
+           format_func=lambda n: scenario_label(n, lang))
     with st.sidebar.expander(t("open_other", lang)):
         st.file_uploader(t("upload", lang), type=[s[1:] for s in wb.UPLOAD_TYPES], key="upload",
                          on_change=_upload, max_upload_size=wb.MAX_UPLOAD_BYTES // 2**20)
@@ -215,6 +247,29 @@ def upload_problems() -> None:
     lang = current_lang()
     st.error(t("upload_refused", lang, name=md(st.session_state.get("upload_name", ""))))
     st.dataframe(tables.problems_table(exc, lang), hide_index=True, key="upload_problems_table")
+
+
+def new_scenario_form(prefix: str, *, expanded: bool = False) -> None:
+    """Create a scenario (name, base) from any page; the new one is opened at once."""
+    lang = current_lang()
+    b = bench()
+
+    def create() -> None:
+        name = st.session_state.get(f"{prefix}_new_name", "").strip()
+        base = st.session_state.get(f"{prefix}_new_base", BASELINE)
+        session_create(name, base)
+
+    with st.expander(t("new_scenario", lang), expanded=expanded):
+        st.text_input(t("name", lang), key=f"{prefix}_new_name")
+        choice(st, t("base", lang), [BASELINE, *b.scenarios["name"]], f"{prefix}_new_base",
+               format_func=lambda n: scenario_label(n, lang))
+        st.button(t("create", lang), key=f"{prefix}_create", on_click=create)
+
+
+def compact_page() -> None:
+    """Less space above the page's content (the map page fills the screen)."""
+    st.html("<style>.block-container, [data-testid='stMainBlockContainer'] "
+            "{ padding: 1.2rem 1rem 0.5rem 1rem; max-width: 100%; }</style>")
 
 
 # ---- pages -------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""Overview: the verdict, the 32-row checklist, CV bars against the limits, failing counts."""
+"""Overview: the verdict, the 32-row checklist, CVs against their limits, failing counts."""
 
 import streamlit as st
 
-from app_pages.common import bench, current_lang, md, scenario_label
+from app_pages.common import bench, cached, current_lang, md, scenario_label
 from planner.i18n import t
 from planner.report import tables
+from planner.report.figures import FIGURE_CSS, cv_svg
 
 lang = current_lang()
 b = bench()
@@ -20,12 +21,13 @@ c1.metric(t("status_pass", lang), s["pass"])
 c2.metric(t("status_fail", lang), s["fail"])
 c3.metric(t("status_missing", lang), s["missing"])
 c4.metric(t("sections_failing", lang), f"{s['school_sections_failing']} / {s['school_sections']}")
-st.dataframe(tables.checklist_table(ev, lang), hide_index=True, key="checklist_table")
+check = cached(("checklist", lang), lambda: tables.styled(tables.checklist_table(ev, lang),
+                                                          tables.checklist_status(ev, lang)))
+st.dataframe(check, hide_index=True, key="checklist_table")
 
 st.subheader(t("cv_bars", lang))
-for sec in ("primary", "junior"):
-    st.caption(t(sec, lang))
-    st.bar_chart(tables.cv_chart(ev, sec, lang), stack=False, height=260)
+svg = cached(("cv_svg", lang), lambda: cv_svg(ev, lang=lang, salt="app-cv"))
+st.html(f"<style>{FIGURE_CSS}</style><div class='figure cv-chart'>{svg}</div>")
 
 st.subheader(t("failing_by_reason", lang))
 st.dataframe(tables.failing_by_reason(ev, lang), hide_index=True)

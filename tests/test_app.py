@@ -35,12 +35,12 @@ def test_app_walks_every_page():
     at.radio(key="lang").set_value("zh").run()
 
     at.switch_page("app_pages/map.py").run()
-    for key, value in (("map_overlay", "R2"), ("map_units", "distance")):
+    for key, value in (("map_overlay.zh", "R2"), ("map_units.zh", "distance")):
         at.selectbox(key=key).set_value(value).run()
         assert not at.exception
     at.checkbox(key="map_flows").check().run()
     at.checkbox(key="map_radii").check().run()
-    at.radio(key="map_section").set_value("junior").run()
+    at.radio(key="map_section.zh").set_value("junior").run()
     assert not at.exception
 
     at.switch_page("app_pages/schools.py").run()
@@ -48,18 +48,18 @@ def test_app_walks_every_page():
     assert len(table) == 126 and "达标还需" in table.columns
 
     at.switch_page("app_pages/scenario.py").run()
-    assert "请在左侧选择或新建一个方案" in at.info[0].value
-    at.text_input(key="new_name").input("plan-a").run()
-    at.button(key="create_scenario").click().run()
+    assert "请在左侧选择方案，或在上方新建方案" in at.info[0].value
+    at.text_input(key="scn_new_name").input("plan-a").run()
+    at.button(key="scn_create").click().run()
     assert at.session_state["bench"].name == "plan-a"
-    at.selectbox(key="enforce_school").set_value("all").run()
+    at.selectbox(key="enforce_school.zh").set_value("all").run()
     at.button(key="do_enforce").click().run()
     assert not at.error
     changed = _changed_rows(at)
     assert changed.to_dict("list")["编号"] == ["G4", "G5", "G13"]
     assert set(changed["调整后"]) == {"达标"}
     at.selectbox(key="mv_unit").set_value("419900100040").run()
-    at.selectbox(key="mv_to").set_value("4199000003").run()
+    at.selectbox(key="mv_to.zh").set_value("4199000003").run()
     at.button(key="do_move").click().run()
     assert at.caption[0].value == "本方案已有 2 项调整"
     # the edit is saved in the session's working copy of the demo, never in geodata/
@@ -226,16 +226,17 @@ def test_optimise_and_roadmap_page():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
     at.switch_page("app_pages/optimize.py").run()
     assert not at.exception
-    at.radio(key="opt_section").set_value("junior").run()
+    at.radio(key="opt_section.zh").set_value("junior").run()
     at.number_input(key="opt_time").set_value(30).run()
     at.text_input(key="opt_name").input("junior-opt").run()
     at.button(key="run_optimise").click().run()
     assert not at.exception and not at.error
     bench = at.session_state["bench"]
     assert bench.name == "junior-opt"
-    assert at.sidebar.selectbox(key="scenario_pick").value == "junior-opt"
+    assert at.sidebar.selectbox(key="scenario_pick.zh").value == "junior-opt"
+    assert at.success[0].value == "已另存为方案 junior-opt"
     lines = [x.value for x in at.text]
-    assert lines[0] == "已另存为方案 junior-opt" and "LP relaxation bound" in lines[2]
+    assert lines[0].startswith("初中：") and "线性松弛下界" in lines[1]
     # a request that cannot be met says where and proposes sites, in the page
     at.number_input(key="opt_far").set_value(6000).run()
     at.text_input(key="opt_name").input("too-near").run()
@@ -246,7 +247,7 @@ def test_optimise_and_roadmap_page():
     bench = at.session_state["bench"]
     assert bench.name == "junior-opt-sites"
     assert bench.plan.ws.schools["school_id"].str.startswith("NEW-junior-").sum() >= 1
-    at.sidebar.selectbox(key="scenario_pick").set_value("junior-opt").run()
+    at.sidebar.selectbox(key="scenario_pick.zh").set_value("junior-opt").run()
     # the roadmap of the optimised scenario, saved as a scenario on it
     at.number_input(key="road_budget").set_value(30_000_000).run()
     at.button(key="run_roadmap").click().run()

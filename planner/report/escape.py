@@ -76,6 +76,21 @@ def js_string(value: object) -> str:
     return json.dumps(_text(value), ensure_ascii=False).translate(_JS)
 
 
+def js_value(value: object) -> str:
+    """Return `value` (numbers, strings, lists, dicts) as a JavaScript literal for a ``<script>``.
+
+    JSON with the escapes of :func:`js_string` in every string: safe inside ``<script>`` and
+    through Jinja. Strings meant to be shown as HTML must be :func:`html_text` first.
+    """
+    if isinstance(value, str):
+        return js_string(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{js_string(k)}: {js_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(js_value(v) for v in value) + "]"
+    return json.dumps(value, allow_nan=False)  # numbers, booleans, None
+
+
 def markdown_text(value: object) -> str:
     """Return `value` escaped for Streamlit Markdown: shown as written, never as markup.
 

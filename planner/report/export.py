@@ -32,6 +32,7 @@ from planner.report.figures import catchment_svg, county_svg
 from planner.report.html import CSS, _table
 from planner.roadmap import Roadmap, roadmap
 from planner.scenario import (
+    BASELINE,
     Plan,
     apply_edits,
     materialise,
@@ -106,6 +107,9 @@ def export_scenario(ws: Workspace, name: str, out_dir: str | Path, standards: St
                     lang: str = "zh", distances: travel.Distances | None = None) -> list[Path]:
     """Export a scenario: `<name>.gpkg`, `<name>.xlsx`, `<name>.html`, `<name>_notice.html`.
 
+    `name` may be "baseline": today's layout, its report and today's catchment notice (files
+    named 现状 / baseline).
+
     Returns
     -------
     The four paths written.
@@ -114,7 +118,7 @@ def export_scenario(ws: Workspace, name: str, out_dir: str | Path, standards: St
     if not folder.is_dir():
         raise InputError.single(str(folder), "the output folder does not exist; create it first")
     p = proposal(ws, name, standards, distances=distances)
-    stem = _safe(name)
+    stem = _safe(t("baseline", lang) if name == BASELINE else name)
     writers = {
         f"{stem}.gpkg": lambda tmp: _write_gpkg(p, tmp),
         f"{stem}.xlsx": lambda tmp: _write_xlsx(p, tmp, lang),
@@ -186,12 +190,17 @@ def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:
 
 
 def render_report(p: Proposal, lang: str = "zh") -> str:
-    """Return the proposal report: verdicts, before/after maps, and what changed."""
+    """Return the proposal report: verdicts, before/after maps, and what changed.
+
+    For the baseline: today's verdict and map, the checklist and the roadmap.
+    """
     zh = lang == "zh"
-    before = county_svg(p.before, p.base_ws, lang=lang, salt="before")
-    after = county_svg(p.after, p.ws, lang=lang, salt="after")
+    today = p.name == BASELINE
     frames = _xlsx_frames(p, lang)
-    title = (f"布局调整方案：{p.name}" if zh else f"Layout proposal: {p.name}")
+    county = p.ws.meta.name or t("report_title", lang)
+    title = (f"{t('baseline_title', lang)}：{county}" if zh else
+             f"{t('baseline_title', lang)}: {county}") if today else (
+        f"布局调整方案：{p.name}" if zh else f"Layout proposal: {p.name}")
     parts = [
         f"<!DOCTYPE html><html lang=\"{'zh-CN' if zh else 'en'}\"><head><meta charset=\"utf-8\">"
         f"<title>{html_text(title)}</title><style>{CSS} .maps {{ display: flex; gap: 6pt; }}"
@@ -200,16 +209,29 @@ def render_report(p: Proposal, lang: str = "zh") -> str:
     ]
     if p.ws.meta.synthetic:
         parts.append(f"<div class=\"banner\">{html_text(t('synthetic_banner', lang))}</div>")
-    parts += [
-        f"<p class=\"verdict\">{'调整前' if zh else 'Before'}: "
-        f"{html_text(tables.verdict_text(p.before, lang))}<br>{'调整后' if zh else 'After'}: "
-        f"{html_text(tables.verdict_text(p.after, lang))}</p>",
-        "<div class=\"maps\">"
-        f"<figure class=\"figure\">{before}<figcaption>"
-        f"{'调整前' if zh else 'Before'}</figcaption></figure>"
-        f"<figure class=\"figure\">{after}<figcaption>"
-        f"{'调整后' if zh else 'After'}</figcaption></figure></div>",
-    ]
+    if today:
+        parts += [
+            f"<p class=\"verdict\">{html_text(tables.verdict_text(p.before, lang))}</p>",
+            f"<div class=\"figure\">{county_svg(p.before, p.base_ws, lang=lang, salt='today')}"
+            "</div>",
+        ]
+        keep = {("检查清单对比" if zh else "Checklist"),
+                ("补齐短板路线图" if zh else "Roadmap for the remaining gaps"),
+                ("路线图年度投入" if zh else "Roadmap by year")}
+        frames = {k: v for k, v in frames.items() if k in keep}
+    else:
+        before = county_svg(p.before, p.base_ws, lang=lang, salt="before")
+        after = county_svg(p.after, p.ws, lang=lang, salt="after")
+        parts += [
+            f"<p class=\"verdict\">{'调整前' if zh else 'Before'}: "
+            f"{html_text(tables.verdict_text(p.before, lang))}<br>{'调整后' if zh else 'After'}: "
+            f"{html_text(tables.verdict_text(p.after, lang))}</p>",
+            "<div class=\"maps\">"
+            f"<figure class=\"figure\">{before}<figcaption>"
+            f"{'调整前' if zh else 'Before'}</figcaption></figure>"
+            f"<figure class=\"figure\">{after}<figcaption>"
+            f"{'调整后' if zh else 'After'}</figcaption></figure></div>",
+        ]
     for heading, frame in frames.items():
         parts += [f"<h2>{html_text(heading)}</h2>", _table(frame)]
     parts.append("</body></html>")
