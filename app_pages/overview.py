@@ -1,6 +1,7 @@
 """Overview: the verdict, the 32-row checklist, CVs against their limits, failing counts."""
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from app_pages.common import bench, cached, current_lang, md, scenario_label
 from planner.i18n import t
@@ -27,7 +28,11 @@ st.dataframe(check, hide_index=True, key="checklist_table")
 
 st.subheader(t("cv_bars", lang))
 svg = cached(("cv_svg", lang), lambda: cv_svg(ev, lang=lang, salt="app-cv"))
-st.html(f"<style>{FIGURE_CSS}</style><div class='figure cv-chart'>{svg}</div>")
+# a frame of its own: inline SVG whose text the browser draws (st.html would strip the SVG,
+# Markdown parses it slowly); it holds only translated labels and numbers
+components.html(f"<style>html, body {{ margin: 0; height: 100%; }} {FIGURE_CSS} "
+                ".cv-chart, .cv-chart svg { width: 100%; height: 100%; }</style>"
+                f"<div class='cv-chart'>{svg}</div>", height=380)
 
 st.subheader(t("failing_by_reason", lang))
 st.dataframe(tables.failing_by_reason(ev, lang), hide_index=True)

@@ -184,41 +184,145 @@ def served_app():
     proc.stdout.close()
 
 
-def test_app_in_chromium_english_and_a_moved_unit(served_app):
+# the map's frame (not one Streamlit is about to replace)
+MAP = ("[data-testid=stElementContainer][data-stale=false] "
+       "iframe[title='streamlit_folium.st_folium'] >> visible=true")
+# a text that shows once each page is drawn, in Chinese and English
+PAGE_TEXT = {"overview": ("评估结论", "Verdict"), "map": (None, None),
+             "schools": ("个学校学段", "school sections shown"),
+             "scenario": ("新建方案", "New scenario"), "optimize": ("划片优化",
+                                                                 "Catchment optimisation"),
+             "export": ("生成方案文件", "Prepare the files")}
+PAGE_LINK = {"overview": ("概览", "Overview"), "map": ("地图", "Map"),
+             "schools": ("学校", "Schools"), "scenario": ("方案", "Scenario"),
+             "optimize": ("优化与路线图", "Optimise and roadmap"), "export": ("导出", "Export")}
+
+
+def _map_drawn(page) -> None:
+    frame = page.frame_locator(MAP)
+    frame.locator(".leaflet-overlay-pane canvas").first.wait_for(state="attached",
+                                                                 timeout=120_000)
+    frame.locator(".map-legend").wait_for(timeout=120_000)
+
+
+def _pick(page, label: str, option: str) -> None:
+    """Choose an option of a Streamlit selectbox by its label."""
+    page.get_by_label(label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_app_in_chromium_every_page_both_languages(served_app):
+    """The map fills the window, has a legend for what it shows and names schools at the
+    seat's zoom; the CV chart draws its limits; every page in both languages is pictured."""
     from playwright.sync_api import sync_playwright
 
+    from planner.io.load import open_workspace
+    from planner.report.maps import base_layers
+
+    ws, _ = open_workspace(ROOT / "geodata" / "demo_county.gpkg")
+    seat = base_layers(ws).seat
     assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: apt-get install chromium"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(served_app)
-        page.get_by_text("示范数据为合成数据").first.wait_for(timeout=120_000)
-        page.get_by_text("English").first.click()
-        page.get_by_text("The demo data is synthetic, not a real county.").wait_for(
-            timeout=60_000)
-        page.get_by_text("Verdict: some indicators not met").first.wait_for()
-        page.screenshot(path=str(ARTIFACTS / "app_overview_en.png"))
+        page.get_by_text("示范数据为合成数据").first.wait_for(timeout=180_000)
+        chart = page.frame_locator("iframe[title='st.iframe']").first
+        for sec in ("primary", "junior"):  # the dashed limit line of each section
+            chart.locator(f"#cv-limit-{sec}").wait_for(state="attached", timeout=60_000)
+        assert chart.locator("text=限值 0.50").count() == 1
+        for k, lang in enumerate(("zh", "en")):
+            if lang == "en":
+                page.get_by_text("English").first.click()
+                page.get_by_role("link", name="Overview", exact=True).wait_for(timeout=60_000)
+            for name in PAGE_LINK:
+                page.get_by_role("link", name=PAGE_LINK[name][k], exact=True).click()
+                if name == "map":
+                    _map_drawn(page)
+                    page.wait_for_timeout(800)
+                else:
+                    page.get_by_text(PAGE_TEXT[name][k]).first.wait_for(timeout=120_000)
+                    page.wait_for_timeout(600)
+                page.screenshot(path=str(ARTIFACTS / f"app_{name}_{lang}.png"))
+        # the map, in English: height, legend, school names at the seat's zoom
+        page.get_by_role("link", name="Map", exact=True).click()
+        _map_drawn(page)
+        height = page.locator(MAP).bounding_box()["height"]
+        assert height >= 0.8 * 1000
+        frame = page.frame_locator(MAP)
+        title = frame.locator("[data-legend=schools] .legend-title").inner_text()
+        assert title == "Schools · pass / fail"
+        assert frame.locator(".school-label").count() == 0  # the county: townships only
+        assert frame.locator(".township-label").count() >= 10
+        frame.locator(".leaflet-container").evaluate(
+            f"() => {{ window.map.setView([{seat[0]}, {seat[1]}], 14); }}")
+        frame.locator(".school-label").nth(7).wait_for(timeout=30_000)
+        labels = frame.locator(".school-label").all_inner_texts()
+        assert "示范县实验小学" in labels and len(labels) == len(set(labels))
+        page.screenshot(path=str(ARTIFACTS / "app_map_seat_en.png"))
+        # another overlay and a shading: their legends follow
+        _pick(page, "Colour schools by", "R2 backbone teachers /100")
+        frame.locator("[data-legend=schools] .legend-title").filter(
+            has_text="R2 backbone teachers /100").wait_for(timeout=60_000)
+        _pick(page, "Shade units by", "distance to the zoned school")
+        frame.locator("[data-legend=units]").wait_for(timeout=60_000)
+        assert "km" in frame.locator("[data-legend=units]").inner_text()
 
+        # a scenario, an edit, and the map of it
         page.get_by_role("link", name="Scenario", exact=True).click()
-        page.get_by_label("Name").fill("plan-b")
-        page.get_by_label("Name").press("Enter")
-        page.get_by_role("button", name="Create").click()
+        page.get_by_label("Name").first.fill("plan-b")
+        page.get_by_label("Name").first.press("Enter")
+        page.get_by_role("button", name="Create").first.click()
         page.get_by_text("0 edit(s) in this scenario").wait_for(timeout=60_000)
         page.get_by_role("button", name="Apply").first.click()  # move the first unit
         page.get_by_text("1 edit(s) in this scenario").wait_for(timeout=60_000)
         page.get_by_text("Against the baseline").wait_for()
-
         page.get_by_role("link", name="Map", exact=True).click()
-        page.locator("iframe").first.scroll_into_view_if_needed(timeout=60_000)
-        frame = page.frame_locator("iframe").first
-        # Leaflet (served locally, no internet) draws catchments and schools on a canvas
-        frame.locator(".leaflet-container").wait_for(timeout=60_000)
-        frame.locator(".leaflet-overlay-pane canvas").first.wait_for(state="attached",
-                                                                     timeout=60_000)
-        assert frame.locator(".leaflet-control-scale").count() == 1
-        page.wait_for_timeout(1500)  # let Leaflet finish drawing before the picture
-        page.screenshot(path=str(ARTIFACTS / "app_map_en.png"), full_page=True)
+        _map_drawn(page)
+        browser.close()
+
+
+def test_every_overlay_has_its_legend_in_the_dom(tmp_path):
+    """Each overlay, shading and layer of the map, drawn in Chromium: its legend is there."""
+    from playwright.sync_api import sync_playwright
+
+    from planner import workbench as wb
+    from planner.i18n import t
+    from planner.report.maps import OVERLAYS, base_layers, county_map, legend, overlay_title
+
+    b = wb.start(wb.load_baseline(ROOT / "geodata" / "demo_county.gpkg"))
+    layers = base_layers(b.base.ws)
+    assets = ROOT / "planner" / "report" / "assets"
+    cases = [(o, "none", False, False) for o in OVERLAYS] + [
+        ("status", "children", True, True), ("status", "distance", False, False)]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        for overlay, shading, flows, radii in cases:
+            m = county_map(b.base.ws, b.current, overlay=overlay, units=shading, flows=flows,
+                           radii=radii, zoning=b.base.plan.zoning, layers=layers, lang="zh")
+            m.default_js = [("jquery", (assets / "jquery" / "jquery.min.js").as_uri()),
+                            ("leaflet", (assets / "leaflet" / "leaflet.js").as_uri())]
+            m.default_css = [("leaflet_css", (assets / "leaflet" / "leaflet.css").as_uri())]
+            html = tmp_path / f"{overlay}-{shading}.html"
+            html.write_text(m.get_root().render(), encoding="utf-8")
+            page.goto(html.as_uri())
+            page.locator(".map-legend").wait_for(timeout=30_000)
+            kinds = page.locator("[data-legend]").evaluate_all(
+                "els => els.map(e => e.dataset.legend)")
+            expected = ["schools", "catchments", "townships", "roads"]
+            expected += ["units"] if shading != "none" else []
+            expected += ["flows"] if flows else []
+            expected += ["radii"] if radii else []
+            assert kinds == expected, (overlay, shading)
+            block = page.locator("[data-legend=schools]")
+            assert block.locator(".legend-title").inner_text() == \
+                f"{t('schools')} · {overlay_title(overlay, 'zh')}"
+            assert block.locator(".legend-label").all_inner_texts() == \
+                [label for _, label in legend(overlay, "zh")] + [t("legend_size")]
+            if flows:
+                assert "未画出" in page.locator("[data-legend=flows]").inner_text()
         browser.close()
 
 

@@ -33,8 +33,9 @@ def _strings(node) -> list[str]:
         for child in children.values():
             out += _strings(child)
     kind = getattr(node, "type", "")
-    if kind == "html":  # inline SVG or style: only the text of the SVG is shown
-        return re.findall(r"<text[^>]*>([^<]*)</text>", getattr(node, "proto").body)
+    if kind in ("html", "iframe"):  # a figure: only the text of its SVG is shown
+        source = node.proto.body if kind == "html" else node.proto.srcdoc
+        return re.findall(r"<text[^>]*>([^<]*)</text>", source)
     shown = ("label", "options", "placeholder")
     if kind not in WIDGETS_WITH_VALUE:
         shown = ("value", *shown)

@@ -233,7 +233,7 @@ def test_app_pages_show_payloads_as_text(payload_ws, tmp_path, monkeypatch):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
         assert not at.exception
         at.radio(key="lang").set_value(lang).run()
-        at.sidebar.selectbox(key="scenario_pick").set_value(payload_ws["name"]).run()
+        at.sidebar.selectbox(key=f"scenario_pick.{lang}").set_value(payload_ws["name"]).run()
         assert not at.exception
         for page in ("overview", "map", "schools", "scenario", "optimize", "export"):
             at.switch_page(f"app_pages/{page}.py").run()
@@ -246,6 +246,14 @@ def test_app_pages_show_payloads_as_text(payload_ws, tmp_path, monkeypatch):
                 # data in Markdown is escaped: no raw HTML, no Markdown or Streamlit markup
                 assert "<script>" not in text and "{{" not in text, (page, text)
             assert not marker.exists(), page
+        # the map's side panel with a clicked unit and a clicked school
+        for picked in (("unit", UNIT_IDS["U3"]), ("school", SCHOOL_IDS["S2"])):
+            at.session_state["map_selected"] = picked
+            at.switch_page("app_pages/map.py").run()
+            assert not at.exception
+            cards = [m.value for m in at.markdown if "\\<script\\>" in m.value]
+            assert cards, picked  # the payload's name is shown, escaped
+            assert not any("<script>" in m.value for m in at.markdown)
         at.switch_page("app_pages/export.py").run()
         at.button(key="prepare_export").click().run()
         assert not at.exception

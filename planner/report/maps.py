@@ -677,6 +677,18 @@ class _Behaviour(MacroElement):
       towns.forEach(function (t) { place([t[0], t[1]], t[2], "township-label", -20, boxes); });
     }
   }
+  // In the app the map runs in streamlit-folium's frame, which reports a click 250 ms later
+  // (debounced); report the clicked object's tooltip text at once, in the same form.
+  function report(e) {
+    var layer = e.propagatedFrom || e.layer || e.sourceTarget;
+    var tip = e.target.getTooltip && e.target.getTooltip();
+    if (window.parent === window || !tip || typeof tip._content !== "function") { return; }
+    var value = {last_object_clicked_tooltip: tip._content(layer).innerText};
+    if (window.__GLOBAL_DATA__) { window.__GLOBAL_DATA__.previous_data = value; }  // no resend
+    window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:setComponentValue",
+                               value: value, dataType: "json"}, "*");
+  }
+  schools.on("click", report);
   var selected = null;
   if (units) {
     units.on("click", function (e) {
@@ -684,6 +696,7 @@ class _Behaviour(MacroElement):
       selected = e.layer;
       selected.setStyle({weight: 3, color: "#111111"});
       selected.bringToFront();
+      report(e);
     });
   }
   map.on("zoomend moveend", update);
