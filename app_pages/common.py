@@ -164,12 +164,27 @@ def show_last_error() -> None:
         st.dataframe(err, hide_index=True)
 
 
-def cached(key: tuple, make):
-    """Return what `make()` gives for `key`, computed once per workbench state and session."""
-    views = st.session_state.setdefault("views", {})
-    if key not in views:
-        views[key] = make()
-    return views[key]
+@st.cache_resource(show_spinner=False)
+def _shared_views() -> dict:
+    return {}  # the baseline's views, shared by every session on the same workspace
+
+
+def cached(key: tuple, make, *, limit: int = 48):
+    """Return what `make()` gives for `key`, made once per workbench state.
+
+    A scenario's views are kept in the session (and dropped when it changes); the baseline's
+    (its map, CV chart, tables) are the same for every session on a workspace, so they are
+    made once for all of them.
+    """
+    if bench().name == BASELINE:
+        store, key = _shared_views(), (st.session_state["source"], *key)
+    else:
+        store = st.session_state.setdefault("views", {})
+    if key not in store:
+        while len(store) >= limit:
+            store.pop(next(iter(store)))
+        store[key] = make()
+    return store[key]
 
 
 # ---- uploads and the sidebar -------------------------------------------------------------

@@ -645,7 +645,7 @@ class _Behaviour(MacroElement):
   var items = [];
   schools.eachLayer(function (l) { items.push(l); });
   items.sort(function (a, b) { return b.feature.properties.pupils - a.feature.properties.pupils; });
-  var shown = [];
+  var labels = L.layerGroup().addTo(map);  // every label drawn; cleared before each redraw
   function overlaps(r, boxes) {
     return boxes.some(function (b) {
       return !(r.right < b.left || r.left > b.right || r.bottom < b.top || r.top > b.bottom);
@@ -655,16 +655,15 @@ class _Behaviour(MacroElement):
     var tip = L.tooltip({permanent: true, direction: "right", offset: [offset, 0],
                          className: cls, interactive: false})
       .setLatLng(latlng).setContent(html);
-    tip.addTo(map);
+    labels.addLayer(tip);
     var r = tip.getElement().getBoundingClientRect();
-    if (overlaps(r, boxes)) { map.removeLayer(tip); return; }
-    boxes.push(r); shown.push(tip);
+    if (overlaps(r, boxes)) { labels.removeLayer(tip); return; }
+    boxes.push(r);
   }
   function update() {
     var z = map.getZoom(), s = Math.max(0.55, Math.min(1.7, Math.pow(1.22, z - 12)));
     items.forEach(function (l) { l.setRadius(l.feature.properties.r * s); });
-    shown.forEach(function (tip) { map.removeLayer(tip); });
-    shown = [];
+    labels.clearLayers();
     var view = map.getBounds(), boxes = [];
     if (z >= minZoom) {
       items.forEach(function (l) {
@@ -699,9 +698,16 @@ class _Behaviour(MacroElement):
       report(e);
     });
   }
-  map.on("zoomend moveend", update);
+  var pending = false;  // one redraw per frame, however many events ask for it
+  function schedule() {
+    if (!pending) {
+      pending = true;
+      requestAnimationFrame(function () { pending = false; update(); });
+    }
+  }
+  map.on("zoomend moveend", schedule);
   window.addEventListener("resize", function () { map.invalidateSize(); });
-  setTimeout(function () { map.invalidateSize(); update(); }, 0);
+  setTimeout(function () { map.invalidateSize(); schedule(); }, 0);
 })();
 {% endmacro %}
 """)
