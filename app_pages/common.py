@@ -1,21 +1,71 @@
-"""What every page shares: the language, the session's workbench, the sidebar."""
+"""What every page shares: language, login, the session's workbench, the sidebar, errors.
 
+Every call into planner/workbench.py is made here (`session_*` functions), so that replacing
+the workbench by the session layer changes this file only. Data shown in Markdown goes
+through `md` (planner/report/escape.py): names never become markup.
+"""
+
+import logging
 import os
-import tempfile
+import time
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
+from planner import serve
 from planner import workbench as wb
 from planner.errors import InputError, PlannerError
-from planner.i18n import column, t
+from planner.i18n import t
+from planner.report import tables
+from planner.report.escape import markdown_text as md
+from planner.report.maps import BaseLayers, base_layers
 
 DEFAULT_WS = Path(__file__).resolve().parent.parent / "geodata" / "demo_county.gpkg"
+BASELINE = "baseline"
+log = logging.getLogger("planner.app")
+
+__all__ = ["md", "BASELINE"]
 
 
 def current_lang() -> str:
     return st.session_state.get("lang", "zh")
+
+
+# ---- login -------------------------------------------------------------------------------
+
+def _sign_in() -> None:
+    stored = os.environ.get(serve.HASH_ENV, "")
+    if serve.check_password(st.session_state.get("login_password", ""), stored):
+        st.session_state["authenticated"] = True
+        st.session_state.pop("login_failed", None)
+    else:
+        time.sleep(1.0)  # slows guessing; the compare itself is constant-time
+        st.session_state["login_failed"] = True
+    st.session_state["login_password"] = ""
+
+
+def logged_in() -> bool:
+    """Return True when no password is set or this session has signed in; else ask for it."""
+    if not os.environ.get(serve.HASH_ENV) or st.session_state.get("authenticated"):
+        return True
+    lang = current_lang()
+    st.title(t("app_title", lang))
+    with st.form("login", clear_on_submit=False):
+        st.caption(t("login_intro", lang))
+        st.text_input(t("password", lang), type="password", key="login_password")
+        st.form_submit_button(t("sign_in", lang), on_click=_sign_in)
+    if st.session_state.get("login_failed"):
+        st.error(t("wrong_password", lang))
+    return False
+
+
+# ---- the session's workbench -------------------------------------------------------------
+
+def session_folder() -> serve.SessionFolder:
+    """This browser session's temporary folder (removed when the session ends)."""
+    if "tmp" not in st.session_state:
+        st.session_state["tmp"] = serve.SessionFolder()
+    return st.session_state["tmp"]
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -25,8 +75,21 @@ def _baseline(path: str, mtime: float) -> wb.Baseline:
 
 
 def _open(path: Path, *, copy: bool) -> wb.Workbench:
-    base = _baseline(str(path), path.stat().st_mtime)
-    return wb.start(wb.working_copy(path) if copy else path, base)
+    source = (str(path), path.stat().st_mtime)
+    base = _baseline(*source)
+    st.session_state["source"] = source
+    target = wb.working_copy(path, session_folder().new("copy-")) if copy else path
+    return wb.start(target, base)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _map_layers(source: tuple, _ws) -> BaseLayers:
+    return base_layers(_ws)  # units, townships, roads: the same for every scenario
+
+
+def map_layers() -> BaseLayers:
+    """The workspace's scenario-independent map layers, shared by the sessions that open it."""
+    return _map_layers(st.session_state["source"], bench().base.ws)
 
 
 def ensure_bench() -> None:
@@ -39,7 +102,7 @@ def ensure_bench() -> None:
         try:
             st.session_state["bench"] = _open(path, copy=path.resolve() == DEFAULT_WS.resolve())
         except PlannerError as exc:
-            st.error(f"{t('load_failed', current_lang())}\n\n{exc}")
+            st.error(f"{t('load_failed', current_lang())}\n\n{md(exc)}")
             st.stop()
 
 
@@ -49,22 +112,47 @@ def bench() -> wb.Workbench:
 
 def set_bench(value: wb.Workbench) -> None:
     st.session_state["bench"] = value
-
-
-def problems_table(exc: InputError, lang: str) -> pd.DataFrame:
-    return pd.DataFrame([{"file": p.file, "layer": p.layer, "row": p.row, "column": p.column,
-                          column("note", lang): p.message} for p in exc.problems])
+    st.session_state.pop("views", None)  # what pages cached for the previous state
 
 
 def run(action, lang: str) -> bool:
-    """Run an edit-like action; show a refused edit plainly. Returns True on success."""
+    """Run an edit-like action on the workbench; keep a refusal to show. True on success."""
     try:
         set_bench(action(bench()))
     except InputError as exc:
-        st.session_state["last_error"] = problems_table(exc, lang)
+        st.session_state["last_error"] = tables.problems_table(exc, lang)
         return False
     st.session_state.pop("last_error", None)
     return True
+
+
+def session_select(name: str) -> bool:
+    return run(lambda b: wb.select(b, name), current_lang())
+
+
+def session_create(name: str, base: str) -> bool:
+    return run(lambda b: wb.create(b, name, base=base), current_lang())
+
+
+def session_edit(change: dict) -> bool:
+    return run(lambda b: wb.edit(b, change), current_lang())
+
+
+def session_undo() -> bool:
+    return run(wb.undo, current_lang())
+
+
+def session_save_as(name: str, edits: list[dict], note: str) -> bool:
+    return run(lambda b: wb.save_as(b, name, edits, note), current_lang())
+
+
+def session_optimise(workbench: wb.Workbench, options, name: str, report):
+    """Optimise (may run in a worker thread: the workbench is passed, not read here)."""
+    return wb.optimise(workbench, options, name, report=report)
+
+
+def session_roadmap(*, budget: float | None, exchange: bool):
+    return wb.roadmap(bench(), budget=budget, exchange=exchange)
 
 
 def show_last_error() -> None:
@@ -74,18 +162,44 @@ def show_last_error() -> None:
         st.dataframe(err, hide_index=True)
 
 
+@st.cache_resource(show_spinner=False)
+def _shared_views() -> dict:
+    return {}  # the baseline's views, shared by every session on the same workspace
+
+
+def cached(key: tuple, make, *, limit: int = 48):
+    """Return what `make()` gives for `key`, made once per workbench state.
+
+    A scenario's views are kept in the session (and dropped when it changes); the baseline's
+    (its map, CV chart, tables) are the same for every session on a workspace, so they are
+    made once for all of them.
+    """
+    if bench().name == BASELINE:
+        store, key = _shared_views(), (st.session_state["source"], *key)
+    else:
+        store = st.session_state.setdefault("views", {})
+    if key not in store:
+        while len(store) >= limit:
+            store.pop(next(iter(store)))
+        store[key] = make()
+    return store[key]
+
+
+# ---- uploads and the sidebar -------------------------------------------------------------
+
 def _upload() -> None:
     file = st.session_state.get("upload")
     lang = current_lang()
     if file is None:
         return
-    folder = Path(tempfile.mkdtemp(prefix="planner-upload-"))
+    st.session_state["upload_name"] = wb.upload_name(file.name)
     try:
-        path = wb.import_upload(file.name, file.getvalue(), folder)
+        path = wb.import_upload(file.name, file.getvalue(), session_folder().new("upload-"),
+                                lang=lang)
         set_bench(_open(path, copy=False))
         st.session_state.pop("upload_problems", None)
     except InputError as exc:
-        st.session_state["upload_problems"] = problems_table(exc, lang)
+        st.session_state["upload_problems"] = exc
 
 
 def _use_demo() -> None:
@@ -94,25 +208,92 @@ def _use_demo() -> None:
 
 
 def _pick_scenario() -> None:
-    run(lambda b: wb.select(b, st.session_state["scenario_pick"]), current_lang())
+    session_select(st.session_state["scenario_pick"])
+
+
+def scenario_label(name: str, lang: str) -> str:
+    return t("baseline", lang) if name == BASELINE else name
+
+
+def choice(container, label: str, options: list, key: str, *, format_func=str, on_change=None,
+           kind: str = "selectbox", **kwargs):
+    """A selectbox (or radio) whose value survives a change of language.
+
+    Streamlit identifies a selectbox's choice by its label; labels change with the language,
+    so the widget's key carries the language and the value is kept under `key` itself.
+    """
+    lang = current_lang()
+    widget = f"{key}.{lang}"
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = options[0]
+    st.session_state[widget] = st.session_state[key]
+
+    def sync() -> None:
+        st.session_state[key] = st.session_state[widget]
+        if on_change is not None:
+            on_change()
+
+    make = container.selectbox if kind == "selectbox" else container.radio
+    make(label, options, key=widget, format_func=format_func, on_change=sync, **kwargs)
+    return st.session_state[key]
 
 
 def sidebar() -> None:
     lang = current_lang()
     b = bench()
-    st.sidebar.caption(f"{t('workspace', lang)}: {b.ws.meta.name or b.file}")
-    names = ["baseline", *b.scenarios]
-    if "pending_pick" in st.session_state:  # a page saved a new scenario and switched to it
-        st.session_state["scenario_pick"] = st.session_state.pop("pending_pick")
-    if st.session_state.get("scenario_pick") not in names:
-        st.session_state["scenario_pick"] = b.name
-    st.sidebar.selectbox(t("scenario", lang), names, key="scenario_pick",
-                         on_change=_pick_scenario,
-                         format_func=lambda n: t("baseline", lang) if n == "baseline" else n)
+    st.sidebar.caption(f"{t('workspace', lang)}: {md(b.ws.meta.name or b.file)}")
+    names = [BASELINE, *b.scenarios]
+    st.session_state["scenario_pick"] = b.name  # the workbench says which scenario is open
+    choice(st.sidebar, t("scenario", lang), names, "scenario_pick", on_change=_pick_scenario,
+           format_func=lambda n: scenario_label(n, lang))
     with st.sidebar.expander(t("open_other", lang)):
-        st.file_uploader(t("upload", lang), type=["gpkg", "xlsx"], key="upload",
-                         on_change=_upload)
+        st.file_uploader(t("upload", lang), type=[s[1:] for s in wb.UPLOAD_TYPES], key="upload",
+                         on_change=_upload, max_upload_size=wb.MAX_UPLOAD_BYTES // 2**20)
         st.button(t("use_demo", lang), key="use_demo", on_click=_use_demo)
-    if st.session_state.get("upload_problems") is not None:
-        st.sidebar.error(t("upload_refused", lang))
-        st.sidebar.dataframe(st.session_state["upload_problems"], hide_index=True)
+
+
+def upload_problems() -> None:
+    """Show a refused upload's problems in the main area, with headers in the reader's language."""
+    exc = st.session_state.get("upload_problems")
+    if exc is None:
+        return
+    lang = current_lang()
+    st.error(t("upload_refused", lang, name=md(st.session_state.get("upload_name", ""))))
+    st.dataframe(tables.problems_table(exc, lang), hide_index=True, key="upload_problems_table")
+
+
+def new_scenario_form(prefix: str, *, expanded: bool = False) -> None:
+    """Create a scenario (name, base) from any page; the new one is opened at once."""
+    lang = current_lang()
+    b = bench()
+
+    def create() -> None:
+        name = st.session_state.get(f"{prefix}_new_name", "").strip()
+        base = st.session_state.get(f"{prefix}_new_base", BASELINE)
+        session_create(name, base)
+
+    with st.expander(t("new_scenario", lang), expanded=expanded):
+        st.text_input(t("name", lang), key=f"{prefix}_new_name")
+        choice(st, t("base", lang), [BASELINE, *b.scenarios], f"{prefix}_new_base",
+               format_func=lambda n: scenario_label(n, lang))
+        st.button(t("create", lang), key=f"{prefix}_create", on_click=create)
+
+
+def compact_page() -> None:
+    """Less space above the page's content (the map page fills the screen)."""
+    st.html("<style>.block-container, [data-testid='stMainBlockContainer'] "
+            "{ padding: 1.2rem 1rem 0.5rem 1rem; max-width: 100%; }</style>")
+
+
+# ---- pages -------------------------------------------------------------------------------
+
+def guarded(page) -> None:
+    """Run a page: a PlannerError is shown plainly; anything else is logged, never sent."""
+    lang = current_lang()
+    try:
+        page.run()
+    except PlannerError as exc:
+        st.error(md(exc))
+    except Exception:
+        log.exception("page %s failed", getattr(page, "title", page))
+        st.error(t("unexpected_error", lang))

@@ -1,11 +1,19 @@
-"""Export: the proposal GeoPackage, the workbook, the report and the catchment notice."""
+"""Export: the layers, the workbook, the report and the catchment notice, of any scenario or
+of today's layout."""
 
-import tempfile
 from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import bench, current_lang
+from app_pages.common import (
+    BASELINE,
+    bench,
+    current_lang,
+    md,
+    new_scenario_form,
+    scenario_label,
+    session_folder,
+)
 from planner import session as ss
 from planner.errors import PlannerError
 from planner.i18n import t
@@ -13,23 +21,24 @@ from planner.i18n import t
 lang = current_lang()
 b = bench()
 st.header(t("page_export", lang))
-if b.plan is None:
-    st.info(t("pick_scenario", lang))
-    st.stop()
+st.subheader(f"{t('scenario', lang)}: {md(scenario_label(b.name, lang))}")
+if b.name == BASELINE:
+    st.caption(t("export_baseline", lang))
+new_scenario_form("exp")
 
 MIME = {".gpkg": "application/geopackage+sqlite3", ".html": "text/html",
         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def _prepare() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="planner-export-"))
+    folder = session_folder().new("export-")
     try:
         paths = ss.export(b, b.name, folder, lang=lang)
     except PlannerError as exc:
         st.session_state["export_error"] = str(exc)
         return
     st.session_state["export_files"] = {p.name: p.read_bytes() for p in paths}
-    st.session_state["export_for"] = b.name
+    st.session_state["export_for"] = (b.name, lang)
     st.session_state.pop("export_error", None)
 
 
@@ -37,12 +46,12 @@ if st.button(t("prepare_export", lang), key="prepare_export"):
     with st.spinner(t("exporting", lang)):
         _prepare()
 if st.session_state.get("export_error"):
-    st.error(st.session_state["export_error"])
-files = st.session_state.get("export_files") if st.session_state.get("export_for") == b.name \
-    else None
+    st.error(md(st.session_state["export_error"]))
+files = st.session_state.get("export_files") \
+    if st.session_state.get("export_for") == (b.name, lang) else None
 if files:
     for name, data in files.items():
-        label = t(f"download_{Path(name).suffix[1:]}", lang) if not name.endswith(
-            "_notice.html") else t("download_notice", lang)
-        st.download_button(f"{label} · {name}", data, file_name=name,
+        label = t("download_notice", lang) if name.endswith("_notice.html") else t(
+            f"download_{Path(name).suffix[1:]}", lang)
+        st.download_button(f"{label} · {md(name)}", data, file_name=name,
                            mime=MIME[Path(name).suffix], key=f"dl_{name}")

@@ -1,46 +1,143 @@
-"""The county on a map: catchments, schools coloured by an overlay, units, flows and radii."""
+"""The county on a map that fills the page, with a collapsible panel for what was clicked.
+
+Layer settings are in the sidebar. The map (built once per scenario and settings, see
+app_pages/mapview.py) and the panel run in a fragment: a click reruns only them and returns
+only the clicked object's tooltip, from which the school or unit is read.
+"""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
-from app_pages.common import bench, current_lang
+from app_pages import mapview
+from app_pages.common import (
+    bench,
+    cached,
+    choice,
+    compact_page,
+    current_lang,
+    map_layers,
+    md,
+)
 from planner.i18n import column, t
-from planner.report.maps import OVERLAYS, UNIT_SHADING, county_map, legend
-from planner.zoning import unit_at
+from planner.report import tables
+from planner.report.maps import OVERLAYS, UNIT_SHADING, county_map, flow_table, overlay_title
 
 lang = current_lang()
 b = bench()
-st.header(t("page_map", lang))
-if b.base.ws.meta.synthetic:
-    st.info(t("synthetic_banner", lang))
-c1, c2, c3 = st.columns(3)
-section = c1.radio(t("section", lang), ["primary", "junior"], key="map_section",
-                   format_func=lambda s: t(s, lang), horizontal=True)
-overlay = c2.selectbox(t("overlay", lang), OVERLAYS, key="map_overlay",
-                       format_func=lambda o: column(o, lang) if o.startswith("R")
-                       else t(f"overlay_{o}", lang))
-shading = c3.selectbox(t("unit_shading", lang), UNIT_SHADING, key="map_units",
-                       format_func=lambda u: t(f"shade_{u}", lang))
-c4, c5, c6 = st.columns(3)
-flows = c4.checkbox(t("show_flows", lang), key="map_flows")
-radii = c5.checkbox(t("show_radii", lang), key="map_radii")
-basemap = c6.radio(t("basemap", lang), ["none", "osm"], key="map_basemap", horizontal=True,
-                   format_func=lambda x: t(f"basemap_{x}", lang))
-plan = b.current_plan
+plan, ev = b.current_plan, b.current
+compact_page()
+side = st.sidebar
+side.subheader(t("map_layers", lang))
+section = choice(side, t("section", lang), ["primary", "junior"], "map_section", kind="radio",
+                 format_func=lambda s: t(s, lang), horizontal=True)
+overlay = choice(side, t("overlay", lang), list(OVERLAYS), "map_overlay",
+                 format_func=lambda o: overlay_title(o, lang))
+shading = choice(side, t("unit_shading", lang), list(UNIT_SHADING), "map_units",
+                 format_func=lambda u: t(f"shade_{u}", lang))
+flows = side.checkbox(t("show_flows", lang), key="map_flows")
+radii = side.checkbox(t("show_radii", lang), key="map_radii")
+basemap = choice(side, t("basemap", lang), ["none", "osm"], "map_basemap", kind="radio",
+                 format_func=lambda x: t(f"basemap_{x}", lang), horizontal=True)
+panel = side.toggle(t("show_panel", lang), value=True, key="map_panel")
+
+settings = (section, overlay, shading, flows, radii, basemap, lang)
+# longest first, so that an id that begins another is not taken for it
+school_ids = sorted(plan.ws.schools["school_id"].astype(str), key=len, reverse=True)
+unit_ids = sorted(plan.ws.units["unit_id"].astype(str), key=len, reverse=True)
 with st.spinner(t("drawing", lang)):
-    m = county_map(plan.ws, b.current, section=section, overlay=overlay, lang=lang,
-                   basemap=None if basemap == "none" else "osm", units=shading, flows=flows,
-                   radii=radii, zoning=plan.zoning)
-st.markdown(" ".join(f"<span style='color:{c}'>●</span> {label}" for c, label in
-                     legend(overlay, lang)), unsafe_allow_html=True)
-clicked = st_folium(m, height=640, use_container_width=True,
-                    returned_objects=["last_clicked"], key="county_map")
-point = (clicked or {}).get("last_clicked")
-if point:
-    unit = unit_at(plan.ws, point["lng"], point["lat"])
-    if unit is not None:
-        st.session_state["selected_unit"] = unit
-unit = st.session_state.get("selected_unit")
-if unit:
-    name = plan.ws.units.set_index("unit_id").at[unit, "name"]
-    st.success(t("unit_selected", lang, unit=f"{name} ({unit})"))
+    parts = cached(("map", *settings), lambda: mapview.map_parts(county_map(
+        plan.ws, ev, section=section, overlay=overlay, lang=lang,
+        basemap=None if basemap == "none" else "osm", units=shading, flows=flows, radii=radii,
+        zoning=plan.zoning, layers=map_layers())))
+# the map's frame takes the window's height (the component's own height is in pixels)
+st.html("<style>iframe[title='streamlit_folium.st_folium'] "
+        "{ height: calc(100vh - 3.2rem) !important; }</style>")
+
+
+def _read_click(widget_key: str) -> None:
+    """Turn the clicked object's tooltip into a selection: ("school" | "unit", id).
+
+    The tooltip's text runs its labels and values together ("学校标识码4199000001在校生…"),
+    so the id is the known id that follows the id label.
+    """
+    text = (st.session_state.get(widget_key) or {}).get("last_object_clicked_tooltip") or ""
+    for kind, label, ids in (("school", column("school_id", lang), school_ids),
+                             ("unit", column("unit_id", lang), unit_ids)):
+        at = text.find(label)
+        if at >= 0:
+            rest = text[at + len(label):].lstrip()
+            hit = next((i for i in ids if rest.startswith(i)), None)
+            if hit is not None:
+                st.session_state["map_selected"] = (kind, hit)
+                return
+
+
+def _rezone(unit_id: str) -> None:
+    st.session_state["selected_unit"] = unit_id
+
+
+@st.fragment
+def map_and_panel() -> None:
+    if panel:
+        left, right = st.columns([2.6, 1], gap="small")
+    else:
+        left, right = st.container(), None
+    key = mapview.component_key(parts, "county_map")
+    with left:
+        mapview.show(parts, key="county_map", height=760, on_click=lambda: _read_click(key))
+    if right is None:
+        return
+    with right.container(height=720, border=False):
+        if b.base.ws.meta.synthetic:
+            st.caption(t("synthetic_banner", lang))
+        picked = st.session_state.get("map_selected")
+        if picked is None:
+            st.caption(t("panel_hint", lang))
+        elif picked[0] == "school" and picked[1] in school_ids:
+            _school_panel(picked[1])
+        elif picked[0] == "unit" and picked[1] in unit_ids:
+            _unit_panel(picked[1])
+        if flows and ev.zoned is not None:
+            st.markdown(f"**{t('flows_top', lang)}**")
+            top = cached(("flows", section), lambda: flow_table(plan.ws, ev, section,
+                                                                map_layers()))
+            st.dataframe(top[["township", "school", "students"]].head(25).rename(columns={
+                "township": t("township", lang), "school": column("school", lang),
+                "students": column("students", lang)}), hide_index=True, height=260)
+
+
+def _card(frame) -> None:
+    """Label – value pairs as text (names escaped: never markup)."""
+    sep = "：" if lang == "zh" else ": "
+    st.markdown("\n".join(f"- {md(label)}{sep}**{md(value)}**"
+                          for label, value in frame.itertuples(index=False)))
+
+
+def _town_of_unit(unit_id: str) -> str:
+    units = map_layers().units
+    hit = units.loc[units["unit_id"] == unit_id, "township"]
+    return str(hit.iloc[0]) if len(hit) else ""
+
+
+def _school_panel(school_id: str) -> None:
+    from planner.report.maps import school_townships
+
+    towns = cached(("school_townships",), lambda: school_townships(plan.ws, map_layers()))
+    facts, sections, lacks = tables.school_card(ev, plan.ws, school_id, lang,
+                                                township=towns.get(school_id, ""))
+    st.markdown(f"**{t('selected_school', lang)}**")
+    _card(facts)
+    if len(sections.columns) > 1:
+        st.caption(t("sections_of_school", lang))
+        st.dataframe(sections, hide_index=True)
+    if len(lacks):
+        st.dataframe(lacks, hide_index=True)
+
+
+def _unit_panel(unit_id: str) -> None:
+    st.markdown(f"**{t('selected_unit', lang)}**")
+    _card(tables.unit_card(plan, ev, unit_id, lang, township=_town_of_unit(unit_id)))
+    if st.button(t("rezone_this", lang), key="map_rezone", on_click=_rezone, args=(unit_id,)):
+        st.switch_page("app_pages/scenario.py")
+
+
+map_and_panel()

@@ -1,35 +1,47 @@
 """Optimise a section's catchments and make the costed roadmap, each saved as a scenario."""
 
 import queue
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import streamlit as st
 
-from app_pages.common import bench, current_lang, run, set_bench, show_last_error
+from app_pages.common import (
+    bench,
+    choice,
+    current_lang,
+    md,
+    new_scenario_form,
+    session_folder,
+    session_optimise,
+    session_roadmap,
+    session_save_as,
+    set_bench,
+    show_last_error,
+)
 from planner import optimize as op
-from planner import workbench as wb
 from planner.errors import InfeasibleError, InputError
 from planner.i18n import t
+from planner.report import tables
 from planner.report.excel import write_roadmap
 
 lang = current_lang()
 b = bench()
 st.header(t("page_optimize", lang))
+new_scenario_form("opt")
 show_last_error()
 
 st.subheader(t("opt_header", lang))
 st.caption(t("opt_intro", lang))
 c1, c2, c3 = st.columns(3)
-section = c1.radio(t("section", lang), ["primary", "junior"], key="opt_section",
-                   format_func=lambda s: t(s, lang), horizontal=True)
+section = choice(c1, t("section", lang), ["primary", "junior"], "opt_section", kind="radio",
+                 format_func=lambda s: t(s, lang), horizontal=True)
 limit = c2.number_input(t("time_limit", lang), 5, 600, 60, key="opt_time")
 far = c3.number_input(t("max_distance", lang), 0, 50_000, 0, step=500, key="opt_far")
 c4, c5, c6 = st.columns(3)
 keep = c4.checkbox(t("keep_choosers", lang), key="opt_keep")
 weight = c5.number_input(t("change_weight", lang), 0, 10_000, 500, step=100, key="opt_weight")
-name = c6.text_input(t("name", lang), value=f"{section}-optimised", key="opt_name")
+name = c6.text_input(t("name", lang), value=t("optimised_name", lang, section=t(section, lang)),
+                     key="opt_name")
 if st.button(t("run_optimise", lang), key="run_optimise"):
     options = op.Options(section=section, time_limit_s=float(limit),
                          max_distance_m=float(far) or None, keep_choosers=keep,
@@ -38,8 +50,8 @@ if st.button(t("run_optimise", lang), key="run_optimise"):
         # the solver reports from its own thread: lines come back through a queue
         found: queue.Queue = queue.Queue()
         with ThreadPoolExecutor(max_workers=1) as pool:
-            job = pool.submit(wb.optimise, b, options, name.strip(),
-                              report=lambda *rec: found.put(rec))
+            job = pool.submit(session_optimise, b, options, name.strip(),
+                              lambda *rec: found.put(rec))
             while not (job.done() and found.empty()):
                 try:
                     sec, obj, bound = found.get(timeout=0.3)
@@ -50,7 +62,7 @@ if st.button(t("run_optimise", lang), key="run_optimise"):
             new, result = job.result()
         except InputError as exc:
             status.update(state="error")
-            st.error(str(exc))
+            st.error(md(exc))
         except InfeasibleError as exc:
             status.update(state="error")
             short = getattr(exc, "shortage", None)
@@ -60,12 +72,13 @@ if st.button(t("run_optimise", lang), key="run_optimise"):
         else:
             set_bench(new)
             st.session_state.pop("opt_short", None)
-            st.session_state["pending_pick"] = new.name  # the sidebar shows it on the rerun
-            st.session_state["opt_report"] = [t("opt_done", lang, name=new.name),
-                                              *op.report_lines(result)]
+            st.session_state["opt_report"] = (new.name, result)
             st.rerun()
-for line in st.session_state.get("opt_report", []):
-    st.text(line)
+if st.session_state.get("opt_report"):
+    saved, result = st.session_state["opt_report"]
+    st.success(t("opt_done", lang, name=md(saved)))
+    for line in tables.optimise_lines(result, lang):
+        st.text(line)
 if st.session_state.get("opt_short"):
     message, sites = st.session_state["opt_short"]
     st.error(t("opt_infeasible", lang))
@@ -73,9 +86,7 @@ if st.session_state.get("opt_short"):
     if sites:
         sites_name = st.text_input(t("name", lang), value=f"{b.name}-sites", key="sites_name")
         if st.button(t("open_sites", lang, n=len(sites)), key="open_sites"):
-            if run(lambda x: wb.save_as(x, sites_name.strip(), sites, "proposed new sites"),
-                   lang):
-                st.session_state["pending_pick"] = sites_name.strip()
+            if session_save_as(sites_name.strip(), sites, t("note_sites", lang)):
                 st.session_state.pop("opt_short", None)
             st.rerun()
 
@@ -85,24 +96,23 @@ r1, r2 = st.columns(2)
 budget = r1.number_input(t("budget", lang), 0, 10**10, 0, step=1_000_000, key="road_budget")
 exchange = r2.checkbox(t("use_exchange", lang), key="road_exchange")
 if st.button(t("run_roadmap", lang), key="run_roadmap"):
-    st.session_state["road"] = wb.roadmap(b, budget=float(budget) or None, exchange=exchange)
+    st.session_state["road"] = session_roadmap(budget=float(budget) or None, exchange=exchange)
 road = st.session_state.get("road")
 if road is not None:
     for line in road.summary_lines(lang):
         st.text(line)
-    st.dataframe(road.actions, hide_index=True)
-    st.dataframe(road.by_year, hide_index=True)
-    path = Path(tempfile.mkdtemp(prefix="planner-roadmap-")) / "roadmap.xlsx"
+    actions, by_year = tables.roadmap_tables(road, lang)
+    st.dataframe(actions, hide_index=True)
+    st.dataframe(by_year, hide_index=True)
+    path = session_folder().new("roadmap-") / "roadmap.xlsx"
     write_roadmap(road, path, lang=lang)
-    st.download_button(t("download_roadmap", lang), path.read_bytes(), "roadmap.xlsx",
-                       key="download_roadmap")
-    road_name = st.text_input(t("name", lang), value="roadmap", key="road_name")
+    st.download_button(t("download_roadmap", lang), path.read_bytes(),
+                       f"{t('sheet_roadmap', lang)}.xlsx", key="download_roadmap")
+    road_name = st.text_input(t("name", lang), value=t("sheet_roadmap", lang), key="road_name")
     if st.button(t("save_roadmap", lang), key="save_roadmap"):
-        note = f"roadmap: {len(road.actions)} action(s), {road.total_cost:,.0f} yuan"
-        if run(lambda x: wb.save_as(x, road_name.strip(), road.edits, note), lang):
-            st.session_state["pending_pick"] = road_name.strip()
+        note = t("note_roadmap", lang, n=len(road.actions), cost=road.total_cost)
+        if session_save_as(road_name.strip(), road.edits, note):
             st.session_state["road_saved"] = road_name.strip()
-            st.rerun()
-        st.rerun()  # show the refusal
+        st.rerun()
 if st.session_state.get("road_saved"):
-    st.success(t("opt_done", lang, name=st.session_state["road_saved"]))
+    st.success(t("opt_done", lang, name=md(st.session_state["road_saved"])))

@@ -1,19 +1,37 @@
-"""Schools: per-school indicators, sortable, with what each lacks."""
+"""Schools: per school section, what it lacks first, R1–R7 coloured pass / 85 % / fail."""
 
 import streamlit as st
 
-from app_pages.common import bench, current_lang
+from app_pages.common import bench, cached, current_lang, map_layers
 from planner.i18n import column, t
 from planner.report import tables
+from planner.report.maps import school_townships
 
 lang = current_lang()
-ev = bench().current
+b = bench()
+ev = b.current
 st.header(t("page_schools", lang))
-table = tables.schools_table(ev, lang)
-only_failing = st.toggle(t("only_failing", lang), key="schools_failing")
+towns = cached(("school_townships",), lambda: school_townships(b.current_plan.ws, map_layers()))
+view, status = cached(("schools_view", lang), lambda: tables.schools_view(ev, lang, towns))
+c1, c2, c3 = st.columns([2, 2, 1])
+town_col, kind_col = t("township", lang), column("kind", lang)
+picked_towns = c1.multiselect(town_col, sorted(x for x in set(view[town_col]) if x),
+                              key=f"schools_towns.{lang}", placeholder=t("all_townships", lang))
+picked_kinds = c2.multiselect(kind_col, sorted(set(view[kind_col])), key=f"schools_kinds.{lang}",
+                              placeholder=t("all_kinds", lang))
+only_failing = c3.toggle(t("only_failing", lang), key="schools_failing")
+keep = view.index == view.index
+if picked_towns:
+    keep &= view[town_col].isin(picked_towns).to_numpy()
+if picked_kinds:
+    keep &= view[kind_col].isin(picked_kinds).to_numpy()
 if only_failing:
-    table = table[~ev.indicators["compliant"].to_numpy()]
-st.dataframe(table, hide_index=True, key="schools_table",
-             column_config={column("school", lang): st.column_config.TextColumn(pinned=True)})
+    keep &= ~ev.indicators["compliant"].to_numpy()
+st.caption(t("schools_shown", lang, n=int(keep.sum()), total=len(view)))
+st.dataframe(tables.styled(view[keep], status[keep]), hide_index=True, key="schools_table",
+             height=560, column_config={
+                 column("school", lang): st.column_config.TextColumn(pinned=True),
+                 t("lacks", lang): st.column_config.TextColumn(width="large")})
+st.caption(t("schools_legend", lang))
 st.subheader(t("sheet_caps", lang))
 st.dataframe(tables.caps_table(ev, lang), hide_index=True)

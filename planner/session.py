@@ -518,13 +518,17 @@ def export(session: Session, name: str, out_dir: str | Path, *, lang: str = "zh"
         The scenario is unknown, or its name gives a folder name another scenario's gives too,
         or one too long for the file system.
     """
+    from planner.i18n import t
     from planner.io.publish import publish_folder, safe_name
     from planner.report.export import proposal_files
 
     if name != BASELINE:
         store.get(session.scenarios, name, file=session.file)
-    stem = safe_name(name)
-    clash = [s for s in [BASELINE, *session.scenarios] if s != name and safe_name(s) == stem]
+    def stem_of(n: str) -> str:  # today's layout is exported as 现状 / baseline
+        return safe_name(t("baseline", lang) if n == BASELINE else n)
+
+    stem = stem_of(name)
+    clash = [s for s in [BASELINE, *session.scenarios] if s != name and stem_of(s) == stem]
     if clash:
         raise InputError.single(session.file, f"scenarios {name!r} and {clash[0]!r} would both "
                                 f"be exported as {stem!r}: rename one of them",

@@ -826,7 +826,7 @@ def check_scenarios(df: pd.DataFrame, file: str) -> list[Problem]:
     Infinity, nested at most MAX_JSON_DEPTH deep). What each edit does is checked when the
     scenario is applied.
     """
-    from planner.scenario import BASELINE
+    from planner.plan.store import BASELINE
     from planner.schema import SCENARIO_COLUMNS
 
     src = Source(file, "layer scenarios", 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from planner import session as ss
@@ -22,7 +23,7 @@ from planner.standards import profile_of
 
 Workbench = Session
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-UPLOAD_TYPES = (".gpkg", ".xlsx")
+UPLOAD_TYPES = (".gpkg", ".xlsx", ".csv")
 
 select = ss.select
 create = ss.create
@@ -47,9 +48,9 @@ def load_baseline(path: Path, *, profile: str | None = None) -> Baseline:
     return Baseline(ws, standards)
 
 
-def start(path: Path, base: Baseline) -> Session:
-    """Begin a session on a workspace file with a baseline already made for it."""
-    return ss.open_session(path, base=base)
+def start(path: Path, base: Baseline | None = None) -> Session:
+    """Begin a session on a workspace file (with a baseline already made for it, if given)."""
+    return ss.open_session(path, base=base if base is not None else load_baseline(path))
 
 
 def undo(bench: Session) -> Session:
@@ -72,28 +73,47 @@ def roadmap(bench: Session, *, budget: float | None, exchange: bool):
     return ss.roadmap(bench, bench.name, budget=budget, exchange=exchange)
 
 
-def import_upload(name: str, data: bytes, folder: Path) -> Path:
+def upload_name(name: str) -> str:
+    """Return the uploaded file's own name, safe as a file name (no folders, no controls)."""
+    base = Path(name.replace("\\", "/")).name
+    clean = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
+    return clean.strip(" .") or "upload"
+
+
+def import_upload(name: str, data: bytes, folder: Path, *, lang: str = "zh") -> Path:
     """Check an uploaded file and turn it into a working GeoPackage in `folder`.
+
+    The upload is saved under its own name, so every message names the file the user chose.
+    What type it is is read from its name, never from the MIME type the browser sent: a CSV
+    schools table is checked like `planner validate` checks it (UTF-8 or GBK).
 
     Raises
     ------
     InputError
         Too large, of the wrong type, or not a valid workspace (with every problem located).
     """
-    suffix = Path(name).suffix.lower()
+    from planner.i18n import t
+
+    shown = upload_name(name)
+    suffix = Path(shown).suffix.lower()
     if suffix not in UPLOAD_TYPES:
-        raise InputError.single(name, f"upload a .gpkg workspace or an .xlsx workbook, not "
-                                f"{suffix or 'a file without extension'}")
+        raise InputError.single(shown, t("upload_wrong_type", lang, types=" ".join(UPLOAD_TYPES),
+                                         suffix=suffix or t("no_extension", lang)))
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError.single(name, f"the file has {len(data) / 2**20:,.0f} MB; the limit is "
-                                f"{MAX_UPLOAD_BYTES / 2**20:,.0f} MB")
-    raw = folder / f"upload{suffix}"
+        raise InputError.single(shown, t("upload_too_large", lang, mb=len(data) / 2**20,
+                                         limit=MAX_UPLOAD_BYTES / 2**20))
+    raw_folder = folder / "upload"
+    raw_folder.mkdir(parents=True, exist_ok=True)
+    raw = raw_folder / shown
     raw.write_bytes(data)
-    ws, _ = open_workspace(raw)
+    try:
+        ws, _ = open_workspace(raw)
+    except InputError as exc:
+        raise InputError([replace(p, file=p.file or shown) for p in exc.problems]) from None
     missing = [n for n in ("units", "catchments", "enrolment") if getattr(ws, n) is None]
     if missing:
-        raise InputError.single(name, f"the app needs the {', '.join(missing)} layer(s); "
-                                "`planner evaluate` works on a schools table alone")
-    target = folder / (Path(name).stem + ".gpkg")
+        raise InputError.single(shown, t("upload_needs_layers", lang, layers="、".join(missing)
+                                         if lang == "zh" else ", ".join(missing)))
+    target = folder / (Path(shown).stem + ".gpkg")
     write_workspace(ws, target)
     return target

@@ -35,12 +35,12 @@ def test_app_walks_every_page():
     at.radio(key="lang").set_value("zh").run()
 
     at.switch_page("app_pages/map.py").run()
-    for key, value in (("map_overlay", "R2"), ("map_units", "distance")):
+    for key, value in (("map_overlay.zh", "R2"), ("map_units.zh", "distance")):
         at.selectbox(key=key).set_value(value).run()
         assert not at.exception
     at.checkbox(key="map_flows").check().run()
     at.checkbox(key="map_radii").check().run()
-    at.radio(key="map_section").set_value("junior").run()
+    at.radio(key="map_section.zh").set_value("junior").run()
     assert not at.exception
 
     at.switch_page("app_pages/schools.py").run()
@@ -48,18 +48,18 @@ def test_app_walks_every_page():
     assert len(table) == 127 and "达标还需" in table.columns
 
     at.switch_page("app_pages/scenario.py").run()
-    assert "请在左侧选择或新建一个方案" in at.info[0].value
-    at.text_input(key="new_name").input("plan-a").run()
-    at.button(key="create_scenario").click().run()
+    assert "请在左侧选择方案，或在上方新建方案" in at.info[0].value
+    at.text_input(key="scn_new_name").input("plan-a").run()
+    at.button(key="scn_create").click().run()
     assert at.session_state["bench"].name == "plan-a"
-    at.selectbox(key="enforce_school").set_value("all").run()
+    at.selectbox(key="enforce_school.zh").set_value("all").run()
     at.button(key="do_enforce").click().run()
     assert not at.error
     changed = _changed_rows(at)
     assert changed.to_dict("list")["编号"] == ["G4", "G5", "G13"]
     assert set(changed["调整后"]) == {"达标"}
     at.selectbox(key="mv_unit").set_value("419900100040").run()
-    at.selectbox(key="mv_to").set_value("4199000003").run()
+    at.selectbox(key="mv_to.zh").set_value("4199000003").run()
     at.button(key="do_move").click().run()
     assert at.caption[0].value == "本方案已有 2 项调整"
     # the edit is saved in the session's working copy of the demo, never in geodata/
@@ -88,18 +88,58 @@ def _changed_rows(at):
     return frames[0]
 
 
-def test_a_bad_upload_is_shown_as_a_table_and_changes_nothing():
+def test_a_bad_upload_is_refused_with_its_own_name():
     from planner import workbench as wb
     from planner.errors import InputError
 
     data = (ROOT / "tests" / "data" / "bad" / "many_problems.xlsx").read_bytes()
     with pytest.raises(InputError) as info:
-        wb.import_upload("many_problems.xlsx", data, Path(tempfile.mkdtemp()))
+        wb.import_upload("C:\\Users\\ke\\many_problems.xlsx", data, Path(tempfile.mkdtemp()))
     assert len(info.value.problems) == 3
-    with pytest.raises(InputError, match="upload a .gpkg workspace or an .xlsx workbook"):
+    assert {p.file for p in info.value.problems} == {"many_problems.xlsx"}
+    with pytest.raises(InputError, match=r"roads.shp: 请上传工作区（.gpkg）.*收到的是 .shp"):
         wb.import_upload("roads.shp", b"x", Path(tempfile.mkdtemp()))
-    with pytest.raises(InputError, match="the app needs the units, catchments, enrolment"):
+    with pytest.raises(InputError, match=r"roads.shp: upload a .gpkg workspace.*not .shp"):
+        wb.import_upload("roads.shp", b"x", Path(tempfile.mkdtemp()), lang="en")
+    with pytest.raises(InputError, match=r"t.xlsx: 文件有效，但本应用还需要以下图层：units、"
+                       "catchments、enrolment"):
         wb.import_upload("t.xlsx", _schools_only_workbook(), Path(tempfile.mkdtemp()))
+
+
+def test_a_gbk_csv_schools_table_is_read_not_refused_by_type():
+    """The browser's MIME type plays no part: a GBK CSV is checked like `planner validate`."""
+    import pandas as pd
+
+    from planner import workbench as wb
+    from planner.errors import InputError
+
+    frame = pd.read_excel(ROOT / "tests" / "data" / "small_county.xlsx", sheet_name="学校")
+    data = frame.to_csv(index=False).encode("gbk")
+    with pytest.raises(InputError) as info:
+        wb.import_upload("学校.csv", data, Path(tempfile.mkdtemp()), lang="en")
+    assert str(info.value) == ("学校.csv: the file is valid, but the app needs the units, "
+                               "catchments, enrolment layer(s); `planner evaluate` works on a "
+                               "schools table alone")
+    bad = frame.assign(办学类型="大学").to_csv(index=False).encode("gbk")
+    with pytest.raises(InputError) as info:
+        wb.import_upload("学校.csv", bad, Path(tempfile.mkdtemp()))
+    assert len(info.value.problems) == len(frame)
+    assert all(p.file == "学校.csv" and p.column == "办学类型" for p in info.value.problems)
+
+
+def test_upload_problems_show_in_the_main_area_with_chinese_headers():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    data = (ROOT / "tests" / "data" / "bad" / "many_problems.xlsx").read_bytes()
+    at.sidebar.get("file_uploader")[0].upload("many_problems.xlsx", data,
+                                             "application/octet-stream").run()
+    assert not at.exception
+    assert at.main.error[0].value == "上传的文件 many\\_problems.xlsx 有问题，未打开："
+    table = at.main.dataframe[0].value
+    assert list(table.columns) == ["文件", "工作表或图层", "行", "列", "问题"]
+    assert set(table["文件"]) == {"many_problems.xlsx"} and len(table) == 3
+    at.radio(key="lang").set_value("en").run()
+    assert list(at.main.dataframe[0].value.columns) == ["file", "sheet or layer", "row",
+                                                         "column", "problem"]
 
 
 def _schools_only_workbook() -> bytes:
@@ -144,41 +184,145 @@ def served_app():
     proc.stdout.close()
 
 
-def test_app_in_chromium_english_and_a_moved_unit(served_app):
+# the map's frame (not one Streamlit is about to replace)
+MAP = ("[data-testid=stElementContainer][data-stale=false] "
+       "iframe[title='streamlit_folium.st_folium'] >> visible=true")
+# a text that shows once each page is drawn, in Chinese and English
+PAGE_TEXT = {"overview": ("评估结论", "Verdict"), "map": (None, None),
+             "schools": ("个学校学段", "school sections shown"),
+             "scenario": ("新建方案", "New scenario"), "optimize": ("划片优化",
+                                                                 "Catchment optimisation"),
+             "export": ("生成方案文件", "Prepare the files")}
+PAGE_LINK = {"overview": ("概览", "Overview"), "map": ("地图", "Map"),
+             "schools": ("学校", "Schools"), "scenario": ("方案", "Scenario"),
+             "optimize": ("优化与路线图", "Optimise and roadmap"), "export": ("导出", "Export")}
+
+
+def _map_drawn(page) -> None:
+    frame = page.frame_locator(MAP)
+    frame.locator(".leaflet-overlay-pane canvas").first.wait_for(state="attached",
+                                                                 timeout=120_000)
+    frame.locator(".map-legend").wait_for(timeout=120_000)
+
+
+def _pick(page, label: str, option: str) -> None:
+    """Choose an option of a Streamlit selectbox by its label."""
+    page.get_by_label(label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_app_in_chromium_every_page_both_languages(served_app):
+    """The map fills the window, has a legend for what it shows and names schools at the
+    seat's zoom; the CV chart draws its limits; every page in both languages is pictured."""
     from playwright.sync_api import sync_playwright
 
+    from planner.io.load import open_workspace
+    from planner.report.maps import base_layers
+
+    ws, _ = open_workspace(ROOT / "geodata" / "demo_county.gpkg")
+    seat = base_layers(ws).seat
     assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: apt-get install chromium"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(served_app)
-        page.get_by_text("示范数据为合成数据").first.wait_for(timeout=120_000)
-        page.get_by_text("English").first.click()
-        page.get_by_text("The demo data is synthetic, not a real county.").wait_for(
-            timeout=60_000)
-        page.get_by_text("Verdict: some indicators not met").first.wait_for()
-        page.screenshot(path=str(ARTIFACTS / "app_overview_en.png"))
+        page.get_by_text("示范数据为合成数据").first.wait_for(timeout=180_000)
+        chart = page.frame_locator("iframe[title='st.iframe']").first
+        for sec in ("primary", "junior"):  # the dashed limit line of each section
+            chart.locator(f"#cv-limit-{sec}").wait_for(state="attached", timeout=60_000)
+        assert chart.locator("text=限值 0.50").count() == 1
+        for k, lang in enumerate(("zh", "en")):
+            if lang == "en":
+                page.get_by_text("English").first.click()
+                page.get_by_role("link", name="Overview", exact=True).wait_for(timeout=60_000)
+            for name in PAGE_LINK:
+                page.get_by_role("link", name=PAGE_LINK[name][k], exact=True).click()
+                if name == "map":
+                    _map_drawn(page)
+                    page.wait_for_timeout(800)
+                else:
+                    page.get_by_text(PAGE_TEXT[name][k]).first.wait_for(timeout=120_000)
+                    page.wait_for_timeout(600)
+                page.screenshot(path=str(ARTIFACTS / f"app_{name}_{lang}.png"))
+        # the map, in English: height, legend, school names at the seat's zoom
+        page.get_by_role("link", name="Map", exact=True).click()
+        _map_drawn(page)
+        height = page.locator(MAP).bounding_box()["height"]
+        assert height >= 0.8 * 1000
+        frame = page.frame_locator(MAP)
+        title = frame.locator("[data-legend=schools] .legend-title").inner_text()
+        assert title == "Schools · pass / fail"
+        assert frame.locator(".school-label").count() == 0  # the county: townships only
+        assert frame.locator(".township-label").count() >= 10
+        frame.locator(".leaflet-container").evaluate(
+            f"() => {{ window.map.setView([{seat[0]}, {seat[1]}], 14); }}")
+        frame.locator(".school-label").nth(7).wait_for(timeout=30_000)
+        labels = frame.locator(".school-label").all_inner_texts()
+        assert "示范县实验小学" in labels and len(labels) == len(set(labels))
+        page.screenshot(path=str(ARTIFACTS / "app_map_seat_en.png"))
+        # another overlay and a shading: their legends follow
+        _pick(page, "Colour schools by", "R2 backbone teachers /100")
+        frame.locator("[data-legend=schools] .legend-title").filter(
+            has_text="R2 backbone teachers /100").wait_for(timeout=60_000)
+        _pick(page, "Shade units by", "distance to the zoned school")
+        frame.locator("[data-legend=units]").wait_for(timeout=60_000)
+        assert "km" in frame.locator("[data-legend=units]").inner_text()
 
+        # a scenario, an edit, and the map of it
         page.get_by_role("link", name="Scenario", exact=True).click()
-        page.get_by_label("Name").fill("plan-b")
-        page.get_by_label("Name").press("Enter")
-        page.get_by_role("button", name="Create").click()
+        page.get_by_label("Name").first.fill("plan-b")
+        page.get_by_label("Name").first.press("Enter")
+        page.get_by_role("button", name="Create").first.click()
         page.get_by_text("0 edit(s) in this scenario").wait_for(timeout=60_000)
         page.get_by_role("button", name="Apply").first.click()  # move the first unit
         page.get_by_text("1 edit(s) in this scenario").wait_for(timeout=60_000)
         page.get_by_text("Against the baseline").wait_for()
-
         page.get_by_role("link", name="Map", exact=True).click()
-        page.locator("iframe").first.scroll_into_view_if_needed(timeout=60_000)
-        frame = page.frame_locator("iframe").first
-        # Leaflet (served locally, no internet) draws catchments and schools on a canvas
-        frame.locator(".leaflet-container").wait_for(timeout=60_000)
-        frame.locator(".leaflet-overlay-pane canvas").first.wait_for(state="attached",
-                                                                     timeout=60_000)
-        assert frame.locator(".leaflet-control-scale").count() == 1
-        page.wait_for_timeout(1500)  # let Leaflet finish drawing before the picture
-        page.screenshot(path=str(ARTIFACTS / "app_map_en.png"), full_page=True)
+        _map_drawn(page)
+        browser.close()
+
+
+def test_every_overlay_has_its_legend_in_the_dom(tmp_path):
+    """Each overlay, shading and layer of the map, drawn in Chromium: its legend is there."""
+    from playwright.sync_api import sync_playwright
+
+    from planner import workbench as wb
+    from planner.i18n import t
+    from planner.report.maps import OVERLAYS, base_layers, county_map, legend, overlay_title
+
+    b = wb.start(ROOT / "geodata" / "demo_county.gpkg")
+    layers = base_layers(b.base.ws)
+    assets = ROOT / "planner" / "report" / "assets"
+    cases = [(o, "none", False, False) for o in OVERLAYS] + [
+        ("status", "children", True, True), ("status", "distance", False, False)]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        for overlay, shading, flows, radii in cases:
+            m = county_map(b.base.ws, b.current, overlay=overlay, units=shading, flows=flows,
+                           radii=radii, zoning=b.base.plan.zoning, layers=layers, lang="zh")
+            m.default_js = [("jquery", (assets / "jquery" / "jquery.min.js").as_uri()),
+                            ("leaflet", (assets / "leaflet" / "leaflet.js").as_uri())]
+            m.default_css = [("leaflet_css", (assets / "leaflet" / "leaflet.css").as_uri())]
+            html = tmp_path / f"{overlay}-{shading}.html"
+            html.write_text(m.get_root().render(), encoding="utf-8")
+            page.goto(html.as_uri())
+            page.locator(".map-legend").wait_for(timeout=30_000)
+            kinds = page.locator("[data-legend]").evaluate_all(
+                "els => els.map(e => e.dataset.legend)")
+            expected = ["schools", "catchments", "townships", "roads"]
+            expected += ["units"] if shading != "none" else []
+            expected += ["flows"] if flows else []
+            expected += ["radii"] if radii else []
+            assert kinds == expected, (overlay, shading)
+            block = page.locator("[data-legend=schools]")
+            assert block.locator(".legend-title").inner_text() == \
+                f"{t('schools')} · {overlay_title(overlay, 'zh')}"
+            assert block.locator(".legend-label").all_inner_texts() == \
+                [label for _, label in legend(overlay, "zh")] + [t("legend_size")]
+            if flows:
+                assert "未画出" in page.locator("[data-legend=flows]").inner_text()
         browser.close()
 
 
@@ -186,16 +330,17 @@ def test_optimise_and_roadmap_page():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
     at.switch_page("app_pages/optimize.py").run()
     assert not at.exception
-    at.radio(key="opt_section").set_value("junior").run()
+    at.radio(key="opt_section.zh").set_value("junior").run()
     at.number_input(key="opt_time").set_value(30).run()
     at.text_input(key="opt_name").input("junior-opt").run()
     at.button(key="run_optimise").click().run()
     assert not at.exception and not at.error
     bench = at.session_state["bench"]
     assert bench.name == "junior-opt"
-    assert at.sidebar.selectbox(key="scenario_pick").value == "junior-opt"
+    assert at.sidebar.selectbox(key="scenario_pick.zh").value == "junior-opt"
+    assert at.success[0].value == "已另存为方案 junior-opt"
     lines = [x.value for x in at.text]
-    assert lines[0] == "已另存为方案 junior-opt" and "LP relaxation bound" in lines[2]
+    assert lines[0].startswith("初中：") and "线性松弛下界" in lines[1]
     # a request that cannot be met says where and proposes sites, in the page
     at.number_input(key="opt_far").set_value(6000).run()
     at.text_input(key="opt_name").input("too-near").run()
@@ -206,7 +351,7 @@ def test_optimise_and_roadmap_page():
     bench = at.session_state["bench"]
     assert bench.name == "junior-opt-sites"
     assert bench.plan.ws.schools["school_id"].str.startswith("NEW-junior-").sum() >= 1
-    at.sidebar.selectbox(key="scenario_pick").set_value("junior-opt").run()
+    at.sidebar.selectbox(key="scenario_pick.zh").set_value("junior-opt").run()
     # the roadmap of the optimised scenario, saved as a scenario on it
     at.number_input(key="road_budget").set_value(30_000_000).run()
     at.button(key="run_roadmap").click().run()

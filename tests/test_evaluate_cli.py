@@ -59,7 +59,7 @@ def test_evaluate_writes_json_excel_and_html(demo_gpkg, tmp_path, capsys):
     assert statuses["G2"].value == "达标" and statuses["G2"].fill.fgColor.rgb == "00C6EFCE"
 
     page = out["html"].read_text(encoding="utf-8")
-    assert "示范数据为合成数据" in page and "data:image/png;base64," in page
+    assert "示范数据为合成数据" in page and "<svg" in page  # figures inline, text as text
     assert "http://" not in page and "https://" not in page  # self-contained
     _screenshot(out["html"], ARTIFACTS / "evaluate_report_zh.png")
 
@@ -73,8 +73,9 @@ def _screenshot(html: Path, png: Path) -> None:
         page = browser.new_page(viewport={"width": 800, "height": 1130})
         page.goto(html.as_uri())
         page.get_by_text("义务教育优质均衡发展评估报告").first.wait_for()
-        # the embedded map decoded and laid out at the page's width
-        width = page.evaluate("document.querySelector('img.map').naturalWidth")
+        # the inline SVG map laid out at the page's width
+        width = page.evaluate("document.querySelector('.figure svg').getBoundingClientRect()"
+                              ".width")
         assert width > 500
         page.screenshot(path=str(png), full_page=False)
         pdf = page.pdf(format="A4")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -417,6 +416,7 @@ def _cmd_roadmap(args: argparse.Namespace) -> int:
 # --- the app ---------------------------------------------------------------------------------
 
 def _cmd_app(args: argparse.Namespace) -> int:
+    from planner import serve
     from planner.io.load import open_workspace
 
     app = REPO_ROOT / "app.py"
@@ -425,14 +425,24 @@ def _cmd_app(args: argparse.Namespace) -> int:
                                 "from its source folder (pip install -e .)")
     ws_path = Path(args.ws) if args.ws else DEMO_PATH
     open_workspace(ws_path)  # fail here, plainly, rather than inside the browser
-    # headless: Streamlit then neither opens a window nor asks for an e-mail on first run
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.headless", "true", "--server.enableStaticServing", "true",
-           "--browser.gatherUsageStats", "false"]
-    print(f"planner: serving {ws_path.name} at http://localhost:{args.port} (Ctrl+C stops)",
-          flush=True)
-    env = dict(os.environ, PLANNER_WORKSPACE=str(ws_path.resolve()))
-    return subprocess.call(cmd, env=env)
+    password = serve.read_password(args.password_file, dict(os.environ))
+    if serve.needs_password(args.host) and not password:
+        raise InputError.single(
+            "--host", f"serving on {args.host} lets other computers open the planner: give a "
+            f"password with --password-file F or the {serve.PASSWORD_ENV} environment variable")
+    serve.remove_stale()
+    env = {k: v for k, v in os.environ.items() if k not in (serve.PASSWORD_ENV, serve.HASH_ENV)}
+    env["PLANNER_WORKSPACE"] = str(ws_path.resolve())
+    env[serve.FOLDER_ENV] = str(serve.tmp_root() / f"server-{os.getpid()}")
+    if password:
+        env[serve.HASH_ENV] = serve.hash_password(password)  # only the hash leaves this process
+    shown = "localhost" if args.host in serve.LOOPBACK else args.host
+    print(f"planner: serving {ws_path.name} at http://{shown}:{args.port}"
+          f"{' (password required)' if password else ''} (Ctrl+C stops)", flush=True)
+    # exec: Streamlit takes this process's place, so SIGTERM and Ctrl+C reach it directly
+    cmd = serve.streamlit_command(app, host=args.host, port=args.port)
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

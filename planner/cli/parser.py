@@ -165,4 +165,8 @@ def parser() -> argparse.ArgumentParser:
     a = sub.add_parser("app", help="open the planner in the browser (the demo by default)")
     a.add_argument("ws", nargs="?", help="workspace .gpkg (default: the bundled demo county)")
     a.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
+    a.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                   "127.0.0.1: this computer only); any other needs a password")
+    a.add_argument("--password-file", help="file whose first line is the password asked before "
+                   "any page (else the PLANNER_APP_PASSWORD environment variable)")
     return p

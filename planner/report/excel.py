@@ -13,6 +13,7 @@ from planner.evaluation import Evaluation
 from planner.i18n import column, t
 from planner.io.gpkg import atomic_write
 from planner.report import tables
+from planner.report.escape import write_cell
 from planner.standards import RESOURCE_IDS, RESOURCE_KEYS
 
 PASS_FILL = PatternFill("solid", fgColor="C6EFCE")
@@ -24,18 +25,25 @@ HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 def _sheet(wb: Workbook, title: str, df: pd.DataFrame, widths: dict[int, int] | None = None):
     ws = wb.create_sheet(title)
     for j, name in enumerate(df.columns, start=1):
-        cell = ws.cell(row=1, column=j, value=str(name))
+        cell = write_cell(ws, 1, j, str(name))
         cell.font = Font(bold=True)
         cell.fill = HEAD_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(j)].width = (widths or {}).get(j, 14)
-    for i, row in enumerate(df.itertuples(index=False), start=2):
-        for j, value in enumerate(row, start=1):
-            if isinstance(value, float) and value != value:
-                value = None
-            ws.cell(row=i, column=j, value=value)
+    _rows(ws, df, 2)
     ws.freeze_panes = "A2"
     return ws
+
+
+def _rows(ws, df: pd.DataFrame, start: int, *, header: bool = False) -> None:
+    """Write a frame's rows (and its header first, in bold, when asked) from row `start`."""
+    if header:
+        for j, name in enumerate(df.columns, start=1):
+            write_cell(ws, start, j, str(name)).font = Font(bold=True)
+        start += 1
+    for i, row in enumerate(df.itertuples(index=False), start=start):
+        for j, value in enumerate(row, start=1):
+            write_cell(ws, i, j, value)
 
 
 def write_workbook(ev: Evaluation, path: str | Path, *, lang: str = "zh") -> Path:
@@ -57,8 +65,7 @@ def write_workbook(ev: Evaluation, path: str | Path, *, lang: str = "zh") -> Pat
     fills = {"pass": PASS_FILL, "fail": FAIL_FILL, "missing": WARN_FILL}
     for i, status in enumerate(ev.checklist["status"], start=2):
         ws.cell(row=i, column=status_col).fill = fills[status]
-    ws.cell(row=len(check) + 3, column=1, value=tables.verdict_text(ev, lang)).font = Font(
-        bold=True)
+    write_cell(ws, len(check) + 3, 1, tables.verdict_text(ev, lang)).font = Font(bold=True)
 
     schools = tables.schools_table(ev, lang)
     ws = _sheet(wb, t("sheet_schools", lang), schools, {2: 24})
@@ -87,21 +94,12 @@ def write_workbook(ev: Evaluation, path: str | Path, *, lang: str = "zh") -> Pat
     z = tables.zoning_tables(ev, lang)
     if z:
         ws = _sheet(wb, t("sheet_zoning", lang), z["sections"])
-        start = len(z["sections"]) + 3
-        for j, name in enumerate(z["schools"].columns, start=1):
-            ws.cell(row=start, column=j, value=str(name)).font = Font(bold=True)
-        for i, row in enumerate(z["schools"].itertuples(index=False), start=start + 1):
-            for j, value in enumerate(row, start=1):
-                ws.cell(row=i, column=j, value=None if value != value else value)
+        _rows(ws, z["schools"], len(z["sections"]) + 3, header=True)
         _sheet(wb, t("sheet_out_of_zone", lang), z["out_of_zone"], {2: 20, 4: 24, 5: 24})
         ws = _sheet(wb, t("sheet_layout", lang), z["layout"])
         row = len(z["layout"]) + 3
         for block in (z["tiling"], z["unit_problems"]):
-            for j, name in enumerate(block.columns, start=1):
-                ws.cell(row=row, column=j, value=str(name)).font = Font(bold=True)
-            for i, rec in enumerate(block.itertuples(index=False), start=row + 1):
-                for j, value in enumerate(rec, start=1):
-                    ws.cell(row=i, column=j, value=value)
+            _rows(ws, block, row, header=True)
             row += len(block) + 3
         _sheet(wb, t("sheet_unit_distances", lang), z["unit_distances"], {3: 24})
     notes = list(ev.notes) or ["—"]

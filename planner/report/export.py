@@ -8,8 +8,6 @@ exporting the same scenario twice gives the same content.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -20,9 +18,12 @@ import pyogrio
 from openpyxl import Workbook
 
 from planner.i18n import t
+from planner.plan.store import BASELINE
 from planner.report import tables
+from planner.report.escape import html_text
 from planner.report.excel import _sheet
-from planner.report.html import CSS, _table, map_png
+from planner.report.figures import catchment_svg, county_svg
+from planner.report.html import CSS, _table
 from planner.report.projection import year_tables
 from planner.schema import SECTIONS
 from planner.workspace import Workspace
@@ -109,32 +110,50 @@ def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:
 
 
 def render_report(p: Proposal, lang: str = "zh") -> str:
-    """Return the proposal report: verdicts, before/after maps, and what changed."""
+    """Return the proposal report: verdicts, before/after maps, and what changed.
+
+    For the baseline: today's verdict and map, the checklist and the roadmap.
+    """
     zh = lang == "zh"
-    before = base64.b64encode(map_png(p.before, p.base_ws, lang=lang)).decode("ascii")
-    after = base64.b64encode(map_png(p.after, p.ws, lang=lang)).decode("ascii")
+    today = p.name == BASELINE
     frames = _xlsx_frames(p, lang)
-    title = (f"布局调整方案：{p.name}" if zh else f"Layout proposal: {p.name}")
+    county = p.ws.meta.name or t("report_title", lang)
+    title = (f"{t('baseline_title', lang)}：{county}" if zh else
+             f"{t('baseline_title', lang)}: {county}") if today else (
+        f"布局调整方案：{p.name}" if zh else f"Layout proposal: {p.name}")
     parts = [
         f"<!DOCTYPE html><html lang=\"{'zh-CN' if zh else 'en'}\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(title)}</title><style>{CSS} .maps {{ display: flex; gap: 6pt; }}"
-        " .maps figure { flex: 1; margin: 0; } .maps img { width: 100%; }</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
+        f"<title>{html_text(title)}</title><style>{CSS} .maps {{ display: flex; gap: 6pt; }}"
+        " .maps figure { flex: 1; margin: 0; }</style></head><body>",
+        f"<h1>{html_text(title)}</h1>",
     ]
     if p.ws.meta.synthetic:
-        parts.append(f"<div class=\"banner\">{html.escape(t('synthetic_banner', lang))}</div>")
-    parts += [
-        f"<p class=\"verdict\">{'调整前' if zh else 'Before'}: "
-        f"{html.escape(tables.verdict_text(p.before, lang))}<br>{'调整后' if zh else 'After'}: "
-        f"{html.escape(tables.verdict_text(p.after, lang))}</p>",
-        "<div class=\"maps\">"
-        f"<figure><img alt=\"before\" src=\"data:image/png;base64,{before}\"><figcaption>"
-        f"{'调整前' if zh else 'Before'}</figcaption></figure>"
-        f"<figure><img alt=\"after\" src=\"data:image/png;base64,{after}\"><figcaption>"
-        f"{'调整后' if zh else 'After'}</figcaption></figure></div>",
-    ]
+        parts.append(f"<div class=\"banner\">{html_text(t('synthetic_banner', lang))}</div>")
+    if today:
+        parts += [
+            f"<p class=\"verdict\">{html_text(tables.verdict_text(p.before, lang))}</p>",
+            f"<div class=\"figure\">{county_svg(p.before, p.base_ws, lang=lang, salt='today')}"
+            "</div>",
+        ]
+        keep = {("检查清单对比" if zh else "Checklist"),
+                ("补齐短板路线图" if zh else "Roadmap for the remaining gaps"),
+                ("路线图年度投入" if zh else "Roadmap by year")}
+        frames = {k: v for k, v in frames.items() if k in keep}
+    else:
+        before = county_svg(p.before, p.base_ws, lang=lang, salt="before")
+        after = county_svg(p.after, p.ws, lang=lang, salt="after")
+        parts += [
+            f"<p class=\"verdict\">{'调整前' if zh else 'Before'}: "
+            f"{html_text(tables.verdict_text(p.before, lang))}<br>{'调整后' if zh else 'After'}: "
+            f"{html_text(tables.verdict_text(p.after, lang))}</p>",
+            "<div class=\"maps\">"
+            f"<figure class=\"figure\">{before}<figcaption>"
+            f"{'调整前' if zh else 'Before'}</figcaption></figure>"
+            f"<figure class=\"figure\">{after}<figcaption>"
+            f"{'调整后' if zh else 'After'}</figcaption></figure></div>",
+        ]
     for heading, frame in frames.items():
-        parts += [f"<h2>{html.escape(heading)}</h2>", _table(frame)]
+        parts += [f"<h2>{html_text(heading)}</h2>", _table(frame)]
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -149,23 +168,29 @@ def render_notice(ws: Workspace, zoning: pd.DataFrame, *, lang: str = "zh") -> s
     schools = ws.schools.set_index("school_id")
     parts = [
         f"<!DOCTYPE html><html lang=\"{'zh-CN' if zh else 'en'}\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(title)}</title><style>{CSS} td:first-child {{ width: 32%; }}"
+        f"<title>{html_text(title)}</title><style>{CSS} td:nth-child(2) {{ width: 30%; }}"
         "</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
+        f"<h1>{html_text(title)}</h1>",
     ]
     if ws.meta.synthetic:
-        parts.append(f"<div class=\"banner\">{html.escape(t('synthetic_banner', lang))}</div>")
-    parts.append("<p>" + html.escape(
+        parts.append(f"<div class=\"banner\">{html_text(t('synthetic_banner', lang))}</div>")
+    parts.append("<p>" + html_text(
         "适龄儿童少年按户籍或居住地所在居住单元，到下列学校就近入学。" if zh else
         "Children attend the school whose catchment holds the unit they live in.") + "</p>")
     for sec in SECTIONS:
         z = zoning[sec].dropna()
+        ids = sorted(set(z))
+        numbers = {sid: k for k, sid in enumerate(ids, start=1)}
         rows = []
-        for sid in sorted(set(z)):
+        for sid in ids:
             units = sorted(names[u] for u in z.index[z == sid])
-            rows.append({("学校" if zh else "school"): schools.at[sid, "name"],
+            rows.append({"#": numbers[sid], ("学校" if zh else "school"): schools.at[sid, "name"],
                          ("划片范围" if zh else "catchment"): "、".join(units) if zh
                          else ", ".join(units)})
-        parts += [f"<h2>{html.escape(t(sec, lang))}</h2>", _table(pd.DataFrame(rows))]
+        parts.append(f"<h2>{html_text(t(sec, lang))}</h2>")
+        if ids and ws.units is not None:
+            svg = catchment_svg(ws, zoning, sec, numbers, lang=lang, salt=f"notice-{sec}")
+            parts.append(f"<div class=\"figure\">{svg}</div>")
+        parts.append(_table(pd.DataFrame(rows)))
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -5,10 +5,14 @@ The Excel workbook, the HTML report and the app show the same tables; they are b
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
 from planner.evaluation import Evaluation
 from planner.i18n import column, has, t
+from planner.report.style import CELL_FILLS
 from planner.standards import RESOURCE_IDS, RESOURCE_KEYS
 
 
@@ -29,6 +33,10 @@ def _scalar(v: object, percent: bool) -> str:
     if isinstance(v, float) and percent:
         return f"{v:.1%}"
     return _num(v) if isinstance(v, float | int) else str(v)
+
+
+def _phrase_of(v: object, lang: str) -> object:
+    return phrase(v, lang) if isinstance(v, str) else v
 
 
 def value_text(value: object, lang: str, *, percent: bool = False) -> str:
@@ -56,7 +64,8 @@ def checklist_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame({
         column("id", lang): c["id"],
         column("name", lang): c["name_zh"] if lang == "zh" else c["name_en"],
-        column("threshold", lang): [value_text(v, lang, percent=i in PERCENT_ROWS)
+        column("threshold", lang): [value_text(_phrase_of(v, lang), lang,
+                                               percent=i in PERCENT_ROWS)
                                     for i, v in zip(c["id"], c["threshold"], strict=True)],
         column("value", lang): [value_text(v, lang, percent=i in PERCENT_ROWS)
                                 for i, v in zip(c["id"], c["value"], strict=True)],
@@ -275,11 +284,219 @@ def verdict_text(ev: Evaluation, lang: str = "zh") -> str:
     return f"{t('verdict', lang)}: {t(f'verdict_{ev.verdict}', lang)} — {counts}"
 
 
+def schema_header(name: str, lang: str) -> str:
+    """A workspace column's header as the reader knows it (the template's Chinese header)."""
+    from planner.schema import LAYER_COLUMNS
+
+    if lang != "zh" or not isinstance(name, str):
+        return name
+    zh = {c.name: c.zh for cols in LAYER_COLUMNS.values() for c in cols}
+    return zh.get(name, name)
+
+
 def roadmap_tables(road, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     """A roadmap's actions and money by year, with headers and words in `lang`."""
     a = road.actions.copy()
     a["action"] = [t(f"act_{x}", lang) for x in a["action"]]
     a["reason"] = [t(f"why_{x}", lang) for x in a["reason"]]
     a["key"] = [column(i, lang) for i in a["id"]]
+    if "unit" in a:
+        a["unit"] = [t(f"unit_{u}", lang) if has(f"unit_{u}") else u for u in a["unit"]]
+    if "section" in a:
+        a["section"] = ["、".join(_sec(x, lang) for x in str(s).split(",")) if lang == "zh"
+                        else ", ".join(_sec(x, lang) for x in str(s).split(","))
+                        for s in a["section"]]
+    if "column" in a:
+        a["column"] = [schema_header(c, lang) for c in a["column"]]
     a = a.drop(columns=["id"]).rename(columns=lambda c: column(c, lang))
     return a, road.by_year.rename(columns=lambda c: column(c, lang))
+
+
+def problems_table(exc, lang: str = "zh") -> pd.DataFrame:
+    """The located problems of an InputError: file, sheet or layer, row, column, message."""
+    return pd.DataFrame({
+        column("problem_file", lang): [p.file for p in exc.problems],
+        column("problem_layer", lang): [p.layer for p in exc.problems],
+        column("problem_row", lang): [None if p.row is None else int(p.row)
+                                      for p in exc.problems],
+        column("problem_column", lang): [p.column for p in exc.problems],
+        column("problem_message", lang): [p.message for p in exc.problems],
+    }).astype({column("problem_row", lang): "Int64"})
+
+
+# ---- the app's views ---------------------------------------------------------------------
+
+_PHRASES = ((re.compile(r"^tiling; one catchment per unit$"), "thr_tiling"),
+            (re.compile(r"^all (\d+) schools$"), "thr_all_schools"))
+
+
+def phrase(text: str, lang: str) -> str:
+    """Translate the few English phrases the checklist writes as thresholds; else unchanged."""
+    for pattern, key in _PHRASES:
+        m = pattern.match(text)
+        if m:
+            return t(key, lang, n=m.group(1)) if m.groups() else t(key, lang)
+    return text
+
+
+def indicator_status(ev: Evaluation) -> pd.DataFrame:
+    """Per school section and R1–R7: "pass" (meets), "warn" (≥ 85 %) or "fail" (below)."""
+    out = {}
+    for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
+        th = np.array([ev.standards.section(s).threshold(key) for s in ev.indicators["section"]])
+        v = ev.indicators[key].to_numpy(dtype=float)
+        out[rid] = np.where(v >= th * (1 - 1e-9), "pass",
+                            np.where(v >= ev.standards.floor_share * th * (1 - 1e-9), "warn",
+                                     "fail"))
+    return pd.DataFrame(out, index=ev.indicators.index)
+
+
+def schools_view(ev: Evaluation, lang: str = "zh", townships: pd.Series | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The app's schools table and the status of each of its cells.
+
+    What a school section lacks comes first after its name, then township, kind, section,
+    pupils, R1–R7, indicators met and the verdict. The second frame has the same shape and
+    says "pass", "warn" or "fail" where a cell is coloured, "" elsewhere.
+    """
+    base = schools_table(ev, lang)
+    i = ev.indicators
+    town = (townships.reindex(i["school_id"].astype(str)).fillna("").to_numpy()
+            if townships is not None else [""] * len(i))
+    cols = [column("school", lang), t("lacks", lang)]
+    view = base[cols].copy()
+    view.insert(2, t("township", lang), town)
+    for c in ("kind", "section", "students"):
+        view[column(c, lang)] = base[column(c, lang)]
+    for rid in RESOURCE_IDS:
+        view[column(rid, lang)] = base[column(rid, lang)]
+    view[column("met", lang)] = base[column("met", lang)]
+    view[column("compliant", lang)] = base[column("compliant", lang)]
+    view[column("school_id", lang)] = base[column("school_id", lang)]
+    status = pd.DataFrame("", index=view.index, columns=view.columns)
+    marks = indicator_status(ev)
+    for rid in RESOURCE_IDS:
+        status[column(rid, lang)] = marks[rid].to_numpy()
+    status[column("compliant", lang)] = np.where(i["compliant"], "pass", "fail")
+    status[t("lacks", lang)] = np.where(i["compliant"], "", "fail")
+    return view.reset_index(drop=True), status.reset_index(drop=True)
+
+
+def styled(frame: pd.DataFrame, status: pd.DataFrame):
+    """Return a pandas Styler colouring each cell by its status (pass / warn / fail)."""
+    colours = {k: f"background-color: {v}" for k, v in CELL_FILLS.items()}
+    css = status.apply(lambda col: [colours.get(v, "") for v in col])
+    return frame.style.apply(lambda _: css, axis=None).format(precision=3, thousands="")
+
+
+def checklist_status(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
+    """The checklist's status cells for :func:`styled` (missing data in yellow)."""
+    table = checklist_table(ev, lang)
+    status = pd.DataFrame("", index=table.index, columns=table.columns)
+    status[column("status", lang)] = [{"pass": "pass", "fail": "fail", "missing": "warn"}[s]
+                                      for s in ev.checklist["status"]]
+    return status
+
+
+def move_targets(plan, unit_id: str, section: str) -> list[tuple[str, float]]:
+    """Schools a unit may be re-zoned to, nearest by road first: (school_id, metres).
+
+    Schools the plan's distances do not reach come last, with an infinite distance.
+    """
+    ids = [str(s) for s in plan.school_ids[plan.teaches(section)]]
+    dist = plan.distances
+    if dist is None:
+        return [(s, float("inf")) for s in ids]
+    row = np.flatnonzero(dist.unit_ids.astype(str) == str(unit_id))
+    col = {str(s): j for j, s in enumerate(dist.school_ids)}
+    metres = {s: float(dist.matrix[row[0], col[s]]) if len(row) and s in col else float("inf")
+              for s in ids}
+    return sorted(metres.items(), key=lambda kv: (kv[1], kv[0]))
+
+
+def distance_text(metres: float, lang: str) -> str:
+    """"1.2 公里" / "850 m"-style text of a road distance; "—" when unreachable."""
+    if not np.isfinite(metres):
+        return "—"
+    if metres >= 1000:
+        return f"{metres / 1000:.1f} {t('unit_km', lang)}"
+    return f"{metres:.0f} {t('unit_m', lang)}"
+
+
+def unit_card(plan, ev: Evaluation, unit_id: str, lang: str = "zh",
+              township: str = "") -> pd.DataFrame:
+    """A clicked unit: name, code, township, children and zoned school per section."""
+    u = plan.ws.units.set_index(plan.ws.units["unit_id"].astype(str)).loc[str(unit_id)]
+    names = dict(zip(plan.ws.schools["school_id"].astype(str), plan.ws.schools["name"],
+                     strict=True))
+    rows = [(t("units", lang), u["name"]), (column("unit_id", lang), str(unit_id))]
+    if township:
+        rows.append((t("township", lang), township))
+    for sec, grades in (("primary", range(1, 7)), ("junior", range(7, 10))):
+        kids = int(sum(u[f"g{g}"] for g in grades))
+        zoned = plan.zoning.at[unit_id, sec] if unit_id in plan.zoning.index else None
+        where = names.get(str(zoned), "—") if zoned is not None and zoned == zoned else "—"
+        d = dict(move_targets(plan, unit_id, sec)).get(str(zoned), float("inf")) \
+            if where != "—" else float("inf")
+        rows.append((f"{t(sec, lang)} · {column('children', lang)}", f"{kids:,}"))
+        rows.append((f"{t(sec, lang)} · {column('zoned_school', lang)}",
+                     f"{where}（{distance_text(d, lang)}）" if lang == "zh"
+                     else f"{where} ({distance_text(d, lang)})"))
+    if ev.zoned is not None:
+        out = ev.zoned.out_of_zone
+        n = int(out.loc[out["unit_id"].astype(str) == str(unit_id), "students"].sum())
+        rows.append((t("out_of_zone_pupils", lang), f"{n:,}"))
+    return pd.DataFrame(rows, columns=[t("item", lang), column("value", lang)])
+
+
+def school_card(ev: Evaluation, ws, school_id: str, lang: str = "zh",
+                township: str = "") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A clicked school: facts, its sections' R1–R7 (with status), and what it lacks."""
+    s = ws.schools.set_index(ws.schools["school_id"].astype(str)).loc[str(school_id)]
+    facts = [(t("schools", lang), s["name"]), (column("school_id", lang), str(school_id)),
+             (column("kind", lang), t(f"kind_{s['kind']}", lang))]
+    if township:
+        facts.append((t("township", lang), township))
+    facts.append((t("students", lang), f"{int(s['students_primary'] + s['students_junior']):,}"))
+    caps = ev.caps[ev.caps["school_id"].astype(str) == str(school_id)]
+    for rec in caps.to_dict("records"):
+        facts.append((t(f"rule_{rec['rule']}", lang),
+                      f"{rec['value']} > {rec['cap']}"))
+    view, status = schools_view(ev, lang)
+    mask = (view[column("school_id", lang)].astype(str) == str(school_id)).to_numpy()
+    keep = [column("section", lang), *[column(r, lang) for r in RESOURCE_IDS],
+            column("met", lang), column("compliant", lang)]
+    table = view.loc[mask, keep].T
+    marks = status.loc[mask, keep].T
+    table.columns = marks.columns = [str(x) for x in view.loc[mask, column("section", lang)]]
+    table, marks = table.iloc[1:], marks.iloc[1:]
+    lacks = view.loc[mask, [column("section", lang), t("lacks", lang)]]
+    lacks = lacks[lacks[t("lacks", lang)] != ""]
+    return (pd.DataFrame(facts, columns=[t("item", lang), column("value", lang)]),
+            table.astype(str).reset_index(names=t("item", lang)),
+            lacks.reset_index(drop=True))
+
+
+def optimise_lines(result, lang: str = "zh") -> list[str]:
+    """The optimiser's result in the reader's language: objective, bounds, travel, baselines."""
+    from planner.optimize import greedy
+
+    inst, s = result.instance, result.summary()
+    lines = [t("opt_line_objective", lang, section=t(inst.section, lang),
+               status=t(f"opt_status_{s['status']}", lang), seconds=s["seconds"],
+               objective=s["objective"], weight=inst.change_weight_m),
+             t("opt_line_bounds", lang, lp=s["lp_bound"], lp_gap=s["lp_gap"],
+               best=s["best_bound"], gap=s["gap"]),
+             t("opt_line_travel", lang, km=s["travel_km"], mean=s["mean_m"],
+               units=s["units_moved"], pupils=s["pupils_changing_school"])]
+    pupils = max(int(inst.demand.sum()), 1)
+    now = float((inst.present * np.where(np.isfinite(inst.dist), inst.dist, 0)).sum())
+    lines.append(t("opt_line_today", lang, km=now / 1000, mean=now / pupils))
+    g = greedy(inst)
+    if g is None:
+        lines.append(t("opt_line_greedy_none", lang))
+    else:
+        broken = sum(1 for v in inst.violations(g) if "contiguous" in v)
+        lines.append(t("opt_line_greedy", lang, km=inst.travel(g) / 1000,
+                       mean=inst.travel(g) / pupils, broken=broken))
+    return lines
