@@ -16,11 +16,16 @@ from planner.schema import SECTIONS
 from planner.standards import RESOURCE_IDS
 
 
-def connected(members: set[int], neighbours: list[list[int]], holder: int) -> bool:
-    """Whether a catchment's units hang together and hold the school's unit."""
-    if holder not in members:
+def connected(members: set[int], neighbours: list[list[int]], holder: int,
+              anchors: set[int] = frozenset()) -> bool:
+    """Whether a catchment's units hang together and hold the school's unit.
+
+    Units in `anchors` (today's exclaves, see Instance.anchored) may hang apart.
+    """
+    if holder not in members and not members & anchors:
         return False
-    seen, todo = {holder}, [holder]
+    seen = {holder} & members | members & anchors
+    todo = list(seen)
     while todo:
         u = todo.pop()
         for v in neighbours[u]:
@@ -61,7 +66,7 @@ def violations(inst: Instance, assign: np.ndarray) -> list[str]:
     for u, s in enumerate(assign):
         if not np.isfinite(inst.dist[u, s]) or not inst.reach(u)[s]:
             out.append(f"{inst.unit_ids[u]}: {inst.school_ids[s]} out of reach")
-        elif inst.key is not None and inst.holder[s] != u and not any(
+        elif inst.key is not None and not inst.anchored(u, s) and not any(
                 assign[v] == s and nearer(inst, v, u, s) for v in inst.neighbours[u]):
             out.append(f"{inst.unit_ids[u]}: joins {inst.school_ids[s]} with no neighbour "
                        "nearer to it in the catchment")
@@ -69,7 +74,7 @@ def violations(inst: Instance, assign: np.ndarray) -> list[str]:
             out.append(f"{inst.unit_ids[u]}: locked to {inst.school_ids[inst.locked[u]]}")
     for s in np.unique(assign):
         if not connected(set(np.flatnonzero(assign == s)), inst.neighbours,
-                         int(inst.holder[s])):
+                         int(inst.holder[s]), {u for u, x in inst.exempt if x == s}):
             out.append(f"{inst.school_ids[s]}: catchment not contiguous with its school")
     return out + indicator_violations(inst, pupils)
 
@@ -115,7 +120,7 @@ def greedy(inst: Instance) -> np.ndarray | None:
     for u, s in inst.locked.items():
         assign[u] = s
         loads[s] += inst.demand[u]
-    room = np.minimum(np.minimum(inst.size_cap, inst.size_limit), inst.places)
+    room = np.minimum(inst.size_limit, inst.places)  # the hard limits; soft caps are priced
     pairs = [(inst.dist[u, s], u, s) for u in range(n_u) if assign[u] < 0
              for s in range(len(inst.school_ids)) if np.isfinite(inst.dist[u, s])]
     pairs.sort()
@@ -124,7 +129,7 @@ def greedy(inst: Instance) -> np.ndarray | None:
             continue
         trial = loads[s] + inst.demand[u]
         if (trial.sum(axis=1) > room[s]).any() or any(
-                classes(inst, s, trial[t]) > inst.rooms[s, t] for t in range(len(trial))):
+                classes(inst, s, trial[t]) > inst.rooms_limit[s, t] for t in range(len(trial))):
             continue
         assign[u] = s
         loads[s] = trial

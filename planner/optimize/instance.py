@@ -227,6 +227,15 @@ class Instance:
     ind: Indicators | None = None
     grandfathered: bool = False
     cv_target: float | None = None
+    exempt: frozenset = frozenset()
+
+    def anchored(self, u: int, s: int) -> bool:
+        """Whether unit u may be in school s's catchment without a nearer neighbour in it.
+
+        The school's own unit, or a unit today's catchment already holds so: an exclave
+        today may stay one; no new one is made.
+        """
+        return self.holder[s] == u or (u, s) in self.exempt
 
     def reach(self, u: int) -> np.ndarray:
         """(S,) the schools unit u may be zoned to by distance."""
@@ -580,6 +589,10 @@ def with_candidates(inst: Instance, options: Options) -> Instance:
     """Give each unit its candidate schools and drop those contiguity can never allow."""
     if inst.key is None:
         inst = replace(inst, key=contiguity_keys(inst.dist, inst.neighbours, inst.holder))
+        inst = replace(inst, exempt=frozenset(
+            (u, int(s)) for u, s in enumerate(inst.zoned) if s >= 0 and inst.holder[s] != u
+            and not any(inst.zoned[v] == s and nearer(inst, v, u, s)
+                        for v in inst.neighbours[u])))
     limit = np.inf if options.max_distance_m is None else options.max_distance_m
     cand = _nearest_candidates(inst, options.candidates, limit)
     _grow_candidates(inst, cand, options.candidates, limit)
@@ -589,7 +602,7 @@ def with_candidates(inst: Instance, options: Options) -> Instance:
         changed = False
         for u in range(len(inst.unit_ids)):
             for s in list(cand[u]):
-                if inst.holder[s] == u:
+                if inst.anchored(u, s):
                     continue
                 if not any(s in cand[v] and nearer(inst, v, u, s) for v in inst.neighbours[u]):
                     cand[u].discard(s)

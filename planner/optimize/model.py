@@ -154,7 +154,7 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
             add(sum(int(cut.coef[s]) * pupils[s, cut.year] for s in np.flatnonzero(cut.coef))
                 >= cut.rhs)
     for (u, s), x_us in x.items():
-        if inst.holder[s] != u:
+        if not inst.anchored(u, s):
             add(x_us <= sum(x[v, s] for v in inst.neighbours[u]
                             if (v, s) in x and nearer(inst, v, u, s)))
     travel = sum(inst.cost(u, s) * x_us for (u, s), x_us in x.items())
@@ -309,9 +309,7 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     if floor is not None:  # cuts only remove solutions: the last round's bound still holds
         model.Add(objective >= int(np.floor(floor)))
     model.Minimize(objective)
-    start = hint if hint is not None else inst.zoned
-    for (u, s), x_us in x.items():
-        model.AddHint(x_us, int(s == start[u]))
+    _hint(model, x, hint if hint is not None else inst.zoned, workers)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = workers
@@ -329,6 +327,30 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     return (assign, "optimal" if status == cp_model.OPTIMAL else "feasible",
             float(round(solver.ObjectiveValue())), float(solver.BestObjectiveBound()),
             progress.log, None if read is None else read(solver))
+
+
+def _hint(model: cp_model.CpModel, x: dict, start: np.ndarray, workers: int) -> None:
+    """Hint a whole solution: `start`'s zoning with every other variable solved for it.
+
+    A hint of the x alone leaves CP-SAT to find the pupils, classes and indicator variables
+    that go with it, which on a county can take longer than the time allowed; solving a copy
+    with x fixed takes a second and gives a complete hint, so the search starts from a
+    solution (today's zoning, which the limits always admit) whenever the start is feasible.
+    """
+    fixed = model.Clone()
+    for (u, s), x_us in x.items():
+        fixed.Add(x_us == int(s == start[u]))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.num_workers = workers
+    if solver.Solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = solver.ResponseProto().solution
+        for i in range(len(model.Proto().variables)):
+            model.Proto().solution_hint.vars.append(i)
+            model.Proto().solution_hint.values.append(values[i])
+        return
+    for (u, s), x_us in x.items():  # an infeasible start: hint its zoning for repair
+        model.AddHint(x_us, int(s == start[u]))
 
 
 def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
