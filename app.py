@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages.common import current_lang, ensure_bench, sidebar
 from planner.i18n import LANGS, t
+from planner.report.province import text as province_text
 
 st.set_page_config(page_title="义务教育学校布局规划 · School layout planner", layout="wide")
 st.session_state.setdefault("lang", "zh")
@@ -23,5 +24,6 @@ pages = [
     st.Page("app_pages/scenario.py", title=t("page_scenario", lang)),
     st.Page("app_pages/optimize.py", title=t("page_optimize", lang)),
     st.Page("app_pages/export.py", title=t("page_export", lang)),
+    st.Page("app_pages/province.py", title=province_text("page_province", lang)),
 ]
 st.navigation(pages).run()

@@ -321,9 +321,51 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
+def province_map(gdf: gpd.GeoDataFrame, column: str = "verdict", *, lang: str = "zh"):
+    """Draw the counties coloured by a column as a folium map (offline: no basemap).
+
+    Each county is its own layer with an escaped tooltip (its name and the value shown).
+    """
+    import folium
+
+    from planner.report.maps import APP_LEAFLET_CSS, APP_LEAFLET_JS
+
+    m = folium.Map(tiles=None, control_scale=True)
+    m.default_js, m.default_css = APP_LEAFLET_JS, APP_LEAFLET_CSS
+    have = gdf[[g is not None and not g.is_empty for g in gdf.geometry]]
+    if len(have):
+        minx, miny, maxx, maxy = have.total_bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    fills, _ = colours(gdf, column, lang)
+    by_key = dict(zip(gdf["key"], fills, strict=True))
+    for rec in have.to_dict("records"):
+        value = rec.get(column)
+        shown = (verdict_label(value, rec["status"], lang) if column == "verdict"
+                 else "—" if _cell(value) is None else
+                 _fmt(value) if isinstance(value, float) else str(value))
+        folium.GeoJson(
+            shapely.geometry.mapping(rec["geometry"]),
+            style_function=lambda _f, c=by_key[rec["key"]]: {
+                "fillColor": c, "color": "#555555", "weight": 1, "fillOpacity": 0.8},
+            tooltip=folium.Tooltip(f"{html.escape(str(rec['county']))}: "
+                                   f"{html.escape(shown)}"),
+        ).add_to(m)
+    return m
+
+
+def county_at(gdf: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
+    """The key of the county whose outline holds a point, or None."""
+    point = shapely.Point(lon, lat)
+    for key, geom in zip(gdf["key"], gdf.geometry, strict=True):
+        if geom is not None and geom.contains(point):
+            return str(key)
+    return None
+
+
 # --- the workbook ----------------------------------------------------------------------------
 
-def _display(table: pd.DataFrame, cols: Sequence[str], lang: str) -> pd.DataFrame:
+def display_table(table: pd.DataFrame, cols: Sequence[str], lang: str) -> pd.DataFrame:
+    """The columns asked for, with verdicts and run statuses as words and headers in `lang`."""
     out = table[[c for c in cols if c in table]].copy()
     if "verdict" in out:
         out["verdict"] = [verdict_label(v, s, lang) for v, s in
@@ -331,6 +373,10 @@ def _display(table: pd.DataFrame, cols: Sequence[str], lang: str) -> pd.DataFram
     if "status" in out:
         out["status"] = ["完成" if s == "ok" and lang == "zh" else
                          "失败" if lang == "zh" else s for s in table["status"]]
+    for col in out.columns:  # counts that are floats only because a failed county has none
+        values = out[col]
+        if values.dtype == float and values.notna().any() and (values.dropna() % 1 == 0).all():
+            out[col] = values.astype("Int64")
     return out.rename(columns=lambda c: label(c, lang))
 
 
@@ -348,7 +394,7 @@ def ranked(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def holding_back(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """For each checklist row: how many counties fail it and how many lack its data."""
+    """For each checklist row some county does not meet: how many fail it, how many lack data."""
     rows = []
     for cid in CHECKLIST_IDS:
         col = f"status_{cid}"
@@ -358,6 +404,7 @@ def holding_back(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
                      "fail": int((table[col] == "fail").sum()),
                      "missing": int((table[col] == "missing").sum())})
     frame = pd.DataFrame(rows, columns=["id", "name", "fail", "missing"])
+    frame = frame[(frame["fail"] > 0) | (frame["missing"] > 0)]  # rows met everywhere: left out
     frame = frame.sort_values(["fail", "missing"], ascending=False, kind="stable")
     return frame.rename(columns={"id": "编号" if lang == "zh" else "id",
                                  "name": "名称" if lang == "zh" else "name",
@@ -404,29 +451,29 @@ def write_workbook(path: Path, table: pd.DataFrame, *, lang: str = "zh") -> Path
         ws.freeze_panes = "C2" if len(frame.columns) > 2 else "A2"
         return ws
 
-    sheet(text("sheet_ranking", lang), _display(order, ranking_columns(table), lang),
+    sheet(text("sheet_ranking", lang), display_table(order, ranking_columns(table), lang),
           {2: 18, 3: 22})
     status_cols = [c for c in table.columns if c.startswith("status_")]
     ws = sheet(text("sheet_checklist", lang),
-               _display(order, ["county", *status_cols], lang), {1: 18})
+               display_table(order, ["county", *status_cols], lang), {1: 18})
     for i, row in enumerate(order[status_cols].itertuples(index=False), start=2):
         for j, value in enumerate(row, start=2):
             if value in fills:
                 ws.cell(row=i, column=j).fill = fills[value]
                 ws.cell(row=i, column=j).value = t(f"status_{value}", lang)
     cv_cols = [c for c in table.columns if c.startswith("cv_") and c.split("_")[1] in SECTIONS]
-    ws = sheet(text("sheet_cv", lang), _display(order, ["county", *cv_cols], lang), {1: 18})
+    ws = sheet(text("sheet_cv", lang), display_table(order, ["county", *cv_cols], lang), {1: 18})
     for j, col in enumerate(cv_cols, start=2):
         limit = order.get(f"cv_limit_{col.split('_')[1]}")
         for i, (v, lim) in enumerate(zip(order[col], limit, strict=True), start=2):
             if _cell(v) is not None and _cell(lim) is not None:
                 ws.cell(row=i, column=j).fill = fills["pass" if v <= lim else "fail"]
     reason_cols = [c for c in table.columns if c.startswith(("failing_", "caps_"))]
-    sheet(text("sheet_reasons", lang), _display(order, ["county", "school_sections",
+    sheet(text("sheet_reasons", lang), display_table(order, ["county", "school_sections",
                                                         *reason_cols], lang), {1: 18})
     failed = table[table["status"] != "ok"]
-    sheet(text("sheet_failed", lang), _display(failed, ["county", "workspace", "message"], lang),
-          {1: 18, 2: 40, 3: 100})
+    sheet(text("sheet_failed", lang),
+          display_table(failed, ["county", "workspace", "message"], lang), {1: 18, 2: 40, 3: 100})
     pupils = pupils_by_year(table, lang)
     if pupils is not None:
         sheet(text("sheet_pupils", lang), pupils)
@@ -611,7 +658,7 @@ def render_html(gdf: gpd.GeoDataFrame, *, lang: str = "zh", reports: set[str] | 
                      f"{html.escape(name)}</option>" for col, name in options)
     order = ranked(gdf)
     rank_cols = ranking_columns(gdf)
-    rank_frame = _display(order, rank_cols, lang)
+    rank_frame = display_table(order, rank_cols, lang)
     verdict_keys = [v if s == "ok" and isinstance(v, str) else "failed"
                     for v, s in zip(order.get("verdict", [None] * n), order["status"],
                                     strict=True)]
@@ -642,7 +689,7 @@ def render_html(gdf: gpd.GeoDataFrame, *, lang: str = "zh", reports: set[str] | 
     ]
     failed = gdf[gdf["status"] != "ok"]
     if len(failed):
-        parts.append(_html_table(_display(failed, ["county", "workspace", "message"], lang),
+        parts.append(_html_table(display_table(failed, ["county", "workspace", "message"], lang),
                                  table_id="failed-counties", keys=list(failed["key"])))
     else:
         parts.append(f"<p id=\"failed-counties\">{html.escape(text('no_failed', lang))}</p>")
