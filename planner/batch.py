@@ -849,9 +849,14 @@ def run_batch(sources: Sequence[str | Path], out_dir: str | Path, options: Optio
         The inputs or the output folder cannot be used, or the scheduler cannot be reached.
     """
     from planner.report import province as render
+    from planner.report.province import GPKG_FILE
 
     out_dir = Path(out_dir)
-    counties = counties_of(find_inputs(sources), options)
+    ours = (out_dir / GPKG_FILE).resolve()  # an earlier run's output is not a county
+    counties = counties_of([p for p in find_inputs(sources) if p != ours], options)
+    if not counties:
+        raise InputError.single(str(out_dir), "no workspace to run: the inputs hold only this "
+                                "batch's own counties.gpkg")
     try:
         (out_dir / COUNTIES_DIR).mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -116,7 +117,20 @@ def test_without_projection_project_is_refused_at_the_flag(tmp_path, capsys, fiv
     assert main(["batch", str(five_schools), "--out", str(out), "--scheduler", "tcp://x:1",
                  "--workers", "2"]) == 2
     assert "--workers: only for the local cluster" in capsys.readouterr().err
+    assert main(["batch", str(five_schools), "--out", str(out), "--profile", "gansu"]) == 2
+    assert capsys.readouterr().err.startswith("planner batch: --profile: ")
     assert not out.exists()
+
+
+def test_the_output_folder_may_sit_among_the_inputs(tmp_path, five_schools):
+    shutil.copy(five_schools, tmp_path / "five.csv")
+    listing = tmp_path / "all.txt"
+    listing.write_text("five.csv\ncounties.gpkg\n", encoding="utf-8")
+    options = batch.make_options(reports=False)
+    first = batch.run_batch([listing], tmp_path, options, serial=True)
+    assert (tmp_path / "counties.gpkg").is_file() and first.ran == ["five"]
+    again = batch.run_batch([listing], tmp_path, options, serial=True)
+    assert [c.key for c in again.counties] == ["five"] and again.skipped == ["five"]
 
 
 def test_a_projection_when_present_adds_pupils_by_year(tmp_path, monkeypatch, five_schools):
