@@ -378,11 +378,14 @@ def _outline_wkt(path: Path, ws) -> str | None:
 
     shape = None
     if path.suffix.lower() == ".gpkg":
-        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-        if OUTLINE_LAYER in names:
-            layer = pyogrio.read_dataframe(path, layer=OUTLINE_LAYER)
-            if len(layer) and layer.crs is not None:
-                shape = layer.to_crs("EPSG:4326").union_all()
+        try:
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+            if OUTLINE_LAYER in names:
+                layer = pyogrio.read_dataframe(path, layer=OUTLINE_LAYER)
+                if len(layer) and layer.crs is not None:
+                    shape = layer.to_crs("EPSG:4326").union_all()
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+            shape = None  # an unreadable outline is not the county's failure: use its units
     if shape is None or shape.is_empty:
         shape = outline_of(ws).geometry.iloc[0]
     shape = shapely.set_precision(shape.simplify(0.0003), 1e-5)
