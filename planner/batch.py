@@ -18,9 +18,10 @@ another in this process, without Dask (the reference the distributed runs are co
 
 The output folder holds one folder per county, `counties/<key>/` (`result.json` and the
 county's files), published with one rename as each county finishes, and the province tables
-(`counties.parquet`, rewritten as each county finishes; `counties.gpkg`, `province.xlsx`,
-`province.html` at the end). A county whose workspace file and options have not changed since
-its stored result (a fingerprint of both) is skipped, so a re-run resumes a killed batch.
+(`counties.parquet`, rewritten every few seconds while counties finish and at the end;
+`counties.gpkg`, `province.xlsx`, `province.html` at the end). A county whose workspace file
+and options have not changed since its stored result (a fingerprint of both) is skipped, so a
+re-run resumes a killed batch.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ PROJECTION_MISSING = ("projection is not available in this version (the session 
 # re-run skips them; anything else (a bug, a worker lost) is tried again
 KIND_INPUT, KIND_ERROR, KIND_WORKER = "input", "error", "worker"
 VERDICT_ORDER = {"pass": 0, "incomplete": 1, "fail": 2}
+# counties.parquet is rewritten while the batch runs at most this often (each county's own
+# folder is written at once); the machine running the batch then keeps its cores for workers
+TABLE_EVERY_S = 5.0
 
 
 # --- options ---------------------------------------------------------------------------------
@@ -887,11 +891,14 @@ def run_batch(sources: Sequence[str | Path], out_dir: str | Path, options: Optio
                 if client is None:
                     client = stack.enter_context(dask_client(scheduler, workers))
                 stream = _distributed(todo, options, client)
+            last_table = time.monotonic()
             for c, res in stream:
                 save_county(out_dir, c, res)
                 results[c.key] = res
                 run.ran.append(c.key)
-                render.write_table(out_dir, province_table(counties, results))
+                if time.monotonic() - last_table >= TABLE_EVERY_S:
+                    render.write_table(out_dir, province_table(counties, results))
+                    last_table = time.monotonic()
                 if on_result is not None:
                     on_result(c, res)
     run.failed = {c.key: results[c.key]["message"] for c in counties
