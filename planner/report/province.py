@@ -311,9 +311,11 @@ def colours(table: pd.DataFrame, column: str, lang: str = "zh"
         idx = np.clip(np.floor(scaled).astype(int), 0, len(RAMP) - 1)
     fills = [RAMP[i] if np.isfinite(v) else NONE_COLOUR for i, v in zip(idx, values,
                                                                           strict=True)]
-    step = (hi - lo) / len(RAMP) if hi > lo else 0.0
+    if hi <= lo:
+        return fills, [(RAMP[0], _fmt(lo))]
+    step = (hi - lo) / len(RAMP)
     legend = [(RAMP[i], f"{_fmt(lo + i * step)}–{_fmt(lo + (i + 1) * step)}")
-              for i in range(len(RAMP) if hi > lo else 1)]
+              for i in range(len(RAMP))]
     return fills, legend
 
 
