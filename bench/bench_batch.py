@@ -13,7 +13,8 @@ ratio is the batch's throughput; the cluster's start and warm-up are printed bes
 the end-to-end ratio that includes them. Also printed: the machine's cores and load average
 before and after (the ratio means little on a machine busy with other work), the peak resident
 memory of each worker process and of this process, and whether the two province tables are
-equal, column for column.
+equal, column for column, and the CPU time of the county tasks against the wall time (how
+many cores the batch actually had).
 
     python bench/bench_batch.py [--counties 24] [--workers 2] [--reports] [--project-to 2035]
 """
@@ -21,6 +22,7 @@ equal, column for column.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import sys
@@ -105,6 +107,11 @@ def main() -> None:
                            for addr, mb in sorted(peaks.items()))
     print(f"peak memory per worker process: {per_worker}; this process (serial run) "
           f"{_peak_mb():,.0f} MB")
+    for name, wall in (("serial", t_serial), ("dask", t_dask)):
+        log = json.loads((tmp / name / "batch.json").read_text(encoding="utf-8"))
+        cpu = sum(c["cpu_seconds"] or 0.0 for c in log["counties"])
+        print(f"CPU of the county tasks ({name}): {cpu:.1f} s, {cpu / len(log['counties']):.2f} s "
+              f"per county; cores the batch had: {cpu / wall:.2f}")
     a = pd.read_parquet(tmp / "serial" / "counties.parquet")
     b = pd.read_parquet(tmp / "dask" / "counties.parquet")
     pd.testing.assert_frame_equal(a, b)

@@ -315,9 +315,10 @@ def run_county(path: str, options: Options) -> dict:
     A dict of plain values: county (its name), status (ok or failed), message (the located
     message of a failure), error_kind (input, error), columns (the county's row), outline_wkt
     (its outline in WGS84), files (file name → bytes), notes, seconds, worker, peak_rss_mb and
-    log (the traceback of an unexpected error).
+    log (the traceback of an unexpected error); seconds and cpu_seconds are the task's wall
+    and CPU time.
     """
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     p = Path(path)
     ctx = _Context(path=p, options=options)
     out = {"county": p.stem, "status": STATUS_OK, "message": "", "error_kind": "",
@@ -345,7 +346,8 @@ def run_county(path: str, options: Options) -> dict:
         if ctx.tmp is not None:
             shutil.rmtree(ctx.tmp, ignore_errors=True)
     out.update(columns=ctx.columns, files=ctx.files, notes=ctx.notes,
-               seconds=round(time.perf_counter() - start, 3), worker=_worker_name(),
+               seconds=round(time.perf_counter() - start, 3),
+               cpu_seconds=round(time.process_time() - cpu, 3), worker=_worker_name(),
                peak_rss_mb=_peak_rss_mb())
     return out
 
@@ -731,7 +733,7 @@ def _lost(county: County, exc: BaseException) -> dict:
             "message": (f"{county.path.name}: the task was lost ({type(exc).__name__}: {exc}); "
                         "run the batch again to retry it"),
             "outline_wkt": None, "log": "", "columns": {}, "files": {}, "notes": [],
-            "seconds": None, "worker": "", "peak_rss_mb": None}
+            "seconds": None, "cpu_seconds": None, "worker": "", "peak_rss_mb": None}
 
 
 def _serial(todo: Sequence[County], options: Options) -> Iterator[tuple[County, dict]]:
@@ -920,6 +922,7 @@ def _write_log(out_dir: Path, run: BatchRun, results: dict[str, dict], started: 
            "counties": [{"key": c.key, "status": results[c.key]["status"],
                          "skipped": c.key in run.skipped,
                          "seconds": results[c.key].get("seconds"),
+                         "cpu_seconds": results[c.key].get("cpu_seconds"),
                          "worker": results[c.key].get("worker"),
                          "peak_rss_mb": results[c.key].get("peak_rss_mb")}
                         for c in run.counties]}
