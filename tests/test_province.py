@@ -200,3 +200,26 @@ def test_the_app_opens_a_province_folder_read_only(result, monkeypatch):
     assert at.info[-1].value.startswith("该县没有县级报告")
     after = {p: p.stat().st_mtime_ns for p in result.rglob("*") if p.is_file()}
     assert after == before  # read-only
+
+
+def test_colours_bin_cvs_against_their_limit_and_spread_counts():
+    import shapely
+
+    table = pd.DataFrame({
+        "key": ["a", "b", "c", "d"], "county": ["甲", "乙", "丙", "丁"],
+        "status": ["ok", "ok", "ok", "failed"], "verdict": ["pass", "fail", "incomplete", None],
+        "cv_primary_backbone_teachers_per100": [0.2, 0.45, 0.55, None],
+        "cv_limit_primary": [0.5, 0.5, 0.5, None], "fail": [0.0, 4.0, 8.0, None]})
+    fills, legend = pr.colours(table, "verdict")
+    assert fills == ["#2ca02c", "#d62728", "#f2c14e", "#9e9e9e"]
+    assert [label for _, label in legend] == ["全部指标达标", "无未达标项，但有指标缺少数据",
+                                              "存在未达标指标", "未完成"]
+    fills, _ = pr.colours(table, "cv_primary_backbone_teachers_per100")
+    # CV ÷ limit: 0.4 (≤ 0.5), 0.9 (0.8–1.0), 1.1 (1.0–1.2), none
+    assert fills == ["#1a9850", "#fee08b", "#fc8d59", pr.NONE_COLOUR]
+    fills, legend = pr.colours(table, "fail", "en")
+    assert fills == [pr.RAMP[0], pr.RAMP[2], pr.RAMP[4], pr.NONE_COLOUR]
+    assert legend[0] == (pr.RAMP[0], "0–1.6") and len(legend) == 5
+    gdf = gpd.GeoDataFrame(table, geometry=[shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1),
+                                            None, None], crs="EPSG:4326")
+    assert pr.county_at(gdf, 2.5, 0.5) == "b" and pr.county_at(gdf, 1.5, 0.5) is None
