@@ -199,7 +199,9 @@ def write_gpkg(out_dir: Path, table: pd.DataFrame, results: dict[str, dict]) -> 
     gdf = outlines(table, results)
     for col in gdf.columns:
         if gdf[col].dtype == object and col != "geometry":
-            gdf[col] = gdf[col].astype("string")
+            values = gdf[col].dropna()
+            flags = len(values) and all(isinstance(v, bool | np.bool_) for v in values)
+            gdf[col] = gdf[col].astype("boolean" if flags else "string")
     return atomic_write(Path(out_dir) / GPKG_FILE,
                         lambda tmp: pyogrio.write_dataframe(gdf, tmp, layer="counties",
                                                             driver="GPKG"))
