@@ -337,10 +337,10 @@ def run_county(path: str, options: Options) -> dict:
                    message=_where(step) + _located(exc, p.name))
     except PlannerError as exc:
         out.update(status=STATUS_FAILED, error_kind=KIND_INPUT,
-                   message=f"{p.name}: {_where(step)}{exc}")
+                   message=f"{_where(step)}{p.name}: {exc}")
     except Exception as exc:  # a bug: this county fails, the batch goes on, the log keeps it
         out.update(status=STATUS_FAILED, error_kind=KIND_ERROR,
-                   message=f"{p.name}: {_where(step)}unexpected {type(exc).__name__}: {exc}",
+                   message=f"{_where(step)}{p.name}: unexpected {type(exc).__name__}: {exc}",
                    log=traceback.format_exc())
     finally:
         if ctx.tmp is not None:
@@ -353,6 +353,7 @@ def run_county(path: str, options: Options) -> dict:
 
 
 def _where(step: str) -> str:
+    """"step S: " before the message of a step after the evaluation (which every county runs)."""
     return "" if step in ("open", "evaluate") else f"step {step}: "
 
 

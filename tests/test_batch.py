@@ -81,6 +81,15 @@ def test_a_broken_workspace_fails_with_its_located_message(tmp_path):
     assert "same path" in res["message"]
 
 
+def test_a_later_step_that_fails_names_itself_and_keeps_the_evaluation(five_schools):
+    options = batch.make_options(optimise=["primary"], reports=False)
+    res = batch.run_county(str(five_schools), options)
+    assert res["status"] == "failed" and res["error_kind"] == "input"
+    assert res["message"] == ("step optimise:primary: five.csv: the optimiser needs a .gpkg "
+                              "workspace")
+    assert res["columns"]["verdict"] == "fail"  # the evaluation before it is kept
+
+
 def test_projection_columns_give_pupils_and_seats_short_by_year():
     county = pd.DataFrame({"year": [2027, 2027, 2030, 2030], "section": ["primary", "junior"] * 2,
                            "pupils": [1000.0, 500.0, 900.0, 520.0],
