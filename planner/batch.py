@@ -867,11 +867,6 @@ def run_batch(sources: Sequence[str | Path], out_dir: str | Path, options: Optio
     if not counties:
         raise InputError.single(str(out_dir), "no workspace to run: the inputs hold only this "
                                 "batch's own counties.gpkg")
-    try:
-        (out_dir / COUNTIES_DIR).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError.single(str(out_dir), f"cannot make the output folder ({exc.strerror})"
-                                ) from None
     stored = stored_results(out_dir, counties)
     results: dict[str, dict] = {}
     run = BatchRun(out_dir=out_dir, counties=counties)
@@ -883,11 +878,19 @@ def run_batch(sources: Sequence[str | Path], out_dir: str | Path, options: Optio
         else:
             todo.append(c)
     todo.sort(key=lambda c: -c.size)  # the largest first: the last tasks are short
-    if on_start is not None:
-        on_start(len(todo), len(run.skipped))
     started = time.time()
-    if todo:
-        with contextlib.ExitStack() as stack:
+    with contextlib.ExitStack() as stack:
+        if todo and not serial and client is None and scheduler is not None:
+            # an unreachable scheduler is refused before anything is written
+            client = stack.enter_context(dask_client(scheduler, workers))
+        try:
+            (out_dir / COUNTIES_DIR).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError.single(str(out_dir), f"cannot make the output folder "
+                                    f"({exc.strerror})") from None
+        if on_start is not None:
+            on_start(len(todo), len(run.skipped))
+        if todo:
             if serial:
                 stream = _serial(todo, options)
             else:

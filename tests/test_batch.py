@@ -128,6 +128,10 @@ def test_without_projection_project_is_refused_at_the_flag(tmp_path, capsys, fiv
     assert "--workers: only for the local cluster" in capsys.readouterr().err
     assert main(["batch", str(five_schools), "--out", str(out), "--profile", "gansu"]) == 2
     assert capsys.readouterr().err.startswith("planner batch: --profile: ")
+    assert main(["batch", str(five_schools), "--out", str(out), "--scheduler",
+                 f"tcp://127.0.0.1:{_free_port()}"]) == 2  # nobody listens there
+    err = capsys.readouterr().err
+    assert "planner batch: --scheduler: cannot reach the Dask scheduler at tcp://127.0.0.1:" in err
     assert not out.exists()
 
 
