@@ -763,9 +763,9 @@ def _distributed(todo: Sequence[County], options: Options, client
 def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[object]:
     """A Dask client on an existing scheduler, or on a local cluster of worker processes.
 
-    The local cluster has `workers` processes (by default one per core) of one thread each
-    and listens on 127.0.0.1 only (its HTTP server on a free port); it is closed when the
-    block ends.
+    The local cluster has `workers` processes (by default one per core) of one thread each,
+    without the statistical profiler, and listens on 127.0.0.1 only (its HTTP server on a
+    free port); it is closed when the block ends.
 
     Raises
     ------
@@ -784,11 +784,16 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         with client:
             yield client
         return
+    import dask
+
     n = workers or default_workers()
     # the scheduler's HTTP server (health, metrics; the dashboard when bokeh is installed)
-    # always starts: on a free port of 127.0.0.1, not on 8787, which another cluster may hold
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address="127.0.0.1:0")
+    # always starts: on a free port of 127.0.0.1, not on 8787, which another cluster may hold.
+    # The workers' statistical profiler (a stack sample every 10 ms, for the dashboard) costs
+    # a county about a tenth more CPU: off (the workers take the config as they start).
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address="127.0.0.1:0")
     try:
         with Client(cluster, set_as_default=False) as client:
             yield client
