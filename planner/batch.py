@@ -512,7 +512,8 @@ def projection_columns(county: pd.DataFrame, schools: pd.DataFrame) -> dict:
     """Return pupils by year and section (with low/high variants), and seats short by year.
 
     Columns: pupils_<section>_<year> (and _low, _high when the projection has them),
-    seats_short_<section>_<year> (Σ over schools of pupils above places), and
+    seats_short_<section>_<year> (Σ over schools of pupils above places; empty when no
+    school of the section has places), and
     schools_<flag>_<year> (how many schools raise each boolean crossing flag that year).
     """
     cols: dict = {}
@@ -524,7 +525,8 @@ def projection_columns(county: pd.DataFrame, schools: pd.DataFrame) -> dict:
             cols[f"{stem}_{v}"] = _float(r[c])
     s = schools.copy()
     s["short"] = (s["pupils"] - s["places"]).clip(lower=0)
-    short = s.groupby(["section", "year"], sort=True)["short"].sum()
+    # a school without places counts as unknown, not as short of none
+    short = s.groupby(["section", "year"], sort=True)["short"].sum(min_count=1)
     for (sec, year), value in short.items():
         cols[f"seats_short_{sec}_{int(year)}"] = _float(value)
     flags = [c for c in s.columns if s[c].dtype == bool]

@@ -106,6 +106,8 @@ def test_projection_columns_give_pupils_and_seats_short_by_year():
     assert cols["seats_short_primary_2027"] == 40.0  # B: 400 pupils, 360 places
     assert cols["seats_short_primary_2030"] == 70.0  # A: 700 pupils, 630 places
     assert cols["schools_over_places_2027"] == 1 and cols["schools_over_places_2030"] == 1
+    unknown = batch.projection_columns(county, schools.assign(places=float("nan")))
+    assert unknown["seats_short_primary_2027"] is None  # no places known: not "none short"
 
 
 def test_without_projection_project_is_refused_at_the_flag(tmp_path, capsys, five_schools):
