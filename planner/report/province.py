@@ -169,7 +169,7 @@ def verdict_label(verdict: object, status: str, lang: str = "zh") -> str:
 # --- reading and writing the tables ----------------------------------------------------------
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose columns Parquet and GeoPackage both store (no pandas extension types)."""
+    """A copy without pandas extension types (for GeoPackage and Excel); rank as a float."""
     out = frame.copy()
     if "rank" in out:
         out["rank"] = out["rank"].astype("float64")
@@ -177,9 +177,8 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_table(out_dir: Path, table: pd.DataFrame) -> Path:
-    """Write `counties.parquet`, atomically."""
-    frame = _plain(table)
-    return atomic_write(Path(out_dir) / TABLE_FILE, lambda tmp: frame.to_parquet(tmp,
+    """Write `counties.parquet`, atomically (rank as a nullable integer)."""
+    return atomic_write(Path(out_dir) / TABLE_FILE, lambda tmp: table.to_parquet(tmp,
                                                                                  index=False))
 
 
