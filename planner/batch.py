@@ -567,7 +567,7 @@ def _step_optimise(ctx: _Context, section: str) -> None:
                 short.edits(), ensure_ascii=False, indent=1).encode("utf-8")
         return
     ctx.session, ctx.scenario = session, name
-    summary = result.summary()
+    summary = op.summary(result.result)
     ctx.columns.update({
         f"optimise_{section}_status": summary["status"],
         f"optimise_{section}_gap": _float(summary["gap"]),
@@ -577,7 +577,7 @@ def _step_optimise(ctx: _Context, section: str) -> None:
         f"sites_{section}": 0,
     })
     ctx.files[f"optimise_{section}.json"] = json.dumps(
-        result.edits(), ensure_ascii=False, indent=1).encode("utf-8")
+        result.result.edits(), ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def _step_roadmap(ctx: _Context, _arg: str) -> None:

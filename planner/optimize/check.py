@@ -187,25 +187,29 @@ def check_plan(before: Plan, after: Plan, section: str) -> list[str]:
     """Say what a re-zoned plan breaks for one section (empty: nothing).
 
     Pupils by grade kept; every school of the section within its size cap, its classes
-    within its classrooms and its largest class within the cap; every unit zoned and every
+    within its classrooms and its largest class within the cap, or no worse than in `before`
+    (a school over a cap there may stay over it, never further); every unit zoned and every
     catchment connected and holding its school.
     """
     out = []
     by = [np.bincount(p.rows.grade, weights=p.rows.n, minlength=10) for p in (before, after)]
     if not np.array_equal(by[0], by[1]):
         out.append("pupils by grade changed")
-    std, s = after.standards, after.schools
+    std = after.standards
     teach = after.teaches(section)
-    size, cap, big = size_over_cap(s, std)
-    n_classes = s["classes_primary"] + s["classes_junior"]
-    biggest, _, crowded = class_over_cap(s, section, std)
+    size0, _, _ = size_over_cap(before.schools, std)
+    size, cap, big = size_over_cap(after.schools, std)
+    rooms = [p.schools["classes_primary"] + p.schools["classes_junior"] for p in (before, after)]
+    biggest0, _, _ = class_over_cap(before.schools, section, std)
+    biggest, _, crowded = class_over_cap(after.schools, section, std)
+    room_cap = after.schools["classrooms"]
     for i in np.flatnonzero(teach):
         sid = after.school_ids[i]
-        if big[i]:
+        if big[i] and size[i] > max(size0[i], cap[i]):
             out.append(f"{sid}: {size[i]} pupils over the cap of {cap[i]:.0f}")
-        if n_classes[i] > s["classrooms"][i]:
-            out.append(f"{sid}: {n_classes[i]} classes in {s['classrooms'][i]} classrooms")
-        if crowded[i]:
+        if rooms[1][i] > max(rooms[0][i], room_cap[i]):
+            out.append(f"{sid}: {rooms[1][i]} classes in {room_cap[i]} classrooms")
+        if crowded[i] and biggest[i] > biggest0[i]:
             out.append(f"{sid}: a class of {biggest[i]}")
     k = SECTIONS.index(section)
     if (after.zone[k] < 0).any():
