@@ -344,33 +344,56 @@ def _positive(flag: str, value: float | None, *, zero_ok: bool = False) -> None:
                                 f"got {value}")
 
 
+def _new_name(session, name: str) -> None:
+    from planner.plan import store
+
+    store.check_name(name, file=session.file)
+    if name in session.scenarios:
+        raise InputError.single(session.file, f"a scenario named {name!r} exists already: "
+                                "choose another --name", layer="layer scenarios", column="name")
+
+
+def _options(args: argparse.Namespace, **extra):
+    """The optimiser's request from the flags optimize and consolidate share."""
+    from planner import optimize as op
+
+    _positive("--time-limit", args.time_limit)
+    _positive("--max-distance", args.max_distance)
+    return op.Options(section=args.section, time_limit_s=args.time_limit,
+                      max_distance_m=args.max_distance, first_year=args.first_year,
+                      indicators=not args.no_indicators, cvs=not args.no_cvs,
+                      capacity=not args.no_capacity, scope=not args.no_scope, **extra)
+
+
+def _progress(t: float, obj: float, bound: float) -> None:
+    print(f"  {t:6.1f} s  objective {obj:,.0f}  bound {bound:,.0f}", file=sys.stderr,
+          flush=True)
+
+
 def _cmd_optimize(args: argparse.Namespace) -> int:
     from planner import optimize as op
     from planner import session as ss
-    from planner.plan import store
 
     session = _session(args, gpkg=True)
-    store.check_name(args.name, file=session.file)
-    if args.name in session.scenarios:
-        raise InputError.single(session.file, f"a scenario named {args.name!r} exists already: "
-                                "choose another --name", layer="layer scenarios", column="name")
-    _positive("--time-limit", args.time_limit)
-    _positive("--max-distance", args.max_distance)
+    if not args.frontier:
+        _new_name(session, args.name)
     _positive("--change-weight", args.change_weight, zero_ok=True)
+    _positive("--cv-target", args.cv_target)
     sites = out_path(args.sites, ".json") if args.sites else None
-    options = op.Options(section=args.section, time_limit_s=args.time_limit,
-                         max_distance_m=args.max_distance, locks=tuple(args.lock),
-                         keep_choosers=args.keep_choosers, change_weight_m=args.change_weight)
-
-    def progress(t: float, obj: float, bound: float) -> None:
-        print(f"  {t:6.1f} s  objective {obj:,.0f}  bound {bound:,.0f}", file=sys.stderr,
-              flush=True)
-
+    options = _options(args, locks=tuple(args.lock), keep_choosers=not args.enforce_zoning,
+                       change_weight_m=args.change_weight, all_grades=args.all_grades,
+                       objective=args.objective, cv_target=args.cv_target)
     print(f"optimising the {args.section} catchments of {args.scenario} "
-          f"(time limit {args.time_limit:.0f} s) …", file=sys.stderr, flush=True)
+          f"(time limit {args.time_limit:.0f} s per solve) …", file=sys.stderr, flush=True)
+    if args.frontier:
+        plans, why = op.frontier(ss.optimisation_plans(session, args.scenario, options), options,
+                                 report=_progress)
+        for line in op.frontier_lines(plans, why):
+            print(line)
+        return 0
     try:
-        session, result = ss.optimise(session, options, args.name, base=args.scenario,
-                                      report=progress)
+        session, proposed = ss.optimise(session, options, args.name, base=args.scenario,
+                                        report=_progress)
     except InfeasibleError as exc:
         if sites is None or exc.shortage is None or exc.shortage.sites.empty:
             raise
@@ -381,9 +404,34 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         raise InfeasibleError(f"{exc}\nwrote {sites}: the {len(exc.shortage.sites)} site(s) as "
                               f"open_school edits; `planner scenario add {session.file} NAME "
                               f"--edits {sites.name}` adds them to a scenario") from None
-    for line in op.report_lines(result):
+    for line in op.report_lines(proposed.result) + op.impact_lines(proposed, args.section):
         print(line)
-    print(f"saved as scenario {args.name} ({len(result.edits())} edit(s)); see it with "
+    print(f"saved as scenario {args.name} ({len(proposed.result.edits())} edit(s)); see it with "
+          f"`planner scenario show {session.file} {args.name}`")
+    return 0
+
+
+def _cmd_consolidate(args: argparse.Namespace) -> int:
+    from planner import optimize as op
+    from planner import session as ss
+
+    session = _session(args, gpkg=True)
+    _new_name(session, args.name)
+    if args.min_pupils < 1:
+        raise InputError.single("--min-pupils", f"expected a number ≥ 1, got {args.min_pupils}")
+    if not 1 <= args.boarding_from_grade <= 9:
+        raise InputError.single("--boarding-from-grade", "expected a grade from 1 to 9, got "
+                                f"{args.boarding_from_grade}")
+    options = _options(args)
+    print(f"choosing the {args.section} schools of {args.scenario} to close "
+          f"(time limit {args.time_limit:.0f} s per solve) …", file=sys.stderr, flush=True)
+    session, proposed = ss.consolidate(
+        session, options, args.name, base=args.scenario, min_pupils=args.min_pupils,
+        listed=tuple(args.schools), objective=args.objective,
+        boarding_from_grade=args.boarding_from_grade, report=_progress)
+    for line in op.consolidation_lines(proposed.result) + op.year_lines(proposed, args.section):
+        print(line)
+    print(f"saved as scenario {args.name} ({len(proposed.result.edits())} edit(s)); see it with "
           f"`planner scenario show {session.file} {args.name}`")
     return 0
 
@@ -553,6 +601,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "diff": _cmd_diff,
     "export": _cmd_export,
     "optimize": _cmd_optimize,
+    "consolidate": _cmd_consolidate,
     "roadmap": _cmd_roadmap,
     "import": _cmd_import,
     "project": _cmd_project,

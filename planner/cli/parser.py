@@ -8,6 +8,22 @@ PROFILE_HELP = ("standards profile: national_2017, henan, or a .toml file (defau
                 "workspace's own)")
 
 
+def _phase(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--all-grades", action="store_true", help="re-zone every grade at once "
+                   "(by default the new catchments take entrants, year by year)")
+    p.add_argument("--first-year", type=int, metavar="Y", help="the school year the new "
+                   "catchments take their first entrants (default: the one after the "
+                   "workspace's)")
+
+
+def _switches(p: argparse.ArgumentParser) -> None:
+    for flag, what in (("indicators", "sections passing R1–R7 keep passing, failing ones meet "
+                        "no fewer"), ("cvs", "no CV over its limit, none over it rises"),
+                       ("capacity", "schools within their places"),
+                       ("scope", "the set of evaluated school sections unchanged")):
+        p.add_argument(f"--no-{flag}", action="store_true", help=f"drop the constraint: {what}")
+
+
 def _profile(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", help=PROFILE_HELP)
 
@@ -118,13 +134,49 @@ def parser() -> argparse.ArgumentParser:
                    "than M metres by road")
     o.add_argument("--lock", nargs="+", default=[], metavar="UNIT",
                    help="units that keep their current school")
-    o.add_argument("--keep-choosers", action="store_true", help="out-of-zone choosers stay "
-                   "at their schools (by default every child goes to the zoned school)")
+    o.add_argument("--enforce-zoning", action="store_true", help="bring out-of-zone choosers "
+                   "back to their zoned schools (by default they stay where they are)")
+    _phase(o)
+    o.add_argument("--objective", choices=("travel", "cv", "balanced"), default="travel",
+                   help="least travel (default); the least largest CV of the section, then "
+                   "travel; or travel with the largest CV held halfway between")
+    o.add_argument("--cv-target", type=float, metavar="C", help="hold every CV of the section "
+                   "at or below C (a plan of --frontier)")
+    o.add_argument("--frontier", action="store_true", help="print 5–8 plans from least travel "
+                   "to least CV (nothing is saved; --cv-target C re-makes one)")
+    _switches(o)
     o.add_argument("--change-weight", type=float, default=500.0, metavar="M",
                    help="metres of travel one pupil changing school is worth (default 500)")
     o.add_argument("--sites", metavar="F.json", help="when seats are short, write the proposed "
                    "new schools as open_school edits to F.json (for `planner scenario add`)")
     _profile(o)
+
+    c = sub.add_parser("consolidate", help="close small schools of a section (teaching points, "
+                       "sections under N pupils, or a list) and re-zone their units; saved as "
+                       "a scenario")
+    c.add_argument("ws")
+    c.add_argument("--section", required=True, choices=("primary", "junior"))
+    c.add_argument("--name", required=True, help="the scenario to save the closures as")
+    c.add_argument("--scenario", default="baseline", help="start from this scenario")
+    c.add_argument("--min-pupils", type=int, default=100, metavar="N",
+                   help="candidates: teaching points and single-section schools under N "
+                   "pupils (default 100)")
+    c.add_argument("--schools", nargs="+", default=[], metavar="ID",
+                   help="candidates: these schools instead")
+    c.add_argument("--max-distance", type=float, metavar="M", help="no child zoned further "
+                   "than M metres by road")
+    c.add_argument("--boarding-from-grade", type=int, default=7, metavar="G",
+                   help="pupils beyond walking distance board from grade G on, younger ones "
+                   "ride a bus (default 7)")
+    c.add_argument("--objective", choices=("count", "cost"), default="count",
+                   help="close as many as possible (default), or the least yearly cost "
+                   "(teachers of the schools kept + travel)")
+    c.add_argument("--first-year", type=int, metavar="Y", help="the school year the schools "
+                   "close (default: the one after the workspace's)")
+    c.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+                   help="seconds for the solver (default 60)")
+    _switches(c)
+    _profile(c)
 
     r = sub.add_parser("roadmap", help="the cheapest additions that make every school section "
                        "pass and every CV meet its limit, by year under a budget")

@@ -232,6 +232,21 @@ def impact_lines(proposed, section: str, lang: str = "en") -> list[str]:
     schools that gain pupils.
     """
     zh = lang == "zh"
+    out = year_lines(proposed, section, lang)
+    s = summary(proposed.result)
+    gain = _binding(proposed, section, lang)
+    if zh:
+        out.append(f"  转学学生：第一年 {s['first_year_changing']:,} 人，全部实施后 "
+                   f"{s['pupils_changing_school']:,} 人；学位受限：{gain}")
+    else:
+        out.append(f"  pupils changing school: {s['first_year_changing']:,} in the first year, "
+                   f"{s['pupils_changing_school']:,} once phased in; places bound by: {gain}")
+    return out
+
+
+def year_lines(proposed, section: str, lang: str = "en") -> list[str]:
+    """Passes, CVs, G4, G5 and G13 before → after, in the first and the last year checked."""
+    zh = lang == "zh"
     out = []
     picks = sorted({0, len(proposed.years) - 1})
     for i in picks:
@@ -251,18 +266,14 @@ def impact_lines(proposed, section: str, lang: str = "en") -> list[str]:
         else:
             out.append(f"  {y}: school sections passing R1–R7 {passing[0]} → {passing[1]} "
                        f"(of {total}); CVs {cvs}; {gates}")
-    s = summary(proposed.result)
-    gain = _binding(proposed, section)
-    if zh:
-        out.append(f"  转学学生：第一年 {s['first_year_changing']:,} 人，全部实施后 "
-                   f"{s['pupils_changing_school']:,} 人；学位受限：{gain}")
-    else:
-        out.append(f"  pupils changing school: {s['first_year_changing']:,} in the first year, "
-                   f"{s['pupils_changing_school']:,} once phased in; places bound by: {gain}")
     return out
 
 
-def _binding(proposed, section: str) -> str:
+LIMIT_NAMES_ZH = {"approved": "核定学位", "classrooms": "教室", "teachers": "教师",
+                  "shrink_only": "只减不增"}
+
+
+def _binding(proposed, section: str, lang: str = "en") -> str:
     """Which capacity limit binds at the schools that gain pupils (last year), counted."""
     from planner.capacity import places_table
 
@@ -272,4 +283,6 @@ def _binding(proposed, section: str) -> str:
     t0, t1 = (t[t["section"] == section].set_index("school_id") for t in (t0, t1))
     gains = t1.index[t1["pupils"] > t0["pupils"].reindex(t1.index, fill_value=0)]
     counts = t1.loc[gains, "binding"].value_counts()
+    if lang == "zh":
+        return "，".join(f"{LIMIT_NAMES_ZH.get(k, k)} {v} 所" for k, v in counts.items()) or "—"
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "—"
