@@ -200,8 +200,9 @@ def _school_year(inst: Instance, s: int, t: int, load: list, pupils, ub: np.ndar
     if inst.floor[s, t] and inst.fixed[s, t].sum() < inst.floor[s, t]:
         add(pupils >= int(inst.floor[s, t]))
     cap = int(inst.size_cap[s, t])
+    fixed = inst.fixed[s, t]  # pupils who stay whatever the zoning: lower bounds below
     if ub.sum() > cap:  # pupils over the size cap: weighed in the objective
-        over = var(0, int(ub.sum()) - max(cap, 0), False)
+        over = var(max(int(fixed.sum()) - cap, 0), int(ub.sum()) - max(cap, 0), False)
         add(over >= pupils - cap)
         terms.append(OVER_CAP_M * over)
     from planner.optimize.check import classes
@@ -211,16 +212,18 @@ def _school_year(inst: Instance, s: int, t: int, load: list, pupils, ub: np.ndar
     if need <= rooms:
         return terms
     if inst.multigrade[s]:
-        n_classes = var(0, need, False)
+        n_classes = var(min(-(-int(fixed.sum()) // inst.class_cap), need), need, False)
         add(inst.class_cap * n_classes >= pupils)
     else:
-        cs = [var(int(inst.fixed[s, t, g] > 0), need, False) for g in range(len(load))]
+        cs = [var(min(-(-int(fixed[g]) // inst.class_cap), need), need, False)
+              for g in range(len(load))]
         for g, cl in enumerate(cs):
             add(inst.class_cap * cl >= load[g])
         n_classes = sum(cs)
     if need > limit:
         add(n_classes <= limit)
-    beyond = var(0, need - rooms, False)  # classes beyond the rooms: weighed too
+    least = classes(inst, s, fixed)  # the classes the staying pupils need already
+    beyond = var(min(max(least - rooms, 0), need - rooms), need - rooms, False)  # weighed too
     add(beyond >= n_classes - rooms)
     terms.append(OVER_ROOM_M * beyond)
     return terms
@@ -540,8 +543,10 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
         new = more_cuts(inst, cuts, inst.loads(assign).sum(axis=2)) if inst.ind is not None \
             else []
         if not new:
-            return _result(inst, assign, "optimal" if proven else "feasible", objective,
-                           bound, cuts, extend, t0, rounds, log, extra)
+            if proven or time_limit_s - (time.perf_counter() - t0) < 5.0:
+                return _result(inst, assign, "optimal" if proven else "feasible", objective,
+                               bound, cuts, extend, t0, rounds, log, extra)
+            continue  # every bound holds: search on with the time left, from this solution
         cuts += new
     if not best:
         raise InfeasibleError(f"no zoning found within {time_limit_s:.0f} s (neither one nor a "
