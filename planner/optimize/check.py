@@ -35,6 +35,19 @@ def connected(members: set[int], neighbours: list[list[int]], holder: int,
     return seen == members
 
 
+def _reached(members: set[int], neighbours: list[list[int]], start: int) -> set[int]:
+    """The members reached from `start` through members."""
+    seen = {start} & members
+    todo = list(seen)
+    while todo:
+        u = todo.pop()
+        for v in neighbours[u]:
+            if v in members and v not in seen:
+                seen.add(v)
+                todo.append(v)
+    return seen
+
+
 def classes(inst: Instance, s: int, load: np.ndarray) -> int:
     """Classes school s needs for a load by grade (teaching points: mixed grades)."""
     return plan_classes(load, inst.class_cap, multigrade=bool(inst.multigrade[s]))[1]
@@ -218,7 +231,9 @@ def check_plan(before: Plan, after: Plan, section: str) -> list[str]:
     idx = np.flatnonzero(teach)
     for i, h in zip(idx, school_holders(after, idx), strict=True):
         members = set(np.flatnonzero(after.zone[k] == i).tolist())
-        if members and not connected(members, neighbours, int(h)):
+        was = set(np.flatnonzero(before.zone[k] == i).tolist())
+        exclaves = was - _reached(was, neighbours, int(h))  # today's exclaves may stay
+        if members and not connected(members, neighbours, int(h), exclaves):
             out.append(f"{after.school_ids[i]}: catchment not contiguous with the unit holding "
                        "the school")
     return out

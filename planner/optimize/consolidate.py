@@ -65,12 +65,12 @@ class Consolidation:
     year: int | None
 
     def edits(self) -> list[dict]:
-        """`move_unit` edits for the closed schools' units (every grade), then the closures."""
+        """`move_unit` edits for every unit re-zoned (every grade), then the closures."""
         inst = self.instance
         when = {} if self.year is None else {"year": int(self.year), "all_grades": True}
         out = []
         for u, s in enumerate(self.assign):
-            if s != inst.zoned[u] and inst.zoned[u] in set(self.closed.tolist()):
+            if s != inst.zoned[u]:  # a closed school's units, or a kept one's it gives up
                 out.append({"op": "move_unit", "unit_id": str(inst.unit_ids[u]),
                             "section": inst.section, "to_school": str(inst.school_ids[s]),
                             **when})
@@ -141,17 +141,67 @@ def consolidate(plans: list[Plan], options: Options, *, min_pupils: int = 100,
                               f"{inst.section} school within reach")
     std = plan.standards
     cost_open = _open_costs(plan, inst, cand) if objective == "cost" else None
-    found = _solve(inst, cand, objective, cost_open, options.time_limit_s, report)
-    if found is None:
-        raise InfeasibleError("no consolidation meets the constraints, not even closing "
-                              "nothing: check the request with `planner optimize`")
+    whole = base.ind  # the indicators with every candidate in scope: the real CVs
+    forced: dict[int, str] = {}
+    for _ in range(len(cand) + 1):
+        found = _solve(inst, cand, objective, cost_open, options.time_limit_s, report,
+                       frozenset(forced))
+        if found is None:
+            raise InfeasibleError("no consolidation meets the constraints, not even closing "
+                                  "nothing: check the request with `planner optimize`")
+        assign, closed = found[0], found[1]
+        culprit = _worst_closure(inst, whole, assign, closed) if whole is not None else None
+        if culprit is None:
+            break
+        forced[culprit[0]] = culprit[1]  # keep it open and solve again
     assign, closed, status, value, seconds, rounds = found
-    kept = _kept(inst, plan, cand, closed, assign, options)
+    kept = _kept(inst, plan, cand, closed, options, forced)
     closures = _closures(inst, plan, closed, assign, std, boarding_from_grade)
     first = int(plans[0].year) if plans[0].year is not None else None
     return Consolidation(instance=inst, assign=assign, closed=closed, candidates=cand,
                          kept=kept, closures=closures, status=status, objective=value,
                          seconds=seconds, rounds=rounds, year=first)
+
+
+def _real_cvs(inst: Instance, whole, pupils: np.ndarray) -> np.ndarray:
+    """(T, K) the CVs over the schools evaluated today that still have pupils."""
+    from planner.indicators import coefficient_of_variation
+
+    out = np.full(whole.cv_limit.shape, np.nan)
+    for t in range(out.shape[0]):
+        m = whole.in_scope[:, t] & (pupils[:, t] > 0)
+        for k in range(out.shape[1]):
+            out[t, k] = coefficient_of_variation(pupils[m, t], whole.resource[m, t, k])
+    return out
+
+
+def _worst_closure(inst: Instance, whole, assign: np.ndarray, closed: np.ndarray
+                   ) -> tuple[int, str] | None:
+    """The closure to undo when the real CVs break a bound, with why; None when none do.
+
+    The consolidation model leaves candidates out of the CVs (a closed school has no
+    pupils); with every school evaluated today that keeps pupils, a CV within its limit must
+    stay within it and one over it must not rise. The closure whose undoing lowers the worst
+    broken CV most is the one to keep open.
+    """
+    from planner.standards import RESOURCE_IDS
+
+    bound = whole.cv_limit
+    cvs = _real_cvs(inst, whole, inst.loads(assign).sum(axis=2))
+    over = np.nan_to_num(cvs - bound, nan=-1.0)
+    if (over <= 1e-9).all():
+        return None
+    t, k = np.unravel_index(np.argmax(over), over.shape)
+    best = None
+    for c in closed:
+        back = np.where(inst.zoned == c, c, assign)
+        value = _real_cvs(inst, whole, inst.loads(back).sum(axis=2))[t, k]
+        if best is None or value < best[1]:
+            best = (int(c), value)
+    why = (f"closing it would raise the CV of {RESOURCE_IDS[k]} to {cvs[t, k]:.3f} in "
+           f"{int(inst.years[t])}, over its bound {bound[t, k]:.3f} (the limit, or today's "
+           "where today is over it)")
+    return best[0], why
 
 
 def _open_costs(plan: Plan, inst: Instance, cand: np.ndarray) -> dict[int, int]:
@@ -162,13 +212,21 @@ def _open_costs(plan: Plan, inst: Instance, cand: np.ndarray) -> dict[int, int]:
 
 
 def _solve(inst: Instance, cand: np.ndarray, objective: str, cost_open, time_limit_s: float,
-           report) -> tuple | None:
-    """Solve with one open/closed binary per candidate (see the module docstring)."""
+           report, forced: frozenset[int] = frozenset()) -> tuple | None:
+    """Solve with one open/closed binary per candidate (see the module docstring).
+
+    Candidates take no unit they do not serve today (a small school is closed or left as
+    it is); those in `forced` stay open.
+    """
     def extend(model, x, travel):
         opened = {int(s): model.NewBoolVar("") for s in cand}
-        for (_, s), v in x.items():
+        for (u, s), v in x.items():
             if s in opened:
                 model.Add(v <= opened[s])
+                if inst.zoned[u] != s:
+                    model.Add(v == 0)
+        for s in forced:
+            model.Add(opened[s] == 1)
         for s, o in opened.items():  # a school that keeps pupils whatever happens stays
             if inst.fixed[s].sum() > 0:
                 model.Add(o == 1)
@@ -187,26 +245,46 @@ def _solve(inst: Instance, cand: np.ndarray, objective: str, cost_open, time_lim
 
 
 def _kept(inst: Instance, plan: Plan, cand: np.ndarray, closed: np.ndarray,
-          assign: np.ndarray, options: Options) -> pd.DataFrame:
-    """Candidates left open, each with why: out of reach, no room, or the indicators."""
+          options: Options, forced: dict[int, str]) -> pd.DataFrame:
+    """Candidates left open, each with why: out of reach, a CV, or room and indicators."""
     rows = []
     names = dict(zip(plan.school_ids, plan.schools["name"], strict=True))
     pupils = inst.loads(np.maximum(inst.zoned, 0)).sum(axis=2)[:, 0]
     limit = options.max_distance_m
     for s in sorted(set(cand.tolist()) - set(closed.tolist())):
         units = np.flatnonzero(inst.zoned == s)
-        others = [u for u in units if not any(k != s for k in inst.candidates[u])]
-        if others:
+        alone = [u for u in units if not any(k != s and k not in cand
+                                             for k in inst.candidates[u])]
+        if alone:
             far = f"within {limit:,.0f} m" if limit is not None else "within reach"
-            why = (f"{len(others)} of its unit(s) have no other school {far} that they can "
+            why = (f"{len(alone)} of its unit(s) have no other school {far} that they can "
                    "join with a connected catchment")
+        elif s in forced:
+            why = forced[s]
         else:
-            why = ("closing it breaks a constraint (no room at the schools within reach, or an "
-                   "indicator or CV limit)")
+            why = _blocked(inst, s, cand)
         sid = str(inst.school_ids[s])
         rows.append({"school_id": sid, "name": names.get(sid, sid), "pupils": int(pupils[s]),
                      "reason": why})
     return pd.DataFrame(rows, columns=["school_id", "name", "pupils", "reason"])
+
+
+def _blocked(inst: Instance, s: int, cand: np.ndarray) -> str:
+    """Why school s cannot close: its units sent to their nearest other school, what breaks."""
+    from planner.optimize.check import violations
+
+    units = np.flatnonzero(inst.zoned == s)
+    trial = inst.zoned.copy()
+    for u in units:
+        others = [k for k in inst.candidates[u] if k != s and k not in cand]
+        trial[u] = min(others, key=lambda k: inst.dist[u, k])
+    today = set(violations(inst, inst.zoned))  # what today's zoning breaks already
+    broken = [v for v in violations(inst, trial) if v not in today and "contiguous" not in v
+              and "no neighbour nearer" not in v]
+    if not broken:
+        return ("its units fit the schools around only in ways that break contiguity or "
+                "another closure")
+    return "sent to the nearest schools, " + "; ".join(broken[:2])
 
 
 def _closures(inst: Instance, plan: Plan, closed: np.ndarray, assign: np.ndarray, std,

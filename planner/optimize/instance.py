@@ -238,10 +238,14 @@ class Instance:
         return self.holder[s] == u or (u, s) in self.exempt
 
     def reach(self, u: int) -> np.ndarray:
-        """(S,) the schools unit u may be zoned to by distance."""
+        """(S,) the schools unit u may be zoned to by distance (today's one always)."""
         d = self.dist[u]
-        return np.isfinite(d) & (d <= (np.inf if self.max_distance_m is None
-                                       else self.max_distance_m))
+        ok = np.isfinite(d) & (d <= (np.inf if self.max_distance_m is None
+                                     else self.max_distance_m))
+        today = self.zoned[u]
+        if today >= 0 and np.isfinite(d[today]):  # a unit may always keep today's school
+            ok[today] = True
+        return ok
 
     def last(self) -> int:
         """The last year's index (every cohort follows the new catchments by then)."""

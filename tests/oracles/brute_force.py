@@ -46,8 +46,9 @@ def feasible(inst: Instance, assign: np.ndarray) -> bool:
         if u in inst.locked and inst.locked[u] != s:
             return False
         if not np.isfinite(inst.dist[u, s]) or (inst.max_distance_m is not None
-                                                 and inst.dist[u, s] > inst.max_distance_m):
-            return False
+                                                 and inst.dist[u, s] > inst.max_distance_m
+                                                 and s != inst.zoned[u]):
+            return False  # beyond the limit, unless it is today's school
         if inst.key is not None and not inst.anchored(u, s) and not any(
                 assign[v] == s and nearer(inst, v, u, s) for v in inst.neighbours[u]):
             return False
