@@ -363,3 +363,23 @@ def test_optimise_and_roadmap_page():
     assert bench.name == "junior-opt-road"
     assert bench.current.indicators["compliant"].all()
     assert at.success[0].value == "已另存为方案 junior-opt-road"
+
+
+def test_the_frontier_chart_and_table_on_a_small_county(tmp_path, monkeypatch):
+    """The optimise page's trade-off: plans from least travel to least CV, in Chinese."""
+    from planner.cli import main
+
+    assert main(["demo-province", str(tmp_path), "--counties", "1", "--seed", "3"]) == 0
+    monkeypatch.setenv("PLANNER_WORKSPACE", str(next(tmp_path.glob("*.gpkg"))))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
+    at.switch_page("app_pages/optimize.py").run()
+    at.number_input(key="opt_time").set_value(10).run()
+    at.button(key="run_frontier").click().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["方案", "差异系数上限", "上学路程（人·公里）", "转学学生",
+                                   "最大差异系数", "达标学校学段"]
+    assert table.iloc[0]["差异系数上限"] == "路程最短" and len(table) >= 2
+    cvs = table["最大差异系数"].tolist()
+    assert cvs == sorted(cvs, reverse=True) and cvs[-1] < cvs[0]
+    assert not at.session_state["bench"].scenarios  # nothing saved
