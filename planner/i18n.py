@@ -110,6 +110,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
                            "{section}: {status} in {seconds:.1f} s; objective {objective:,.0f} (pupil-metres + {weight:,.0f} m × pupils changing school)"),
     "opt_line_bounds": ("  线性松弛下界 {lp:,.0f}（差距 {lp_gap:.2%}）；已证明下界 {best:,.0f}（差距 {gap:.2%}）",
                         "  LP relaxation bound {lp:,.0f} (gap {lp_gap:.2%}); proven bound {best:,.0f} (gap {gap:.2%})"),
+    "opt_line_bounds_no_lp": ("  线性松弛未在时限内求出；已证明下界 {best:,.0f}（差距 {gap:.2%}）",
+                              "  LP relaxation not solved in its time; proven bound {best:,.0f} (gap {gap:.2%})"),
     "opt_line_travel": ("  上学路程：合计 {km:,.0f} 人·公里，人均 {mean:,.0f} 米；调整划片的单元 {units} 个，转学学生 {pupils:,} 人",
                         "  travel: {km:,.0f} pupil-km, {mean:,.0f} m per pupil; {units} unit(s) re-zoned, {pupils:,} pupil(s) change school"),
     "opt_line_today": ("  现状：合计 {km:,.0f} 人·公里，人均 {mean:,.0f} 米（按学生现在就读的学校）",

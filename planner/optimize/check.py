@@ -175,8 +175,9 @@ def report_lines(result: Result) -> list[str]:
     lines = [f"{inst.section}: {s['status']} in {s['seconds']:.1f} s ({s['rounds']} round(s) "
              f"of CV cuts); {phase}; objective {s['objective']:,.0f} (pupil-metres + "
              f"{inst.change_weight_m:,.0f} m × pupils changing school)",
-             f"  LP relaxation bound {s['lp_bound']:,.0f} (gap {s['lp_gap']:.2%}); proven bound "
-             f"{s['best_bound']:,.0f} (gap {s['gap']:.2%})",
+             (f"  LP relaxation bound {s['lp_bound']:,.0f} (gap {s['lp_gap']:.2%})"
+              if np.isfinite(s["lp_bound"]) else "  LP relaxation not solved in its time")
+             + f"; proven bound {s['best_bound']:,.0f} (gap {s['gap']:.2%})",
              f"  travel: {s['travel_km']:,.0f} pupil-km, {s['mean_m']:,.0f} m per pupil; "
              f"{s['units_moved']} unit(s) re-zoned; {s['first_year_changing']:,} pupil(s) "
              f"change school in the first year, {s['pupils_changing_school']:,} once phased in"]

@@ -457,7 +457,10 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     if floor is not None:  # cuts only remove solutions: the last round's bound still holds
         model.Add(objective >= int(np.floor(floor)))
     model.Minimize(objective)
-    _hint(model, x, hint, workers)
+    hinting = min(10.0, time_limit_s / 4)
+    t_hint = time.perf_counter()
+    _hint(model, x, hint, workers, hinting)
+    time_limit_s = max(time_limit_s - (time.perf_counter() - t_hint), 1.0)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = workers
@@ -473,7 +476,8 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
             progress.log, None if read is None else read(solver))
 
 
-def _hint(model: cp_model.CpModel, x: dict, start: np.ndarray, workers: int) -> None:
+def _hint(model: cp_model.CpModel, x: dict, start: np.ndarray, workers: int,
+          seconds: float) -> None:
     """Hint a whole solution: `start`'s zoning with every other variable solved for it.
 
     A hint of the x alone leaves CP-SAT to find the pupils, classes and indicator variables
@@ -485,7 +489,7 @@ def _hint(model: cp_model.CpModel, x: dict, start: np.ndarray, workers: int) -> 
     for (u, s), x_us in x.items():
         fixed.Add(x_us == int(s == start[u]))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 10.0
+    solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
     if solver.Solve(fixed) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = solver.ResponseProto().solution
@@ -524,6 +528,8 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     # today may not rise) they hold the solution near it, and most solves need one round
     cuts = initial_cuts(inst) if inst.ind is not None else []
     t0 = time.perf_counter()
+    lp_seconds = min(LP_SECONDS, LP_SHARE * time_limit_s) if extend is None else 0.0
+    time_limit_s -= lp_seconds  # the relaxation's bound is printed too: within the limit
     best: list = []  # [objective, assign, extra] of the best admissible zoning found
     bound, log = float("-inf"), []
     for rounds in range(1, MAX_ROUNDS + 1):
@@ -545,22 +551,22 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
         if not new:
             if proven or time_limit_s - (time.perf_counter() - t0) < 5.0:
                 return _result(inst, assign, "optimal" if proven else "feasible", objective,
-                               bound, cuts, extend, t0, rounds, log, extra)
+                               bound, lp_seconds, t0, rounds, log, extra)
             continue  # every bound holds: search on with the time left, from this solution
         cuts += new
     if not best:
         raise InfeasibleError(f"no zoning found within {time_limit_s:.0f} s (neither one nor a "
                               "proof that none exists): allow more time (--time-limit)")
-    return _result(inst, best[1], "feasible", best[0], min(bound, best[0]), cuts, extend, t0,
+    return _result(inst, best[1], "feasible", best[0], min(bound, best[0]), lp_seconds, t0,
                    rounds, log, best[2])
 
 
-def _result(inst, assign, status, objective, bound, cuts, extend, t0, rounds, log, extra
+def _result(inst, assign, status, objective, bound, lp_seconds, t0, rounds, log, extra
             ) -> Result:
     return Result(instance=inst, assign=assign, status=status, objective=objective,
-                  best_bound=bound, lp_bound=lp_bound(inst, cuts) if extend is None
-                  else float("-inf"), seconds=time.perf_counter() - t0, rounds=rounds,
-                  progress=log, extra=extra)
+                  best_bound=bound, lp_bound=lp_bound(inst, seconds=lp_seconds)
+                  if lp_seconds > 0 else float("-inf"), seconds=time.perf_counter() - t0,
+                  rounds=rounds, progress=log, extra=extra)
 
 
 def solve(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
@@ -579,19 +585,21 @@ def solve(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
     return result
 
 
-LP_SECONDS = 20.0  # the relaxation is a report, not a step: it gets this long
+LP_SECONDS = 20.0  # the relaxation is a report, not a step: it gets at most this long
+LP_SHARE = 0.25  # and at most this share of the time limit
 
 
-def lp_bound(inst: Instance, cuts: list[Cut] = ()) -> float:
+def lp_bound(inst: Instance, cuts: list[Cut] = (), *, seconds: float = LP_SECONDS) -> float:
     """Return the optimum of the LP relaxation (GLOP): x in [0, 1], classes fractional.
 
-    −inf when GLOP does not reach it within `LP_SECONDS` (CP-SAT's own bound remains).
+    Without the outer-approximation cuts (fewer constraints: still a valid bound). −inf
+    when GLOP does not reach it within `seconds` (CP-SAT's own bound remains).
     """
     lp = pywraplp.Solver.CreateSolver("GLOP")
     _, objective, _ = formulate(inst, lambda lo, hi, boolean: lp.NumVar(lo, hi, ""), lp.Add,
                                 cuts)
     lp.Minimize(objective)
-    lp.SetTimeLimit(int(LP_SECONDS * 1000))
+    lp.SetTimeLimit(int(seconds * 1000))
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return float("-inf")
     return float(lp.Objective().Value())

@@ -491,7 +491,8 @@ def optimise_lines(proposed, lang: str = "zh") -> list[str]:
                status=t(f"opt_status_{s['status']}", lang), seconds=s["seconds"],
                objective=s["objective"], weight=inst.change_weight_m),
              t("opt_line_bounds", lang, lp=s["lp_bound"], lp_gap=s["lp_gap"],
-               best=s["best_bound"], gap=s["gap"]),
+               best=s["best_bound"], gap=s["gap"]) if np.isfinite(s["lp_bound"]) else
+             t("opt_line_bounds_no_lp", lang, best=s["best_bound"], gap=s["gap"]),
              t("opt_line_travel", lang, km=s["travel_km"], mean=s["mean_m"],
                units=s["units_moved"], pupils=s["pupils_changing_school"])]
     pupils = max(int(inst.demand[:, inst.last()].sum()), 1)
