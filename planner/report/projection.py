@@ -9,6 +9,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from planner.io.gpkg import atomic_write
+from planner.io.tables import write_csv
 from planner.report.excel import _sheet
 
 RULES_ZH = {"over_size_cap": "超规模", "class_over_cap": "超大班额", "over_places": "超核定学位",
@@ -69,14 +70,14 @@ def write_years(years, path: str | Path, *, lang: str = "zh") -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        table = years.projection.long()
-        return atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
+        return write_csv(path, years.projection.long())
     if suffix == ".json":
         data = {"scenario": years.scenario, "notes": list(years.notes),
                 "county": years.county.to_dict("records"),
                 "schools": years.schools.to_dict("records"),
                 "crossings": years.crossings.astype(object).where(
                     years.crossings.notna(), None).to_dict("records"),
+                "rates": _rates(years.projection.rates),
                 "children": years.projection.long().to_dict("records")}
         text = json.dumps(data, ensure_ascii=False, default=_plain, allow_nan=False)
         return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -87,6 +88,13 @@ def write_years(years, path: str | Path, *, lang: str = "zh") -> Path:
     notes = pd.DataFrame({("说明" if lang == "zh" else "note"): list(years.notes) or ["—"]})
     _sheet(wb, "说明" if lang == "zh" else "Notes", notes, {1: 120})
     return atomic_write(path, wb.save)
+
+
+def _rates(rates) -> dict:
+    """The rates a projection used, for JSON (entry ratios are per unit: only their source)."""
+    return {"progression": [float(v) for v in rates.progression],
+            "migration": {k: float(v) for k, v in rates.migration.items()},
+            "sources": dict(rates.sources)}
 
 
 def _plain(value: object) -> object:
