@@ -390,7 +390,9 @@ def _whole_rows(pupils: np.ndarray) -> tuple[np.ndarray, ...]:
     the largest fractions (the first in the plan's order among equal ones) take the pupils the
     floors leave. Only the non-zero cells are ranked (a unit's children attend a few schools).
     """
-    total = np.rint(pupils.sum(axis=2)).astype(np.int64)
+    # rounded first: 5/42 × 3.5 + 37/42 × 3.5 sums to 3.4999…, which must round as the
+    # unit's 3.5 children do (Projection.whole), or a pupil is lost
+    total = np.rint(np.round(pupils.sum(axis=2), 9)).astype(np.int64)
     u, g, s = np.nonzero(pupils)
     value = pupils[u, g, s]
     floor = np.floor(value).astype(np.int64)
