@@ -277,7 +277,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "year_projected": ("{year} 学年（按出生、升级和迁移预测；方案在该学年已生效的调整均已计入）",
                        "School year {year} (projected from births, progression and migration; the scenario's edits in effect by then are applied)"),
     "year_today": ("{year} 学年（现状数据）", "School year {year} (today's data)"),
-    "no_year": ("工作区未注明学年（设置表 year），无法逐年预测。", "The workspace does not say its school year (meta `year`): no projection."),
+    "no_year": ("工作区未注明学年（“设置”表中的学年），无法逐年预测。", "The workspace does not say its school year (its settings' `year`): no projection."),
     "years_header": ("在校生逐年预测", "Pupils year by year"),
     "years_report_header": ("逐年预测（{first}–{last} 学年）", "Year by year ({first}–{last})"),
     "years_band": ("阴影：出生低、高方案之间", "band: between the low and high births variants"),
