@@ -149,6 +149,15 @@ def session_save_as(name: str, edits: list[dict], note: str) -> bool:
     return run(lambda b: wb.save_as(b, name, edits, note), current_lang())
 
 
+def session_frontier(workbench: wb.Workbench, options):
+    """Plans from least travel to least CV of the current scenario (nothing saved)."""
+    from planner import optimize as op
+    from planner import session as ss
+
+    plans = ss.optimisation_plans(workbench, workbench.name, options)
+    return op.frontier(plans, options)
+
+
 def session_optimise(workbench: wb.Workbench, options, name: str, report):
     """Optimise (may run in a worker thread: the workbench is passed, not read here)."""
     return wb.optimise(workbench, options, name, report=report)

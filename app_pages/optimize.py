@@ -12,6 +12,7 @@ from app_pages.common import (
     md,
     new_scenario_form,
     session_folder,
+    session_frontier,
     session_optimise,
     session_roadmap,
     session_save_as,
@@ -38,14 +39,30 @@ section = choice(c1, t("section", lang), ["primary", "junior"], "opt_section", k
 limit = c2.number_input(t("time_limit", lang), 5, 600, 60, key="opt_time")
 far = c3.number_input(t("max_distance", lang), 0, 50_000, 0, step=500, key="opt_far")
 c4, c5, c6 = st.columns(3)
-keep = c4.checkbox(t("keep_choosers", lang), key="opt_keep")
+enforce = c4.checkbox(t("enforce_zoning_opt", lang), key="opt_enforce")
+every = c4.checkbox(t("all_grades", lang), key="opt_all_grades")
 weight = c5.number_input(t("change_weight", lang), 0, 10_000, 500, step=100, key="opt_weight")
+objective = choice(c5, t("objective", lang), list(op.OBJECTIVES), "opt_objective",
+                   format_func=lambda o: t(f"objective_{o}", lang))
 name = c6.text_input(t("name", lang), value=t("optimised_name", lang, section=t(section, lang)),
                      key="opt_name")
+options = op.Options(section=section, time_limit_s=float(limit),
+                     max_distance_m=float(far) or None, keep_choosers=not enforce,
+                     change_weight_m=float(weight), all_grades=every, objective=objective)
+if st.button(t("run_frontier", lang), key="run_frontier"):
+    with st.spinner(t("optimising", lang)):
+        try:
+            st.session_state["opt_frontier"] = session_frontier(b, options)
+        except (InputError, InfeasibleError) as exc:
+            st.error(md(exc))
+if st.session_state.get("opt_frontier"):
+    plans, why = st.session_state["opt_frontier"]
+    table = tables.frontier_table(plans, lang)
+    st.scatter_chart(table, x=t("frontier_km", lang), y=t("frontier_max_cv", lang))
+    st.dataframe(table, hide_index=True)
+    if why:
+        st.caption(t("frontier_why", lang, why=op.why_text(why, lang)))
 if st.button(t("run_optimise", lang), key="run_optimise"):
-    options = op.Options(section=section, time_limit_s=float(limit),
-                         max_distance_m=float(far) or None, keep_choosers=keep,
-                         change_weight_m=float(weight))
     with st.status(t("optimising", lang), expanded=True) as status:
         # the solver reports from its own thread: lines come back through a queue
         found: queue.Queue = queue.Queue()

@@ -200,11 +200,31 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "sheet_notes": ("说明", "Notes"),
     "page_optimize": ("优化与路线图", "Optimise and roadmap"),
     "opt_header": ("划片优化", "Catchment optimisation"),
-    "opt_intro": ("为一个学段重新划片：每个居住单元划入一所学校，满足学校规模、班额（按现有教室）和片区连片，"
-                  "使学生上学路程（加上转学人数的权重）最小。结果另存为一个方案。",
+    "opt_intro": ("为一个学段重新划片：每个居住单元划入一所学校，满足学校规模、班额（按现有教室）、核定学位和片区连片；"
+                  "现在达标的学校仍达标，差异系数不超标、已超标的不升高，参评学校不变；新划片从起始年份的新生开始，"
+                  "在校生留在原校。在此之下使学生上学路程（加上转学人数的权重）最小。结果另存为一个方案。",
                   "Re-zone one section: every unit to one school, within the size caps, the class "
-                  "caps given the classrooms and connected catchments, at the least travel (plus a "
-                  "weight on pupils changing school). The result is saved as a scenario."),
+                  "caps given the classrooms, the approved places and connected catchments; "
+                  "sections passing today keep passing, no CV goes over its limit and none over "
+                  "it rises, the evaluated schools stay the same; the new catchments take "
+                  "entrants from the first year on while enrolled pupils stay. Within that, the "
+                  "least travel (plus a weight on pupils changing school). The result is saved "
+                  "as a scenario."),
+    "enforce_zoning_opt": ("片区外择校生回到划片学校", "out-of-zone choosers return to their zoned school"),
+    "all_grades": ("所有年级立即按新划片", "every grade at once"),
+    "objective": ("优化目标", "objective"),
+    "objective_travel": ("路程最短", "least travel"),
+    "objective_cv": ("差异系数最小", "least CV"),
+    "objective_balanced": ("兼顾", "balanced"),
+    "run_frontier": ("比较路程与差异系数（5–8 个方案）", "Compare travel and CVs (5–8 plans)"),
+    "frontier_why": ("说明：{why}", "Note: {why}"),
+    "frontier_plan": ("方案", "plan"),
+    "frontier_km": ("上学路程（人·公里）", "travel (pupil-km)"),
+    "frontier_changing": ("转学学生", "pupils changing school"),
+    "frontier_max_cv": ("最大差异系数", "largest CV"),
+    "frontier_passing": ("达标学校学段", "sections passing"),
+    "frontier_target": ("差异系数上限", "CV held at"),
+    "frontier_least_travel": ("路程最短", "least travel"),
     "time_limit": ("求解时限（秒）", "time limit (s)"),
     "max_distance": ("最远上学距离（米，0 = 不限）", "largest distance (m, 0 = none)"),
     "keep_choosers": ("片区外择校生留在原校", "out-of-zone choosers stay"),

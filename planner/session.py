@@ -596,6 +596,64 @@ class Proposed:
     plans: list[Plan]
 
 
+def consolidation_plans(session: Session, base: str, section: str,
+                        first_year: int | None) -> list[Plan]:
+    """The plans a consolidation is checked in: the closing year and one per later grade."""
+    plan = session.base.plan
+    if plan.year is None:
+        return [plan_of(session, base)]
+    first = plan.year + 1 if first_year is None else first_year
+    return [plan_at_year(session, base, y)
+            for y in range(first, first + len(session.standards.grades(section)))]
+
+
+def consolidate(session: Session, options, name: str, *, base: str | None = None,
+                min_pupils: int = 100, listed: tuple[str, ...] = (), objective: str = "count",
+                boarding_from_grade: int = 7, report=None) -> tuple[Session, Proposed]:
+    """Close small schools of a section and re-zone their units; saved as scenario `name`.
+
+    The closures take effect in `options.first_year` (the year after the workspace's by
+    default) for every grade; the plan is checked and evaluated in that year and each later
+    one of the section's grades.
+
+    Raises
+    ------
+    InputError
+        The name is taken, or a listed school is unknown.
+    InfeasibleError
+        Not even keeping every school open meets the constraints.
+    """
+    from planner import optimize as op
+    from planner.optimize.consolidate import consolidate as run
+    from planner.plan import apply_edits
+
+    base = session.name if base is None else base
+    store.check_name(name, file=session.file)
+    if name in session.scenarios:
+        raise InputError.single(session.file, f"a scenario named {name!r} exists already",
+                                layer="layer scenarios", column="name")
+    plans = consolidation_plans(session, base, options.section, options.first_year)
+    known = set(map(str, plans[0].school_ids))
+    unknown = [s for s in listed if s not in known]
+    if unknown:
+        raise InputError.single(session.file, f"unknown school {unknown[0]!r}",
+                                layer="layer schools", column="school_id")
+    found = run(plans, options, min_pupils=min_pupils, listed=listed, objective=objective,
+                boarding_from_grade=boarding_from_grade, report=report)
+    edits = found.edits()
+    after = [apply_edits(p, edits) for p in plans]
+    proposed = Proposed(result=found, years=[int(p.year) if p.year is not None else 0
+                                             for p in plans],
+                        before=[evaluate(p) for p in plans], after=[evaluate(p) for p in after],
+                        plans_before=plans, plans=after)
+    problems = op.check_plan(plans[-1], after[-1], options.section)
+    if problems:  # a bug, not the user's: say it loudly
+        raise AssertionError("the consolidation breaks: " + "; ".join(problems))
+    note = (f"consolidated {options.section} schools ({found.status}): "
+            f"{len(found.closed)} of {len(found.candidates)} candidate(s) closed")
+    return create(session, name, base=base, author="planner", note=note, edits=edits), proposed
+
+
 def optimise(session: Session, options, name: str, *, base: str | None = None, report=None
              ) -> tuple[Session, Proposed]:
     """Optimise a section's catchments of a scenario (the selected one by default).

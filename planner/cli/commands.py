@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -342,33 +343,56 @@ def _positive(flag: str, value: float | None, *, zero_ok: bool = False) -> None:
                                 f"got {value}")
 
 
+def _new_name(session, name: str) -> None:
+    from planner.plan import store
+
+    store.check_name(name, file=session.file)
+    if name in session.scenarios:
+        raise InputError.single(session.file, f"a scenario named {name!r} exists already: "
+                                "choose another --name", layer="layer scenarios", column="name")
+
+
+def _options(args: argparse.Namespace, **extra):
+    """The optimiser's request from the flags optimize and consolidate share."""
+    from planner import optimize as op
+
+    _positive("--time-limit", args.time_limit)
+    _positive("--max-distance", args.max_distance)
+    return op.Options(section=args.section, time_limit_s=args.time_limit,
+                      max_distance_m=args.max_distance, first_year=args.first_year,
+                      indicators=not args.no_indicators, cvs=not args.no_cvs,
+                      capacity=not args.no_capacity, scope=not args.no_scope, **extra)
+
+
+def _progress(t: float, obj: float, bound: float) -> None:
+    print(f"  {t:6.1f} s  objective {obj:,.0f}  bound {bound:,.0f}", file=sys.stderr,
+          flush=True)
+
+
 def _cmd_optimize(args: argparse.Namespace) -> int:
     from planner import optimize as op
     from planner import session as ss
-    from planner.plan import store
 
     session = _session(args, gpkg=True)
-    store.check_name(args.name, file=session.file)
-    if args.name in session.scenarios:
-        raise InputError.single(session.file, f"a scenario named {args.name!r} exists already: "
-                                "choose another --name", layer="layer scenarios", column="name")
-    _positive("--time-limit", args.time_limit)
-    _positive("--max-distance", args.max_distance)
+    if not args.frontier:
+        _new_name(session, args.name)
     _positive("--change-weight", args.change_weight, zero_ok=True)
+    _positive("--cv-target", args.cv_target)
     sites = out_path(args.sites, ".json") if args.sites else None
-    options = op.Options(section=args.section, time_limit_s=args.time_limit,
-                         max_distance_m=args.max_distance, locks=tuple(args.lock),
-                         keep_choosers=args.keep_choosers, change_weight_m=args.change_weight)
-
-    def progress(t: float, obj: float, bound: float) -> None:
-        print(f"  {t:6.1f} s  objective {obj:,.0f}  bound {bound:,.0f}", file=sys.stderr,
-              flush=True)
-
+    options = _options(args, locks=tuple(args.lock), keep_choosers=not args.enforce_zoning,
+                       change_weight_m=args.change_weight, all_grades=args.all_grades,
+                       objective=args.objective, cv_target=args.cv_target)
     print(f"optimising the {args.section} catchments of {args.scenario} "
-          f"(time limit {args.time_limit:.0f} s) …", file=sys.stderr, flush=True)
+          f"(time limit {args.time_limit:.0f} s per solve) …", file=sys.stderr, flush=True)
+    if args.frontier:
+        plans, why = op.frontier(ss.optimisation_plans(session, args.scenario, options), options,
+                                 report=_progress)
+        for line in op.frontier_lines(plans, why):
+            print(line)
+        return 0
     try:
-        session, result = ss.optimise(session, options, args.name, base=args.scenario,
-                                      report=progress)
+        session, proposed = ss.optimise(session, options, args.name, base=args.scenario,
+                                        report=_progress)
     except InfeasibleError as exc:
         if sites is None or exc.shortage is None or exc.shortage.sites.empty:
             raise
@@ -379,9 +403,34 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         raise InfeasibleError(f"{exc}\nwrote {sites}: the {len(exc.shortage.sites)} site(s) as "
                               f"open_school edits; `planner scenario add {session.file} NAME "
                               f"--edits {sites.name}` adds them to a scenario") from None
-    for line in op.report_lines(result):
+    for line in op.report_lines(proposed.result) + op.impact_lines(proposed, args.section):
         print(line)
-    print(f"saved as scenario {args.name} ({len(result.edits())} edit(s)); see it with "
+    print(f"saved as scenario {args.name} ({len(proposed.result.edits())} edit(s)); see it with "
+          f"`planner scenario show {session.file} {args.name}`")
+    return 0
+
+
+def _cmd_consolidate(args: argparse.Namespace) -> int:
+    from planner import optimize as op
+    from planner import session as ss
+
+    session = _session(args, gpkg=True)
+    _new_name(session, args.name)
+    if args.min_pupils < 1:
+        raise InputError.single("--min-pupils", f"expected a number ≥ 1, got {args.min_pupils}")
+    if not 1 <= args.boarding_from_grade <= 9:
+        raise InputError.single("--boarding-from-grade", "expected a grade from 1 to 9, got "
+                                f"{args.boarding_from_grade}")
+    options = _options(args)
+    print(f"choosing the {args.section} schools of {args.scenario} to close "
+          f"(time limit {args.time_limit:.0f} s per solve) …", file=sys.stderr, flush=True)
+    session, proposed = ss.consolidate(
+        session, options, args.name, base=args.scenario, min_pupils=args.min_pupils,
+        listed=tuple(args.schools), objective=args.objective,
+        boarding_from_grade=args.boarding_from_grade, report=_progress)
+    for line in op.consolidation_lines(proposed.result) + op.year_lines(proposed, args.section):
+        print(line)
+    print(f"saved as scenario {args.name} ({len(proposed.result.edits())} edit(s)); see it with "
           f"`planner scenario show {session.file} {args.name}`")
     return 0
 
@@ -409,6 +458,103 @@ def _cmd_roadmap(args: argparse.Namespace) -> int:
         ss.create(session, args.name, base=args.scenario, author="planner", edits=road.edits,
                   note=f"roadmap: {len(road.actions)} action(s), {road.total_cost:,.0f} yuan")
         print(f"saved the additions as scenario {args.name} ({len(road.edits)} edit(s))")
+    return 0
+
+
+# --- many counties ---------------------------------------------------------------------------
+
+class _Progress:
+    """A progress bar on stderr: redrawn in place on a terminal, a line per county elsewhere."""
+
+    WIDTH = 30
+
+    def __init__(self, stream) -> None:
+        self.stream, self.total, self.done, self.failed = stream, 0, 0, 0
+        self.tty = stream.isatty()
+        self.start_s = time.monotonic()
+
+    def start(self, todo: int, skipped: int) -> None:
+        self.total = todo
+        words = f"{todo} county(ies) to run"
+        if skipped:
+            words += f", {skipped} unchanged since their stored result (skipped)"
+        print(f"planner batch: {words}", file=self.stream, flush=True)
+
+    def update(self, county, result: dict) -> None:
+        self.done += 1
+        ok = result["status"] == "ok"
+        self.failed += not ok
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        line = (f"[{bar}] {self.done}/{self.total}  {time.monotonic() - self.start_s:6.1f} s"
+                f"  {self.failed} failed  {county.key}: {'ok' if ok else 'FAILED'}")
+        if self.tty:
+            print(f"\r{line}\x1b[K", end="", file=self.stream, flush=True)
+            if not ok:
+                print(f"\n  {result['message']}", file=self.stream, flush=True)
+        else:
+            print(line, file=self.stream, flush=True)
+            if not ok:
+                print(f"  {result['message']}", file=self.stream, flush=True)
+
+    def finish(self) -> None:
+        if self.tty and self.done:
+            print(file=self.stream, flush=True)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from planner import batch
+
+    pairs = [(args.project and args.to is None, "--project", "needs --to YEAR"),
+             (args.to is not None and not args.project, "--to", "only with --project"),
+             (args.budget is not None and not args.roadmap, "--budget", "only with --roadmap"),
+             (args.scheduler is not None and args.workers is not None, "--workers",
+              "only for the local cluster: an existing scheduler's workers are started with "
+              "`dask worker ADDRESS`"),
+             (args.serial and (args.scheduler is not None or args.workers is not None),
+              "--serial", "runs without Dask: leave out --scheduler and --workers"),
+             (args.workers is not None and args.workers < 1, "--workers",
+              f"expected a whole number ≥ 1, got {args.workers}")]
+    problems = [Problem(flag, "", None, "", msg) for bad, flag, msg in pairs if bad]
+    if problems:
+        raise InputError(problems)
+    options = batch.make_options(
+        project_to=args.to if args.project else None, optimise=args.optimize or (),
+        time_limit_s=args.time_limit, roadmap=args.roadmap, budget=args.budget,
+        profile=args.profile, reports=not args.no_reports, lang=args.lang)
+    progress = _Progress(sys.stderr)
+    try:
+        run = batch.run_batch(args.inputs, args.out, options, scheduler=args.scheduler,
+                              workers=args.workers, serial=args.serial, force=args.force,
+                              on_start=progress.start, on_result=progress.update)
+    finally:
+        progress.finish()
+    n = len(run.counties)
+    print(f"{n} county(ies): {len(run.ran)} run now, {len(run.skipped)} skipped, "
+          f"{len(run.failed)} failed")
+    if run.skipped:
+        print(f"skipped {len(run.skipped)} county(ies) whose workspace and options have not "
+              "changed since their stored result (--force runs them again)")
+    for path in run.files:
+        print(f"wrote {path}")
+    if run.failed:
+        print(f"planner batch: {len(run.failed)} of {n} county(ies) failed:", file=sys.stderr)
+        for key, message in run.failed.items():
+            print(f"  {key}: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_demo_province(args: argparse.Namespace) -> int:
+    from planner.province import write_province
+
+    def report(item) -> None:
+        print(f"wrote {item.path}: {item.shape.name}, {item.schools} schools, {item.units} "
+              "units (synthetic data)", flush=True)
+
+    items = write_province(args.out, counties=args.counties, seed=args.seed, report=report)
+    print(f"{len(items)} synthetic counties in {args.out}; evaluate them all with "
+          f"`planner batch {args.out} --out RESULTS`")
     return 0
 
 
@@ -454,8 +600,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "diff": _cmd_diff,
     "export": _cmd_export,
     "optimize": _cmd_optimize,
+    "consolidate": _cmd_consolidate,
     "roadmap": _cmd_roadmap,
     "import": _cmd_import,
     "project": _cmd_project,
+    "batch": _cmd_batch,
+    "demo-province": _cmd_demo_province,
     "app": _cmd_app,
 }

@@ -8,6 +8,22 @@ PROFILE_HELP = ("standards profile: national_2017, henan, or a .toml file (defau
                 "workspace's own)")
 
 
+def _phase(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--all-grades", action="store_true", help="re-zone every grade at once "
+                   "(by default the new catchments take entrants, year by year)")
+    p.add_argument("--first-year", type=int, metavar="Y", help="the school year the new "
+                   "catchments take their first entrants (default: the one after the "
+                   "workspace's)")
+
+
+def _switches(p: argparse.ArgumentParser) -> None:
+    for flag, what in (("indicators", "sections passing R1–R7 keep passing, failing ones meet "
+                        "no fewer"), ("cvs", "no CV over its limit, none over it rises"),
+                       ("capacity", "schools within their places"),
+                       ("scope", "the set of evaluated school sections unchanged")):
+        p.add_argument(f"--no-{flag}", action="store_true", help=f"drop the constraint: {what}")
+
+
 def _profile(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", help=PROFILE_HELP)
 
@@ -118,13 +134,49 @@ def parser() -> argparse.ArgumentParser:
                    "than M metres by road")
     o.add_argument("--lock", nargs="+", default=[], metavar="UNIT",
                    help="units that keep their current school")
-    o.add_argument("--keep-choosers", action="store_true", help="out-of-zone choosers stay "
-                   "at their schools (by default every child goes to the zoned school)")
+    o.add_argument("--enforce-zoning", action="store_true", help="bring out-of-zone choosers "
+                   "back to their zoned schools (by default they stay where they are)")
+    _phase(o)
+    o.add_argument("--objective", choices=("travel", "cv", "balanced"), default="travel",
+                   help="least travel (default); the least largest CV of the section, then "
+                   "travel; or travel with the largest CV held halfway between")
+    o.add_argument("--cv-target", type=float, metavar="C", help="hold every CV of the section "
+                   "at or below C (a plan of --frontier)")
+    o.add_argument("--frontier", action="store_true", help="print 5–8 plans from least travel "
+                   "to least CV (nothing is saved; --cv-target C re-makes one)")
+    _switches(o)
     o.add_argument("--change-weight", type=float, default=500.0, metavar="M",
                    help="metres of travel one pupil changing school is worth (default 500)")
     o.add_argument("--sites", metavar="F.json", help="when seats are short, write the proposed "
                    "new schools as open_school edits to F.json (for `planner scenario add`)")
     _profile(o)
+
+    c = sub.add_parser("consolidate", help="close small schools of a section (teaching points, "
+                       "sections under N pupils, or a list) and re-zone their units; saved as "
+                       "a scenario")
+    c.add_argument("ws")
+    c.add_argument("--section", required=True, choices=("primary", "junior"))
+    c.add_argument("--name", required=True, help="the scenario to save the closures as")
+    c.add_argument("--scenario", default="baseline", help="start from this scenario")
+    c.add_argument("--min-pupils", type=int, default=100, metavar="N",
+                   help="candidates: teaching points and single-section schools under N "
+                   "pupils (default 100)")
+    c.add_argument("--schools", nargs="+", default=[], metavar="ID",
+                   help="candidates: these schools instead")
+    c.add_argument("--max-distance", type=float, metavar="M", help="no child zoned further "
+                   "than M metres by road")
+    c.add_argument("--boarding-from-grade", type=int, default=7, metavar="G",
+                   help="pupils beyond walking distance board from grade G on, younger ones "
+                   "ride a bus (default 7)")
+    c.add_argument("--objective", choices=("count", "cost"), default="count",
+                   help="close as many as possible (default), or the least yearly cost "
+                   "(teachers of the schools kept + travel)")
+    c.add_argument("--first-year", type=int, metavar="Y", help="the school year the schools "
+                   "close (default: the one after the workspace's)")
+    c.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+                   help="seconds for the solver (default 60)")
+    _switches(c)
+    _profile(c)
 
     r = sub.add_parser("roadmap", help="the cheapest additions that make every school section "
                        "pass and every CV meet its limit, by year under a budget")
@@ -161,6 +213,45 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--boundary", metavar="FILE", help="the county boundary (GeoJSON, Shapefile, "
                    "GeoPackage, KML): units given as points become Voronoi cells clipped to it "
                    "(without it: to a buffer of the points' hull)")
+
+    b = sub.add_parser("batch", help="evaluate (and project, optimise, price) many county "
+                       "workspaces at once on Dask distributed; write the province's results")
+    b.add_argument("inputs", nargs="+", metavar="DIR_OR_LIST", help="folders of .gpkg "
+                   "workspaces, .gpkg files, or text files listing one workspace per line")
+    b.add_argument("--out", required=True, metavar="OUT_DIR", help="the output folder "
+                   "(counties.parquet, counties.gpkg, province.xlsx, province.html, counties/)")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. "
+                   "tcp://10.0.0.5:8786 (default: a local cluster on this machine)")
+    b.add_argument("--workers", type=int, metavar="N", help="worker processes of the local "
+                   "cluster (default: one per core)")
+    b.add_argument("--serial", action="store_true", help="no Dask: one county after another "
+                   "in this process (for comparison and debugging)")
+    b.add_argument("--evaluate", action="store_true", help="evaluate every county (always "
+                   "done: the other steps build on it)")
+    b.add_argument("--project", action="store_true", help="project pupils by year (needs --to)")
+    b.add_argument("--to", type=int, metavar="YEAR", help="the last school year projected")
+    b.add_argument("--optimize", nargs="+", choices=("primary", "junior"), metavar="SECTION",
+                   help="optimise the catchments of these sections (primary, junior) on a copy "
+                   "of each workspace; seats short where the caps cannot be met")
+    b.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+                   help="the optimiser's seconds per section and county (default 60)")
+    b.add_argument("--roadmap", action="store_true", help="price each county's roadmap (of "
+                   "the optimised catchments when --optimize is given)")
+    b.add_argument("--budget", type=float, metavar="YUAN_PER_YEAR",
+                   help="the roadmap's annual budget (default: everything in the first year)")
+    b.add_argument("--no-reports", action="store_true", help="do not render each county's "
+                   "HTML report")
+    b.add_argument("--force", action="store_true", help="run every county again, even those "
+                   "whose workspace and options have not changed since their stored result")
+    _profile(b)
+    _lang(b)
+
+    dp = sub.add_parser("demo-province", help="write N small synthetic counties side by side, "
+                        "each a workspace GeoPackage with its outline (for batch runs)")
+    dp.add_argument("out", metavar="OUT_DIR")
+    dp.add_argument("--counties", type=int, default=6, metavar="N",
+                    help="how many counties (default 6)")
+    dp.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
 
     a = sub.add_parser("app", help="open the planner in the browser (the demo by default)")
     a.add_argument("ws", nargs="?", help="workspace .gpkg (default: the bundled demo county)")

@@ -24,9 +24,11 @@ from planner.optimize.check import (
     check_plan,
     classes,
     greedy,
+    impact_lines,
     report_lines,
     summary,
     violations,
+    year_lines,
 )
 from planner.optimize.instance import (
     DEFAULT_CANDIDATES,
@@ -52,10 +54,12 @@ from planner.optimize.shortage import (
 from planner.plan import Plan, apply_edits
 from planner.plan.classes import section_classes
 
-__all__ = ["DEFAULT_CANDIDATES", "DEFAULT_CHANGE_WEIGHT_M", "OBJECTIVES", "Instance", "Options",
-           "Result", "Shortage", "build_instance", "check_plan", "classes", "contiguity_keys",
-           "frontier", "greedy", "lp_bound", "optimise", "report_lines", "solve",
-           "solve_or_none", "summary", "unit_neighbours", "violations", "with_candidates"]
+__all__ = ["DEFAULT_CANDIDATES", "DEFAULT_CHANGE_WEIGHT_M", "Instance", "OBJECTIVES", "Options",
+           "Result", "Shortage", "build_instance", "check_plan", "classes",
+           "consolidation_lines", "contiguity_keys", "frontier", "frontier_lines", "greedy",
+           "impact_lines", "lp_bound", "optimise", "passes", "report_lines", "solve",
+           "solve_or_none", "summary", "unit_neighbours", "violations", "with_candidates",
+           "year_lines"]
 
 
 def phase_years(plan: Plan, options: Options) -> list[int] | None:
@@ -178,25 +182,29 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
 
     Returns
     -------
-    The plans found (the first the least-travel one) and a sentence on the lowest bound
-    reached (why no plan goes lower).
+    The plans found (the first the least-travel one) and why no plan goes lower: None, or
+    ("off",), ("none", target) — no zoning holds every CV at or below target — or
+    ("time", target, seconds) — none was found in time.
     """
     inst = build_instance(plans, options)
     first = _solve(inst, plans, options, report)
     out = [FrontierPlan(None, first, max_cv(inst, first.assign), _last_cvs(inst, first))]
     if inst.ind is None:
-        return out, "the indicator data are off: no CV to trade"
+        return out, ("off",)
     limit = plans[0].standards.section(options.section).cv_limit
     top = out[0].max_cv
     targets = sorted({*np.linspace(top, min(limit, top) * 0.8, points)[1:], min(limit, top)},
                      reverse=True)
-    why = ""
+    why = None
     for target in targets:
-        found = solve_or_none(replace(inst, cv_target=float(target)),
-                              time_limit_s=options.time_limit_s)
+        try:
+            found = solve_or_none(replace(inst, cv_target=float(target)),
+                                  time_limit_s=options.time_limit_s)
+        except InfeasibleError:  # time ran out before a plan that low was found
+            why = ("time", float(target), float(options.time_limit_s))
+            break
         if found is None:
-            why = (f"no zoning holds every CV at or below {target:.3f} (with the caps, places "
-                   "and indicators): re-zoning alone goes no lower")
+            why = ("none", float(target))
             break
         found = replace(found, first_year=first.first_year)
         out.append(FrontierPlan(float(target), found, max_cv(inst, found.assign),
@@ -224,3 +232,75 @@ def _replans(plan: Plan, result: Result) -> list[dict]:
     return [{"op": "set_school", "school_id": str(after.school_ids[i]),
              "values": {f"classes_{sec}": int(c), f"max_class_size_{sec}": int(b)}}
             for i, c, b in zip(idx, n_classes, biggest, strict=True)]
+
+
+def passes(inst: Instance, assign: np.ndarray) -> tuple[int, int]:
+    """School sections meeting R1–R7 (6 of 7 + 85 %) in the last year, and how many count."""
+    from planner.indicators import compliance
+
+    t = inst.last()
+    pupils = inst.loads(assign).sum(axis=2).astype(float)
+    values = inst.ind.values(pupils)[:, t]
+    _, _, ok = compliance(values, np.broadcast_to(inst.ind.threshold, values.shape),
+                          inst.ind.standards)
+    scope = inst.ind.in_scope[:, t]
+    return int((ok & scope).sum()), int(scope.sum())
+
+
+WHY_TEXT = {
+    "off": {"en": "the indicator constraints are off: no CV to trade",
+            "zh": "未启用指标约束，无差异系数可比较"},
+    "none": {"en": "no zoning holds every CV at or below {0:.3f} (with the caps, places and "
+                   "indicators): re-zoning alone goes no lower",
+             "zh": "没有任何划片能使各项差异系数都不高于 {0:.3f}（在规模、学位和指标约束下）："
+                   "仅靠调整划片无法再降低"},
+    "time": {"en": "no zoning holding every CV at or below {0:.3f} was found within {1:.0f} s "
+                   "(more time may find one)",
+             "zh": "{1:.0f} 秒内未找到使各项差异系数都不高于 {0:.3f} 的划片（延长时限可能找到）"},
+}
+
+
+def why_text(why: tuple | None, lang: str = "en") -> str:
+    """The frontier's reason for stopping, in the reader's language ('' when none)."""
+    return "" if why is None else WHY_TEXT[why[0]][lang].format(*why[1:])
+
+
+def frontier_lines(plans: list[FrontierPlan], why: tuple | None) -> list[str]:
+    """One line per frontier plan: travel, pupils changing school, largest CV, passes."""
+    from planner.standards import RESOURCE_IDS
+
+    inst = plans[0].result.instance
+    out = [f"{len(plans)} plan(s) from least travel to least CV ({inst.section}, "
+           f"{int(inst.years[-1])}):"]
+    for i, p in enumerate(plans, start=1):
+        s = summary(p.result)
+        head = (f"  {i}. {'least travel' if p.target is None else f'every CV ≤ {p.target:.3f}'}"
+                f": {s['travel_km']:,.0f} pupil-km, {s['pupils_changing_school']:,} pupils "
+                f"change school")
+        if inst.ind is None:
+            out.append(head)
+            continue
+        n_pass, n = passes(inst, p.result.assign)
+        over = [RESOURCE_IDS[k] for k in np.flatnonzero(p.cvs > inst.ind.standards.section(
+            inst.section).cv_limit + 1e-9)]
+        out.append(f"{head}; largest CV {p.max_cv:.3f}; {n_pass} of {n} sections pass; "
+                   + (f"over the limit: {', '.join(over)}" if over else "every CV within "
+                      "its limit"))
+    if why:
+        out.append(f"  {why_text(why)}")
+    return out
+
+
+def consolidation_lines(found) -> list[str]:
+    """What a consolidation closes, where the pupils go, and what stays open and why."""
+    out = [f"{found.instance.section}: {len(found.closed)} of {len(found.candidates)} "
+           f"candidate school(s) closed from {found.year} ({found.status} in "
+           f"{found.seconds:.1f} s, {found.rounds} round(s) of CV cuts)"]
+    for r in found.closures.to_dict("records"):
+        out.append(f"  closes {r['school_id']} {r['name']}: {r['pupils']} pupils to "
+                   f"{r['into']}; travel {r['travel_before_km']:,.1f} → "
+                   f"{r['travel_after_km']:,.1f} pupil-km; {r['bus_pupils']} by bus, "
+                   f"{r['boarders']} boarding; places left {r['places_left']}")
+    for r in found.kept.to_dict("records"):
+        out.append(f"  keeps {r['school_id']} {r['name']} ({r['pupils']} pupils): {r['reason']}")
+    return out

@@ -187,25 +187,29 @@ def check_plan(before: Plan, after: Plan, section: str) -> list[str]:
     """Say what a re-zoned plan breaks for one section (empty: nothing).
 
     Pupils by grade kept; every school of the section within its size cap, its classes
-    within its classrooms and its largest class within the cap; every unit zoned and every
+    within its classrooms and its largest class within the cap, or no worse than in `before`
+    (a school over a cap there may stay over it, never further); every unit zoned and every
     catchment connected and holding its school.
     """
     out = []
     by = [np.bincount(p.rows.grade, weights=p.rows.n, minlength=10) for p in (before, after)]
     if not np.array_equal(by[0], by[1]):
         out.append("pupils by grade changed")
-    std, s = after.standards, after.schools
+    std = after.standards
     teach = after.teaches(section)
-    size, cap, big = size_over_cap(s, std)
-    n_classes = s["classes_primary"] + s["classes_junior"]
-    biggest, _, crowded = class_over_cap(s, section, std)
+    size0, _, _ = size_over_cap(before.schools, std)
+    size, cap, big = size_over_cap(after.schools, std)
+    rooms = [p.schools["classes_primary"] + p.schools["classes_junior"] for p in (before, after)]
+    biggest0, _, _ = class_over_cap(before.schools, section, std)
+    biggest, _, crowded = class_over_cap(after.schools, section, std)
+    room_cap = after.schools["classrooms"]
     for i in np.flatnonzero(teach):
         sid = after.school_ids[i]
-        if big[i]:
+        if big[i] and size[i] > max(size0[i], cap[i]):
             out.append(f"{sid}: {size[i]} pupils over the cap of {cap[i]:.0f}")
-        if n_classes[i] > s["classrooms"][i]:
-            out.append(f"{sid}: {n_classes[i]} classes in {s['classrooms'][i]} classrooms")
-        if crowded[i]:
+        if rooms[1][i] > max(rooms[0][i], room_cap[i]):
+            out.append(f"{sid}: {rooms[1][i]} classes in {room_cap[i]} classrooms")
+        if crowded[i] and biggest[i] > biggest0[i]:
             out.append(f"{sid}: a class of {biggest[i]}")
     k = SECTIONS.index(section)
     if (after.zone[k] < 0).any():
@@ -228,6 +232,21 @@ def impact_lines(proposed, section: str, lang: str = "en") -> list[str]:
     schools that gain pupils.
     """
     zh = lang == "zh"
+    out = year_lines(proposed, section, lang)
+    s = summary(proposed.result)
+    gain = _binding(proposed, section, lang)
+    if zh:
+        out.append(f"  转学学生：第一年 {s['first_year_changing']:,} 人，全部实施后 "
+                   f"{s['pupils_changing_school']:,} 人；学位受限：{gain}")
+    else:
+        out.append(f"  pupils changing school: {s['first_year_changing']:,} in the first year, "
+                   f"{s['pupils_changing_school']:,} once phased in; places bound by: {gain}")
+    return out
+
+
+def year_lines(proposed, section: str, lang: str = "en") -> list[str]:
+    """Passes, CVs, G4, G5 and G13 before → after, in the first and the last year checked."""
+    zh = lang == "zh"
     out = []
     picks = sorted({0, len(proposed.years) - 1})
     for i in picks:
@@ -247,18 +266,14 @@ def impact_lines(proposed, section: str, lang: str = "en") -> list[str]:
         else:
             out.append(f"  {y}: school sections passing R1–R7 {passing[0]} → {passing[1]} "
                        f"(of {total}); CVs {cvs}; {gates}")
-    s = summary(proposed.result)
-    gain = _binding(proposed, section)
-    if zh:
-        out.append(f"  转学学生：第一年 {s['first_year_changing']:,} 人，全部实施后 "
-                   f"{s['pupils_changing_school']:,} 人；学位受限：{gain}")
-    else:
-        out.append(f"  pupils changing school: {s['first_year_changing']:,} in the first year, "
-                   f"{s['pupils_changing_school']:,} once phased in; places bound by: {gain}")
     return out
 
 
-def _binding(proposed, section: str) -> str:
+LIMIT_NAMES_ZH = {"approved": "核定学位", "classrooms": "教室", "teachers": "教师",
+                  "shrink_only": "只减不增"}
+
+
+def _binding(proposed, section: str, lang: str = "en") -> str:
     """Which capacity limit binds at the schools that gain pupils (last year), counted."""
     from planner.capacity import places_table
 
@@ -268,4 +283,6 @@ def _binding(proposed, section: str) -> str:
     t0, t1 = (t[t["section"] == section].set_index("school_id") for t in (t0, t1))
     gains = t1.index[t1["pupils"] > t0["pupils"].reindex(t1.index, fill_value=0)]
     counts = t1.loc[gains, "binding"].value_counts()
+    if lang == "zh":
+        return "，".join(f"{LIMIT_NAMES_ZH.get(k, k)} {v} 所" for k, v in counts.items()) or "—"
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "—"

@@ -437,13 +437,14 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
         if zoned[ui] < 0:
             raise InputError.single("", f"unit {u} has no {sec} school to keep", column="lock")
         locked[ui] = int(zoned[ui])
-    ind = _indicators(plans, idx, k) if options.indicators or options.cvs else None
+    ind = _indicators(plans, idx, k, freed) if options.indicators or options.cvs else None
     if ind is not None and not options.cvs:
         ind = replace(ind, cv_limit=np.full(ind.cv_limit.shape, np.inf))
     if ind is not None and not options.indicators:
         ind = replace(ind, passing=np.zeros_like(ind.passing), met=np.zeros_like(ind.met),
                       at_floor=np.zeros_like(ind.at_floor))
     floor = _floors(plans, idx, k, baseline) if options.scope else np.zeros((n_s, n_t), int)
+    floor[freed] = 0  # a school a consolidation may close may leave the evaluated set
     inst = Instance(section=sec, unit_ids=plan.units.ids, school_ids=plan.school_ids[idx],
                     years=np.array([p.year if p.year is not None else 0 for p in plans]),
                     demand=demand, fixed=fixed, present=present, zoned=zoned, dist=dist,
@@ -505,8 +506,13 @@ def _floors(plans: list[Plan], idx: np.ndarray, k: int, baseline: np.ndarray) ->
     return out
 
 
-def _indicators(plans: list[Plan], idx: np.ndarray, k: int) -> Indicators:
-    """The value functions, baseline compliance and CVs of the section's schools, by year."""
+def _indicators(plans: list[Plan], idx: np.ndarray, k: int,
+                freed: np.ndarray | None = None) -> Indicators:
+    """The value functions, baseline compliance and CVs of the section's schools, by year.
+
+    Schools `freed` (those a consolidation may close) are held out of the indicator rules
+    and the CVs; a CV's limit is then the larger of its baseline with and without them.
+    """
     from planner.indicators import compliance, exclusion_reasons, threshold_matrix
 
     sec = SECTIONS[k]
@@ -540,10 +546,13 @@ def _indicators(plans: list[Plan], idx: np.ndarray, k: int) -> Indicators:
     at_floor = np.zeros((n_s, n_t, n_k), dtype=bool)
     resource = np.zeros((n_s, n_t, n_k))
     base_cv = np.full((n_t, n_k), np.nan)
+    with_freed = np.full((n_t, n_k), np.nan)
+    freed = np.zeros(n_s, dtype=bool) if freed is None else freed
     for t, p in enumerate(plans):
         pupils = p.schools[f"students_{sec}"][idx].astype(float)
-        in_scope[:, t] = (exclusion_reasons(p.schools, std) == None)[idx] & (  # noqa: E711
+        evaluated = (exclusion_reasons(p.schools, std) == None)[idx] & (  # noqa: E711
             pupils > 0)
+        in_scope[:, t] = evaluated & ~freed
         with np.errstate(divide="ignore", invalid="ignore"):
             values = c / (a * pupils[:, None] + o[:, t])
         ok, floor_ok, compliant = compliance(
@@ -555,8 +564,11 @@ def _indicators(plans: list[Plan], idx: np.ndarray, k: int) -> Indicators:
         m = in_scope[:, t]
         for j in range(n_k):
             base_cv[t, j] = coefficient_of_variation(pupils[m], resource[m, t, j])
+            with_freed[t, j] = coefficient_of_variation(pupils[evaluated], resource[evaluated,
+                                                                                   t, j])
     limit = std.section(sec).cv_limit
-    cv_limit = np.where(np.isnan(base_cv), np.inf, np.maximum(limit, base_cv + 1e-12))
+    top = np.fmax(base_cv, with_freed) if freed.any() else base_cv
+    cv_limit = np.where(np.isnan(base_cv), np.inf, np.maximum(limit, top + 1e-12))
     return Indicators(c=c, a=a, o=o, threshold=thresholds, standards=std,
                       in_scope=in_scope, passing=passing,
                       met=met, at_floor=at_floor, resource=resource, cv_limit=cv_limit,

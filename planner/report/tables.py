@@ -477,11 +477,16 @@ def school_card(ev: Evaluation, ws, school_id: str, lang: str = "zh",
             lacks.reset_index(drop=True))
 
 
-def optimise_lines(result, lang: str = "zh") -> list[str]:
-    """The optimiser's result in the reader's language: objective, bounds, travel, baselines."""
-    from planner.optimize import greedy
+def optimise_lines(proposed, lang: str = "zh") -> list[str]:
+    """The optimiser's result in the reader's language.
 
-    inst, s = result.instance, result.summary()
+    Objective, bounds, travel, baselines, and what it changes beside travel (passes, CVs,
+    G4, G5, G13) in the first and the last year checked.
+    """
+    from planner import optimize as op
+
+    result = proposed.result
+    inst, s = result.instance, op.summary(result)
     lines = [t("opt_line_objective", lang, section=t(inst.section, lang),
                status=t(f"opt_status_{s['status']}", lang), seconds=s["seconds"],
                objective=s["objective"], weight=inst.change_weight_m),
@@ -489,14 +494,33 @@ def optimise_lines(result, lang: str = "zh") -> list[str]:
                best=s["best_bound"], gap=s["gap"]),
              t("opt_line_travel", lang, km=s["travel_km"], mean=s["mean_m"],
                units=s["units_moved"], pupils=s["pupils_changing_school"])]
-    pupils = max(int(inst.demand.sum()), 1)
+    pupils = max(int(inst.demand[:, inst.last()].sum()), 1)
     now = float((inst.present * np.where(np.isfinite(inst.dist), inst.dist, 0)).sum())
     lines.append(t("opt_line_today", lang, km=now / 1000, mean=now / pupils))
-    g = greedy(inst)
+    g = op.greedy(inst)
     if g is None:
         lines.append(t("opt_line_greedy_none", lang))
     else:
-        broken = sum(1 for v in inst.violations(g) if "contiguous" in v)
+        broken = sum(1 for v in op.violations(inst, g) if "contiguous" in v)
         lines.append(t("opt_line_greedy", lang, km=inst.travel(g) / 1000,
                        mean=inst.travel(g) / pupils, broken=broken))
-    return lines
+    return lines + op.impact_lines(proposed, inst.section, lang)
+
+
+def frontier_table(plans, lang: str = "zh") -> pd.DataFrame:
+    """The frontier's plans as a table in the reader's language."""
+    from planner import optimize as op
+
+    rows = []
+    for i, p in enumerate(plans, start=1):
+        s = op.summary(p.result)
+        n_pass, n = op.passes(p.result.instance, p.result.assign) if \
+            p.result.instance.ind is not None else (0, 0)
+        rows.append({t("frontier_plan", lang): i,
+                     t("frontier_target", lang): t("frontier_least_travel", lang)
+                     if p.target is None else f"{p.target:.3f}",
+                     t("frontier_km", lang): round(s["travel_km"]),
+                     t("frontier_changing", lang): s["pupils_changing_school"],
+                     t("frontier_max_cv", lang): round(p.max_cv, 3),
+                     t("frontier_passing", lang): f"{n_pass} / {n}"})
+    return pd.DataFrame(rows)
