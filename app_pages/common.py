@@ -11,14 +11,17 @@ import time
 from pathlib import Path
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from planner import serve
 from planner import workbench as wb
 from planner.errors import InputError, PlannerError
-from planner.i18n import t
+from planner.i18n import column, t
 from planner.report import tables
 from planner.report.escape import markdown_text as md
+from planner.report.figures import FIGURE_CSS, school_years_svg
 from planner.report.maps import BaseLayers, base_layers
+from planner.report.projection import crossings_table
 
 DEFAULT_WS = Path(__file__).resolve().parent.parent / "geodata" / "demo_county.gpkg"
 BASELINE = "baseline"
@@ -162,6 +165,70 @@ def session_optimise(workbench: wb.Workbench, options, name: str, report):
 
 def session_roadmap(*, budget: float | None, exchange: bool):
     return wb.roadmap(bench(), budget=budget, exchange=exchange)
+
+
+# ---- school years -------------------------------------------------------------------------
+
+def year_picker(note=st) -> int | None:
+    """The school year a page shows, chosen in the sidebar (the workspace's year by default).
+
+    The workspace's year and the nine after it; None (and a note) when the workspace does
+    not say its year. What the year's numbers are (today's data or projected) is said in
+    `note` (the page, or the sidebar where the page has no room).
+    """
+    lang = current_lang()
+    options = wb.year_options(bench())
+    if not options:
+        st.sidebar.caption(t("no_year", lang))
+        return None
+    year = choice(st.sidebar, t("school_year", lang), options, "year", format_func=str)
+    note.caption(t("year_today" if year == options[0] else "year_projected", lang, year=year))
+    return year
+
+
+def session_year(year: int | None):
+    """The selected scenario's plan and evaluation in `year`, made once per scenario and year."""
+    return cached(("year_view", year), lambda: wb.evaluate_year(bench(), year))
+
+
+def session_years():
+    """The selected scenario year by year (planner.session.Years), made once per scenario."""
+    return cached(("years",), lambda: wb.years(bench()))
+
+
+def session_changes(year: int | None):
+    """What the selected scenario changes against today's layout in `year`."""
+    return cached(("changes", year), lambda: wb.changes_at(bench(), year))
+
+
+def figure(svg: str, height: int) -> None:
+    """Show an SVG figure in a frame of its own (its text drawn by the browser).
+
+    st.html would strip the SVG and Markdown parses it slowly; the figure holds only
+    translated labels and numbers.
+    """
+    components.html(f"<style>html, body {{ margin: 0; height: 100%; }} {FIGURE_CSS} "
+                    ".figure, .figure svg { width: 100%; height: 100%; }</style>"
+                    f"<div class='figure'>{svg}</div>", height=height)
+
+
+def school_timeline(school_id: str, year: int | None) -> None:
+    """A school's pupils year by year against its places and size cap, and its crossings."""
+    if year is None:
+        return
+    lang = current_lang()
+    years = session_years()
+    rows = years.schools[years.schools["school_id"].astype(str) == str(school_id)]
+    if rows.empty:  # a special school: no section in the years table
+        return
+    st.markdown(f"**{t('school_years_header', lang)}**")
+    figure(cached(("school_years_svg", str(school_id), lang, year), lambda: school_years_svg(
+        rows, lang=lang, year=year, salt=f"app-school-{school_id}")), height=300)
+    mine = years.crossings[years.crossings["school_id"].astype(str) == str(school_id)]
+    if len(mine):
+        st.dataframe(crossings_table(mine, lang).drop(
+            columns=[column("school_id", lang), column("school", lang)]), hide_index=True,
+            key=f"school_crossings_{school_id}")
 
 
 def show_last_error() -> None:

@@ -16,6 +16,9 @@ from app_pages.common import (
     current_lang,
     map_layers,
     md,
+    school_timeline,
+    session_year,
+    year_picker,
 )
 from planner.i18n import column, t
 from planner.report import tables
@@ -23,8 +26,9 @@ from planner.report.maps import OVERLAYS, UNIT_SHADING, county_map, flow_table, 
 
 lang = current_lang()
 b = bench()
-plan, ev = b.current_plan, b.current
 compact_page()
+year = year_picker(st.sidebar)
+plan, ev = session_year(year)
 side = st.sidebar
 side.subheader(t("map_layers", lang))
 section = choice(side, t("section", lang), ["primary", "junior"], "map_section", kind="radio",
@@ -39,7 +43,7 @@ basemap = choice(side, t("basemap", lang), ["none", "osm"], "map_basemap", kind=
                  format_func=lambda x: t(f"basemap_{x}", lang), horizontal=True)
 panel = side.toggle(t("show_panel", lang), value=True, key="map_panel")
 
-settings = (section, overlay, shading, flows, radii, basemap, lang)
+settings = (section, overlay, shading, flows, radii, basemap, lang, year)
 # longest first, so that an id that begins another is not taken for it
 school_ids = sorted(plan.ws.schools["school_id"].astype(str), key=len, reverse=True)
 unit_ids = sorted(plan.ws.units["unit_id"].astype(str), key=len, reverse=True)
@@ -98,8 +102,8 @@ def map_and_panel() -> None:
             _unit_panel(picked[1])
         if flows and ev.zoned is not None:
             st.markdown(f"**{t('flows_top', lang)}**")
-            top = cached(("flows", section), lambda: flow_table(plan.ws, ev, section,
-                                                                map_layers()))
+            top = cached(("flows", section, year), lambda: flow_table(plan.ws, ev, section,
+                                                                      map_layers()))
             st.dataframe(top[["township", "school", "students"]].head(25).rename(columns={
                 "township": t("township", lang), "school": column("school", lang),
                 "students": column("students", lang)}), hide_index=True, height=260)
@@ -121,7 +125,7 @@ def _town_of_unit(unit_id: str) -> str:
 def _school_panel(school_id: str) -> None:
     from planner.report.maps import school_townships
 
-    towns = cached(("school_townships",), lambda: school_townships(plan.ws, map_layers()))
+    towns = cached(("school_townships", year), lambda: school_townships(plan.ws, map_layers()))
     facts, sections, lacks = tables.school_card(ev, plan.ws, school_id, lang,
                                                 township=towns.get(school_id, ""))
     st.markdown(f"**{t('selected_school', lang)}**")
@@ -131,6 +135,7 @@ def _school_panel(school_id: str) -> None:
         st.dataframe(sections, hide_index=True)
     if len(lacks):
         st.dataframe(lacks, hide_index=True)
+    school_timeline(school_id, year)
 
 
 def _unit_panel(unit_id: str) -> None:

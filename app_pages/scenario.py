@@ -6,14 +6,16 @@ import streamlit as st
 
 from app_pages.common import (
     bench,
-    cached,
     choice,
     current_lang,
     md,
     new_scenario_form,
+    session_changes,
     session_edit,
     session_undo,
+    session_year,
     show_last_error,
+    year_picker,
 )
 from planner.i18n import column, t
 from planner.report import tables
@@ -130,9 +132,10 @@ with tabs[4]:
 st.button(t("undo", lang), key="undo", on_click=session_undo, disabled=not edits)
 
 st.subheader(t("changes_panel", lang))
-d = cached(("changes",), b.changes)
+year = year_picker()
+d = session_changes(year)
 panel = tables.change_tables(d, lang)
-st.markdown(f"**{tables.verdict_text(b.current, lang)}**")
+st.markdown(f"**{tables.verdict_text(session_year(year)[1], lang)}**")
 st.dataframe(panel["rows"], hide_index=True)
 st.dataframe(panel["caps"], hide_index=True)
 st.dataframe(panel["zoned"], hide_index=True)

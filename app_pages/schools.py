@@ -1,18 +1,27 @@
-"""Schools: per school section, what it lacks first, R1–R7 coloured pass / 85 % / fail."""
+"""Schools: per school section, what it lacks first, R1–R7 coloured pass / 85 % / fail; one
+school year by year against its places and size cap."""
 
 import streamlit as st
 
-from app_pages.common import bench, cached, current_lang, map_layers
+from app_pages.common import (
+    cached,
+    choice,
+    current_lang,
+    map_layers,
+    school_timeline,
+    session_year,
+    year_picker,
+)
 from planner.i18n import column, t
 from planner.report import tables
 from planner.report.maps import school_townships
 
 lang = current_lang()
-b = bench()
-ev = b.current
 st.header(t("page_schools", lang))
-towns = cached(("school_townships",), lambda: school_townships(b.current_plan.ws, map_layers()))
-view, status = cached(("schools_view", lang), lambda: tables.schools_view(ev, lang, towns))
+year = year_picker()
+plan, ev = session_year(year)
+towns = cached(("school_townships", year), lambda: school_townships(plan.ws, map_layers()))
+view, status = cached(("schools_view", lang, year), lambda: tables.schools_view(ev, lang, towns))
 c1, c2, c3 = st.columns([2, 2, 1])
 town_col, kind_col = t("township", lang), column("kind", lang)
 picked_towns = c1.multiselect(town_col, sorted(x for x in set(view[town_col]) if x),
@@ -35,3 +44,14 @@ st.dataframe(tables.styled(view[keep], status[keep]), hide_index=True, key="scho
 st.caption(t("schools_legend", lang))
 st.subheader(t("sheet_caps", lang))
 st.dataframe(tables.caps_table(ev, lang), hide_index=True)
+
+if year is not None:
+    st.subheader(t("school_years_header", lang))
+    # every school with a section, small teaching points (not evaluated) too
+    taught = plan.ws.schools[plan.ws.schools["kind"] != "special"]
+    names = dict(zip(taught["school_id"].astype(str), taught["name"], strict=True))
+    picked = choice(st, t("school_years_pick", lang), ["none", *names], "schools_pick",
+                    format_func=lambda s: t("school_years_none", lang) if s == "none"
+                    else f"{names[s]} ({s})")
+    if picked != "none":
+        school_timeline(picked, year)

@@ -107,6 +107,11 @@ class Projection:
         """(U, 9) whole children of a year (the base year exactly as given)."""
         return np.rint(self.children[variant][self.index(year)]).astype(np.int64)
 
+    def same_as_central(self, year: int, variant: str) -> bool:
+        """Whether a variant's children of a year are the central ones (births not yet apart)."""
+        k = self.index(year)
+        return np.array_equal(self.children[variant][k], self.children["central"][k])
+
     def long(self, variant: str = "central") -> pd.DataFrame:
         """Children in long form: year, unit_id, grade, children (whole)."""
         out = []
@@ -379,17 +384,29 @@ def _rates_per_child(base: Plan) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _whole_rows(pupils: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Whole pupils from (U, 9, S) expected pupils: largest remainders per unit and grade."""
-    total = np.rint(pupils.sum(axis=2)).astype(np.int64)
-    floor = np.floor(pupils).astype(np.int64)
-    short = total - floor.sum(axis=2)
-    rest = pupils - floor
-    order = np.argsort(-rest, axis=2, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(pupils.shape[2])[None, None, :], axis=2)
-    n = floor + (rank < short[:, :, None])
-    u, g, s = np.nonzero(n)
-    return u, s, g + 1, n[u, g, s]
+    """Whole pupils from (U, 9, S) expected pupils: largest remainders per unit and grade.
+
+    Each unit and grade keeps its total rounded to the nearest whole pupil; the schools with
+    the largest fractions (the first in the plan's order among equal ones) take the pupils the
+    floors leave. Only the non-zero cells are ranked (a unit's children attend a few schools).
+    """
+    # rounded first: 5/42 × 3.5 + 37/42 × 3.5 sums to 3.4999…, which must round as the
+    # unit's 3.5 children do (Projection.whole), or a pupil is lost
+    total = np.rint(np.round(pupils.sum(axis=2), 9)).astype(np.int64)
+    u, g, s = np.nonzero(pupils)
+    value = pupils[u, g, s]
+    floor = np.floor(value).astype(np.int64)
+    rest = value - floor
+    cell = u * 9 + g
+    short = total.reshape(-1) - np.bincount(cell, weights=floor, minlength=total.size
+                                            ).astype(np.int64)
+    order = np.lexsort((s, -rest, cell))  # by cell, largest fraction first, then school
+    first = np.searchsorted(cell[order], cell[order], side="left")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - first
+    n = floor + (rank < short[cell])
+    keep = n > 0
+    return u[keep], s[keep], g[keep] + 1, n[keep]
 
 
 def plan_at(base: Plan, projection: Projection, year: int, *, variant: str = "central"
@@ -406,7 +423,8 @@ def plan_at(base: Plan, projection: Projection, year: int, *, variant: str = "ce
     k = projection.index(year)
     std = base.standards
     kids = projection.children[variant][k]
-    per, entry = _rates_per_child(base)
+    per, entry = base.once(("rates_per_child", base.rows, base.units, base.zone.tobytes()),
+                           lambda: _rates_per_child(base))
     shift = year - projection.base_year
     expected = np.zeros_like(per)
     for sec_k, sec in enumerate(SECTIONS):

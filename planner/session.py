@@ -51,6 +51,19 @@ class Baseline:
             self._projections[to_year] = project(self.plan, to_year)
         return self._projections[to_year]
 
+    def projection_covering(self, year: int):
+        """A projection that reaches `year`, made once for every year asked by itself.
+
+        The longest made so far, else one to `year` or :data:`YEARS_AHEAD` years on, whichever
+        is later. A year's children do not depend on how far a projection runs, so every year asked
+        for by itself (the app's year selector, `evaluate --year`) shares one projection.
+        """
+        longest = max(self._projections, default=None)
+        if longest is not None and longest >= year:
+            return self._projections[longest]
+        now = self.plan.year
+        return self.projection(year if now is None else max(year, now + YEARS_AHEAD))
+
     @functools.cached_property
     def plan(self) -> Plan:
         """The baseline plan (zoning from the catchments, distances from the roads)."""
@@ -227,7 +240,7 @@ def plan_at_year(session: Session, name: str, year: int, *, variant: str = "cent
     if base.year is not None and year < base.year:
         raise InputError.single("--year", f"expected {base.year} (the workspace's school "
                                 f"year) or later, got {year}")
-    projection = session.base.projection(year)
+    projection = session.base.projection_covering(year)
     plan = plan_at(base, projection, year, variant=variant)
     if name == BASELINE:
         return plan
@@ -288,7 +301,8 @@ def project(session: Session, *, to_year: int, scenario: str = BASELINE) -> Year
     parts = []
     for y in proj.years:
         central = plan_at_year(session, scenario, int(y))
-        variants = {v: plan_at_year(session, scenario, int(y), variant=v)
+        variants = {v: central if proj.same_as_central(int(y), v)
+                    else plan_at_year(session, scenario, int(y), variant=v)
                     for v in ("low", "high")}
         parts.append(school_year_rows(central, variants))
     schools = pd.concat(parts, ignore_index=True)

@@ -73,6 +73,33 @@ def roadmap(bench: Session, *, budget: float | None, exchange: bool):
     return ss.roadmap(bench, bench.name, budget=budget, exchange=exchange)
 
 
+def year_options(bench: Session) -> list[int]:
+    """The school years the app can show: the workspace's and the next nine (none without)."""
+    now = bench.ws.meta.year
+    return [] if now is None else list(range(now, now + ss.YEARS_AHEAD + 1))
+
+
+def evaluate_year(bench: Session, year: int | None):
+    """The selected scenario's plan and evaluation in a school year (today's when None)."""
+    if year is None or year == bench.ws.meta.year:
+        return bench.current_plan, bench.current
+    return ss.evaluate_scenario(bench, bench.name, year=year)
+
+
+def years(bench: Session):
+    """The selected scenario year by year to nine years on (None without a school year)."""
+    now = bench.ws.meta.year
+    return None if now is None else ss.project(bench, to_year=now + ss.YEARS_AHEAD,
+                                               scenario=bench.name)
+
+
+def changes_at(bench: Session, year: int | None):
+    """What the selected scenario changes against today's layout, in a school year."""
+    if year is None or year == bench.ws.meta.year:
+        return bench.changes()
+    return ss.compare(bench, ss.BASELINE, bench.name, year=year)
+
+
 def upload_name(name: str) -> str:
     """Return the uploaded file's own name, safe as a file name (no folders, no controls)."""
     base = Path(name.replace("\\", "/")).name

@@ -88,6 +88,130 @@ def _changed_rows(at):
     return frames[0]
 
 
+def _figures(node, found=None) -> list[str]:
+    """The documents of every figure frame on the page (components.html)."""
+    found = [] if found is None else found
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            _figures(child, found)
+    if getattr(node, "type", "") == "iframe":
+        found.append(node.proto.srcdoc)
+    return found
+
+
+def _figure_texts(at, svg_id: str) -> list[str]:
+    """The texts of the one figure holding an element with `svg_id`."""
+    import re
+
+    docs = [d for d in _figures(at._tree) if f'id="{svg_id}"' in d]
+    assert len(docs) == 1, svg_id
+    return re.findall(r"<text[^>]*>([^<]*)</text>", docs[0])
+
+
+def _frame_with(at, header: str):
+    frames = [d.value for d in at.dataframe if header in d.value.columns]
+    assert len(frames) == 1, header
+    return frames[0]
+
+
+def test_a_school_year_on_the_overview_schools_map_and_scenario_pages():
+    """The year selector: every page shows the scenario evaluated in the year chosen, the
+    county chart and table are the years table's, a school's timeline is its rows."""
+    from planner import session as ss
+    from planner.report import tables
+
+    demo = ss.open_session(ROOT / "geodata" / "demo_county.gpkg")
+    years = ss.project(demo, to_year=2035)
+    county = years.county.set_index(["section", "year"])
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
+    assert not at.exception
+    box = at.sidebar.selectbox(key="year.zh")
+    assert box.options == [str(y) for y in range(2026, 2036)] and box.value == 2026
+    assert at.caption[0].value == "2026 学年（现状数据）"
+    # the chart writes each section's pupils of the first and last year (the last with the
+    # low–high band), and they are the years table's: 33,370 primary pupils in 2026 …
+    chart = _figure_texts(at, "years-primary")
+    labels = {f"{county.at[(sec, y), 'pupils']:,}" for sec in ("primary", "junior")
+              for y in (2026, 2035)}
+    p35 = county.loc[("primary", 2035), ["pupils", "pupils_low", "pupils_high"]].astype(int)
+    labels.discard(f"{p35['pupils']:,}")
+    labels.add(f"{p35['pupils']:,} ({p35['pupils_low']:,}–{p35['pupils_high']:,})")
+    assert labels == {"33,370", "17,745", "9,917", "17,222 (16,321–18,228)"}
+    assert labels <= set(chart) and "小学在校生" in chart
+    shown = _frame_with(at, "适龄儿童")
+    assert shown["在校生"].tolist() == years.county["pupils"].tolist()
+    assert shown["在校生（出生低方案）"].tolist() == years.county["pupils_low"].tolist()
+    crossings = _frame_with(at, "消除年份")
+    assert len(crossings) == len(years.crossings)
+    assert ["4199000001", "示范县实验小学", "小学", "超规模", "2026–2031", 2032] in \
+        crossings.values.tolist()
+
+    # 2032: the verdict, the counts and the checklist are that year's evaluation
+    box.set_value(2032).run()
+    assert not at.exception
+    _, ev = ss.evaluate_scenario(demo, year=2032)
+    assert at.caption[0].value.startswith("2032 学年（按出生、升级和迁移预测")
+    assert at.markdown[0].value == f"**{tables.verdict_text(ev, 'zh')}**"
+    summary = ev.summary()
+    assert [m.value for m in at.metric] == [
+        str(summary["pass"]), str(summary["fail"]), str(summary["missing"]),
+        f"{summary['school_sections_failing']} / {summary['school_sections']}"]
+    # two teaching points of 50 pupils today (4199000113, 4199000117) are under 50 by then,
+    # so no longer evaluated: 125 school sections, not 127
+    assert summary["school_sections"] == 125
+    check = _frame_with(at, "来源")
+    assert check["状态"].tolist() == [{"pass": "达标", "fail": "未达标", "missing": "缺数据"}[x]
+                                      for x in ev.checklist["status"]]
+    assert f"{county.at[('primary', 2032), 'pupils']:,}" in _figure_texts(at, "years-primary")
+
+    # the schools page in 2032, and one school year by year
+    at.switch_page("app_pages/schools.py").run()
+    view = _frame_with(at, "达标还需")
+    big = view[(view["学校标识码"] == "4199000001")]
+    assert big["在校生数"].tolist() == [1972]  # 2,955 today, under the cap of 2,000 by 2032
+    at.selectbox(key="schools_pick.zh").set_value("4199000001").run()
+    rows = years.schools[years.schools["school_id"] == "4199000001"].set_index("year")
+    timeline = _figure_texts(at, "school-pupils-primary")
+    assert {f"{rows.at[y, 'pupils']:,}" for y in (2026, 2032, 2035)} == {"2,955", "1,972",
+                                                                         "1,843"}
+    assert {"2,955", "1,972", "1,843", f"{rows.at[2035, 'places']:,}", "规模上限 2,000"} <= \
+        set(timeline)
+    mine = _frame_with(at, "情形")
+    assert ["小学", "超规模", "2026–2031", 2032] in mine.values.tolist()
+
+    # the map's panel: a teaching point of 24 pupils today, 9 in 2032
+    at.switch_page("app_pages/map.py").run()
+    at.session_state["map_selected"] = ("school", "4199000097")
+    at.run()
+    assert not at.exception
+    timeline = _figure_texts(at, "school-pupils-primary")
+    assert {"24", "9", "6", "规模上限 2,000，远高于本校"} <= set(timeline)
+
+    # in English the year stays and the labels follow
+    at.radio(key="lang").set_value("en").run()
+    assert at.sidebar.selectbox(key="year.en").value == 2032
+    assert {"Primary pupils", "size cap 2,000, far above"} <= set(
+        _figure_texts(at, "school-pupils-primary"))
+    at.radio(key="lang").set_value("zh").run()
+
+    # a scenario's changes against today's layout, in 2030
+    at.switch_page("app_pages/scenario.py").run()
+    at.text_input(key="scn_new_name").input("plan-y").run()
+    at.button(key="scn_create").click().run()
+    at.button(key="do_enforce").click().run()
+    at.sidebar.selectbox(key="year.zh").set_value(2030).run()
+    assert not at.exception
+    bench = at.session_state["bench"]
+    fresh = ss.open_session(bench.path)
+    d = ss.compare(fresh, "baseline", "plan-y", year=2030)
+    shown = _changed_rows(at)
+    assert shown["编号"].tolist() == d.checklist.loc[
+        d.checklist["status_a"] != d.checklist["status_b"], "id"].tolist()
+    _, ev = ss.evaluate_scenario(fresh, "plan-y", year=2030)
+    assert f"**{tables.verdict_text(ev, 'zh')}**" in [m.value for m in at.markdown]
+
+
 def test_a_bad_upload_is_refused_with_its_own_name():
     from planner import workbench as wb
     from planner.errors import InputError
@@ -208,6 +332,7 @@ def _map_drawn(page) -> None:
 def _pick(page, label: str, option: str) -> None:
     """Choose an option of a Streamlit selectbox by its label."""
     page.get_by_label(label).first.click()
+    page.keyboard.type(option)  # the list is virtualised: an option far down is not drawn
     page.get_by_role("option", name=option, exact=True).click()
 
 

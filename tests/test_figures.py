@@ -93,3 +93,94 @@ def test_the_shipped_font_is_package_data():
     assert font.stat().st_size < 2_000_000
     assert (font.parent / "OFL.txt").read_text().startswith("PlannerSansSC-Regular.otf is a subset")
     assert '"report/assets/fonts/*"' in (ROOT / "pyproject.toml").read_text()
+
+
+def _texts(svg: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_the_years_chart_writes_each_line_and_band_as_text():
+    import pandas as pd
+
+    from planner.report.figures import years_svg
+
+    county = pd.DataFrame({"year": [2026, 2027, 2028] * 2,
+                           "section": ["primary"] * 3 + ["junior"] * 3,
+                           "pupils": [1010, 930, 870, 505, 525, 515],
+                           "pupils_low": [1010, 930, 830, 505, 525, 515],
+                           "pupils_high": [1010, 930, 905, 505, 525, 515]})
+    svg = years_svg(county, lang="zh", year=2027)
+    texts = _texts(svg)
+    # each section's pupils in the first, the selected and the last year; the last with the
+    # band where the births variants part
+    assert {"1,010", "930", "870 (830–905)", "505", "525", "515"} <= set(texts)
+    labels = {"小学在校生", "初中在校生", "阴影：出生低、高方案之间", "在校生", "2026", "2028"}
+    assert labels <= set(texts)
+    for gid in ("years-primary", "years-junior", "years-band-primary", "year-selected"):
+        assert f'id="{gid}"' in svg
+    english = _texts(years_svg(county, lang="en"))
+    assert {"Primary pupils", "Junior pupils", "1,010", "870 (830–905)"} <= set(english)
+    assert "930" not in english  # no year selected: first and last only
+    assert 'id="year-selected"' not in years_svg(county, lang="en")
+
+
+def test_a_school_timeline_shows_pupils_places_and_the_size_cap():
+    import pandas as pd
+
+    from planner.report.figures import school_years_svg
+
+    big = pd.DataFrame({"year": [2026, 2027, 2028], "section": "primary",
+                        "pupils": [2150, 2010, 1930], "places": [2100] * 3,
+                        "size": [2150, 2010, 1930], "size_cap": 2000.0})
+    svg = school_years_svg(big, lang="zh", year=2027)
+    texts = _texts(svg)
+    assert {"2,150", "2,010", "1,930", "2,100", "小学在校生", "小学学位", "规模上限 2,000"} <= set(
+        texts)
+    assert 'id="school-cap"' in svg and 'id="school-places-primary"' in svg
+    # a teaching point of 24 pupils: the cap of 2,000 is named, not drawn
+    small = big.assign(pupils=[24, 19, 15], places=[24, 19, 15], size=[24, 19, 15])
+    svg = school_years_svg(small, lang="en")
+    assert "size cap 2,000, far above" in _texts(svg) and 'id="school-cap"' not in svg
+    # two sections: the school's size as well
+    both = pd.concat([big, big.assign(section="junior", pupils=[300, 310, 320],
+                                      places=[400] * 3)])
+    both["size"], both["size_cap"] = both["year"].map({2026: 2450, 2027: 2320, 2028: 2250}), 2500.0
+    svg = school_years_svg(both, lang="en")
+    assert {"Junior pupils", "Junior places", "school size (both sections)",
+            "size cap 2,500"} <= set(_texts(svg))
+
+
+def _section(page: str, heading: str) -> str:
+    """The table after an <h2> heading."""
+    return page.split(f"<h2>{heading}</h2>", 1)[1].split("</table>", 1)[0]
+
+
+def _rows(table: str) -> list[list[str]]:
+    return [re.findall(r"<td>([^<]*)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", table)[1:]]
+
+
+def test_the_proposal_report_shows_years_and_crossings_in_its_language(pages):
+    from planner.i18n import t
+    from planner.projection import CROSSING_RULES
+
+    for lang, heading, sections in (("zh", "越线年份", {"小学", "初中"}),
+                                    ("en", "Years over or under a line", {"Primary", "Junior"})):
+        page = pages[f"proposal_{lang}.html"]
+        table = _section(page, heading)
+        assert re.findall(r"<th>([^<]*)</th>", table) == (
+            ["学校标识码", "学校名称", "学段", "情形", "年份", "消除年份"] if lang == "zh" else
+            ["school_id", "school", "section", "what", "years", "no longer from"])
+        rows = _rows(table)
+        assert {r[2] for r in rows} == sections
+        assert {r[3] for r in rows} <= {t(f"crossing_{k}", lang) for k in CROSSING_RULES}
+        # the scenario (every unit at its zoned school): 示范县实验中学 over its size cap in 2028
+        what = "超规模" if lang == "zh" else "over the size cap"
+        assert ["4199000013", "示范县实验中学", "初中" if lang == "zh" else "Junior", what,
+                "2028", "2029"] in rows
+        assert not any(k in page for k in CROSSING_RULES)  # no code name reaches the reader
+        texts = _svg_texts(page)
+        assert ("小学在校生" if lang == "zh" else "Primary pupils") in texts
+        county = _rows(_section(page, "逐年预测（2026–2035 学年）" if lang == "zh"
+                                else "Year by year (2026–2035)").split("</div>", 1)[1])
+        assert county[0][:2] == ["2026", "小学" if lang == "zh" else "Primary"]
+        assert county[0][5] == "33370"  # the schools' primary pupils of 2026, as in the data

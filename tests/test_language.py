@@ -55,6 +55,14 @@ def _strings(node) -> list[str]:
     return out
 
 
+def _figure_docs(node) -> list[str]:
+    """The documents of the page's figure frames."""
+    children = getattr(node, "children", None)
+    docs = [d for c in children.values() for d in _figure_docs(c)] if isinstance(
+        children, dict) else []
+    return docs + ([node.proto.srcdoc] if getattr(node, "type", "") == "iframe" else [])
+
+
 def _data_names(bench) -> list[str]:
     ws = bench.current_plan.ws
     names = [*ws.schools["name"], *ws.units["name"], ws.meta.name or "", *bench.scenarios,
@@ -104,6 +112,11 @@ def app():
     at.button(key="scn_create").click().run()
     at.button(key="do_enforce").click().run()
     assert at.session_state["bench"].name == "plan-a"
+    # every page in a projected year, with a school's timeline on the schools page and in
+    # the map's panel
+    at.sidebar.selectbox(key="year.zh").set_value(2031).run()
+    at.session_state["schools_pick"] = "4199000001"
+    at.session_state["map_selected"] = ("school", "4199000001")
     return at
 
 
@@ -131,6 +144,9 @@ def test_every_page_speaks_one_language(app, lang):
                 at.button(key="run_roadmap").click().run()
             assert not at.exception, (page, at.exception)
             assert not at.error, (page, [e.value for e in at.error])  # no false error
+            if page in ("overview", "schools", "map"):  # the years' figures are checked too
+                figure = {"overview": "years-primary"}.get(page, "school-pupils-primary")
+                assert any(f'id="{figure}"' in d for d in _figure_docs(at._tree)), page
             wrong = _wrong_script(_strings(at._tree), lang, names, towns)
             if wrong:
                 found[f"{scenario}/{page}"] = wrong

@@ -9,6 +9,7 @@ school but 5 of U3's 30 first-graders, who attend SA.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -162,6 +163,17 @@ def test_with_ratios_one_and_no_migration_cohorts_move_up_intact(data):
             for u in ("U1", "U2", "U3")}
     births = {u: data.draw(st.lists(st.integers(1, 80), min_size=8, max_size=8), label=f"b{u}")
               for u in kids}
+    _cohorts_move_up_intact(kids, births)
+
+
+def test_a_half_child_split_between_schools_is_not_lost():
+    """Found by the property test: U3's 3.5 entrants of 2027 split 5 : 37 between SA and SB
+    sum to 3.4999… pupils; they round as the 3.5 children do (4), not to 3."""
+    _cohorts_move_up_intact({"U1": [0] * 9, "U2": [0] * 9, "U3": [42] + [0] * 8},
+                            {"U1": [1] * 8, "U2": [1] * 8, "U3": [1, 12] + [1] * 6})
+
+
+def _cohorts_move_up_intact(kids, births):
     std = replace(STD, migration_rural=0.0)
     base = _plan(_county(kids, births, history=False, developments=False), std)
     proj = project(base, 2031)
@@ -225,3 +237,174 @@ def test_a_workspace_without_its_year_is_refused():
     ws = ws.replace(meta=replace(ws.meta, year=None))
     with pytest.raises(InputError, match="does not say which school year"):
         project(_plan(ws), 2030)
+
+
+# --- the bundled demo county, through `planner project` -----------------------------------------
+
+DEMO = Path(__file__).resolve().parent.parent / "geodata" / "demo_county.gpkg"
+SEAT_ESTATE = "419900100000"  # 芳园新苑小区: 1,100 dwellings from 2027, the profile's 3.5 a grade
+
+
+@pytest.fixture(scope="module")
+def demo_years(tmp_path_factory):
+    """`planner project geodata/demo_county.gpkg --to 2035` run once: stdout and its files."""
+    import contextlib
+    import io
+    import json
+
+    from planner.cli import main
+
+    out = tmp_path_factory.mktemp("demo_years")
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        code = main(["project", str(DEMO), "--to", "2035", "--out", str(out / "years.json"),
+                     "--schools", str(out / "schools.csv")])
+    assert code == 0
+    data = json.loads((out / "years.json").read_text(encoding="utf-8"))
+    session = ss.open_session(DEMO)
+    return {"stdout": text.getvalue(), "data": data, "ws": session.ws,
+            "std": session.standards, "schools_csv": pd.read_csv(out / "schools.csv",
+                                                                 dtype={"school_id": str})}
+
+
+def _demo_hand(ws, std):
+    """By hand from the demo's tables: rates, entry ratios and each unit's cohort births."""
+    units = ws.units.set_index("unit_id")
+    # grade-progression ratios pooled over 2023→2024, 2024→2025 and 2025→2026 (today), county
+    # and villages; the villages' shortfall against the county is their yearly net outflow
+    past = pd.concat([ws.enrolment_history, ws.enrolment.assign(year=2026)])
+    past["area"] = past["unit_id"].map(units["area_type"])
+
+    def ratios(rows):
+        n = rows.pivot_table(index="year", columns="grade", values="students", aggfunc="sum")
+        return np.array([n.loc[2024:2026, g].sum() / n.loc[2023:2025, g - 1].sum()
+                         for g in range(2, 10)])
+
+    progression = ratios(past)
+    migration = {a: float(np.clip(1 - np.mean(ratios(past[past["area"] == a]) / progression),
+                                  0, 0.5)) for a in ("rural", "town")}
+    # entrants of year y: born in y − 6, or in y − 7 for the third born after the September
+    # cut-off (the profile's entry rule); entry ratio = 2026's grade 1 ÷ its cohort, shrunk
+    # toward the township's ratio with the weight of 20 births
+    births = ws.births.pivot_table(index="unit_id", columns="year", values="births",
+                                   aggfunc="sum").reindex(units.index).fillna(0)
+    assert (std.entry_age, std.entry_cutoff_share, std.entry_ratio_prior_births) == (
+        6, pytest.approx(1 / 3), 20)
+
+    def cohort(y):
+        return births[y - 6] * 2 / 3 + births[y - 7] / 3
+
+    town = units["township"]
+    today = pd.DataFrame({"g1": units["g1"], "born": cohort(2026), "town": town})
+    ratio = today.groupby("town")["g1"].sum() / today.groupby("town")["born"].sum()
+    entry = (today["g1"] + 20 * today["town"].map(ratio)) / (today["born"] + 20)
+    return units, progression, migration, entry, cohort
+
+
+def test_demo_2027_children_by_hand_unit_by_unit(demo_years):
+    units, progression, migration, entry, cohort = _demo_hand(demo_years["ws"],
+                                                              demo_years["std"])
+    rates = demo_years["data"]["rates"]
+    assert rates["progression"] == pytest.approx([1.0, *progression])
+    assert rates["migration"] == pytest.approx(migration)
+    assert migration["rural"] == pytest.approx(0.0196, abs=1e-4) and migration["town"] == 0
+    # 2027: grade 1 from the births, every other grade last year's grade below × its ratio;
+    # villages then send 1.96 % of every grade to the seat and towns, shared in proportion to
+    # their children of the grade; the seat's new estate adds 1,100 × 3.5 / 100 a grade
+    grades = [f"g{g}" for g in range(1, 10)]
+    kids = pd.DataFrame(index=units.index, columns=grades, dtype=float)
+    kids["g1"] = entry * cohort(2027)
+    for g in range(2, 10):
+        kids[f"g{g}"] = units[f"g{g - 1}"] * progression[g - 2]
+    rural = (units["area_type"] == "rural").to_numpy()
+    gets = units["area_type"].isin(["town", "urban"]).to_numpy()
+    leaving = kids[rural] * migration["rural"]
+    kids[rural] -= leaving
+    kids[gets] += kids[gets] / kids[gets].sum() * leaving.sum()
+    kids.loc[SEAT_ESTATE] += 1100 * 3.5 / 100
+    children = pd.DataFrame(demo_years["data"]["children"])
+    got = children[children["year"] == 2027].pivot(index="unit_id", columns="grade",
+                                                   values="children")
+    assert (got.loc[units.index].to_numpy() == np.rint(kids.to_numpy())).all()
+    # 2026 is the workspace's own children, unchanged
+    now = children[children["year"] == 2026].pivot(index="unit_id", columns="grade",
+                                                   values="children")
+    assert (now.loc[units.index].to_numpy() == units[grades].to_numpy()).all()
+
+
+def test_demo_entrants_follow_births_six_years_earlier(demo_years):
+    units, _, _, entry, cohort = _demo_hand(demo_years["ws"], demo_years["std"])
+    children = pd.DataFrame(demo_years["data"]["children"])
+    first = children[children["grade"] == 1].groupby("year")["children"].sum()
+    assert first[2026] == 4247 == units["g1"].sum()
+    # entrants 2027–2031 (born 2020–2025, all in the births table): Σ entry ratio × cohort
+    # births, migration moving none out of the county, plus the estates' first-graders
+    # (芳园新苑 38.5 from 2027; 岚庭学府花园 1,900 × 3.2 / 100 = 60.8 from 2028); whole
+    # children unit by unit, so within 1 % of the sum
+    estates = {2027: 38.5} | {y: 38.5 + 60.8 for y in range(2028, 2032)}
+    hand = {y: float((entry * cohort(y)).sum()) + estates[y] for y in range(2027, 2032)}
+    assert hand[2027] == pytest.approx(3624.25, abs=0.01)
+    for y in range(2027, 2032):
+        assert first[y] == pytest.approx(hand[y], rel=0.01), y
+    # and they move as the births did: down to 2029, up in 2030 (births rose in 2024: the
+    # cohort of 2030 is 3,408 against 3,349.7), down again in 2031
+    born = {y: float(cohort(y).sum()) for y in range(2026, 2032)}
+    assert born[2030] == pytest.approx(3408.0) and born[2029] == pytest.approx(3349.667, abs=1e-3)
+    for y in range(2027, 2032):
+        assert np.sign(first[y] - first[y - 1]) == np.sign(born[y] - born[y - 1]), y
+    assert [first[y] for y in range(2026, 2032)] == [4247, 3625, 3349, 3157, 3237, 3028]
+
+
+def test_demo_primary_pupils_fall_from_2026(demo_years):
+    ws, data, out = demo_years["ws"], demo_years["data"], demo_years["stdout"]
+    county = pd.DataFrame(data["county"])
+    primary = county[county["section"] == "primary"].set_index("year")["pupils"]
+    # 2026: the schools' primary pupils, the special school's 56 apart (it takes no part)
+    s = ws.schools
+    today = int(s.loc[s["kind"] != "special", "students_primary"].sum())
+    assert today == primary[2026] == 33_370
+    assert list(primary.index) == list(range(2026, 2036))
+    assert (np.diff(primary.to_numpy()) < 0).all()  # every year fewer than the year before
+    assert primary[2035] < 0.55 * primary[2026]
+    line = next(x for x in out.splitlines() if x.startswith("  primary: "))
+    assert line.startswith("  primary: 2026 33,370 (33,370–33,370), 2027 ")
+    assert all(f" {y} {primary[y]:,}" in line for y in range(2026, 2036))
+
+
+def test_demo_a_size_cap_crossing_ends_and_a_teaching_point_falls_below_20(demo_years):
+    ws, data, out = demo_years["ws"], demo_years["data"], demo_years["stdout"]
+    schools = pd.DataFrame(data["schools"])
+    today = ws.schools.set_index("school_id")
+
+    def rows(sid):
+        return schools[(schools["school_id"] == sid) & (schools["section"] == "primary")
+                       ].set_index("year")
+
+    def crossing(sid, rule):
+        hit = [c for c in data["crossings"] if c["school_id"] == sid and c["rule"] == rule]
+        assert len(hit) == 1
+        return hit[0]
+
+    # 示范县实验小学: 2,955 pupils today over the primary size cap of 2,000; under it from 2032
+    big = rows("4199000001")
+    assert today.at["4199000001", "students_primary"] == big.at[2026, "pupils"] == 2955
+    assert (big["size_cap"] == 2000).all()
+    assert big.loc[2026:2031, "size"].gt(2000).all() and big.loc[2032:, "size"].le(2000).all()
+    assert (big.at[2031, "size"], big.at[2032, "size"]) == (2059, 1972)
+    c = crossing("4199000001", "over_size_cap")
+    assert (c["years"], c["first_year"], c["last_year"], c["ends"]) == ("2026–2031", 2026,
+                                                                        2031, 2032)
+    assert ("  示范县实验小学 (4199000001) primary: over_size_cap 2026–2031, no longer from "
+            "2032") in out.splitlines()
+    # 汀畈镇东荇岗教学点: a teaching point of 24 pupils today, 19 in 2027 and fewer after
+    small = rows("4199000097")
+    assert today.at["4199000097", "kind"] == "teaching_point"
+    assert today.at["4199000097", "students_primary"] == small.at[2026, "pupils"] == 24
+    assert small.loc[2027:, "pupils"].tolist() == [19, 15, 12, 11, 9, 9, 9, 7, 6]
+    c = crossing("4199000097", "very_small")
+    assert (c["years"], c["first_year"], c["ends"]) == ("2027–2035", 2027, None)
+    assert "  汀畈镇东荇岗教学点 (4199000097) primary: very_small 2027–2035" in out.splitlines()
+    # the --schools file holds the same table
+    csv = demo_years["schools_csv"]
+    assert csv[(csv["school_id"] == "4199000001") & (csv["year"] == 2032)]["pupils"].tolist() \
+        == [1972]

@@ -232,6 +232,46 @@ def test_formula_looking_text_is_stored_as_text(tmp_path):
     assert_no_formula(tmp_path / "t.xlsx")
 
 
+def _csv_cells(path: Path) -> list[list[str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def test_csv_files_write_formula_looking_text_as_text(payload_ws, tmp_path):
+    """`planner distances` and `planner project` (children, and pupils by school) write ids
+    and names that start like a formula (=, +, @) with a leading ' (escape.csv_frame)."""
+    from planner.io.gpkg import set_meta, transaction
+
+    marker, path = payload_ws["marker"], tmp_path / "payload.gpkg"
+    shutil.copy(payload_ws["path"], path)
+    with transaction(path) as con:  # project needs the school year its enrolment describes
+        set_meta(con, {"year": "2026"})
+    assert cli(["distances", str(path), "--out", str(tmp_path / "d.csv")]) == 0
+    assert cli(["project", str(path), "--to", "2028", "--out", str(tmp_path / "p.csv"),
+                "--schools", str(tmp_path / "s.csv")]) == 0
+    quoted_units = {"'" + u for u in UNIT_IDS.values()}
+    quoted_schools = {"'" + s for s in SCHOOL_IDS.values()}
+    head, *rows = _csv_cells(tmp_path / "d.csv")
+    assert head == ["unit_id", "school_id", "distance_m", "method"]
+    assert {r[0] for r in rows} == quoted_units and {r[1] for r in rows} == quoted_schools
+    assert len(rows) == 4 * 4  # every unit to every school
+    head, *rows = _csv_cells(tmp_path / "p.csv")
+    assert head == ["year", "unit_id", "grade", "children"]
+    assert len(rows) == 3 * 4 * 9 and {r[1] for r in rows} == quoted_units
+    # U1's grade 1 in 2026, exactly as given (40 children), its id as text
+    assert ["2026", "'" + UNIT_IDS["U1"], "1", "40"] in rows
+    head, *rows = _csv_cells(tmp_path / "s.csv")
+    names = {r[head.index("name")] for r in rows}
+    assert "'" + payload("school1", marker) in names
+    assert {r[head.index("school_id")] for r in rows} == quoted_schools
+    for file in ("d.csv", "p.csv", "s.csv"):  # no cell of any file starts like a formula
+        assert not any(c.startswith(("=", "+", "-", "@")) for r in _csv_cells(tmp_path / file)
+                       for c in r if not c.lstrip("-").replace(".", "", 1).isdigit()), file
+    assert not marker.exists()
+
+
 def test_app_pages_show_payloads_as_text(payload_ws, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 

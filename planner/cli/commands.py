@@ -194,7 +194,7 @@ def _cmd_distances(args: argparse.Namespace) -> int:
     from planner import session as ss
     from planner import travel
     from planner.io import osm
-    from planner.io.gpkg import atomic_write
+    from planner.io.tables import write_csv
 
     out = out_path(args.out, ".csv")
     ws_path = Path(args.ws)
@@ -224,7 +224,7 @@ def _cmd_distances(args: argparse.Namespace) -> int:
     if args.section:
         schools = list(plan.school_ids[plan.teaches(args.section)])
     table = plan.distances.long(schools=schools, cutoff_m=args.cutoff)
-    atomic_write(out, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
+    write_csv(out, table)
     for note in dist.notes:
         print(f"note: {note}")
     print(f"wrote {out}: {len(table)} unit-school pairs, method {dist.method}"
@@ -297,7 +297,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_project(args: argparse.Namespace) -> int:
     from planner import session as ss
-    from planner.io.gpkg import atomic_write
+    from planner.io.tables import write_csv
     from planner.report.projection import write_years
 
     out = Path(args.out)
@@ -309,8 +309,7 @@ def _cmd_project(args: argparse.Namespace) -> int:
     years = ss.project(session, to_year=args.to, scenario=args.scenario)
     write_years(years, out, lang=args.lang)
     if schools is not None:
-        table = years.schools
-        atomic_write(schools, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
+        write_csv(schools, years.schools)
     for line in years_lines(years):
         print(line)
     for note in years.notes:

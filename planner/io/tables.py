@@ -23,6 +23,7 @@ from planner import validate as v
 from planner.errors import InputError, Problem
 from planner.io.gpkg import atomic_write
 from planner.io.load import RawLayers
+from planner.report.escape import csv_frame, write_cell
 from planner.schema import (
     APPROVED_CLASS_COLUMNS,
     BIRTHS_COLUMNS,
@@ -269,15 +270,23 @@ def _write_sheet(ws, columns: tuple[Column, ...], rows: list[dict]) -> None:
         cell.alignment = Alignment(wrap_text=True)
         ws.column_dimensions[cell.column_letter].width = max(10, len(col.zh) * 2 + 2)
         for i, row in enumerate(rows, start=2):
-            _put(ws.cell(row=i, column=j), row.get(col.name))
+            write_cell(ws, i, j, row.get(col.name))  # data, never a formula
     ws.freeze_panes = "A2"
 
 
-def _put(cell, value: object) -> None:
-    """Write a value as data: text that looks like a formula (=, +, -, @ …) stays text."""
-    cell.value = value
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        cell.data_type = "s"
+def write_csv(path: str | Path, frame: pd.DataFrame) -> Path:
+    """Write a table as a UTF-8 CSV file, atomically; text that looks like a formula stays text.
+
+    Text cells starting like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) are
+    written with a leading ``'`` (planner/report/escape.py), so a spreadsheet program opening
+    the file shows them and evaluates nothing. Numbers are written as they are.
+
+    Returns
+    -------
+    The path written.
+    """
+    table = csv_frame(frame)
+    return atomic_write(Path(path), lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8"))
 
 
 def write_workbook(path: str | Path, sheets: dict[str, tuple[tuple[Column, ...], list[dict]]],
@@ -308,7 +317,7 @@ def write_workbook(path: str | Path, sheets: dict[str, tuple[tuple[Column, ...],
 def _write_settings(ws, settings: list[tuple[str, object, str]]) -> None:
     for i, (key, value, doc) in enumerate(settings, start=1):
         ws.cell(row=i, column=1, value=key).font = Font(bold=True)
-        _put(ws.cell(row=i, column=2), value)
+        write_cell(ws, i, 2, value)
         ws.cell(row=i, column=3, value=doc)
     ws.column_dimensions["C"].width = 80
 

@@ -219,13 +219,19 @@ class Plan:
 
     @functools.cached_property
     def ws(self) -> Workspace:
-        """The workspace of the plan: its schools and enrolment.
+        """The workspace of the plan: its schools, enrolment and units' children.
 
+        The children differ from the source's in a projected year (planner/projection.py).
         Its catchments are as read; :func:`materialise` rebuilds them from the zoning.
         """
         ws = self.source.replace(schools=self.schools_frame)
         if self.has_zoning:
             ws = ws.replace(enrolment=self.enrolment)
+            units, grades = ws.units, [f"g{g}" for g in GRADES]
+            if not np.array_equal(units[grades].to_numpy(), self.units.children):
+                units = units.copy()
+                units[grades] = self.units.children
+                ws = ws.replace(units=units)
         return ws
 
 
@@ -339,9 +345,5 @@ def materialise(plan: Plan) -> Workspace:
     ws = plan.ws
     if not plan.has_zoning:
         return ws
-    units = ws.units
-    if not np.array_equal(units[[f"g{g}" for g in GRADES]].to_numpy(), plan.units.children):
-        units = units.copy()
-        units[[f"g{g}" for g in GRADES]] = plan.units.children
-    catchments = catchments_from_zoning(units, plan.zoning, plan.source.meta.crs)
-    return ws.replace(units=units, catchments=catchments)
+    return ws.replace(catchments=catchments_from_zoning(ws.units, plan.zoning,
+                                                        plan.source.meta.crs))

@@ -22,9 +22,9 @@ from planner.plan.store import BASELINE
 from planner.report import tables
 from planner.report.escape import html_text
 from planner.report.excel import _sheet
-from planner.report.figures import catchment_svg, county_svg
+from planner.report.figures import catchment_svg, county_svg, years_svg
 from planner.report.html import CSS, _table
-from planner.report.projection import year_tables
+from planner.report.projection import county_table, crossings_table, year_tables
 from planner.schema import SECTIONS
 from planner.workspace import Workspace
 
@@ -97,16 +97,34 @@ def _xlsx_frames(p: Proposal, lang: str) -> dict[str, pd.DataFrame]:
             ("学生流动" if zh else "Students moved"): d.moved,
             ("超规模超班额变化" if zh else "Caps"): d.caps,
             ("补齐短板路线图" if zh else "Roadmap for the remaining gaps"): road,
-            ("路线图年度投入" if zh else "Roadmap by year"): by_year,
-            **({} if p.years is None else year_tables(p.years, lang))}
+            ("路线图年度投入" if zh else "Roadmap by year"): by_year}
 
 
 def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:
     wb = Workbook()
     wb.remove(wb.active)
-    for title, frame in _xlsx_frames(p, lang).items():
+    years = {} if p.years is None else year_tables(p.years, lang)
+    for title, frame in {**_xlsx_frames(p, lang), **years}.items():
         _sheet(wb, title, frame, {2: 28})
     wb.save(path)
+
+
+def _years_html(p: Proposal, lang: str) -> list[str]:
+    """The years section of the report: pupils by section and year, and the crossings."""
+    if p.years is None:
+        return []
+    county = p.years.county
+    first, last = int(county["year"].min()), int(county["year"].max())
+    crossings = p.years.crossings
+    return [
+        f"<h2>{html_text(t('years_report_header', lang, first=first, last=last))}</h2>",
+        f"<div class=\"figure\">{years_svg(county, lang=lang, year=p.plan.year)}</div>",
+        f"<p>{html_text(t('years_caption', lang))} {html_text(t('years_in_workbook', lang))}</p>",
+        _table(county_table(county, lang)),
+        f"<h2>{html_text(t('crossings_header', lang))}</h2>",
+        _table(crossings_table(crossings, lang)) if len(crossings)
+        else f"<p>{html_text(t('crossings_none', lang))}</p>",
+    ]
 
 
 def render_report(p: Proposal, lang: str = "zh") -> str:
@@ -154,6 +172,7 @@ def render_report(p: Proposal, lang: str = "zh") -> str:
         ]
     for heading, frame in frames.items():
         parts += [f"<h2>{html_text(heading)}</h2>", _table(frame)]
+    parts += _years_html(p, lang)
     parts.append("</body></html>")
     return "\n".join(parts)
 

@@ -1,4 +1,4 @@
-"""Figures as SVG: the county map, the catchment maps of the notice, the CV chart.
+"""Figures as SVG: the county map, the catchment maps of the notice, the CV chart, the years.
 
 Drawn off-screen with matplotlib. Text stays text (``svg.fonttype = "none"``) so the reader's
 browser draws Chinese with its own fonts, and a search in the page finds it. matplotlib still
@@ -27,6 +27,7 @@ from matplotlib.patches import Patch
 from planner.evaluation import Evaluation
 from planner.i18n import column, t
 from planner.report.style import BAD, NONE, STATUS_COLOURS, palette
+from planner.schema import SECTIONS
 from planner.standards import RESOURCE_IDS
 from planner.workspace import Workspace
 
@@ -183,3 +184,115 @@ def cv_svg(ev: Evaluation, *, lang: str = "zh", salt: str = "cv") -> str:
         return _svg(fig)
 
 
+SECTION_COLOURS = {"primary": "#4c78a8", "junior": "#f58518"}
+SIZE_COLOUR = "#6b6b6b"
+
+
+def _thousands(ax) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.tick_params(labelsize=7)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _mark_year(ax, years: np.ndarray, year: int | None) -> None:
+    ax.set_xticks(years, [str(y) for y in years])
+    if year is not None and years[0] < year <= years[-1]:
+        ax.axvline(year, color="#888888", linestyle=":", linewidth=1.0, gid="year-selected")
+
+
+def years_svg(county: pd.DataFrame, *, lang: str = "zh", year: int | None = None,
+              salt: str = "years") -> str:
+    """Draw the county's pupils by section and year, the low–high births band around each.
+
+    `county` is the years table of planner/session.py (`Years.county`: year, section, pupils,
+    pupils_low, pupils_high). Each section's central line is labelled with its pupils in the
+    first year, in `year` (marked with a dotted line) and in the last year, the last with the
+    band's range; the lines have SVG ids ``years-<section>``, the bands ``years-band-<section>``.
+    """
+    with rc_context(_rc(salt)):
+        fig = Figure(figsize=(8.0, 3.3), layout="constrained")
+        ax = fig.add_subplot()
+        top = float(county["pupils_high"].max()) if len(county) else 1.0
+        for sec in SECTIONS:
+            part = county[county["section"] == sec].sort_values("year")
+            if part.empty:
+                continue
+            x = part["year"].to_numpy()
+            y, low, high = (part[c].to_numpy(dtype=float)
+                            for c in ("pupils", "pupils_low", "pupils_high"))
+            colour = SECTION_COLOURS[sec]
+            ax.fill_between(x, low, high, color=colour, alpha=0.18, linewidth=0,
+                            gid=f"years-band-{sec}")
+            ax.plot(x, y, color=colour, marker="o", markersize=3, linewidth=1.6,
+                    label=t("timeline_pupils", lang, section=t(sec, lang)), gid=f"years-{sec}")
+            for k in sorted({0, len(x) - 1, *np.flatnonzero(x == year)}):
+                text = f"{y[k]:,.0f}"
+                if k == len(x) - 1 and low[k] != high[k]:
+                    text += f" ({low[k]:,.0f}–{high[k]:,.0f})"
+                ax.annotate(text, (x[k], y[k]), textcoords="offset points", xytext=(0, 6),
+                            ha="right" if k == len(x) - 1 else "center", fontsize=6.5,
+                            color=colour)
+        _mark_year(ax, np.sort(county["year"].unique()), year)
+        ax.set_ylim(0, top * 1.18)
+        ax.set_ylabel(column("pupils", lang), fontsize=7)
+        _thousands(ax)
+        handles, _ = ax.get_legend_handles_labels()
+        handles.append(Patch(color="#999999", alpha=0.3, label=t("years_band", lang)))
+        ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
+        return _svg(fig)
+
+
+def school_years_svg(rows: pd.DataFrame, *, lang: str = "zh", year: int | None = None,
+                     salt: str = "school-years") -> str:
+    """Draw one school's pupils year by year against its places and its size cap.
+
+    `rows` are the school's rows of the years table (`Years.schools`: year, section, pupils,
+    places, size, size_cap). Per section: pupils (SVG id ``school-pupils-<section>``, labelled
+    in the first, marked and last year) and places (dashed, ``school-places-<section>``,
+    labelled in the last year); a school of two sections also shows its size (both sections).
+    The size cap is a dotted line (``school-cap``) when it is within reach of the school's
+    numbers; far above them it is named in a corner instead.
+    """
+    with rc_context(_rc(salt)):
+        fig = Figure(figsize=(5.8, 3.1), layout="constrained")
+        ax = fig.add_subplot()
+        sections = [s for s in SECTIONS if (rows["section"] == s).any()]
+        for sec in sections:
+            part = rows[rows["section"] == sec].sort_values("year")
+            x = part["year"].to_numpy()
+            y, places = part["pupils"].to_numpy(float), part["places"].to_numpy(float)
+            colour = SECTION_COLOURS[sec]
+            ax.plot(x, y, color=colour, marker="o", markersize=3, linewidth=1.6,
+                    label=t("timeline_pupils", lang, section=t(sec, lang)),
+                    gid=f"school-pupils-{sec}")
+            ax.plot(x, places, color=colour, linestyle="--", linewidth=1.1,
+                    label=t("timeline_places", lang, section=t(sec, lang)),
+                    gid=f"school-places-{sec}")
+            for k in sorted({0, len(x) - 1, *np.flatnonzero(x == year)}):
+                ax.annotate(f"{y[k]:,.0f}", (x[k], y[k]), textcoords="offset points",
+                            xytext=(0, -11), ha="center", fontsize=6.5, color=colour)
+            ax.annotate(f"{places[-1]:,.0f}", (x[-1], places[-1]), textcoords="offset points",
+                        xytext=(4, 2), ha="left", fontsize=6.5, color=colour)
+        by_year = rows.drop_duplicates("year").sort_values("year")
+        years = by_year["year"].to_numpy()
+        size = by_year["size"].to_numpy(float)
+        if len(sections) > 1:
+            ax.plot(years, size, color=SIZE_COLOUR, linewidth=1.2,
+                    label=t("timeline_size", lang), gid="school-size")
+        top = max(float(rows["pupils"].max()), float(rows["places"].max()), float(size.max()),
+                  1.0)
+        cap = float(rows["size_cap"].iloc[0])
+        if np.isfinite(cap) and cap <= 1.6 * top:
+            ax.axhline(cap, color=BAD, linestyle=":", linewidth=1.3,
+                       label=t("timeline_cap", lang, cap=cap), gid="school-cap")
+            top = max(top, cap)
+        elif np.isfinite(cap):
+            ax.text(0.99, 0.98, t("timeline_cap_far", lang, cap=cap), transform=ax.transAxes,
+                    ha="right", va="top", fontsize=6.5, color=BAD)
+        _mark_year(ax, years, year)
+        ax.set_ylim(0, top * 1.2)
+        _thousands(ax)
+        fig.legend(loc="outside lower center", fontsize=6.5, frameon=False, ncols=3)
+        return _svg(fig)
