@@ -285,10 +285,6 @@ def year_lines(proposed, section: str, lang: str = "en") -> list[str]:
     return out
 
 
-LIMIT_NAMES_ZH = {"approved": "核定学位", "classrooms": "教室", "teachers": "教师",
-                  "shrink_only": "只减不增"}
-
-
 def _binding(proposed, section: str, lang: str = "en") -> str:
     """Which capacity limit binds at the schools that gain pupils (last year), counted."""
     from planner.capacity import places_table
@@ -299,6 +295,8 @@ def _binding(proposed, section: str, lang: str = "en") -> str:
     t0, t1 = (t[t["section"] == section].set_index("school_id") for t in (t0, t1))
     gains = t1.index[t1["pupils"] > t0["pupils"].reindex(t1.index, fill_value=0)]
     counts = t1.loc[gains, "binding"].value_counts()
+    from planner.i18n import t
+
     if lang == "zh":
-        return "，".join(f"{LIMIT_NAMES_ZH.get(k, k)} {v} 所" for k, v in counts.items()) or "—"
-    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "—"
+        return "，".join(f"{t(f'binding_{k}', lang)} {v} 所" for k, v in counts.items()) or "—"
+    return ", ".join(f"{t(f'binding_{k}', lang)} {v}" for k, v in counts.items()) or "—"
