@@ -238,6 +238,27 @@ def _sites(points: np.ndarray, k: int, centre: np.ndarray) -> list[int]:
 
 
 
+def _place_villages(rng: np.random.Generator, inner, avoid: list, n: int) -> np.ndarray:
+    """(n, 2) village points inside `inner`, clear of the settlements and 1 050 m apart."""
+    villages: list[np.ndarray] = []
+    minx, miny, maxx, maxy = inner.bounds
+    tries = 0
+    while len(villages) < n and tries < 200_000:
+        tries += 1
+        p = rng.uniform([minx, miny], [maxx, maxy])
+        if not inner.contains(shapely.Point(p)):
+            continue
+        if any(np.hypot(*(p - c)) < r for c, r in avoid):
+            continue
+        if villages and np.min(np.hypot(*(np.array(villages) - p).T)) < 1050:
+            continue
+        villages.append(p)
+    if len(villages) < n:
+        msg = (f"only {len(villages)} of {n} villages fit 1 050 m apart; raise "
+               "radius_m or lower villages")
+        raise ValueError(msg)
+    return np.array(villages).reshape(-1, 2)
+
 
 def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int,
                shape: CountyShape) -> _Tile:
@@ -269,24 +290,7 @@ def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int,
                   for c in township_c]
     avoid = [(seat_c, 3000.0)] + [(c, 1500.0) for c in town_c] + [(c, 1100.0)
                                                                   for c in township_c]
-    villages: list[np.ndarray] = []
-    minx, miny, maxx, maxy = inner.bounds
-    tries = 0
-    while len(villages) < shape.villages and tries < 200_000:
-        tries += 1
-        p = rng.uniform([minx, miny], [maxx, maxy])
-        if not inner.contains(shapely.Point(p)):
-            continue
-        if any(np.hypot(*(p - c)) < r for c, r in avoid):
-            continue
-        if villages and np.min(np.hypot(*(np.array(villages) - p).T)) < 1050:
-            continue
-        villages.append(p)
-    if len(villages) < shape.villages:
-        msg = (f"only {len(villages)} of {shape.villages} villages fit 1 050 m apart; raise "
-               "radius_m or lower villages")
-        raise ValueError(msg)
-    village_pts = np.array(villages).reshape(-1, 2)
+    village_pts = _place_villages(rng, inner, avoid, shape.villages)
 
     # names: two street offices in the seat, towns (镇), townships (乡, some 镇) ---------------
     stems = township_names(rng, 2 + n_town + n_ts, suffix="")

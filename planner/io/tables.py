@@ -22,7 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from planner import validate as v
 from planner.errors import InputError, Problem
 from planner.io.gpkg import atomic_write
-from planner.io.load import RawLayers
+from planner.io.raw import RawLayers
 from planner.schema import (
     APPROVED_CLASS_COLUMNS,
     BIRTHS_COLUMNS,
