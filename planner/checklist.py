@@ -158,7 +158,20 @@ def class_over_cap(cols: Columns, section: str, standards: Standards
     """
     biggest = np.asarray(cols[f"max_class_size_{section}"])
     cap = standards.section(section).class_size_cap
-    return biggest, cap, (np.asarray(cols[f"students_{section}"]) > 0) & (biggest > cap)
+    return biggest, cap, over_class_cap(biggest, cols[f"students_{section}"], cap)
+
+
+def over_class_cap(biggest, pupils, cap) -> np.ndarray:
+    """G5's comparison: a school section's largest class is over the cap (where it has pupils).
+
+    Parameters
+    ----------
+    biggest, pupils
+        Each school section's largest class and its pupils.
+    cap
+        The class-size cap (one number, or one per school section).
+    """
+    return (np.asarray(pupils) > 0) & (np.asarray(biggest) > np.asarray(cap))
 
 
 def cap_rows(cols: Columns, standards: Standards) -> list[tuple]:

@@ -14,7 +14,7 @@ from planner.i18n import column, t
 from planner.io.gpkg import atomic_write
 from planner.report import tables
 from planner.report.escape import write_cell
-from planner.standards import RESOURCE_IDS, RESOURCE_KEYS
+from planner.standards import RESOURCE_IDS
 
 PASS_FILL = PatternFill("solid", fgColor="C6EFCE")
 FAIL_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -69,15 +69,12 @@ def write_workbook(ev: Evaluation, path: str | Path, *, lang: str = "zh") -> Pat
 
     schools = tables.schools_table(ev, lang)
     ws = _sheet(wb, t("sheet_schools", lang), schools, {2: 24})
-    for k, (rid, key) in enumerate(zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True)):
+    marks = tables.indicator_status(ev)
+    mark_fills = {"pass": PASS_FILL, "warn": WARN_FILL, "fail": FAIL_FILL}
+    for rid in RESOURCE_IDS:
         j = list(schools.columns).index(column(rid, lang)) + 1
-        for i, (sec, v) in enumerate(zip(ev.indicators["section"], ev.indicators[key],
-                                         strict=True), start=2):
-            th = ev.standards.section(sec).threshold(key)
-            fill = PASS_FILL if v >= th * (1 - 1e-9) else (
-                WARN_FILL if v >= ev.standards.floor_share * th * (1 - 1e-9) else FAIL_FILL)
-            ws.cell(row=i, column=j).fill = fill
-        del k
+        for i, mark in enumerate(marks[rid], start=2):
+            ws.cell(row=i, column=j).fill = mark_fills[mark]
     j = list(schools.columns).index(column("compliant", lang)) + 1
     for i, ok in enumerate(ev.indicators["compliant"], start=2):
         ws.cell(row=i, column=j).fill = PASS_FILL if ok else FAIL_FILL
