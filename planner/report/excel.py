@@ -79,6 +79,7 @@ def write_workbook(ev: Evaluation, path: str | Path, *, lang: str = "zh") -> Pat
     for i, ok in enumerate(ev.indicators["compliant"], start=2):
         ws.cell(row=i, column=j).fill = PASS_FILL if ok else FAIL_FILL
 
+    _exclusions_sheet(wb, ev, lang)
     cv = tables.cv_table_display(ev, lang)
     ws = _sheet(wb, t("sheet_cv", lang), cv, {2: 30})
     j = list(cv.columns).index(column("ok", lang)) + 1
@@ -102,6 +103,14 @@ def write_workbook(ev: Evaluation, path: str | Path, *, lang: str = "zh") -> Pat
     notes = list(ev.notes) or ["—"]
     _sheet(wb, t("sheet_notes", lang), pd.DataFrame({column("note", lang): notes}), {1: 120})
     return atomic_write(path, lambda tmp: wb.save(tmp))
+
+
+def _exclusions_sheet(wb: Workbook, ev: Evaluation, lang: str) -> None:
+    """The schools left out and why; a line saying none is left out when so."""
+    table = tables.exclusions_table(ev, lang)
+    ws = _sheet(wb, t("sheet_exclusions", lang), table, {2: 24, 6: 36})
+    if table.empty:
+        write_cell(ws, 2, 1, t("no_exclusions", lang))
 
 
 def write_roadmap(road, path: str | Path, *, lang: str = "zh") -> Path:

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from planner.evaluation import Evaluation
+from planner.evaluation import Evaluation, exclusion_reason
 from planner.i18n import column, has, t
 from planner.indicators import compliance, threshold_matrix
 from planner.report.style import CELL_FILLS
@@ -98,6 +98,24 @@ def schools_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     out[t("lacks", lang)] = [lacks.get(k, "") for k in zip(i["school_id"], i["section"],
                                                              strict=True)]
     return out
+
+
+def exclusions_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
+    """The school sections left out of R1–R7, the CVs and the verdicts, and why.
+
+    One row per school and section with pupils (a school without any: one row, no section),
+    in the order of the schools layer.
+    """
+    x = ev.exclusions
+    return pd.DataFrame({
+        column("school_id", lang): x["school_id"],
+        column("school", lang): x["name"],
+        column("kind", lang): [t(f"kind_{k}", lang) for k in x["kind"]],
+        column("section", lang): [_sec(s, lang) for s in x["section"]],
+        column("students", lang): x["students"],
+        column("excluded_reason", lang): [exclusion_reason(r, ev.standards, lang)
+                                          for r in x["reason"]],
+    })
 
 
 def cv_table_display(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
