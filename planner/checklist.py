@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner.indicators import Columns, FrameColumns, compulsory_teachers
+from planner.indicators import Columns, FrameColumns, compulsory_teachers, share_arrays
 from planner.standards import RESOURCE_IDS, RESOURCE_KEYS, Standards
 
 NAMES: dict[str, tuple[str, str]] = {
@@ -432,8 +432,9 @@ def _certified_arrays(schools: pd.DataFrame | Columns, standards: Standards
                       ) -> dict[str, np.ndarray]:
     cols = FrameColumns(schools) if isinstance(schools, pd.DataFrame) else schools
     keep = np.asarray(cols["kind"]) != "special"
-    teachers = compulsory_teachers(cols, "teachers_total", standards)
-    certified = compulsory_teachers(cols, "teachers_certified", standards)
+    shares = share_arrays(cols, standards)
+    teachers = compulsory_teachers(cols, "teachers_total", standards, shares=shares)
+    certified = compulsory_teachers(cols, "teachers_certified", standards, shares=shares)
     return {"school_id": np.asarray(cols["school_id"], dtype=object)[keep],
             "name": np.asarray(cols["name"], dtype=object)[keep],
             "teachers": teachers[keep], "certified": certified[keep],

@@ -400,7 +400,7 @@ def assemble(rows: dict[str, dict], schools, standards: Standards
                                               "roads for distances)",
                                      evidence_zh="需要居住单元、划片范围和就读数据（距离还需道路）"))
     ordered = [rows[c] for c in ck.CHECKLIST_IDS]
-    checklist = pd.DataFrame({k: [r[k] for r in ordered] for k in ordered[0]})
+    checklist = pd.DataFrame({k: [r[k] for r in ordered] for k in ordered[0]}, dtype=object)
     profile = basic_balance_rows(schools, standards)
     profile_checks = pd.DataFrame({k: [r[k] for r in profile] for k in PROFILE_COLUMNS},
                                   columns=PROFILE_COLUMNS)
