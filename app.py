@@ -16,6 +16,7 @@ from app_pages.common import (
     upload_problems,
 )
 from planner.i18n import LANGS, t
+from planner.report.province import text as province_text
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 st.set_page_config(page_title=t("app_title", st.session_state.get("lang", "zh")),
@@ -34,4 +35,6 @@ PAGES = (("overview", "fact_check"), ("map", "map"), ("schools", "school"),
          ("scenario", "edit_note"), ("optimize", "route"), ("export", "download"))
 pages = [st.Page(f"app_pages/{name}.py", title=t(f"page_{name}", lang), icon=f":material/{icon}:",
                  default=name == "overview") for name, icon in PAGES]
+pages.append(st.Page("app_pages/province.py", title=province_text("page_province", lang),
+                     icon=":material/public:"))
 guarded(st.navigation(pages))

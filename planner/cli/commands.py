@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -413,6 +414,103 @@ def _cmd_roadmap(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- many counties ---------------------------------------------------------------------------
+
+class _Progress:
+    """A progress bar on stderr: redrawn in place on a terminal, a line per county elsewhere."""
+
+    WIDTH = 30
+
+    def __init__(self, stream) -> None:
+        self.stream, self.total, self.done, self.failed = stream, 0, 0, 0
+        self.tty = stream.isatty()
+        self.start_s = time.monotonic()
+
+    def start(self, todo: int, skipped: int) -> None:
+        self.total = todo
+        words = f"{todo} county(ies) to run"
+        if skipped:
+            words += f", {skipped} unchanged since their stored result (skipped)"
+        print(f"planner batch: {words}", file=self.stream, flush=True)
+
+    def update(self, county, result: dict) -> None:
+        self.done += 1
+        ok = result["status"] == "ok"
+        self.failed += not ok
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        line = (f"[{bar}] {self.done}/{self.total}  {time.monotonic() - self.start_s:6.1f} s"
+                f"  {self.failed} failed  {county.key}: {'ok' if ok else 'FAILED'}")
+        if self.tty:
+            print(f"\r{line}\x1b[K", end="", file=self.stream, flush=True)
+            if not ok:
+                print(f"\n  {result['message']}", file=self.stream, flush=True)
+        else:
+            print(line, file=self.stream, flush=True)
+            if not ok:
+                print(f"  {result['message']}", file=self.stream, flush=True)
+
+    def finish(self) -> None:
+        if self.tty and self.done:
+            print(file=self.stream, flush=True)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from planner import batch
+
+    pairs = [(args.project and args.to is None, "--project", "needs --to YEAR"),
+             (args.to is not None and not args.project, "--to", "only with --project"),
+             (args.budget is not None and not args.roadmap, "--budget", "only with --roadmap"),
+             (args.scheduler is not None and args.workers is not None, "--workers",
+              "only for the local cluster: an existing scheduler's workers are started with "
+              "`dask worker ADDRESS`"),
+             (args.serial and (args.scheduler is not None or args.workers is not None),
+              "--serial", "runs without Dask: leave out --scheduler and --workers"),
+             (args.workers is not None and args.workers < 1, "--workers",
+              f"expected a whole number ≥ 1, got {args.workers}")]
+    problems = [Problem(flag, "", None, "", msg) for bad, flag, msg in pairs if bad]
+    if problems:
+        raise InputError(problems)
+    options = batch.make_options(
+        project_to=args.to if args.project else None, optimise=args.optimize or (),
+        time_limit_s=args.time_limit, roadmap=args.roadmap, budget=args.budget,
+        profile=args.profile, reports=not args.no_reports, lang=args.lang)
+    progress = _Progress(sys.stderr)
+    try:
+        run = batch.run_batch(args.inputs, args.out, options, scheduler=args.scheduler,
+                              workers=args.workers, serial=args.serial, force=args.force,
+                              on_start=progress.start, on_result=progress.update)
+    finally:
+        progress.finish()
+    n = len(run.counties)
+    print(f"{n} county(ies): {len(run.ran)} run now, {len(run.skipped)} skipped, "
+          f"{len(run.failed)} failed")
+    if run.skipped:
+        print(f"skipped {len(run.skipped)} county(ies) whose workspace and options have not "
+              "changed since their stored result (--force runs them again)")
+    for path in run.files:
+        print(f"wrote {path}")
+    if run.failed:
+        print(f"planner batch: {len(run.failed)} of {n} county(ies) failed:", file=sys.stderr)
+        for key, message in run.failed.items():
+            print(f"  {key}: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _cmd_demo_province(args: argparse.Namespace) -> int:
+    from planner.province import write_province
+
+    def report(item) -> None:
+        print(f"wrote {item.path}: {item.shape.name}, {item.schools} schools, {item.units} "
+              "units (synthetic data)", flush=True)
+
+    items = write_province(args.out, counties=args.counties, seed=args.seed, report=report)
+    print(f"{len(items)} synthetic counties in {args.out}; evaluate them all with "
+          f"`planner batch {args.out} --out RESULTS`")
+    return 0
+
+
 # --- the app ---------------------------------------------------------------------------------
 
 def _cmd_app(args: argparse.Namespace) -> int:
@@ -458,5 +556,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "roadmap": _cmd_roadmap,
     "import": _cmd_import,
     "project": _cmd_project,
+    "batch": _cmd_batch,
+    "demo-province": _cmd_demo_province,
     "app": _cmd_app,
 }

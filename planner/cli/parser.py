@@ -162,6 +162,45 @@ def parser() -> argparse.ArgumentParser:
                    "GeoPackage, KML): units given as points become Voronoi cells clipped to it "
                    "(without it: to a buffer of the points' hull)")
 
+    b = sub.add_parser("batch", help="evaluate (and project, optimise, price) many county "
+                       "workspaces at once on Dask distributed; write the province's results")
+    b.add_argument("inputs", nargs="+", metavar="DIR_OR_LIST", help="folders of .gpkg "
+                   "workspaces, .gpkg files, or text files listing one workspace per line")
+    b.add_argument("--out", required=True, metavar="OUT_DIR", help="the output folder "
+                   "(counties.parquet, counties.gpkg, province.xlsx, province.html, counties/)")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. "
+                   "tcp://10.0.0.5:8786 (default: a local cluster on this machine)")
+    b.add_argument("--workers", type=int, metavar="N", help="worker processes of the local "
+                   "cluster (default: one per core)")
+    b.add_argument("--serial", action="store_true", help="no Dask: one county after another "
+                   "in this process (for comparison and debugging)")
+    b.add_argument("--evaluate", action="store_true", help="evaluate every county (always "
+                   "done: the other steps build on it)")
+    b.add_argument("--project", action="store_true", help="project pupils by year (needs --to)")
+    b.add_argument("--to", type=int, metavar="YEAR", help="the last school year projected")
+    b.add_argument("--optimize", nargs="+", choices=("primary", "junior"), metavar="SECTION",
+                   help="optimise the catchments of these sections (primary, junior) on a copy "
+                   "of each workspace; seats short where the caps cannot be met")
+    b.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+                   help="the optimiser's seconds per section and county (default 60)")
+    b.add_argument("--roadmap", action="store_true", help="price each county's roadmap (of "
+                   "the optimised catchments when --optimize is given)")
+    b.add_argument("--budget", type=float, metavar="YUAN_PER_YEAR",
+                   help="the roadmap's annual budget (default: everything in the first year)")
+    b.add_argument("--no-reports", action="store_true", help="do not render each county's "
+                   "HTML report")
+    b.add_argument("--force", action="store_true", help="run every county again, even those "
+                   "whose workspace and options have not changed since their stored result")
+    _profile(b)
+    _lang(b)
+
+    dp = sub.add_parser("demo-province", help="write N small synthetic counties side by side, "
+                        "each a workspace GeoPackage with its outline (for batch runs)")
+    dp.add_argument("out", metavar="OUT_DIR")
+    dp.add_argument("--counties", type=int, default=6, metavar="N",
+                    help="how many counties (default 6)")
+    dp.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+
     a = sub.add_parser("app", help="open the planner in the browser (the demo by default)")
     a.add_argument("ws", nargs="?", help="workspace .gpkg (default: the bundled demo county)")
     a.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")

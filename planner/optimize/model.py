@@ -41,6 +41,15 @@ class Cut:
     year: int
     coef: np.ndarray
     rhs: int
+    k: int = -1
+
+
+@dataclass(frozen=True)
+class Exact:
+    """A CV bound (year, indicator) posted school by school by safe secants."""
+
+    year: int
+    k: int
 
 
 @dataclass(frozen=True)
@@ -115,8 +124,8 @@ class Result:
 # --- the formulation --------------------------------------------------------------------------
 
 def formulate(inst: Instance, var: Callable[[int, int, bool], object],
-              add: Callable[[object], None], cuts: list[Cut] = ()
-              ) -> tuple[dict, object]:
+              add: Callable[[object], None], cuts: list = ()
+              ) -> tuple[dict, object, dict]:
     """Post the model with a solver's own calls; return the x variables and the objective.
 
     `var(lo, hi, boolean)` makes a variable (CP-SAT: integer; the LP: continuous) and
@@ -150,7 +159,9 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
             excess += _school_year(inst, s, t, load, pupils[s, t], ub[s, t], var, add)
     if inst.ind is not None:
         _indicator_constraints(inst, pupils, ub.sum(axis=2), var, add)
-        for cut in cuts:
+        exact = sorted({(c.year, c.k) for c in cuts if isinstance(c, Exact)})
+        _safe_cv_bounds(inst, exact, pupils, ub.sum(axis=2), var, add)
+        for cut in (c for c in cuts if isinstance(c, Cut)):
             add(sum(int(cut.coef[s]) * pupils[s, cut.year] for s in np.flatnonzero(cut.coef))
                 >= cut.rhs)
     for (u, s), x_us in x.items():
@@ -158,7 +169,7 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
             add(x_us <= sum(x[v, s] for v in inst.neighbours[u]
                             if (v, s) in x and nearer(inst, v, u, s)))
     travel = sum(inst.cost(u, s) * x_us for (u, s), x_us in x.items())
-    return x, travel + sum(excess)
+    return x, travel + sum(excess), pupils
 
 
 def upper_bounds(inst: Instance) -> np.ndarray:
@@ -268,24 +279,154 @@ def tangent_cuts(inst: Instance, pupils: np.ndarray, *, every: bool = False) -> 
         b = float((np.where(m, 2 * r ** 2 / p_hat, 0.0)).sum() - right)
         scale = CUT_SCALE / w.max()
         out.append(Cut(year=int(t), coef=np.ceil(w * scale).astype(np.int64),
-                       rhs=int(np.floor(b * scale))))
+                       rhs=int(np.floor(b * scale)), k=int(k)))
     return out
+
+
+SAFE_MARGIN = 0.02  # CV bounds this close to today's CV are posted safely from the start
+SAFE_SCALE = 10 ** 14  # the largest term R_i² / P_i of a safe bound, scaled to an integer
+STEPS = (0.01, 0.03, 0.06, 0.1, 0.15, 0.25, 0.4, 0.6)  # breakpoints around today's pupils
+
+
+def tight_bounds(inst: Instance) -> list[tuple[int, int]]:
+    """(year, indicator) whose CV bound today's CV is within `SAFE_MARGIN` of.
+
+    These bind: a CV over its limit today may not rise at all, so tangent cuts alone would
+    take round after round to close in on them.
+    """
+    bound = inst.cv_bound()
+    near = np.isfinite(bound) & (inst.ind.baseline_cv >= bound - SAFE_MARGIN)
+    return [(int(t), int(k)) for t, k in zip(*np.nonzero(near), strict=True)]
+
+
+def breakpoints(lo: int, hi: int, today: int) -> list[int]:
+    """Pupil counts where a school's secant bound meets its term.
+
+    Its range, today's pupils, and steps around them (finer near them, where plans stay).
+    """
+    pts = {lo, hi, min(max(today, lo), hi)}
+    pts.update(int(round(today * (1 + d * sign))) for d in STEPS for sign in (-1, 1))
+    pts.update(int(round(v)) for v in np.geomspace(lo, hi, 6))
+    return sorted(v for v in pts if lo <= v <= hi)
+
+
+def secant_lines(q: int, points: list[int]) -> list[tuple[int, int]]:
+    """Integer lines (A, B), z ≥ A + B·P, whose maximum is ≥ ⌈q / P⌉ at every P in range.
+
+    Each line lies on or above ⌈q / e⌉ at both ends e of its segment, so above the convex
+    q / P all along it (integer arithmetic throughout: no rounding can break the bound).
+    """
+    up = {e: -(-q // e) for e in points}
+    if len(points) == 1:
+        return [(up[points[0]], 0)]
+    out = []
+    for e1, e2 in zip(points, points[1:], strict=False):
+        slope = -((up[e1] - up[e2]) // (e2 - e1))  # ⌈(up2 − up1) / (e2 − e1)⌉, ≤ 0
+        out.append((max(up[e1] - slope * e1, up[e2] - slope * e2), slope))
+    return out
+
+
+def _safe_cv_bounds(inst: Instance, pairs: list[tuple[int, int]], pupils: dict,
+                    ub: np.ndarray, var, add) -> None:
+    """Post CV bounds (year, indicator) safely: any solution that keeps them keeps the CV.
+
+    Σ_i R_i² / P_i ≤ (1 + bound²) (ΣR)² / N, scaled by M to integers, with z_i over each
+    school's term by secants (the convex term's piecewise-linear interpolation from above,
+    breakpoints at today's pupils and around them): linear, so CP-SAT and its LP see it
+    whole, and never admitting a CV over its bound. The right side is at least today's
+    scaled sum, so today's zoning always qualifies (rounding then admits at most S / M of
+    the sum, far below any CV digit).
+    """
+    ind = inst.ind
+    bound = inst.cv_bound()
+    fixed = inst.fixed.sum(axis=2)
+    today = baseline_pupils(inst)
+    for t, k in pairs:
+        m = np.flatnonzero(ind.in_scope[:, t])
+        r = ind.resource[m, t, k].astype(float)
+        if not (r > 0).any():
+            continue
+        scale = SAFE_SCALE / float((r ** 2).max())
+        right = (1 + bound[t, k] ** 2) * float(r.sum()) ** 2 / float(today[m, t].sum()) * scale
+        terms, now = [], 0
+        for ri, s in zip(r, m, strict=True):
+            q = int(np.ceil(scale * ri ** 2))
+            p = pupils[int(s), t]
+            if isinstance(p, int):
+                terms.append(-(-q // max(p, 1)))
+                now += terms[-1]
+                continue
+            lo, hi = max(int(fixed[s, t]), 1), max(int(ub[s, t]), 1)
+            base = min(max(int(today[s, t]), lo), hi)
+            lines = secant_lines(q, breakpoints(lo, hi, base))
+            z = var(0, max(a + b * lo for a, b in lines), False)
+            for a, b in lines:
+                add(z >= a + b * p)
+            terms.append(z)
+            now += max(a + b * base for a, b in lines)
+        add(sum(terms) <= max(int(np.floor(right)), now))
+
+
+def initial_cuts(inst: Instance) -> list:
+    """The bounds that bind today exactly; tangents at today's pupils for the others."""
+    exact = [Exact(t, k) for t, k in tight_bounds(inst)]
+    pairs = {(e.year, e.k) for e in exact}
+    return exact + [c for c in tangent_cuts(inst, baseline_pupils(inst), every=True)
+                    if (c.year, c.k) not in pairs]
+
+
+def more_cuts(inst: Instance, cuts: list, pupils: np.ndarray) -> list:
+    """What a solution that breaks CV bounds adds: the bounds it breaks, posted exactly.
+
+    A bound already exact is broken only by rounding; a tangent there closes it.
+    """
+    exact = {(c.year, c.k) for c in cuts if isinstance(c, Exact)}
+    return [c if (c.year, c.k) in exact else Exact(c.year, c.k)
+            for c in tangent_cuts(inst, pupils)]
 
 
 # --- solving ----------------------------------------------------------------------------------
 
 class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, report: Callable[[float, float, float], None] | None):
+    """Reports each improving solution and keeps the best one the exact CV bounds admit.
+
+    The cuts are an outer approximation: a solution of a round may break a CV bound by a
+    little. Each solution found is checked against the exact bounds as it comes, so the best
+    admissible one is at hand when time runs out before the cuts have closed in.
+    """
+
+    def __init__(self, inst: Instance, x: dict, report, read, best: list):
         super().__init__()
-        self.report = report
+        self.inst, self.x, self.report, self.read = inst, x, report, read
+        self.best = best  # [objective, assign, extra] of the best admissible solution so far
         self.start = time.perf_counter()
         self.log: list[tuple[float, float, float]] = []
 
     def on_solution_callback(self) -> None:
-        rec = (time.perf_counter() - self.start, self.ObjectiveValue(), self.BestObjectiveBound())
+        objective = float(round(self.ObjectiveValue()))
+        rec = (time.perf_counter() - self.start, objective, self.BestObjectiveBound())
         self.log.append(rec)
         if self.report is not None:
             self.report(*rec)
+        if self.best and self.best[0] <= objective:
+            return
+        assign = _assignment(self.inst, self.x, self.BooleanValue)
+        if admissible(self.inst, assign):
+            self.best[:] = [objective, assign, None if self.read is None else self.read(self)]
+
+
+def _assignment(inst: Instance, x: dict, value) -> np.ndarray:
+    return np.array([next(s for s in cand if value(x[u, s]))
+                     for u, cand in enumerate(inst.candidates)], dtype=np.int64)
+
+
+def admissible(inst: Instance, assign: np.ndarray) -> bool:
+    """Whether a zoning keeps every CV within its exact bound (always, without indicators)."""
+    if inst.ind is None:
+        return True
+    cvs = inst.ind.cvs(inst.loads(assign).sum(axis=2).astype(float))
+    bound = inst.cv_bound()
+    return not (np.isfinite(bound) & (cvs > bound + 1e-9)).any()
 
 
 def infeasible_units(inst: Instance) -> list[int]:
@@ -297,10 +438,14 @@ Extend = Callable[[cp_model.CpModel, dict, object], tuple[object, Callable]]
 
 
 def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: int,
-                hint: np.ndarray | None, report, extend: Extend | None,
-                floor: float | None = None) -> tuple | None:
+                hint: np.ndarray, report, extend: Extend | None, floor: float | None,
+                best: list) -> tuple | None:
+    """One CP-SAT solve over the cuts so far; None when infeasible or nothing found in time.
+
+    Returns (assign, proven optimal, objective, bound, progress, extra).
+    """
     model = cp_model.CpModel()
-    x, objective = formulate(
+    x, objective, _ = formulate(
         inst, lambda lo, hi, boolean: model.NewBoolVar("") if boolean else model.NewIntVar(
             lo, hi, ""), model.Add, cuts)
     read = None
@@ -309,22 +454,18 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     if floor is not None:  # cuts only remove solutions: the last round's bound still holds
         model.Add(objective >= int(np.floor(floor)))
     model.Minimize(objective)
-    _hint(model, x, hint if hint is not None else inst.zoned, workers)
+    _hint(model, x, hint, workers)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 7
     solver.parameters.repair_hint = True
-    progress = _Progress(report)
+    progress = _Progress(inst, x, report, read, best)
     status = solver.Solve(model, progress)
-    if status == cp_model.UNKNOWN:
-        raise InfeasibleError(f"no zoning found within {time_limit_s:.0f} s (neither one nor a "
-                              "proof that none exists): allow more time (--time-limit)")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    assign = np.array([next(s for s in cand if solver.Value(x[u, s]))
-                       for u, cand in enumerate(inst.candidates)], dtype=np.int64)
-    return (assign, "optimal" if status == cp_model.OPTIMAL else "feasible",
+        return None if status == cp_model.INFEASIBLE else (
+            None, False, float("inf"), float(solver.BestObjectiveBound()), progress.log, None)
+    return (_assignment(inst, x, solver.BooleanValue), status == cp_model.OPTIMAL,
             float(round(solver.ObjectiveValue())), float(solver.BestObjectiveBound()),
             progress.log, None if read is None else read(solver))
 
@@ -353,40 +494,68 @@ def _hint(model: cp_model.CpModel, x: dict, start: np.ndarray, workers: int) -> 
         model.AddHint(x_us, int(s == start[u]))
 
 
+FIRST_ROUND_SHARE = 0.6  # of the time limit; later rounds share what is left
+
+
 def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
                   report: Callable[[float, float, float], None] | None = None,
                   extend: Extend | None = None) -> Result | None:
     """Solve an instance (CP-SAT, CV bounds by outer approximation); None when infeasible.
 
-    `extend(model, x, objective)` may add variables and constraints and return the objective
-    to minimise and a function reading its own values from the solver (kept in
+    Each round solves over the cuts so far; a round whose solution breaks a CV bound adds
+    tangent cuts there and the next round starts from the best solution that kept every
+    bound (today's zoning at first). When time runs out first, that best admissible solution
+    is returned as "feasible", with the proven bound of the cuts (a valid bound of the whole
+    problem). `extend(model, x, objective)` may add variables and constraints and return the
+    objective to minimise and a function reading its own values from the solver (kept in
     `Result.extra`): the consolidation's open/closed schools.
+
+    Raises
+    ------
+    InfeasibleError
+        Time ran out before any admissible zoning was found (and none was proven absent).
     """
     if infeasible_units(inst):
         return None
     # tangents at the baseline's pupils first: where a bound is tight (a CV over its limit
     # today may not rise) they hold the solution near it, and most solves need one round
-    cuts = tangent_cuts(inst, baseline_pupils(inst), every=True) if inst.ind is not None \
-        else []
+    cuts = initial_cuts(inst) if inst.ind is not None else []
     t0 = time.perf_counter()
-    hint, floor = None, None
+    best: list = []  # [objective, assign, extra] of the best admissible zoning found
+    bound, log = float("-inf"), []
     for rounds in range(1, MAX_ROUNDS + 1):
-        left = max(1.0, time_limit_s - (time.perf_counter() - t0))
-        found = _solve_once(inst, cuts, left, workers, hint, report, extend, floor)
+        left = time_limit_s - (time.perf_counter() - t0)
+        if left < 1.0:
+            break
+        share = left if inst.ind is None or rounds > 1 else FIRST_ROUND_SHARE * left
+        start = best[1] if best else inst.zoned
+        found = _solve_once(inst, cuts, share, workers, start, report, extend,
+                            bound if np.isfinite(bound) else None, best)
         if found is None:
-            return None
-        assign, status, objective, bound, log, extra = found
-        floor = bound
-        new = tangent_cuts(inst, inst.loads(assign).sum(axis=2)) if inst.ind is not None \
+            return None  # infeasible over the cuts: infeasible
+        assign, proven, objective, round_bound, log, extra = found
+        bound = max(bound, round_bound)
+        if assign is None:
+            break  # nothing within this round's time
+        new = more_cuts(inst, cuts, inst.loads(assign).sum(axis=2)) if inst.ind is not None \
             else []
         if not new:
-            return Result(instance=inst, assign=assign, status=status, objective=objective,
-                          best_bound=bound, lp_bound=lp_bound(inst, cuts) if extend is None
-                          else float("-inf"), seconds=time.perf_counter() - t0,
-                          rounds=rounds, progress=log, extra=extra)
+            return _result(inst, assign, "optimal" if proven else "feasible", objective,
+                           bound, cuts, extend, t0, rounds, log, extra)
         cuts += new
-        hint = assign
-    return None
+    if not best:
+        raise InfeasibleError(f"no zoning found within {time_limit_s:.0f} s (neither one nor a "
+                              "proof that none exists): allow more time (--time-limit)")
+    return _result(inst, best[1], "feasible", best[0], min(bound, best[0]), cuts, extend, t0,
+                   rounds, log, best[2])
+
+
+def _result(inst, assign, status, objective, bound, cuts, extend, t0, rounds, log, extra
+            ) -> Result:
+    return Result(instance=inst, assign=assign, status=status, objective=objective,
+                  best_bound=bound, lp_bound=lp_bound(inst, cuts) if extend is None
+                  else float("-inf"), seconds=time.perf_counter() - t0, rounds=rounds,
+                  progress=log, extra=extra)
 
 
 def solve(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
@@ -414,7 +583,8 @@ def lp_bound(inst: Instance, cuts: list[Cut] = ()) -> float:
     −inf when GLOP does not reach it within `LP_SECONDS` (CP-SAT's own bound remains).
     """
     lp = pywraplp.Solver.CreateSolver("GLOP")
-    _, objective = formulate(inst, lambda lo, hi, boolean: lp.NumVar(lo, hi, ""), lp.Add, cuts)
+    _, objective, _ = formulate(inst, lambda lo, hi, boolean: lp.NumVar(lo, hi, ""), lp.Add,
+                                cuts)
     lp.Minimize(objective)
     lp.SetTimeLimit(int(LP_SECONDS * 1000))
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
