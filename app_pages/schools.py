@@ -44,6 +44,13 @@ st.dataframe(tables.styled(view[keep], status[keep]), hide_index=True, key="scho
 st.caption(t("schools_legend", lang))
 st.subheader(t("sheet_caps", lang))
 st.dataframe(tables.caps_table(ev, lang), hide_index=True)
+st.subheader(t("sheet_exclusions", lang))
+excluded = tables.exclusions_table(ev, lang)
+if excluded.empty:
+    st.caption(t("no_exclusions", lang))
+else:
+    st.caption(t("exclusions_intro", lang))
+    st.dataframe(excluded, hide_index=True, key="exclusions_table")
 
 if year is not None:
     st.subheader(t("school_years_header", lang))

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from planner.indicators import Columns, FrameColumns, compulsory_teachers
+from planner.indicators import Columns, FrameColumns, compulsory_teachers, share_arrays
 from planner.standards import RESOURCE_IDS, RESOURCE_KEYS, Standards
 
 NAMES: dict[str, tuple[str, str]] = {
@@ -158,7 +158,20 @@ def class_over_cap(cols: Columns, section: str, standards: Standards
     """
     biggest = np.asarray(cols[f"max_class_size_{section}"])
     cap = standards.section(section).class_size_cap
-    return biggest, cap, (np.asarray(cols[f"students_{section}"]) > 0) & (biggest > cap)
+    return biggest, cap, over_class_cap(biggest, cols[f"students_{section}"], cap)
+
+
+def over_class_cap(biggest, pupils, cap) -> np.ndarray:
+    """G5's comparison: a school section's largest class is over the cap (where it has pupils).
+
+    Parameters
+    ----------
+    biggest, pupils
+        Each school section's largest class and its pupils.
+    cap
+        The class-size cap (one number, or one per school section).
+    """
+    return (np.asarray(pupils) > 0) & (np.asarray(biggest) > np.asarray(cap))
 
 
 def cap_rows(cols: Columns, standards: Standards) -> list[tuple]:
@@ -419,8 +432,9 @@ def _certified_arrays(schools: pd.DataFrame | Columns, standards: Standards
                       ) -> dict[str, np.ndarray]:
     cols = FrameColumns(schools) if isinstance(schools, pd.DataFrame) else schools
     keep = np.asarray(cols["kind"]) != "special"
-    teachers = compulsory_teachers(cols, "teachers_total", standards)
-    certified = compulsory_teachers(cols, "teachers_certified", standards)
+    shares = share_arrays(cols, standards)
+    teachers = compulsory_teachers(cols, "teachers_total", standards, shares=shares)
+    certified = compulsory_teachers(cols, "teachers_certified", standards, shares=shares)
     return {"school_id": np.asarray(cols["school_id"], dtype=object)[keep],
             "name": np.asarray(cols["name"], dtype=object)[keep],
             "teachers": teachers[keep], "certified": certified[keep],

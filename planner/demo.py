@@ -32,7 +32,14 @@ from scipy.spatial import cKDTree
 
 from planner.demo_cohorts import BIRTHS_TABLE_YEARS, Cohorts, simulate
 from planner.demo_names import community_names, township_names, village_names
-from planner.schema import KIND_SECTIONS, SECTIONS, TEACHER_COLUMNS, section_of_grade
+from planner.schema import (
+    GRADES,
+    KIND_SECTIONS,
+    SECTIONS,
+    TEACHER_COLUMNS,
+    section_grades,
+    section_of_grade,
+)
 from planner.workspace import WGS84, Meta, Workspace, canonical, utm_like_crs
 
 DEMO_CENTRE_LONLAT = (115.17, 36.07)
@@ -238,6 +245,27 @@ def _sites(points: np.ndarray, k: int, centre: np.ndarray) -> list[int]:
 
 
 
+def _place_villages(rng: np.random.Generator, inner, avoid: list, n: int) -> np.ndarray:
+    """(n, 2) village points inside `inner`, clear of the settlements and 1 050 m apart."""
+    villages: list[np.ndarray] = []
+    minx, miny, maxx, maxy = inner.bounds
+    tries = 0
+    while len(villages) < n and tries < 200_000:
+        tries += 1
+        p = rng.uniform([minx, miny], [maxx, maxy])
+        if not inner.contains(shapely.Point(p)):
+            continue
+        if any(np.hypot(*(p - c)) < r for c, r in avoid):
+            continue
+        if villages and np.min(np.hypot(*(np.array(villages) - p).T)) < 1050:
+            continue
+        villages.append(p)
+    if len(villages) < n:
+        msg = (f"only {len(villages)} of {n} villages fit 1 050 m apart; raise "
+               "radius_m or lower villages")
+        raise ValueError(msg)
+    return np.array(villages).reshape(-1, 2)
+
 
 def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int,
                shape: CountyShape) -> _Tile:
@@ -269,24 +297,7 @@ def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int,
                   for c in township_c]
     avoid = [(seat_c, 3000.0)] + [(c, 1500.0) for c in town_c] + [(c, 1100.0)
                                                                   for c in township_c]
-    villages: list[np.ndarray] = []
-    minx, miny, maxx, maxy = inner.bounds
-    tries = 0
-    while len(villages) < shape.villages and tries < 200_000:
-        tries += 1
-        p = rng.uniform([minx, miny], [maxx, maxy])
-        if not inner.contains(shapely.Point(p)):
-            continue
-        if any(np.hypot(*(p - c)) < r for c, r in avoid):
-            continue
-        if villages and np.min(np.hypot(*(np.array(villages) - p).T)) < 1050:
-            continue
-        villages.append(p)
-    if len(villages) < shape.villages:
-        msg = (f"only {len(villages)} of {shape.villages} villages fit 1 050 m apart; raise "
-               "radius_m or lower villages")
-        raise ValueError(msg)
-    village_pts = np.array(villages).reshape(-1, 2)
+    village_pts = _place_villages(rng, inner, avoid, shape.villages)
 
     # names: two street offices in the seat, towns (镇), townships (乡, some 镇) ---------------
     stems = township_names(rng, 2 + n_town + n_ts, suffix="")
@@ -335,7 +346,7 @@ def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int,
                        [u["settlement"] for u in tile.units], now=DEMO_YEAR,
                        first_kept=HISTORY_YEARS[0], seat_growth=shape.seat_growth,
                        village_decline=shape.village_decline)
-    for g in range(1, 10):
+    for g in GRADES:
         for u, n in zip(tile.units, cohorts.grade(DEMO_YEAR, g), strict=True):
             u[f"g{g}"] = int(n)
     for year in BIRTHS_TABLE_YEARS:
@@ -348,9 +359,9 @@ def _make_tile(rng: np.random.Generator, origin: tuple[float, float], t: int,
     _zone(tile)
     special = _special_children(tile, rng, cohorts)
     tile.enrolment = _enrol(tile, rng, shape, {g: [u[f"g{g}"] for u in tile.units]
-                                               for g in range(1, 10)}, special[DEMO_YEAR])
+                                               for g in GRADES}, special[DEMO_YEAR])
     for year in HISTORY_YEARS:
-        kids = {g: cohorts.grade(year, g).tolist() for g in range(1, 10)}
+        kids = {g: cohorts.grade(year, g).tolist() for g in GRADES}
         tile.history += [(year, *row) for row in _enrol(tile, rng, shape, kids,
                                                         special[year])]
     _fill_school_columns(tile, rng, shape)
@@ -478,7 +489,8 @@ def _place_schools(tile: _Tile, rng: np.random.Generator, t: int, shape: CountyS
         return
     taken = np.array(list(township_c) + (list(town_pts[0]) if town_pts else [])).reshape(-1, 2)
     picks = _farthest(village_pts, n_pick, taken=taken)
-    size = np.array([sum(vil_units[i][f"g{g}"] for g in range(1, 7)) for i in picks])
+    size = np.array([sum(vil_units[i][f"g{g}"] for g in section_grades("primary"))
+                     for i in picks])
     order = np.argsort(size, kind="stable")
     # teaching points serve small villages (19–52 primary children today); the three largest
     # villages picked have nine-year schools
@@ -554,7 +566,7 @@ def _enrol(tile: _Tile, rng: np.random.Generator, shape: CountyShape,
     model: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}
     rows = []
     for pos, u in enumerate(tile.units):
-        for g in range(1, 10):
+        for g in GRADES:
             n = kids[g][pos]
             sp = special.get((pos, g), 0)
             if sp:
@@ -603,7 +615,7 @@ def _fill_school_columns(tile: _Tile, rng: np.random.Generator, shape: CountySha
     zoned_need: dict[str, int] = {}
     residents = {u["unit_id"]: u for u in tile.units}
     for (uid, sec), sid in tile.catchment_of.items():
-        grades = range(1, 7) if sec == "primary" else range(7, 10)
+        grades = section_grades(sec)
         zoned_need[sid] = zoned_need.get(sid, 0) + sum(residents[uid][f"g{g}"] for g in grades)
 
     for s in tile.schools:
@@ -611,7 +623,7 @@ def _fill_school_columns(tile: _Tile, rng: np.random.Generator, shape: CountySha
         crowded = s["pull"] >= 0.1
         section_students = {}
         for sec in SECTIONS:
-            grades = range(1, 7) if sec == "primary" else range(7, 10)
+            grades = section_grades(sec)
             counts = [int(by_grade.get((s["school_id"], g), 0)) for g in grades]
             cap = CLASS_CAP[sec]
             if area == "urban" and kind != "special":
@@ -828,10 +840,11 @@ def _developments(tile: _Tile, rng: np.random.Generator) -> list[dict]:
     return [
         {"unit_id": first["unit_id"], "name": f"{first['name'].removesuffix('社区')}新苑小区",
          "first_year": DEMO_YEAR + 1, "dwellings": int(rng.integers(11, 14)) * 100,
-         **{f"children_per100_g{g}": None for g in range(1, 10)}, "geometry": None},
+         **{f"children_per100_g{g}": None for g in GRADES}, "geometry": None},
         {"unit_id": None, "name": f"{second['name'].removesuffix('社区')}学府花园",
          "first_year": DEMO_YEAR + 2, "dwellings": int(rng.integers(17, 22)) * 100,
-         **{f"children_per100_g{g}": (3.2 if g <= 6 else 2.6) for g in range(1, 10)},
+         **{f"children_per100_g{g}": (3.2 if section_of_grade(g) == "primary" else 2.6)
+            for g in GRADES},
          "geometry": estate},
     ]
 

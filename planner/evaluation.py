@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from planner import checklist as ck
+from planner.i18n import LANGS, t
 from planner.indicators import (
     EXCLUSION_REASONS,
     basic_balance_rows,
@@ -184,7 +185,10 @@ class Evaluation:
             "sections": sections,
             "checklist": [_clean(r) for r in self.checklist.to_dict("records")],
             "profile_checks": [_clean(r) for r in self.profile_checks.to_dict("records")],
-            "exclusions": _records(self.exclusions),
+            "exclusions": [
+                {**r, **{f"reason_{lang}": exclusion_reason(r["reason"], self.standards, lang)
+                         for lang in LANGS}}
+                for r in _records(self.exclusions)],
             "gaps": [_clean(r) for r in self.gaps.to_dict("records")],
             "cv_drivers": [_clean(r) for r in self.drivers.to_dict("records")],
             "caps": [_clean(r) for r in self.caps.to_dict("records")],
@@ -318,15 +322,26 @@ def exclusion_notes(cols, standards: Standards) -> list[str]:
     out = reason != None  # noqa: E711 (an object array)
     if not out.any():
         return []
-    words = {"special": "special-education school",
-             "small_teaching_point": (f"teaching point under "
-                                      f"{standards.teaching_point_min_students} pupils"),
-             "private": "private school (the profile excludes private schools)"}
     names = np.asarray(cols["name"], dtype=object)
-    parts = [f"{words[r]}: {', '.join(names[reason == r])}" for r in EXCLUSION_REASONS
-             if (reason == r).any()]
+    parts = [f"{exclusion_reason(r, standards, 'en')}: {', '.join(names[reason == r])}"
+             for r in EXCLUSION_REASONS if (reason == r).any()]
     return [f"{int(out.sum())} school(s) left out of R1–R7, the CVs and the verdicts — "
             + "; ".join(parts)]
+
+
+def exclusion_reason(reason: str, standards: Standards, lang: str = "zh") -> str:
+    """Say why a school is left out, in `lang`.
+
+    Parameters
+    ----------
+    reason
+        One of :data:`planner.indicators.EXCLUSION_REASONS`.
+    standards
+        The profile (its teaching-point threshold is part of the reason).
+    lang
+        "zh" or "en".
+    """
+    return t(f"excl_{reason}", lang, n=standards.teaching_point_min_students)
 
 
 def source_notes(ws: Workspace) -> list[str]:
@@ -385,7 +400,7 @@ def assemble(rows: dict[str, dict], schools, standards: Standards
                                               "roads for distances)",
                                      evidence_zh="需要居住单元、划片范围和就读数据（距离还需道路）"))
     ordered = [rows[c] for c in ck.CHECKLIST_IDS]
-    checklist = pd.DataFrame({k: [r[k] for r in ordered] for k in ordered[0]})
+    checklist = pd.DataFrame({k: [r[k] for r in ordered] for k in ordered[0]}, dtype=object)
     profile = basic_balance_rows(schools, standards)
     profile_checks = pd.DataFrame({k: [r[k] for r in profile] for k in PROFILE_COLUMNS},
                                   columns=PROFILE_COLUMNS)

@@ -220,13 +220,16 @@ def section_arrays(schools: pd.DataFrame | Columns, standards: Standards, *,
     return {name: np.concatenate(parts[name]) for name in names}
 
 
-def compulsory_teachers(schools: pd.DataFrame | Columns, column: str, standards: Standards
-                        ) -> np.ndarray:
-    """(S,) a school's teachers of the compulsory sections (G12): primary part + junior part."""
+def compulsory_teachers(schools: pd.DataFrame | Columns, column: str, standards: Standards,
+                        *, shares: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """(S,) a school's teachers of the compulsory sections (G12): primary part + junior part.
+
+    `shares` are the schools' :func:`share_arrays` when already computed.
+    """
     cols = _as_columns(schools)
-    shares = dict(zip(SECTIONS, share_arrays(cols, standards), strict=True))
-    return sum(section_part(cols, column, sec, shares[sec], teacher=True)[0]
-               for sec in SECTIONS)
+    shares = share_arrays(cols, standards) if shares is None else shares
+    return sum(section_part(cols, column, sec, share, teacher=True)[0]
+               for sec, share in zip(SECTIONS, shares, strict=True))
 
 
 def school_sections(schools: pd.DataFrame, standards: Standards) -> pd.DataFrame:

@@ -37,7 +37,7 @@ import pandas as pd
 
 from planner.errors import InputError
 from planner.plan.model import Plan, Rows
-from planner.schema import SECTIONS
+from planner.schema import GRADES, SECTIONS
 from planner.standards import Standards
 from planner.workspace import Workspace
 
@@ -118,7 +118,7 @@ class Projection:
         for y in self.years:
             c = self.whole(int(y), variant)
             out.append(pd.DataFrame({"year": int(y), "unit_id": np.repeat(self.unit_ids, 9),
-                                     "grade": np.tile(np.arange(1, 10), len(self.unit_ids)),
+                                     "grade": np.tile(np.array(GRADES), len(self.unit_ids)),
                                      "children": c.reshape(-1)}))
         return pd.concat(out, ignore_index=True)
 
@@ -191,7 +191,7 @@ def _history(ws: Workspace, base: Plan) -> pd.DataFrame | None:
 def _ratios(table: pd.DataFrame) -> np.ndarray:
     """(9,) pooled ratios of grade g in year y to grade g − 1 in year y − 1 (grade 1: 1)."""
     n = table.pivot_table(index="year", columns="grade", values="students", aggfunc="sum",
-                          fill_value=0).reindex(columns=range(1, 10), fill_value=0)
+                          fill_value=0).reindex(columns=list(GRADES), fill_value=0)
     years = n.index.to_numpy()
     pairs = [(y, y - 1) for y in years if y - 1 in set(years)]
     out = np.ones(9)
@@ -242,7 +242,7 @@ def _developments(ws: Workspace, base: Plan, years: np.ndarray) -> np.ndarray:
     std = base.standards
     for rec in d.to_dict("records"):
         unit = _development_unit(ws, base, rec)
-        per100 = np.array([rec.get(f"children_per100_g{g}") for g in range(1, 10)],
+        per100 = np.array([rec.get(f"children_per100_g{g}") for g in GRADES],
                           dtype=float)
         per100 = np.where(np.isnan(per100), std.development_children_per100, per100)
         after = years >= int(rec["first_year"])
@@ -507,11 +507,13 @@ def crossings(years: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     section, rule, years (the years over it, as "2026–2028, 2031"), first_year, last_year,
     and `ends` (the first year after the last it is over, when before the end).
     """
+    from planner.checklist import over_class_cap
+
     y = years.copy()
     caps = {sec: standards.section(sec).class_size_cap for sec in SECTIONS}
     rules = {
         "over_size_cap": y["size"] > y["size_cap"],
-        "class_over_cap": y["largest_class"] > y["section"].map(caps),
+        "class_over_cap": over_class_cap(y["largest_class"], y["pupils"], y["section"].map(caps)),
         "over_places": y["pupils"] > y["places"],
         "under_100": (y["size"] < standards.small_school_funded_as) & (y["size"] > 0),
         "under_teaching_point_floor": (y["kind"] == "teaching_point")

@@ -117,6 +117,84 @@ def _enum(value: object, allowed: tuple[str, ...], aliases: dict[str, str]) -> s
     return aliases.get(text)
 
 
+def _parse_text(value: object, col: Column, factor: float) -> tuple[object, str | None]:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)), None
+    return str(value).strip(), None
+
+
+def _parse_quantity(value: object, col: Column, factor: float) -> tuple[object, str | None]:
+    """A count ("int") or amount ("float"): finite, ≥ 0, at most the column's bound."""
+    whole = col.kind == "int"
+    number = _parse_number(value)
+    if number is None or math.isnan(number) or math.isinf(number):
+        return None, "a whole number ≥ 0" if whole else "a number ≥ 0"
+    number *= factor
+    if number < 0:
+        return None, "a value ≥ 0 (counts and areas cannot be negative)"
+    if col.upper is not None and number > col.upper:
+        return None, (f"at most {col.upper:,.0f} (a plausible bound for `{col.name}`; a "
+                      "larger value is a typo or a unit error)")
+    if not whole:
+        return float(number), None
+    if not float(number).is_integer():
+        return None, "a whole number ≥ 0"
+    return int(number), None
+
+
+def _parse_year(value: object, col: Column, factor: float) -> tuple[object, str | None]:
+    number = _parse_number(value)
+    if number is None or not math.isfinite(number) or not float(number).is_integer() or not (
+            YEAR_MIN <= number <= YEAR_MAX):
+        return None, f"a year from {YEAR_MIN} to {YEAR_MAX}"
+    return int(number), None
+
+
+def _parse_bool(value: object, col: Column, factor: float) -> tuple[object, str | None]:
+    if isinstance(value, bool | np.bool_):
+        return bool(value), None
+    text = str(value).strip().lower()
+    if text.endswith(".0"):
+        text = text[:-2]
+    if text in TRUE_WORDS:
+        return True, None
+    if text in FALSE_WORDS:
+        return False, None
+    return None, "true/false (是/否, 1/0)"
+
+
+def _parse_grade(value: object, col: Column, factor: float) -> tuple[object, str | None]:
+    if isinstance(value, str) and value.strip() in _GRADE_ZH:
+        return _GRADE_ZH[value.strip()], None
+    number = _parse_number(value)
+    if number is None or not float(number).is_integer() or not 1 <= number <= 9:
+        return None, "a grade from 1 to 9"
+    return int(number), None
+
+
+def _enum_parser(allowed: tuple[str, ...], aliases: dict[str, str], expected: str):
+    """A parser of one of `allowed` (or an alias), expecting `expected` otherwise."""
+    def parse(value: object, col: Column, factor: float) -> tuple[object, str | None]:
+        got = _enum(value, allowed, aliases)
+        return (got, None) if got else (None, expected)
+
+    return parse
+
+
+_CELL_PARSERS = {
+    "text": _parse_text,
+    "int": _parse_quantity,
+    "float": _parse_quantity,
+    "year": _parse_year,
+    "bool": _parse_bool,
+    "kind": _enum_parser(KINDS, KIND_ALIASES, "one of " + ", ".join(KINDS)),
+    "area_type": _enum_parser(AREA_TYPES, AREA_ALIASES,
+                              "one of urban (城区), town (镇区), rural (乡村)"),
+    "section": _enum_parser(SECTIONS, SECTION_ALIASES, "primary (小学) or junior (初中)"),
+    "grade": _parse_grade,
+}
+
+
 def parse_cell(value: object, col: Column, factor: float) -> tuple[object, str | None]:
     """Parse one cell to its column's type: (value, None), or (None, what was expected).
 
@@ -124,62 +202,11 @@ def parse_cell(value: object, col: Column, factor: float) -> tuple[object, str |
     ≥ 0 and at most the column's plausible bound (`planner.schema.UPPER_BOUNDS`); years lie in
     YEAR_MIN–YEAR_MAX.
     """
-    kind = col.kind
-    if kind == "text":
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value)), None
-        return str(value).strip(), None
-    if kind in ("int", "float"):
-        number = _parse_number(value)
-        if number is None or math.isnan(number) or math.isinf(number):
-            what = "a whole number ≥ 0" if kind == "int" else "a number ≥ 0"
-            return None, what
-        number *= factor
-        if number < 0:
-            return None, "a value ≥ 0 (counts and areas cannot be negative)"
-        if col.upper is not None and number > col.upper:
-            return None, (f"at most {col.upper:,.0f} (a plausible bound for `{col.name}`; a "
-                          "larger value is a typo or a unit error)")
-        if kind == "int":
-            if not float(number).is_integer():
-                return None, "a whole number ≥ 0"
-            return int(number), None
-        return float(number), None
-    if kind == "year":
-        number = _parse_number(value)
-        if number is None or not math.isfinite(number) or not float(number).is_integer() or not (
-                YEAR_MIN <= number <= YEAR_MAX):
-            return None, f"a year from {YEAR_MIN} to {YEAR_MAX}"
-        return int(number), None
-    if kind == "bool":
-        if isinstance(value, bool | np.bool_):
-            return bool(value), None
-        text = str(value).strip().lower()
-        if text.endswith(".0"):
-            text = text[:-2]
-        if text in TRUE_WORDS:
-            return True, None
-        if text in FALSE_WORDS:
-            return False, None
-        return None, "true/false (是/否, 1/0)"
-    if kind == "kind":
-        got = _enum(value, KINDS, KIND_ALIASES)
-        return (got, None) if got else (None, "one of " + ", ".join(KINDS))
-    if kind == "area_type":
-        got = _enum(value, AREA_TYPES, AREA_ALIASES)
-        return (got, None) if got else (None, "one of urban (城区), town (镇区), rural (乡村)")
-    if kind == "section":
-        got = _enum(value, SECTIONS, SECTION_ALIASES)
-        return (got, None) if got else (None, "primary (小学) or junior (初中)")
-    if kind == "grade":
-        if isinstance(value, str) and value.strip() in _GRADE_ZH:
-            return _GRADE_ZH[value.strip()], None
-        number = _parse_number(value)
-        if number is None or not float(number).is_integer() or not 1 <= number <= 9:
-            return None, "a grade from 1 to 9"
-        return int(number), None
-    msg = f"unknown column kind {kind!r}"
-    raise ValueError(msg)
+    parser = _CELL_PARSERS.get(col.kind)
+    if parser is None:
+        msg = f"unknown column kind {col.kind!r}"
+        raise ValueError(msg)
+    return parser(value, col, factor)
 
 
 def map_headers(
@@ -406,56 +433,69 @@ def check_schools(schools: pd.DataFrame, src: Source) -> list[Problem]:
         kind = row.get("kind")
         if kind is None or (isinstance(kind, float) and math.isnan(kind)):
             continue
-        sections = KIND_SECTIONS[kind]
-        for sec in SECTIONS:
-            n = row.get(f"students_{sec}")
-            if isinstance(n, int) and n > 0 and sec not in sections:
-                problems.append(src.at(pos, f"students_{sec}", f"a {kind} school has no {sec} "
-                                       f"section, but {n} {sec} students are given; check the "
-                                       "kind or move the students"))
-            classes, biggest = row.get(f"classes_{sec}"), row.get(f"max_class_size_{sec}")
-            if all(isinstance(v, int) for v in (n, classes, biggest)):
-                if n > 0 and classes == 0:
-                    problems.append(src.at(pos, f"classes_{sec}", f"{n} {sec} students but 0 "
-                                           "classes"))
-                elif classes > 0 and biggest * classes < n:
-                    problems.append(src.at(pos, f"max_class_size_{sec}", f"largest class "
-                                           f"{biggest} is smaller than the average class "
-                                           f"{n / classes:.1f} ({n} students / {classes} "
-                                           "classes)"))
-        senior = row.get("students_senior")
-        if isinstance(senior, int) and senior > 0 and kind not in KIND_HAS_SENIOR:
-            problems.append(src.at(pos, "students_senior", f"a {kind} school has no senior "
-                                   f"section, but {senior} senior students are given"))
-        total = row.get("teachers_total")
-        for name in TEACHER_COLUMNS[1:]:
-            v = row.get(name)
-            if isinstance(v, int) and isinstance(total, int) and v > total:
-                problems.append(src.at(pos, name, f"{v} exceeds teachers_total {total}"))
-        for name in TEACHER_COLUMNS:
-            p, j, whole = row.get(f"{name}_primary"), row.get(f"{name}_junior"), row.get(name)
-            if not (f"{name}_primary" in cols and f"{name}_junior" in cols and all(
-                isinstance(v, int) for v in (p, j, whole)
-            )):
-                continue
-            # a school with a senior section counts its senior teachers in the total only
-            if p + j > whole or (p + j != whole and kind not in KIND_HAS_SENIOR):
-                rule = "at most" if kind in KIND_HAS_SENIOR else "equal to"
-                problems.append(src.at(pos, f"{name}_primary", f"{name}_primary {p} + "
-                                       f"{name}_junior {j} = {p + j} must be {rule} {name} "
-                                       f"{whole}"))
-        if kind == "teaching_point":
-            central = row.get("central_school_id")
-            if isinstance(central, str) and central and central not in ids:
-                problems.append(src.at(pos, "central_school_id", f"unknown central school "
-                                       f"{_show(central)}; use a school_id of the schools "
-                                       "layer"))
+        problems += _check_school_sections(row, pos, kind, src)
+        problems += _check_school_teachers(row, pos, kind, cols, src)
+        central = row.get("central_school_id")
+        if kind == "teaching_point" and isinstance(central, str) and central and (
+                central not in ids):
+            problems.append(src.at(pos, "central_school_id", f"unknown central school "
+                                   f"{_show(central)}; use a school_id of the schools layer"))
     for name in TEACHER_COLUMNS:
         has_p, has_j = f"{name}_primary" in cols, f"{name}_junior" in cols
         if has_p != has_j:
             missing = f"{name}_junior" if has_p else f"{name}_primary"
             problems.append(src.at(None, missing, f"per-section teacher columns come in pairs: "
                                    f"add `{missing}` or remove its partner"))
+    return problems
+
+
+def _check_school_sections(row: dict, pos: int, kind: str, src: Source) -> list[Problem]:
+    """A school's students against its kind, and its classes against its students."""
+    problems = []
+    sections = KIND_SECTIONS[kind]
+    for sec in SECTIONS:
+        n = row.get(f"students_{sec}")
+        if isinstance(n, int) and n > 0 and sec not in sections:
+            problems.append(src.at(pos, f"students_{sec}", f"a {kind} school has no {sec} "
+                                   f"section, but {n} {sec} students are given; check the "
+                                   "kind or move the students"))
+        classes, biggest = row.get(f"classes_{sec}"), row.get(f"max_class_size_{sec}")
+        if not all(isinstance(v, int) for v in (n, classes, biggest)):
+            continue
+        if n > 0 and classes == 0:
+            problems.append(src.at(pos, f"classes_{sec}", f"{n} {sec} students but 0 classes"))
+        elif classes > 0 and biggest * classes < n:
+            problems.append(src.at(pos, f"max_class_size_{sec}", f"largest class {biggest} is "
+                                   f"smaller than the average class {n / classes:.1f} ({n} "
+                                   f"students / {classes} classes)"))
+    senior = row.get("students_senior")
+    if isinstance(senior, int) and senior > 0 and kind not in KIND_HAS_SENIOR:
+        problems.append(src.at(pos, "students_senior", f"a {kind} school has no senior "
+                               f"section, but {senior} senior students are given"))
+    return problems
+
+
+def _check_school_teachers(row: dict, pos: int, kind: str, cols: set[str], src: Source
+                           ) -> list[Problem]:
+    """A school's teacher counts against its total, and per-section pairs against the whole."""
+    problems = []
+    total = row.get("teachers_total")
+    for name in TEACHER_COLUMNS[1:]:
+        v = row.get(name)
+        if isinstance(v, int) and isinstance(total, int) and v > total:
+            problems.append(src.at(pos, name, f"{v} exceeds teachers_total {total}"))
+    for name in TEACHER_COLUMNS:
+        p, j, whole = row.get(f"{name}_primary"), row.get(f"{name}_junior"), row.get(name)
+        if not (f"{name}_primary" in cols and f"{name}_junior" in cols and all(
+            isinstance(v, int) for v in (p, j, whole)
+        )):
+            continue
+        # a school with a senior section counts its senior teachers in the total only
+        if p + j > whole or (p + j != whole and kind not in KIND_HAS_SENIOR):
+            rule = "at most" if kind in KIND_HAS_SENIOR else "equal to"
+            problems.append(src.at(pos, f"{name}_primary", f"{name}_primary {p} + "
+                                   f"{name}_junior {j} = {p + j} must be {rule} {name} "
+                                   f"{whole}"))
     return problems
 
 
@@ -602,8 +642,6 @@ def check_meta(
     china/any, a year outside YEAR_MIN–YEAR_MAX, a schema version this planner does not read,
     two profile keys that disagree.
     """
-    from planner.standards import PROFILES
-
     problems: list[Problem] = []
 
     def bad(key: str, message: str) -> None:
@@ -617,6 +655,32 @@ def check_meta(
     if version and version not in SCHEMA_VERSIONS:
         bad("schema_version", f"schema version {_show(version)} is not one this planner reads "
             f"({', '.join(SCHEMA_VERSIONS)}); update the planner")
+    _meta_profile(meta, values, bad)
+    crs = meta.get("crs", "")
+    why = crs_problem(crs) if crs else None
+    if why:
+        bad("crs", why)
+    elif crs:
+        values["crs"] = crs
+    for key, allowed in META_CHOICES.items():
+        text = meta.get(key, "")
+        if key == "region":
+            text = text.strip().lower()
+        if text and text not in allowed:
+            bad(key, f"expected one of {', '.join(a for a in allowed if a)}, got {_show(text)}")
+        elif text:
+            values[key] = text
+    for key, kind in (("year", "year"), ("synthetic", "bool")):
+        _meta_cell(meta, key, kind, values, bad)
+    values["name"] = meta.get("name", "")
+    values["distances_key"] = meta.get("distances_key", "")
+    return MetaValues(**values), problems
+
+
+def _meta_profile(meta: dict[str, str], values: dict[str, object], bad) -> None:
+    """The profile named by `profile` or `standards_profile` (built-in names only)."""
+    from planner.standards import PROFILES
+
     profile, old = meta.get("profile", ""), meta.get("standards_profile", "")
     if profile and old and profile != old:
         bad("profile", f"`profile` {_show(profile)} and `standards_profile` {_show(old)} "
@@ -628,39 +692,19 @@ def check_meta(
             f"{', '.join(PROFILES)} (a province's .toml profile is given with --profile)")
     else:
         values["profile"] = profile
-    crs = meta.get("crs", "")
-    if crs:
-        why = crs_problem(crs)
-        if why:
-            bad("crs", why)
-        else:
-            values["crs"] = crs
-    for key, allowed in META_CHOICES.items():
-        text = meta.get(key, "")
-        if key == "region":
-            text = text.strip().lower()
-        if text and text not in allowed:
-            bad(key, f"expected one of {', '.join(a for a in allowed if a)}, got {_show(text)}")
-        elif text:
-            values[key] = text
-    year = meta.get("year", "")
-    if year:
-        parsed, expected = parse_cell(year, Column("year", "year", False, "", "", ""), 1.0)
-        if expected:
-            bad("year", f"expected {expected}, got {_show(year)}")
-        else:
-            values["year"] = parsed
-    synthetic = meta.get("synthetic", "")
-    if synthetic:
-        parsed, expected = parse_cell(synthetic, Column("synthetic", "bool", False, "", "", ""),
-                                      1.0)
-        if expected:
-            bad("synthetic", f"expected {expected}, got {_show(synthetic)}")
-        else:
-            values["synthetic"] = parsed
-    values["name"] = meta.get("name", "")
-    values["distances_key"] = meta.get("distances_key", "")
-    return MetaValues(**values), problems
+
+
+def _meta_cell(meta: dict[str, str], key: str, kind: str, values: dict[str, object],
+               bad) -> None:
+    """A meta value parsed as a cell of `kind` (year, bool), when given."""
+    text = meta.get(key, "")
+    if not text:
+        return
+    parsed, expected = parse_cell(text, Column(key, kind, False, "", "", ""), 1.0)
+    if expected:
+        bad(key, f"expected {expected}, got {_show(text)}")
+    else:
+        values[key] = parsed
 
 
 def crs_problem(text: str) -> str | None:

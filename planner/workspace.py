@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.schema import LAYER_COLUMNS, SCENARIO_COLUMNS, SCHEMA_VERSION, Column
+from planner.schema import GRADES, LAYER_COLUMNS, SCENARIO_COLUMNS, SCHEMA_VERSION, Column
 
 WGS84 = "EPSG:4326"
 # How a workspace's enrolment came to be (meta `enrolment_source`).
@@ -209,7 +209,7 @@ def development_units(ws: Workspace) -> pd.DataFrame:
     Columns `development` (row position in `ws.developments`), `unit_id`, `first_year`,
     `dwellings` and `children_per100_g1` … `g9`; empty when there are no developments.
     """
-    per100 = [f"children_per100_g{g}" for g in range(1, 10)]
+    per100 = [f"children_per100_g{g}" for g in GRADES]
     cols = ["development", "unit_id", "first_year", "dwellings", *per100]
     dev = ws.developments
     if dev is None or dev.empty:

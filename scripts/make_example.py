@@ -33,6 +33,7 @@ from planner.schema import (
     SECTIONS,
     UNIT_COLUMNS,
     ZONING_LIST_COLUMNS,
+    section_grades,
 )
 from planner.validate import Source
 
@@ -70,7 +71,7 @@ def example() -> tuple[dict, list, dict]:
     school_rows = []
     for rec in schools.to_dict("records"):
         for sec in SECTIONS:
-            grades = range(1, 7) if sec == "primary" else range(7, 10)
+            grades = section_grades(sec)
             counts = [int(by.get((rec["school_id"], g), 0)) for g in grades]
             n = sum(counts)
             if rec["kind"] == "teaching_point":  # mixed-grade classes of up to 20

@@ -177,7 +177,9 @@ def test_every_output_lists_the_schools_left_out_and_why():
                            "pupils: 小庄教学点")
     assert ev.to_dict()["exclusions"][0] == {"school_id": "TP", "name": "小庄教学点",
                                              "kind": "teaching_point", "section": "primary",
-                                             "students": 30, "reason": "small_teaching_point"}
+                                             "students": 30, "reason": "small_teaching_point",
+                                             "reason_zh": "不足50人的教学点",
+                                             "reason_en": "teaching point under 50 pupils"}
     assert set(ev.indicators["school_id"]) == {"S1", "PV"}
     # a profile that leaves private schools out, and one with a lower teaching-point floor
     from dataclasses import replace

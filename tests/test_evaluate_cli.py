@@ -44,7 +44,7 @@ def test_evaluate_writes_json_excel_and_html(demo_gpkg, tmp_path, capsys):
     assert len(data["layout"]["unit_distances"]) == 2 * 408
 
     wb = openpyxl.load_workbook(out["xlsx"])
-    assert wb.sheetnames == ["检查清单", "学校指标", "差异系数", "短板", "规模与班额",
+    assert wb.sheetnames == ["检查清单", "学校指标", "不参评学校", "差异系数", "短板", "规模与班额",
                              "拉大差异的学校", "就近入学", "片区外就读", "布局", "单元到校距离",
                              "说明"]
     assert [c.value for c in wb["检查清单"][1]] == ["编号", "名称", "标准", "数值", "状态", "来源",

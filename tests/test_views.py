@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -97,3 +99,44 @@ def test_checklist_thresholds_in_chinese(bench):
     g3 = table.loc[table["编号"] == "G3", "标准"].iloc[0]
     assert g1 == "片区全覆盖、不重叠，每个单元只属一个片区"
     assert g3.startswith("全部 ") and g3.endswith(" 所学校")
+
+
+SIX_THREE_OFF = """junior_from_grade = 6
+[junior]
+school_size_cap = 200
+"""
+
+
+@pytest.fixture(scope="module")
+def five_four(tmp_path_factory):
+    """The small county (tests/data) under a profile: grades 6–9 junior, junior schools ≤ 200."""
+    from planner import session as ss
+
+    toml = tmp_path_factory.mktemp("profile") / "five_four.toml"
+    toml.write_text(SIX_THREE_OFF, encoding="utf-8")
+    return ss.open_session(Path(__file__).parent / "data" / "small_county.gpkg",
+                           profile=str(toml))
+
+
+def test_the_unit_card_counts_children_by_the_profiles_grades(five_four):
+    # U1's children g1..g9: 40 42 38 41 39 | 40 35 36 34 — primary g1–g5 = 200, junior
+    # g6–g9 = 145 (the 6 + 3 split written into the card gave 240 and 105)
+    base = five_four.base
+    card = tables.unit_card(base.plan, base.evaluation, "U1", "en")
+    rows = dict(zip(card["item"], card["value"], strict=True))
+    assert rows["Primary · children"] == "200"
+    assert rows["Junior · children"] == "145"
+
+
+def test_the_map_colours_school_size_by_the_size_cap_of_its_kind(five_four):
+    from planner.report.maps import school_colours
+    from planner.report.style import BAD, GOOD
+
+    base = five_four.base
+    colours = school_colours(base.ws, base.evaluation, "junior", "size")
+    # S3, a junior school of 237 pupils (105 + 51 + 81 of grades 7–9 in U1–U3), is over the
+    # profile's junior cap of 200 (the map compared it with the primary cap of 2000)
+    assert int(base.ws.schools.set_index("school_id").at["S3", "students_junior"]) == 237
+    assert colours.to_dict() == {"S1": GOOD, "S2": GOOD, "S3": BAD, "S4": GOOD}
+    assert base.evaluation.caps[["school_id", "rule", "value", "cap"]].values.tolist() == [
+        ["S3", "size", 237, 200]]

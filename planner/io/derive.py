@@ -28,7 +28,7 @@ from scipy.spatial import cKDTree
 
 from planner import validate as v
 from planner.errors import InputError, Problem
-from planner.schema import GRADES, KIND_SECTIONS, SECTIONS, section_of_grade
+from planner.schema import KIND_SECTIONS, SECTIONS, section_grades
 from planner.workspace import ENROLMENT_FROM_ZONING, WGS84, Workspace
 
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".kml")
@@ -454,7 +454,7 @@ def enrolment_from_zoning(
     for pos, rec in enumerate(units.to_dict("records")):
         uid = rec["unit_id"]
         for sec in SECTIONS:
-            grades = [g for g in GRADES if section_of_grade(g) == sec]
+            grades = section_grades(sec)
             children = sum(int(rec[f"g{g}"]) for g in grades)
             school = zoning.at[uid, sec] if uid in zoning.index else None
             if children and school is None:

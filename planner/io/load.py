@@ -17,9 +17,10 @@ import shapely
 
 from planner import validate as v
 from planner.errors import InputError, Problem
-from planner.io import derive
+from planner.io import derive, tables
 from planner.io.coords import SYSTEMS, parse_system, to_wgs84
 from planner.io.gpkg import read_layers
+from planner.io.raw import RawLayers
 from planner.schema import (
     APPROVED_CLASS_COLUMNS,
     BIRTHS_RE,
@@ -53,44 +54,6 @@ TABLES = ("schools", "units", "catchments", "enrolment", "county", "births", "en
 OPTIONAL_GEOMETRY = {"developments"}  # rows may have a unit_id instead of a polygon
 
 
-@dataclass
-class RawLayers:
-    """Layers as read from the user's files, before validation.
-
-    Attributes
-    ----------
-    file
-        The file name shown in messages.
-    layers
-        Layer name → (frame as read, its source). Spatial layers from a GeoPackage are
-        GeoDataFrames; those from tables carry lon/lat (or wkt) columns instead.
-    meta
-        The `meta` table's key/values or a workbook's settings.
-    meta_where
-        Meta key → (layer as shown, row, column as shown), for messages.
-    boundary, boundary_name
-        The county outline (WGS84) and its file name, when one was given: point units are
-        cut into Voronoi cells with it.
-    roads
-        `nodes` and `edges` GeoDataFrames as read, if any.
-    scenarios
-        The `scenarios` table, if any.
-    from_tables
-        True for Excel/CSV input (coordinates in `coords`, rows counted from the header row).
-    """
-
-    file: str
-    layers: dict[str, tuple[pd.DataFrame, v.Source]] = field(default_factory=dict)
-    meta: dict[str, str] = field(default_factory=dict)
-    meta_where: dict[str, tuple[str, int | None, str]] = field(default_factory=dict)
-    roads: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
-    scenarios: pd.DataFrame | None = None
-    distances: pd.DataFrame | None = None
-    from_tables: bool = False
-    boundary: object | None = None
-    boundary_name: str = ""
-
-
 def open_workspace(
     path: str | Path, *, coords: str | None = None, region: str | None = None,
     boundary: str | Path | None = None,
@@ -122,8 +85,6 @@ def open_workspace(
     InputError
         With every problem found, each located by file, layer, row and column.
     """
-    from planner.io import tables
-
     path = Path(path)
     suffix = path.suffix.lower()
     if path.is_dir() or suffix == ".csv":
@@ -181,105 +142,52 @@ def read_gpkg_raw(path: Path) -> RawLayers:
     return raw
 
 
+@dataclass
+class _Layers:
+    """Layers parsed so far, with their sources and what cannot be used.
+
+    Attributes
+    ----------
+    frames
+        Layer name → parsed frame (a GeoDataFrame once its geometry is checked).
+    sources
+        Layer name → where its rows came from, for messages.
+    unusable
+        Layers whose columns cannot be cross-checked.
+    no_geometry
+        Spatial layers whose geometry cannot be used.
+    """
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    sources: dict[str, v.Source] = field(default_factory=dict)
+    unusable: set[str] = field(default_factory=set)
+    no_geometry: set[str] = field(default_factory=set)
+
+    def usable(self, *names: str) -> bool:
+        """Whether every layer named is parsed and its columns can be cross-checked."""
+        return all(n in self.frames and n not in self.unusable for n in names)
+
+
 def assemble(
     raw: RawLayers, *, coords: str | None = None, region: str | None = None
 ) -> tuple[Workspace, list[Problem]]:
     """Validate raw layers and build the canonical workspace (see the module docstring)."""
     problems: list[Problem] = []
     system = _coord_system(raw, coords, problems)
-    meta, found = v.check_meta(raw.meta, raw.meta_where, raw.file)
-    problems += found
-    if region is not None:
-        if region not in REGIONS:
-            problems.append(Problem(raw.file, "", None, "", f"unknown region {region!r}; use "
-                                    "china or any"))
-        else:
-            meta = replace(meta, region=region)
+    meta = _meta_values(raw, region, problems)
     if "schools" not in raw.layers:
         names = ", ".join(sorted(raw.layers)) or "none"
         problems.append(Problem(raw.file, "", None, "", f"no schools layer or sheet (found: "
                                 f"{names}); name it `schools` or 学校"))
         raise InputError(problems)
-
-    parsed: dict[str, pd.DataFrame] = {}
-    sources: dict[str, v.Source] = {}
-    unusable: set[str] = set()  # layers whose columns cannot be cross-checked
-    no_geometry: set[str] = set()  # spatial layers whose geometry cannot be used
-    for name in (*TABLES, "zoning_lists"):
-        if name not in raw.layers:
-            continue
-        frame, src = raw.layers[name]
-        extra = _extra_columns(name, raw.from_tables)
-        mapped, src, found = v.map_headers(frame, name, src, extra=extra)
-        if any(p.column in {c.name for c in columns_of(name)} and "missing" in p.message
-               for p in found):
-            unusable.add(name)
-        cells, found_cells = v.parse_cells(mapped, name, src, extra=extra)
-        found += found_cells
-        if len(cells) == 0 and name == "schools":
-            found.append(src.at(None, "", "the layer has no rows"))
-            unusable.add(name)
-        sources[name] = src
-        if raw.from_tables and name in SPATIAL:
-            geo_cols = {src.header(c) for c in ("lon", "lat", "wkt")}
-            if any(p.column in geo_cols for p in found):
-                no_geometry.add(name)
-            else:
-                cells, geo_found = _table_geometry(cells, name, src, system)
-                found += geo_found
-                if geo_found:
-                    no_geometry.add(name)
-        problems += found
-        parsed[name] = cells
-
-    crs_m = meta.crs or _auto_crs(parsed.get("schools"), meta.region)
-    for name, allowed in SPATIAL.items():
-        if name in parsed and name not in no_geometry:
-            gdf, found = _spatial(parsed[name], sources[name], allowed, crs_m, meta.region,
-                                  optional=name in OPTIONAL_GEOMETRY)
-            problems += found
-            if any(p.severity == "error" for p in found):
-                no_geometry.add(name)
-            else:
-                parsed[name] = gdf
-
-    derived, found = _derive(raw, parsed, sources, unusable | no_geometry, crs_m)
+    layers = _parse_layers(raw, system, problems)
+    crs_m = meta.crs or _auto_crs(layers.frames.get("schools"), meta.region)
+    problems += _geometries(layers, crs_m, meta.region)
+    derived, found = _derive(raw, layers.frames, layers.sources,
+                             layers.unusable | layers.no_geometry, crs_m)
     problems += found
-    if "schools" not in unusable:
-        problems += v.check_schools(parsed["schools"], sources["schools"])
-        problems += v.check_capacity(parsed["schools"], sources["schools"])
-        if not unusable & {"units", "catchments", "enrolment"}:
-            problems += v.check_references(
-                schools=parsed["schools"],
-                units=parsed.get("units"),
-                catchments=parsed.get("catchments"),
-                enrolment=parsed.get("enrolment"),
-                sources=sources,
-            )
-        if "enrolment" in parsed and "enrolment" not in unusable:
-            problems += v.check_totals(parsed["schools"], parsed["enrolment"], sources["schools"],
-                                       derived=derived.enrolment_source == ENROLMENT_FROM_ZONING)
-        if "units" in parsed and not no_geometry & {"units", "schools"}:
-            boundary = _boundary(parsed["units"], crs_m)
-            problems += v.check_inside(parsed["schools"], boundary, crs_m, sources["schools"])
-    unit_ids = (set(parsed["units"]["unit_id"].dropna()) if "units" in parsed
-                and "units" not in unusable else None)
-    births_from_units, found = _births_from_units(parsed, sources)
-    problems += found
-    if births_from_units is not None:
-        parsed["births"] = births_from_units
-    if "births" in parsed and "births" not in unusable:
-        problems += v.check_births(parsed["births"], unit_ids, sources["births"], meta.year)
-    if "enrolment_history" in parsed and not unusable & {"enrolment_history", "schools"}:
-        kinds = {sid: k for sid, k in zip(parsed["schools"]["school_id"],
-                                          parsed["schools"]["kind"], strict=True)
-                 if isinstance(k, str)}
-        problems += v.check_history(parsed["enrolment_history"], unit_ids, kinds,
-                                    sources["enrolment_history"], meta.year)
-    if "developments" in parsed and "developments" not in unusable:
-        problems += v.check_developments(parsed["developments"], unit_ids,
-                                         sources["developments"])
-
+    problems += _school_checks(layers, derived, crs_m)
+    problems += _table_checks(layers, meta.year)
     nodes, edges, road_problems = _roads(raw)
     problems += road_problems
     if raw.scenarios is not None and not raw.scenarios.empty:
@@ -293,9 +201,11 @@ def assemble(
     if any(p.severity == "error" for p in problems):
         raise InputError([p for p in problems if p.severity != "notice"])
 
+    parsed = layers.frames
     schools = parsed["schools"]
-    if "schools" not in unusable:
-        schools, notes = _capacity(schools, meta.profile or "national_2017", sources["schools"])
+    if "schools" not in layers.unusable:
+        schools, notes = _capacity(schools, meta.profile or "national_2017",
+                                   layers.sources["schools"])
         problems += notes
     ws = Workspace(
         schools=canonical(schools, "schools"),
@@ -325,6 +235,112 @@ def assemble(
         distances=_distances(raw.distances),
     )
     return ws, [p for p in problems if p.severity != "error"]
+
+
+def _meta_values(raw: RawLayers, region: str | None, problems: list[Problem]) -> v.MetaValues:
+    """The meta table's values checked, with the region given on the command line."""
+    meta, found = v.check_meta(raw.meta, raw.meta_where, raw.file)
+    problems += found
+    if region is None:
+        return meta
+    if region not in REGIONS:
+        problems.append(Problem(raw.file, "", None, "", f"unknown region {region!r}; use "
+                                "china or any"))
+        return meta
+    return replace(meta, region=region)
+
+
+def _parse_layers(raw: RawLayers, system: str, problems: list[Problem]) -> _Layers:
+    """Map the headers and parse the cells of every layer; build tables' point geometries."""
+    out = _Layers()
+    for name in (*TABLES, "zoning_lists"):
+        if name not in raw.layers:
+            continue
+        frame, src = raw.layers[name]
+        extra = _extra_columns(name, raw.from_tables)
+        mapped, src, found = v.map_headers(frame, name, src, extra=extra)
+        if any(p.column in {c.name for c in columns_of(name)} and "missing" in p.message
+               for p in found):
+            out.unusable.add(name)
+        cells, found_cells = v.parse_cells(mapped, name, src, extra=extra)
+        found += found_cells
+        if len(cells) == 0 and name == "schools":
+            found.append(src.at(None, "", "the layer has no rows"))
+            out.unusable.add(name)
+        out.sources[name] = src
+        if raw.from_tables and name in SPATIAL:
+            geo_cols = {src.header(c) for c in ("lon", "lat", "wkt")}
+            if any(p.column in geo_cols for p in found):
+                out.no_geometry.add(name)
+            else:
+                cells, geo_found = _table_geometry(cells, name, src, system)
+                found += geo_found
+                if geo_found:
+                    out.no_geometry.add(name)
+        problems += found
+        out.frames[name] = cells
+    return out
+
+
+def _geometries(layers: _Layers, crs_m: str, region: str) -> list[Problem]:
+    """Check the spatial layers' geometries; keep them as WGS84 GeoDataFrames."""
+    problems: list[Problem] = []
+    for name, allowed in SPATIAL.items():
+        if name not in layers.frames or name in layers.no_geometry:
+            continue
+        gdf, found = _spatial(layers.frames[name], layers.sources[name], allowed, crs_m, region,
+                              optional=name in OPTIONAL_GEOMETRY)
+        problems += found
+        if any(p.severity == "error" for p in found):
+            layers.no_geometry.add(name)
+        else:
+            layers.frames[name] = gdf
+    return problems
+
+
+def _school_checks(layers: _Layers, derived: derive.Derived, crs_m: str) -> list[Problem]:
+    """Check the schools: their own columns, places, references, totals and locations."""
+    if "schools" in layers.unusable:
+        return []
+    parsed, sources = layers.frames, layers.sources
+    schools, src = parsed["schools"], sources["schools"]
+    problems = v.check_schools(schools, src) + v.check_capacity(schools, src)
+    if not layers.unusable & {"units", "catchments", "enrolment"}:
+        problems += v.check_references(
+            schools=schools,
+            units=parsed.get("units"),
+            catchments=parsed.get("catchments"),
+            enrolment=parsed.get("enrolment"),
+            sources=sources,
+        )
+    if layers.usable("enrolment"):
+        problems += v.check_totals(schools, parsed["enrolment"], src,
+                                   derived=derived.enrolment_source == ENROLMENT_FROM_ZONING)
+    if "units" in parsed and not layers.no_geometry & {"units", "schools"}:
+        boundary = _boundary(parsed["units"], crs_m)
+        problems += v.check_inside(schools, boundary, crs_m, src)
+    return problems
+
+
+def _table_checks(layers: _Layers, year: int | None) -> list[Problem]:
+    """Check births (from a table or `births_YYYY` unit columns), history and developments."""
+    parsed, sources = layers.frames, layers.sources
+    unit_ids = set(parsed["units"]["unit_id"].dropna()) if layers.usable("units") else None
+    births_from_units, problems = _births_from_units(parsed, sources)
+    if births_from_units is not None:
+        parsed["births"] = births_from_units
+    if layers.usable("births"):
+        problems += v.check_births(parsed["births"], unit_ids, sources["births"], year)
+    if layers.usable("enrolment_history", "schools"):
+        kinds = {sid: k for sid, k in zip(parsed["schools"]["school_id"],
+                                          parsed["schools"]["kind"], strict=True)
+                 if isinstance(k, str)}
+        problems += v.check_history(parsed["enrolment_history"], unit_ids, kinds,
+                                    sources["enrolment_history"], year)
+    if layers.usable("developments"):
+        problems += v.check_developments(parsed["developments"], unit_ids,
+                                         sources["developments"])
+    return problems
 
 
 def _derive(

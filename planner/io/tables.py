@@ -22,7 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from planner import validate as v
 from planner.errors import InputError, Problem
 from planner.io.gpkg import atomic_write
-from planner.io.load import RawLayers
+from planner.io.raw import RawLayers
 from planner.report.escape import csv_frame, write_cell
 from planner.schema import (
     APPROVED_CLASS_COLUMNS,
@@ -31,6 +31,7 @@ from planner.schema import (
     DEVELOPMENT_COLUMNS,
     ENROLMENT_COLUMNS,
     ENROLMENT_HISTORY_COLUMNS,
+    GRADES,
     LAYER_SHEETS,
     LAYER_ZH,
     LONLAT_COLUMNS,
@@ -41,6 +42,7 @@ from planner.schema import (
     ZONING_LIST_COLUMNS,
     Column,
     normalise_header,
+    section_grades,
 )
 
 SETTING_KEYS = {
@@ -242,7 +244,7 @@ EXAMPLE_SCHOOL = {
 }
 EXAMPLE_UNIT = {"unit_id": "419923100001", "name": "示例社区", "area_type": "城区",
                 "township": "城关镇",
-                **{f"g{g}": n for g, n in zip(range(1, 10), (46, 45, 45, 44, 45, 45, 0, 0, 0),
+                **{f"g{g}": n for g, n in zip(GRADES, (46, 45, 45, 44, 45, 45, 0, 0, 0),
                                                strict=True)},
                 "lon": 115.2060, "lat": 36.0770}
 EXAMPLE_LIST = {"school_id": EXAMPLE_SCHOOL["school_id"], "school_name": EXAMPLE_SCHOOL["name"],
@@ -360,7 +362,7 @@ def write_template(path: str | Path) -> Path:
     _dropdown(lists, ZONING_LIST_COLUMNS, "section", "小学,初中")
     lists.column_dimensions["D"].width = 60
     enrol = [{"unit_id": EXAMPLE_UNIT["unit_id"], "school_id": EXAMPLE_SCHOOL["school_id"],
-              "grade": g, "students": EXAMPLE_UNIT[f"g{g}"]} for g in range(1, 7)]
+              "grade": g, "students": EXAMPLE_UNIT[f"g{g}"]} for g in section_grades("primary")]
     _write_sheet(wb.create_sheet(LAYER_ZH["enrolment"]), ENROLMENT_COLUMNS, enrol)
     _write_sheet(wb.create_sheet(LAYER_ZH["births"]), BIRTHS_COLUMNS, EXAMPLE_BIRTHS)
     _write_sheet(wb.create_sheet(LAYER_ZH["enrolment_history"]), ENROLMENT_HISTORY_COLUMNS,

@@ -397,6 +397,24 @@ def _new_row(plan: Plan, e: OpenSchool, kind: str, area: str) -> dict:
 
 
 def _open_school(plan: Plan, e: OpenSchool, at: _Where) -> tuple[Plan, set[int]]:
+    kind = _new_school_kind(plan, e, at)
+    plan = _append_school(plan, _new_row(plan, e, kind, _site_area(plan, e, at)))
+    _consistent(plan, len(plan.school_ids) - 1, at)
+    if plan.distances is not None:
+        plan = replace(plan, distances=travel.extend_distances(
+            plan.distances, plan.ws, [e.school_id]))
+    s = len(plan.school_ids) - 1
+    touched = {s}
+    for sec, ids in e.units.items():
+        if ids:
+            idx = np.array([plan.units.index[u] for u in ids])
+            plan, t = _rezone(plan, idx, sec, s, e.year)
+            touched |= t
+    return plan, touched
+
+
+def _new_school_kind(plan: Plan, e: OpenSchool, at: _Where) -> str:
+    """Check a new school's id, kind, sections, central school and units; return its kind."""
     if e.school_id in plan.school_index:
         raise at.refuse("school_id", f"school {e.school_id} exists already: choose a new id")
     kind = e.values.get("kind")
@@ -413,16 +431,27 @@ def _open_school(plan: Plan, e: OpenSchool, at: _Where) -> tuple[Plan, set[int]]
         for u in ids:
             if u not in plan.units.index:
                 raise at.refuse(f"units.{sec}", f"unknown unit {u!r}")
+    return kind
+
+
+def _site_area(plan: Plan, e: OpenSchool, at: _Where) -> str:
+    """The area type of the unit a new school's site lies in (rural outside every unit).
+
+    Refused when the site lies more than OUTSIDE_M from the county's units.
+    """
+    if plan.source.units is None:
+        return "rural"
     crs = plan.source.meta.crs
     here = gpd.GeoSeries([shapely.Point(e.lon, e.lat)], crs=WGS84).to_crs(crs).iloc[0]
-    area = "rural"
-    if plan.source.units is not None:
-        units = plan.source.units.to_crs(crs)
-        if units.union_all().distance(here) > OUTSIDE_M:
-            raise at.refuse("lon", f"({e.lon}, {e.lat}) lies outside the county")
-        hit = units[units.contains(here)]
-        area = hit["area_type"].iloc[0] if len(hit) else "rural"
-    row = _new_row(plan, e, kind, area)
+    units = plan.source.units.to_crs(crs)
+    if units.union_all().distance(here) > OUTSIDE_M:
+        raise at.refuse("lon", f"({e.lon}, {e.lat}) lies outside the county")
+    hit = units[units.contains(here)]
+    return hit["area_type"].iloc[0] if len(hit) else "rural"
+
+
+def _append_school(plan: Plan, row: dict) -> Plan:
+    """The plan with one more school: `row`'s values, the dtype's blank where it has none."""
     schools = {}
     for key, col in plan.schools.items():
         if key in row:
@@ -430,19 +459,7 @@ def _open_school(plan: Plan, e: OpenSchool, at: _Where) -> tuple[Plan, set[int]]
         else:  # an optional column the new school has no value of
             value = {"f": np.nan, "i": 0, "u": 0, "b": False}.get(col.dtype.kind)
         schools[key] = np.append(col, np.array([value], dtype=col.dtype))
-    plan = replace(plan, schools=schools)
-    _consistent(plan, len(plan.school_ids) - 1, at)
-    if plan.distances is not None:
-        plan = replace(plan, distances=travel.extend_distances(
-            plan.distances, plan.ws, [e.school_id]))
-    s = len(plan.school_ids) - 1
-    touched = {s}
-    for sec, ids in e.units.items():
-        if ids:
-            idx = np.array([plan.units.index[u] for u in ids])
-            plan, t = _rezone(plan, idx, sec, s, e.year)
-            touched |= t
-    return plan, touched
+    return replace(plan, schools=schools)
 
 
 def _split_targets(plan: Plan, i: int, at: _Where) -> np.ndarray:

@@ -14,7 +14,7 @@ from planner.i18n import column, t
 from planner.io.gpkg import atomic_write
 from planner.report import tables
 from planner.report.escape import write_cell
-from planner.standards import RESOURCE_IDS, RESOURCE_KEYS
+from planner.standards import RESOURCE_IDS
 
 PASS_FILL = PatternFill("solid", fgColor="C6EFCE")
 FAIL_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -69,19 +69,17 @@ def write_workbook(ev: Evaluation, path: str | Path, *, lang: str = "zh") -> Pat
 
     schools = tables.schools_table(ev, lang)
     ws = _sheet(wb, t("sheet_schools", lang), schools, {2: 24})
-    for k, (rid, key) in enumerate(zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True)):
+    marks = tables.indicator_status(ev)
+    mark_fills = {"pass": PASS_FILL, "warn": WARN_FILL, "fail": FAIL_FILL}
+    for rid in RESOURCE_IDS:
         j = list(schools.columns).index(column(rid, lang)) + 1
-        for i, (sec, v) in enumerate(zip(ev.indicators["section"], ev.indicators[key],
-                                         strict=True), start=2):
-            th = ev.standards.section(sec).threshold(key)
-            fill = PASS_FILL if v >= th * (1 - 1e-9) else (
-                WARN_FILL if v >= ev.standards.floor_share * th * (1 - 1e-9) else FAIL_FILL)
-            ws.cell(row=i, column=j).fill = fill
-        del k
+        for i, mark in enumerate(marks[rid], start=2):
+            ws.cell(row=i, column=j).fill = mark_fills[mark]
     j = list(schools.columns).index(column("compliant", lang)) + 1
     for i, ok in enumerate(ev.indicators["compliant"], start=2):
         ws.cell(row=i, column=j).fill = PASS_FILL if ok else FAIL_FILL
 
+    _exclusions_sheet(wb, ev, lang)
     cv = tables.cv_table_display(ev, lang)
     ws = _sheet(wb, t("sheet_cv", lang), cv, {2: 30})
     j = list(cv.columns).index(column("ok", lang)) + 1
@@ -105,6 +103,14 @@ def write_workbook(ev: Evaluation, path: str | Path, *, lang: str = "zh") -> Pat
     notes = list(ev.notes) or ["—"]
     _sheet(wb, t("sheet_notes", lang), pd.DataFrame({column("note", lang): notes}), {1: 120})
     return atomic_write(path, lambda tmp: wb.save(tmp))
+
+
+def _exclusions_sheet(wb: Workbook, ev: Evaluation, lang: str) -> None:
+    """The schools left out and why; a line saying none is left out when so."""
+    table = tables.exclusions_table(ev, lang)
+    ws = _sheet(wb, t("sheet_exclusions", lang), table, {2: 24, 6: 36})
+    if table.empty:
+        write_cell(ws, 2, 1, t("no_exclusions", lang))
 
 
 def write_roadmap(road, path: str | Path, *, lang: str = "zh") -> Path:

@@ -20,10 +20,10 @@ from openpyxl import Workbook
 from planner.i18n import t
 from planner.plan.store import BASELINE
 from planner.report import tables
-from planner.report.escape import html_text
+from planner.report.escape import html_text, write_cell
 from planner.report.excel import _sheet
 from planner.report.figures import catchment_svg, county_svg, years_svg
-from planner.report.html import CSS, _table
+from planner.report.html import CSS, _table, exclusions_html
 from planner.report.projection import county_table, crossings_table, year_tables
 from planner.schema import SECTIONS
 from planner.workspace import Workspace
@@ -96,6 +96,7 @@ def _xlsx_frames(p: Proposal, lang: str) -> dict[str, pd.DataFrame]:
             ("调整单元" if zh else "Units re-zoned"): units,
             ("学生流动" if zh else "Students moved"): d.moved,
             ("超规模超班额变化" if zh else "Caps"): d.caps,
+            t("sheet_exclusions", lang): tables.exclusions_table(p.after, lang),
             ("补齐短板路线图" if zh else "Roadmap for the remaining gaps"): road,
             ("路线图年度投入" if zh else "Roadmap by year"): by_year}
 
@@ -105,7 +106,9 @@ def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:
     wb.remove(wb.active)
     years = {} if p.years is None else year_tables(p.years, lang)
     for title, frame in {**_xlsx_frames(p, lang), **years}.items():
-        _sheet(wb, title, frame, {2: 28})
+        ws = _sheet(wb, title, frame, {2: 28})
+        if title == t("sheet_exclusions", lang) and frame.empty:
+            write_cell(ws, 2, 1, t("no_exclusions", lang))
     wb.save(path)
 
 
@@ -153,7 +156,7 @@ def render_report(p: Proposal, lang: str = "zh") -> str:
             f"<div class=\"figure\">{county_svg(p.before, p.base_ws, lang=lang, salt='today')}"
             "</div>",
         ]
-        keep = {("检查清单对比" if zh else "Checklist"),
+        keep = {("检查清单对比" if zh else "Checklist"), t("sheet_exclusions", lang),
                 ("补齐短板路线图" if zh else "Roadmap for the remaining gaps"),
                 ("路线图年度投入" if zh else "Roadmap by year")}
         frames = {k: v for k, v in frames.items() if k in keep}
@@ -171,6 +174,9 @@ def render_report(p: Proposal, lang: str = "zh") -> str:
             f"{'调整后' if zh else 'After'}</figcaption></figure></div>",
         ]
     for heading, frame in frames.items():
+        if heading == t("sheet_exclusions", lang):  # with its introduction, or "none"
+            parts.append(exclusions_html(p.after, lang))
+            continue
         parts += [f"<h2>{html_text(heading)}</h2>", _table(frame)]
     parts += _years_html(p, lang)
     parts.append("</body></html>")

@@ -52,6 +52,14 @@ def _table(df: pd.DataFrame, status: list[str] | None = None, status_col: str | 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def exclusions_html(ev: Evaluation, lang: str = "zh") -> str:
+    """The schools left out of the evaluation and why, as a heading and a table (or a line)."""
+    table = tables.exclusions_table(ev, lang)
+    body = (f"<p>{html_text(t('exclusions_intro', lang))}</p>{_table(table)}" if len(table)
+            else f"<p>{html_text(t('no_exclusions', lang))}</p>")
+    return f"<h2>{html_text(t('sheet_exclusions', lang))}</h2>{body}"
+
+
 def render_html(ev: Evaluation, ws: Workspace, *, lang: str = "zh") -> str:
     """Return the report page as one HTML string (no external references)."""
     check = tables.checklist_table(ev, lang)
@@ -81,6 +89,7 @@ def render_html(ev: Evaluation, ws: Workspace, *, lang: str = "zh") -> str:
         _table(failing),
         f"<h2>{html_text(t('sheet_gaps', lang))}</h2>",
         _table(tables.gaps_table(ev, lang)),
+        exclusions_html(ev, lang),
     ]
     z = tables.zoning_tables(ev, lang)
     if z:

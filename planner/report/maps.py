@@ -30,11 +30,14 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
+from planner.checklist import class_over_cap, size_over_cap
 from planner.evaluation import Evaluation
 from planner.i18n import column, t
+from planner.indicators import FrameColumns
 from planner.report.escape import html_frame, html_text, js_value
 from planner.report.style import BAD, FLOW, GOOD, NONE, ROAD, TOWNSHIP, WARN, palette, ramp
-from planner.standards import RESOURCE_IDS, RESOURCE_KEYS
+from planner.report.tables import indicator_status
+from planner.standards import RESOURCE_IDS
 from planner.workspace import Workspace
 
 KIND_COLOURS = {
@@ -269,25 +272,22 @@ def school_colours(ws: Workspace, ev: Evaluation, section: str, overlay: str) ->
         return pd.Series([BAD if s in failing else GOOD if s in evaluated else NONE
                           for s in ids], index=ids.to_numpy())
     if overlay in RESOURCE_IDS:
-        key = RESOURCE_KEYS[RESOURCE_IDS.index(overlay)]
-        ratio = ind[key] / ev.standards.section(section).threshold(key)
-        colour = np.where(ratio >= 1 - 1e-9, GOOD,
-                          np.where(ratio >= ev.standards.floor_share - 1e-9, WARN, BAD))
-        out.loc[ind.index] = colour
+        marks = indicator_status(ev)[overlay]
+        here = (ev.indicators["section"] == section).to_numpy()
+        colour = marks[here].map({"pass": GOOD, "warn": WARN, "fail": BAD})
+        out.loc[ind.index] = colour.to_numpy()
         return out
     s = ws.schools.set_index("school_id")
-    if overlay == "size":
-        n = s["students_primary"] + s["students_junior"]
-        cap = np.where(s["kind"].isin(["nine_year", "twelve_year"]), ev.standards.mixed_school_cap,
-                       ev.standards.primary.school_size_cap)
-        return pd.Series(np.where(n > cap, BAD, np.where(n > 0.9 * cap, WARN, GOOD)),
+    cols = FrameColumns(ws.schools)
+    if overlay == "size":  # G4's rule; near: over 90 % of the cap
+        size, cap, over = size_over_cap(cols, ev.standards)
+        return pd.Series(np.where(over, BAD, np.where(size > 0.9 * cap, WARN, GOOD)),
                          index=s.index)
-    if overlay == "class_size":
-        cap = ev.standards.section(section).class_size_cap
-        biggest = s[f"max_class_size_{section}"]
-        colour = np.where(biggest > cap, BAD, np.where(biggest > cap - 3, WARN, GOOD))
-        has = s[f"students_{section}"] > 0
-        out.loc[s.index[has]] = colour[has.to_numpy()]
+    if overlay == "class_size":  # G5's rule; near: within 3 pupils of the cap
+        biggest, cap, over = class_over_cap(cols, section, ev.standards)
+        colour = np.where(over, BAD, np.where(biggest > cap - 3, WARN, GOOD))
+        has = (s[f"students_{section}"] > 0).to_numpy()
+        out.loc[s.index[has]] = colour[has]
         return out
     if overlay == "zoned_ratio" and ev.zoned is not None:
         z = ev.zoned.by_school[ev.zoned.by_school["section"] == section].set_index("school_id")
@@ -490,7 +490,7 @@ def _catchments(ws: Workspace, zoning: pd.DataFrame | None, section: str,
 
 def _units_layer(ws, ev, section, shading, lang, layers, zoning, names):
     u = layers.units[["unit_id", "name", "geometry"]].copy()
-    grades = [f"g{g}" for g in (range(1, 7) if section == "primary" else range(7, 10))]
+    grades = [f"g{g}" for g in ev.standards.grades(section)]
     kids = ws.units.set_index(ws.units["unit_id"].astype(str))[grades].sum(axis=1)
     u["children"] = kids.reindex(u["unit_id"]).fillna(0).astype(int).to_numpy()
     if zoning is not None:

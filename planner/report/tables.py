@@ -10,9 +10,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from planner.evaluation import Evaluation
+from planner.evaluation import Evaluation, exclusion_reason
 from planner.i18n import column, has, t
+from planner.indicators import compliance, threshold_matrix
 from planner.report.style import CELL_FILLS
+from planner.schema import SECTIONS
 from planner.standards import RESOURCE_IDS, RESOURCE_KEYS
 
 
@@ -96,6 +98,24 @@ def schools_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     out[t("lacks", lang)] = [lacks.get(k, "") for k in zip(i["school_id"], i["section"],
                                                              strict=True)]
     return out
+
+
+def exclusions_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
+    """The school sections left out of R1–R7, the CVs and the verdicts, and why.
+
+    One row per school and section with pupils (a school without any: one row, no section),
+    in the order of the schools layer.
+    """
+    x = ev.exclusions
+    return pd.DataFrame({
+        column("school_id", lang): x["school_id"],
+        column("school", lang): x["name"],
+        column("kind", lang): [t(f"kind_{k}", lang) for k in x["kind"]],
+        column("section", lang): [_sec(s, lang) for s in x["section"]],
+        column("students", lang): x["students"],
+        column("excluded_reason", lang): [exclusion_reason(r, ev.standards, lang)
+                                          for r in x["reason"]],
+    })
 
 
 def cv_table_display(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
@@ -340,15 +360,16 @@ def phrase(text: str, lang: str) -> str:
 
 
 def indicator_status(ev: Evaluation) -> pd.DataFrame:
-    """Per school section and R1–R7: "pass" (meets), "warn" (≥ 85 %) or "fail" (below)."""
-    out = {}
-    for rid, key in zip(RESOURCE_IDS, RESOURCE_KEYS, strict=True):
-        th = np.array([ev.standards.section(s).threshold(key) for s in ev.indicators["section"]])
-        v = ev.indicators[key].to_numpy(dtype=float)
-        out[rid] = np.where(v >= th * (1 - 1e-9), "pass",
-                            np.where(v >= ev.standards.floor_share * th * (1 - 1e-9), "warn",
-                                     "fail"))
-    return pd.DataFrame(out, index=ev.indicators.index)
+    """Per school section and R1–R7: "pass" (meets), "warn" (≥ 85 %) or "fail" (below).
+
+    The marks of :func:`planner.indicators.compliance`, the one rule.
+    """
+    ind = ev.indicators
+    values = ind[list(RESOURCE_KEYS)].to_numpy(dtype=float)
+    ok, floor_ok, _ = compliance(values, threshold_matrix(ind["section"] == "junior",
+                                                          ev.standards), ev.standards)
+    marks = np.where(ok, "pass", np.where(floor_ok, "warn", "fail"))
+    return pd.DataFrame(marks, columns=list(RESOURCE_IDS), index=ind.index)
 
 
 def schools_view(ev: Evaluation, lang: str = "zh", townships: pd.Series | None = None
@@ -432,8 +453,8 @@ def unit_card(plan, ev: Evaluation, unit_id: str, lang: str = "zh",
     rows = [(t("units", lang), u["name"]), (column("unit_id", lang), str(unit_id))]
     if township:
         rows.append((t("township", lang), township))
-    for sec, grades in (("primary", range(1, 7)), ("junior", range(7, 10))):
-        kids = int(sum(u[f"g{g}"] for g in grades))
+    for sec in SECTIONS:
+        kids = int(sum(u[f"g{g}"] for g in plan.standards.grades(sec)))
         zoned = plan.zoning.at[unit_id, sec] if unit_id in plan.zoning.index else None
         where = names.get(str(zoned), "—") if zoned is not None and zoned == zoned else "—"
         d = dict(move_targets(plan, unit_id, sec)).get(str(zoned), float("inf")) \

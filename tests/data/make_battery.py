@@ -145,6 +145,33 @@ def write_xlsx(frames: dict[str, pd.DataFrame], path: Path, settings: dict | Non
                                                           header=False)
 
 
+def setv(frame: str, row: int, col: str, value):
+    """An edit of the frames: one cell set (the column made, as objects, when missing)."""
+    def edit(f):
+        if col not in f[frame].columns:
+            f[frame][col] = None
+        f[frame][col] = f[frame][col].astype(object)
+        f[frame].loc[row, col] = value
+    return edit
+
+
+class Battery:
+    """Writes bad files into OUT: the small county's tables or layers, edited."""
+
+    def __init__(self, frames: dict[str, pd.DataFrame], layers: dict[str, pd.DataFrame]):
+        self.frames, self.layers = frames, layers
+
+    def xlsx(self, name: str, edit, settings: dict | None = None) -> None:
+        f = {k: v.copy() for k, v in self.frames.items()}
+        edit(f)
+        write_xlsx(f, OUT / name, settings)
+
+    def gpkg(self, name: str, edit) -> None:
+        g = {k: v.copy() for k, v in self.layers.items()}
+        edit(g)
+        write_gpkg(g, OUT / name)
+
+
 def main() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -153,25 +180,28 @@ def main() -> None:
     write_gpkg(layers, HERE / "small_county.gpkg")
     frames = table_frames(layers)
     write_xlsx(frames, HERE / "small_county.xlsx")
+    b = Battery(frames, layers)
+    cell_cases(b)
+    geometry_cases(b)
+    (OUT / "corrupt.gpkg").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)
+    (OUT / "not_excel.xlsx").write_text("学校名称,经度\n东街小学,115.2\n", encoding="utf-8")
+    (OUT / "unsupported.txt").write_text("schools\n", encoding="utf-8")
+    csv_dir = OUT / "empty_cell_csv"
+    csv_dir.mkdir()
+    for name, df in frames.items():
+        df = _zh(df.copy(), name)
+        if name == "schools":
+            df.loc[2, "学校名称"] = None
+        df.to_csv(csv_dir / f"{SHEETS[name]}.csv", index=False, encoding="gb18030")
+    table_cases(b)
+    meta_cases(layers)
+    file_level_cases(b)
+    look_alikes(frames, layers)
 
-    def xlsx(name: str, edit, settings: dict | None = None) -> None:
-        f = {k: v.copy() for k, v in frames.items()}
-        edit(f)
-        write_xlsx(f, OUT / name, settings)
 
-    def gpkg(name: str, edit) -> None:
-        g = {k: v.copy() for k, v in layers.items()}
-        edit(g)
-        write_gpkg(g, OUT / name)
-
-    def setv(frame: str, row: int, col: str, value):
-        def edit(f):
-            if col not in f[frame].columns:
-                f[frame][col] = None
-            f[frame][col] = f[frame][col].astype(object)
-            f[frame].loc[row, col] = value
-        return edit
-
+def cell_cases(b: Battery) -> None:
+    """Cells of the schools and enrolment sheets that break a rule, one file each."""
+    xlsx = b.xlsx
     xlsx("missing_column.xlsx", lambda f: f.__setitem__(
         "schools", f["schools"].drop(columns="students_primary")))
     xlsx("unknown_column.xlsx", lambda f: f["schools"].insert(2, "学校名", "x"))
@@ -204,6 +234,11 @@ def main() -> None:
         setv("enrolment", 4, "unit_id", "U9")(f)
     xlsx("many_problems.xlsx", many)
 
+
+def geometry_cases(b: Battery) -> None:
+    """GeoPackages whose geometries or references are wrong."""
+    gpkg = b.gpkg
+
     def outside(g):
         g["schools"] = g["schools"].copy()
         g["schools"].loc[1, "geometry"] = shapely.Point(115.55, 36.07)
@@ -229,19 +264,11 @@ def main() -> None:
     def wrong_section(g):
         g["catchments"].loc[0, "section"] = "junior"
     gpkg("catchment_wrong_section.gpkg", wrong_section)
-    (OUT / "corrupt.gpkg").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)
-    (OUT / "not_excel.xlsx").write_text("学校名称,经度\n东街小学,115.2\n", encoding="utf-8")
-    (OUT / "unsupported.txt").write_text("schools\n", encoding="utf-8")
 
-    csv_dir = OUT / "empty_cell_csv"
-    csv_dir.mkdir()
-    for name, df in frames.items():
-        df = _zh(df.copy(), name)
-        if name == "schools":
-            df.loc[2, "学校名称"] = None
-        df.to_csv(csv_dir / f"{SHEETS[name]}.csv", index=False, encoding="gb18030")
 
-    # --- SPEC §5.2 tables, capacity and meta ---------------------------------------------
+def table_cases(b: Battery) -> None:
+    """SPEC §5.2 tables, capacity and settings (the frames keep none of them afterwards)."""
+    frames = b.frames
     births = pd.DataFrame({"unit_id": ["U1", "U1", "U2", "U3", "U4"],
                            "year": [2019, 2020, 2020, 2020, 2020],
                            "births": [44, 41, 22, 31, 9]})
@@ -252,6 +279,7 @@ def main() -> None:
                         "dwellings": [400]})
     frames["births"], frames["enrolment_history"], frames["developments"] = births, history, dev
     year = {"学年": 2026}
+    xlsx = b.xlsx
     xlsx("births_unknown_unit.xlsx", setv("births", 2, "unit_id", "U22"), year)
     xlsx("births_negative.xlsx", setv("births", 1, "births", -4), year)
     xlsx("births_year_out_of_range.xlsx", setv("births", 0, "year", 1890), year)
@@ -271,6 +299,9 @@ def main() -> None:
     for k in ("births", "enrolment_history", "developments"):
         frames.pop(k)
 
+
+def meta_cases(layers: dict[str, pd.DataFrame]) -> None:
+    """GeoPackages whose meta table is wrong."""
     def meta(name: str, values: dict) -> None:
         g = {k: v.copy() for k, v in layers.items()}
         g["meta"] = pd.DataFrame({"key": list(values), "value": list(values.values())})
@@ -282,9 +313,6 @@ def main() -> None:
     meta("meta_profiles_disagree.gpkg", {"profile": "henan", "standards_profile": "national_2017"})
     meta("meta_newer_schema.gpkg", {"schema_version": "9"})
     meta("meta_bad_enrolment_source.gpkg", {"enrolment_source": "guess"})
-
-    file_level_cases(frames, layers, xlsx, gpkg, setv)
-    look_alikes(frames, layers)
 
 
 def _patch_xlsx(path: Path, edit) -> None:
@@ -298,9 +326,17 @@ def _meta(values: dict) -> pd.DataFrame:
     return pd.DataFrame({"key": list(values), "value": [str(x) for x in values.values()]})
 
 
-def file_level_cases(frames, layers, xlsx, gpkg, setv) -> None:
+def file_level_cases(b: Battery) -> None:
     """Bad files of issue 11 and SPEC §5.2: each must give exit 2 with a located message."""
-    # cells that are not values: formulas and error values, anywhere a sheet is read
+    for cases in (workbook_cases, bound_cases, column_cases, scenario_cases, gpkg_cases,
+                  road_cases, csv_cases, bureau_cases):
+        cases(b)
+
+
+def workbook_cases(b: Battery) -> None:
+    """Cells that are not values (formulas and error values), and sheets that are not right."""
+    xlsx = b.xlsx
+
     def formula(sheet, cell, text):
         def edit(wb):
             wb[sheet][cell] = text
@@ -349,7 +385,10 @@ def file_level_cases(frames, layers, xlsx, gpkg, setv) -> None:
     with zipfile.ZipFile(OUT / "zip_not_workbook.xlsx", "w") as z:
         z.writestr("readme.txt", "not a workbook")
 
-    # numbers beyond physical sense (planner.schema.UPPER_BOUNDS), NaN and Infinity
+
+def bound_cases(b: Battery) -> None:
+    """Numbers beyond physical sense (planner.schema.UPPER_BOUNDS), NaN and Infinity."""
+    xlsx = b.xlsx
     for name, frame, row, col, value in (
         ("classrooms_1e308.xlsx", "schools", 0, "classrooms", 1e308),
         ("sports_area_1_7e308.xlsx", "schools", 1, "sports_area_m2", 1.7e308),
@@ -376,7 +415,10 @@ def file_level_cases(frames, layers, xlsx, gpkg, setv) -> None:
     ):
         xlsx(name, setv(frame, row, col, value))
 
-    # one school's columns against each other, and references
+
+def column_cases(b: Battery) -> None:
+    """One school's columns against each other, and references."""
+    xlsx = b.xlsx
     xlsx("pe_art_exceed.xlsx", setv("schools", 2, "teachers_pe_art", 21))
     xlsx("senior_on_primary.xlsx", setv("schools", 1, "students_senior", 40))
     xlsx("central_unknown.xlsx", lambda f: (setv("schools", 1, "kind", "教学点")(f),
@@ -399,7 +441,11 @@ def file_level_cases(frames, layers, xlsx, gpkg, setv) -> None:
     xlsx("county_without_id.xlsx", lambda f: f.__setitem__(
         "county", f["county"].drop(columns="indicator_id")))
 
-    # GeoPackages: scenarios, the distances cache, meta, geometry, roads
+
+def scenario_cases(b: Battery) -> None:
+    """GeoPackages: the scenarios table and the distances cache."""
+    gpkg = b.gpkg
+
     def scenarios(rows, columns=("name", "base", "created", "author", "note", "edits")):
         def edit(g):
             g["scenarios"] = pd.DataFrame([dict(zip(columns, r, strict=True)) for r in rows])
@@ -433,6 +479,11 @@ def file_level_cases(frames, layers, xlsx, gpkg, setv) -> None:
     gpkg("distances_text.gpkg", distances(["812.5", "far", "640"]))
     gpkg("distances_negative.gpkg", distances(["812.5", "-3"]))
     gpkg("distances_missing_column.gpkg", distances(["1"], ("unit_id", "school_id", "metres")))
+
+
+def gpkg_cases(b: Battery) -> None:
+    """GeoPackages: meta values and geometries."""
+    gpkg = b.gpkg
 
     def meta(values: dict):
         return lambda g: g.__setitem__("meta", _meta(values))
@@ -474,11 +525,16 @@ def file_level_cases(frames, layers, xlsx, gpkg, setv) -> None:
         g["schools"]["classrooms"] = [10**12, 8, 9, 7]
     gpkg("classrooms_huge_gpkg.gpkg", huge_int)
 
+
+def road_cases(b: Battery) -> None:
+    """GeoPackages: road layers, and a zoning_matches table."""
+    gpkg = b.gpkg
+
     def roads(nodes, edges):
         def edit(g):
             g["nodes"], g["edges"] = nodes(), edges()
         return edit
-    pts = layers["schools"].geometry
+    pts = b.layers["schools"].geometry
     node_frame = lambda: gpd.GeoDataFrame(  # noqa: E731
         {"osmid": [1, 2], "x": pts.x[:2].tolist(), "y": pts.y[:2].tolist()},
         geometry=list(pts[:2]), crs="EPSG:4326")
@@ -494,7 +550,10 @@ def file_level_cases(frames, layers, xlsx, gpkg, setv) -> None:
                                         "entry": ["东街社区"], "unit_id": ["U1"],
                                         "matched_by": ["school_township"]})))
 
-    # CSV files and folders
+
+def csv_cases(b: Battery) -> None:
+    """CSV files and folders."""
+    frames = b.frames
     (OUT / "empty.csv").write_bytes(b"")
     (OUT / "binary.csv").write_bytes(bytes(range(128, 256)) * 4)
     (OUT / "ragged.csv").write_text('学校标识码,学校名称\nS1,"东街小学\n', encoding="utf-8")
@@ -504,7 +563,11 @@ def file_level_cases(frames, layers, xlsx, gpkg, setv) -> None:
     folder.mkdir()
     frames["units"].to_csv(folder / "居住单元.csv", index=False)
 
-    # a bureau's own files: points, 划片 lists, no 就读 (see tests/test_derive.py)
+
+def bureau_cases(b: Battery) -> None:
+    """A bureau's own files: points, 划片 lists, no 就读 (see tests/test_derive.py)."""
+    frames, xlsx = b.frames, b.xlsx
+
     def bureau(f):
         f.pop("enrolment")
         f["units"]["乡镇"] = ["城关镇", "南关镇", "城关镇", "李庄乡"]
