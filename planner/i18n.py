@@ -237,7 +237,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "frontier_least_travel": ("路程最短", "least travel"),
     "time_limit": ("求解时限（秒）", "time limit (s)"),
     "max_distance": ("最远上学距离（米，0 = 不限）", "largest distance (m, 0 = none)"),
-    "keep_choosers": ("片区外择校生留在原校", "out-of-zone choosers stay"),
     "change_weight": ("每名转学学生折合路程（米）", "metres one pupil changing school is worth"),
     "run_optimise": ("开始优化", "Optimise"),
     "optimising": ("正在求解……", "Solving…"),
