@@ -321,3 +321,22 @@ def test_an_infeasible_request_names_what_blocks(county, tmp_path, capsys):
     assert code == 2 and "Traceback" not in err
     assert "the junior constraints cannot be met" in err and "have no seat within 1,500 m" in err
     assert ws.read_bytes() == before
+
+
+def test_the_places_that_block_are_named(tmp_path, capsys):
+    # the small county: bringing every chooser back to the zoned school needs 420 places at
+    # 东街小学, which has 417; without the places the same request is met
+    from tests.conftest import DATA
+
+    ws = tmp_path / "c.gpkg"
+    shutil.copy(DATA / "small_county.gpkg", ws)
+    args = ["optimize", str(ws), "--section", "primary", "--name", "o", "--all-grades",
+            "--enforce-zoning", "--time-limit", "10"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("the primary constraints cannot be met: the places block (approved "
+                        "places, classrooms × class cap or teachers × the staffing norm; the "
+                        "least-travel zoning without them): 东街小学 would need 420 places, it "
+                        "has 417\n")
+    assert main([*args, "--no-capacity"]) == 0
+    assert "saved as scenario o (2 edit(s))" in capsys.readouterr().out

@@ -131,15 +131,35 @@ def _infeasible(inst: Instance, plan: Plan, options: Options, seated) -> Infeasi
     short.full_schools["name"] = short.full_schools["school_id"].map(names)
     why = no_school_message(inst)
     text = f"the {options.section} constraints cannot be met: " + (why + "\n" if why else "")
-    text += short.message()
-    if not len(short.unserved) and inst.ind is not None:
-        free = solve_or_none(replace(inst, ind=None), time_limit_s=options.time_limit_s)
+    blocks = "" if len(short.unserved) else _what_blocks(inst, names, options.time_limit_s)
+    text += blocks.lstrip("\n") if blocks else short.message()
+    return InfeasibleError(text, shortage=short)
+
+
+def _what_blocks(inst: Instance, names: dict, time_limit_s: float) -> str:
+    """Which constraint blocks when seats suffice: the indicators, else the places."""
+    free = None
+    if inst.ind is not None:
+        free = solve_or_none(replace(inst, ind=None), time_limit_s=time_limit_s)
         if free is not None:
             blocks = blocking_indicators(inst, free.assign, names)
             if blocks:
-                text += ("\nthe indicator constraints block (the least-travel zoning without "
-                         "them would break): " + "; ".join(blocks))
-    return InfeasibleError(text, shortage=short)
+                return ("\nthe indicator constraints block (the least-travel zoning without "
+                        "them would break): " + "; ".join(blocks))
+    roomy = replace(inst, ind=None, places=np.maximum(inst.places, inst.size_limit))
+    found = solve_or_none(roomy, time_limit_s=time_limit_s)
+    if found is None:
+        return ""
+    pupils = inst.loads(found.assign).sum(axis=2)
+    over = [(s, t) for s, t in zip(*np.nonzero(pupils > inst.places), strict=True)]
+    if not over:
+        return ""
+    parts = [f"{names.get(str(inst.school_ids[s]), inst.school_ids[s])} would need "
+             f"{int(pupils[s, t]):,} places" + (f" in {int(inst.years[t])}" if inst.years[t]
+                                                 else "") + f", it has {int(inst.places[s, t]):,}"
+             for s, t in over[:3]]
+    return ("\nthe places block (approved places, classrooms × class cap or teachers × the "
+            "staffing norm; the least-travel zoning without them): " + "; ".join(parts))
 
 
 def max_cv(inst: Instance, assign: np.ndarray) -> float:

@@ -35,6 +35,18 @@ def connected(members: set[int], neighbours: list[list[int]], holder: int,
     return seen == members
 
 
+def _classes_needed(plan: Plan, section: str) -> np.ndarray:
+    """(S,) each school's classes of the section at the cap for its pupils by grade."""
+    from planner.plan.classes import section_classes
+
+    std = plan.standards
+    grades = np.array(std.grades(section)) - 1
+    _, need, _ = section_classes(plan.pupils_by_grade[:, grades],
+                                 std.section(section).class_size_cap,
+                                 plan.schools["kind"] == "teaching_point")
+    return np.asarray(need)
+
+
 def _reached(members: set[int], neighbours: list[list[int]], start: int) -> set[int]:
     """The members reached from `start` through members."""
     seen = {start} & members
@@ -213,16 +225,22 @@ def check_plan(before: Plan, after: Plan, section: str) -> list[str]:
     teach = after.teaches(section)
     size0, _, _ = size_over_cap(before.schools, std)
     size, cap, big = size_over_cap(after.schools, std)
-    rooms = [p.schools["classes_primary"] + p.schools["classes_junior"] for p in (before, after)]
+    other = SECTIONS[1 - SECTIONS.index(section)]
+    # the section's classes within the rooms the other section leaves, as the model counts
+    # them (or today's classes, recorded or needed at the cap, where those are more)
+    own = after.schools[f"classes_{section}"]
+    left = before.schools["classrooms"] - before.schools[f"classes_{other}"]
+    room_cap = np.maximum.reduce([left, before.schools[f"classes_{section}"],
+                                  _classes_needed(before, section)])
     biggest0, _, _ = class_over_cap(before.schools, section, std)
     biggest, _, crowded = class_over_cap(after.schools, section, std)
-    room_cap = after.schools["classrooms"]
     for i in np.flatnonzero(teach):
         sid = after.school_ids[i]
         if big[i] and size[i] > max(size0[i], cap[i]):
             out.append(f"{sid}: {size[i]} pupils over the cap of {cap[i]:.0f}")
-        if rooms[1][i] > max(rooms[0][i], room_cap[i]):
-            out.append(f"{sid}: {rooms[1][i]} classes in {room_cap[i]} classrooms")
+        if own[i] > room_cap[i]:
+            out.append(f"{sid}: {own[i]} {section} classes in the {room_cap[i]} classrooms "
+                       f"left by the {other} section")
         if crowded[i] and biggest[i] > biggest0[i]:
             out.append(f"{sid}: a class of {biggest[i]}")
     k = SECTIONS.index(section)
