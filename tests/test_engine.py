@@ -135,3 +135,26 @@ def test_the_grade_split_reaches_every_rule(workspaces):
     assert int(ev.layout.unit_distances.query("section == 'junior'")["children"].sum()) == int(
         plan.units.children[:, 5:].sum())
     assert grade6 > 0
+
+
+def test_a_closure_into_a_small_school_round_trips(demo_gpkg, tmp_path):
+    """Found by the property test: 示范县实验小学 (2 780 pupils) closed into a village school
+    of a few classrooms. Its classes grow up to the data's bound (150), then the school has
+    more classes than rooms; the plan written as a workspace opens again."""
+    from planner.plan.classes import LARGEST_CLASS
+
+    session = ss.open_session(demo_gpkg)
+    plan = session.base.plan
+    edits = [{"op": "enforce_zoning", "school_id": None, "section": None},
+             {"op": "close_school", "school_id": "4199000001", "into": "4199000102"}]
+    for e in edits:
+        plan = apply_edit(plan, e)
+    i = list(plan.school_ids).index("4199000102")
+    s = plan.schools
+    assert 100 < s["max_class_size_primary"][i] <= LARGEST_CLASS == 150  # was 408
+    assert s["classes_primary"][i] + s["classes_junior"][i] > s["classrooms"][i]
+    ws = materialise(plan).replace(nodes=None, edges=None)
+    write_workspace(ws, tmp_path / "closed.gpkg")
+    again = ss.open_session(tmp_path / "closed.gpkg").ws
+    row = again.schools.set_index("school_id").loc["4199000102"]
+    assert row["max_class_size_primary"] == s["max_class_size_primary"][i]

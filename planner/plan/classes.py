@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from planner.schema import UPPER_BOUNDS
+
 
 def _ceil_div(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
     return -(-np.asarray(a, dtype=np.int64) // b)
+
+
+LARGEST_CLASS = int(UPPER_BOUNDS["max_class_size"])  # a class never beyond the data's bound
 
 
 def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool = False,
@@ -31,7 +36,9 @@ def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool 
     multigrade
         (S,) or one flag: schools teaching their grades together (teaching points).
     rooms
-        (S,) classrooms the section has, or None for as many as it needs.
+        (S,) classrooms the section has, or None for as many as it needs. With too few,
+        classes grow (every grade with pupils keeps one), up to `LARGEST_CLASS`; past that
+        the school has more classes than rooms.
 
     Returns
     -------
@@ -47,7 +54,8 @@ def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool 
         room = np.asarray(rooms, dtype=np.int64).reshape(-1, 1)
         short = need > room
         scaled = np.maximum((per * room) // np.maximum(need, 1), (c > 0).astype(np.int64))
-        per = np.where(short, scaled, per)
+        # no class beyond the plausible bound: past it, classes beyond the rooms
+        per = np.where(short, np.maximum(scaled, _ceil_div(c, LARGEST_CLASS)), per)
     classes = per.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         sizes = np.where(per > 0, _ceil_div(c, np.maximum(per, 1)), 0)
@@ -56,8 +64,10 @@ def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool 
     if mixed.any():
         m_classes = _ceil_div(pupils, cap)
         if rooms is not None:
-            m_classes = np.minimum(m_classes, np.maximum(np.asarray(rooms).reshape(-1),
-                                                         (pupils > 0).astype(np.int64)))
+            m_classes = np.maximum(
+                np.minimum(m_classes, np.maximum(np.asarray(rooms).reshape(-1),
+                                                 (pupils > 0).astype(np.int64))),
+                _ceil_div(pupils, LARGEST_CLASS))
         m_largest = np.where(m_classes > 0, _ceil_div(pupils, np.maximum(m_classes, 1)), 0)
         classes = np.where(mixed, m_classes, classes)
         largest = np.where(mixed, m_largest, largest)
