@@ -154,7 +154,7 @@ class Indicators:
         """(T, K) the section's CVs at pupils (S, T), resources held at the baseline's."""
         out = np.full(self.cv_limit.shape, np.nan)
         for t in range(out.shape[0]):
-            m = self.in_scope[:, t]
+            m = self.in_scope[:, t] & (pupils[:, t] > 0)  # an emptied section has no value
             for k in range(out.shape[1]):
                 out[t, k] = coefficient_of_variation(pupils[m, t], self.resource[m, t, k])
         return out
