@@ -104,3 +104,30 @@ def test_a_misspelled_and_an_ambiguous_name_exit_2_naming_both_rows(tmp_path, ca
             f"'{plain['entry']}'") in err
     assert "2 problem(s)" in err and "Traceback" not in err
     assert path.read_bytes() == before and not (tmp_path / "out.gpkg").exists()
+
+
+def test_the_imported_example_opens_in_the_app(imported, monkeypatch):
+    """Every page renders on the bureau's own workspace; the map draws the derived catchments."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("PLANNER_WORKSPACE", str(imported))
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=180).run()
+    assert not at.exception and not at.error
+    plan = at.session_state["bench"].base.plan  # today's layout of the imported workspace
+    ws, _ = open_workspace(imported)
+    assert len(plan.ws.catchments) == len(ws.catchments) > 0  # derived on import
+    assert (plan.zone >= 0).all()  # every village zoned, in both sections
+    for page in ("map", "schools", "scenario", "optimize", "export", "province"):
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception and not at.error, page
+    # the map the page draws (the same call): one catchment per school, as derived
+    from planner.evaluation import evaluate
+    from planner.report.maps import base_layers, county_map
+
+    m = county_map(plan.ws, evaluate(plan), section="primary", overlay="status", lang="zh",
+                   zoning=plan.zoning, layers=base_layers(plan.ws))
+    html = m.get_root().render()
+    derived = set(ws.catchments.loc[ws.catchments["section"] == "primary", "school_id"])
+    drawn = {sid for sid in derived if f'"school_id": "{sid}"' in html}
+    assert drawn == derived and len(derived) > 1
