@@ -465,7 +465,7 @@ def test_optimise_and_roadmap_page():
     assert at.sidebar.selectbox(key="scenario_pick.zh").value == "junior-opt"
     assert at.success[0].value == "已另存为方案 junior-opt"
     lines = [x.value for x in at.text]
-    assert lines[0].startswith("初中：") and "线性松弛下界" in lines[1]
+    assert lines[0].startswith("初中：") and "已证明下界" in lines[1]
     # a request that cannot be met says where and proposes sites, in the page
     at.number_input(key="opt_far").set_value(6000).run()
     at.text_input(key="opt_name").input("too-near").run()
