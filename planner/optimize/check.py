@@ -223,16 +223,25 @@ def check_plan(before: Plan, after: Plan, section: str) -> list[str]:
         out.append("pupils by grade changed")
     std = after.standards
     teach = after.teaches(section)
-    size0, _, _ = size_over_cap(before.schools, std)
-    size, cap, big = size_over_cap(after.schools, std)
+    # before's values at after's schools (a closure drops a school, an opening adds one)
+    where = {sid: j for j, sid in enumerate(before.school_ids)}
+    pos = np.array([where.get(sid, -1) for sid in after.school_ids], dtype=np.int64)
+
+    def was(values, new) -> np.ndarray:
+        values = np.asarray(values)
+        return np.where(pos >= 0, values[np.maximum(pos, 0)], new)
+
     other = SECTIONS[1 - SECTIONS.index(section)]
+    size, cap, big = size_over_cap(after.schools, std)
+    size0 = was(size_over_cap(before.schools, std)[0], 0)
     # the section's classes within the rooms the other section leaves, as the model counts
     # them (or today's classes, recorded or needed at the cap, where those are more)
     own = after.schools[f"classes_{section}"]
-    left = before.schools["classrooms"] - before.schools[f"classes_{other}"]
-    room_cap = np.maximum.reduce([left, before.schools[f"classes_{section}"],
-                                  _classes_needed(before, section)])
-    biggest0, _, _ = class_over_cap(before.schools, section, std)
+    left = after.schools["classrooms"] - after.schools[f"classes_{other}"]
+    left = was(before.schools["classrooms"] - before.schools[f"classes_{other}"], left)
+    room_cap = np.maximum.reduce([left, was(before.schools[f"classes_{section}"], 0),
+                                  was(_classes_needed(before, section), 0)])
+    biggest0 = was(class_over_cap(before.schools, section, std)[0], 0)
     biggest, _, crowded = class_over_cap(after.schools, section, std)
     for i in np.flatnonzero(teach):
         sid = after.school_ids[i]
@@ -250,8 +259,8 @@ def check_plan(before: Plan, after: Plan, section: str) -> list[str]:
     idx = np.flatnonzero(teach)
     for i, h in zip(idx, school_holders(after, idx), strict=True):
         members = set(np.flatnonzero(after.zone[k] == i).tolist())
-        was = set(np.flatnonzero(before.zone[k] == i).tolist())
-        exclaves = was - _reached(was, neighbours, int(h))  # today's exclaves may stay
+        today = set(np.flatnonzero(before.zone[k] == pos[i]).tolist()) if pos[i] >= 0 else set()
+        exclaves = today - _reached(today, neighbours, int(h))  # today's exclaves may stay
         if members and not connected(members, neighbours, int(h), exclaves):
             out.append(f"{after.school_ids[i]}: catchment not contiguous with the unit holding "
                        "the school")

@@ -135,7 +135,8 @@ def consolidate(plans: list[Plan], options: Options, *, min_pupils: int = 100,
     movable = np.isin(base.zoned, cand)
     locks = tuple(str(u) for u in base.unit_ids[~movable & (base.zoned >= 0)])
     inst = build_instance(plans, replace(kept, locks=locks),
-                          release=frozenset(str(base.school_ids[s]) for s in cand))
+                          release=frozenset(str(base.school_ids[s]) for s in cand),
+                          today_in_reach=True)
     if infeasible_units(inst):
         raise InfeasibleError(f"{len(infeasible_units(inst))} unit(s) have no "
                               f"{inst.section} school within reach")

@@ -195,6 +195,9 @@ class Instance:
         The class-size cap, teaching points (one class for several grades), the unit each
         school stands in, the units each unit touches, each unit's candidate schools, and
         unit → school for locked units.
+    today_in_reach
+        A unit may keep today's school whatever the distance limit (a consolidation: the
+        limit applies to the units it re-zones).
     ind
         The indicator and CV data, or None when those constraints are off.
     """
@@ -228,6 +231,7 @@ class Instance:
     grandfathered: bool = False
     cv_target: float | None = None
     exempt: frozenset = frozenset()
+    today_in_reach: bool = False
 
     def anchored(self, u: int, s: int) -> bool:
         """Whether unit u may be in school s's catchment without a nearer neighbour in it.
@@ -238,12 +242,12 @@ class Instance:
         return self.holder[s] == u or (u, s) in self.exempt
 
     def reach(self, u: int) -> np.ndarray:
-        """(S,) the schools unit u may be zoned to by distance (today's one always)."""
+        """(S,) the schools unit u may be zoned to by distance (and today's, if so set)."""
         d = self.dist[u]
         ok = np.isfinite(d) & (d <= (np.inf if self.max_distance_m is None
                                      else self.max_distance_m))
         today = self.zoned[u]
-        if today >= 0 and np.isfinite(d[today]):  # a unit may always keep today's school
+        if self.today_in_reach and today >= 0 and np.isfinite(d[today]):
             ok[today] = True
         return ok
 
@@ -371,7 +375,8 @@ def _section_rows(plan: Plan, k: int, local: np.ndarray) -> tuple[np.ndarray, ..
 
 
 def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
-                   release: frozenset[str] = frozenset()) -> Instance:
+                   release: frozenset[str] = frozenset(),
+                   today_in_reach: bool = False) -> Instance:
     """Set up one section's problem from the plans of the years it is checked in.
 
     Parameters
@@ -386,6 +391,8 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
     release
         Schools whose choosers follow their unit's zone even when choosers are kept (the
         schools a consolidation may close).
+    today_in_reach
+        Units may keep today's school beyond the distance limit (see `Instance`).
 
     Raises
     ------
@@ -461,7 +468,7 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
                     change_weight_m=options.change_weight_m,
                     max_distance_m=options.max_distance_m, keep_choosers=options.keep_choosers,
                     ind=ind, grandfathered=not options.all_grades,
-                    cv_target=options.cv_target)
+                    cv_target=options.cv_target, today_in_reach=today_in_reach)
     return with_candidates(inst, options)
 
 

@@ -47,8 +47,9 @@ def feasible(inst: Instance, assign: np.ndarray) -> bool:
             return False
         if not np.isfinite(inst.dist[u, s]) or (inst.max_distance_m is not None
                                                  and inst.dist[u, s] > inst.max_distance_m
-                                                 and s != inst.zoned[u]):
-            return False  # beyond the limit, unless it is today's school
+                                                 and not (inst.today_in_reach
+                                                          and s == inst.zoned[u])):
+            return False  # beyond the limit (unless today's school may stay)
         if inst.key is not None and not inst.anchored(u, s) and not any(
                 assign[v] == s and nearer(inst, v, u, s) for v in inst.neighbours[u]):
             return False
