@@ -647,6 +647,10 @@ def consolidate(session: Session, options, name: str, *, base: str | None = None
                         before=[evaluate(p) for p in plans], after=[evaluate(p) for p in after],
                         plans_before=plans, plans=after)
     problems = op.check_plan(plans[-1], after[-1], options.section)
+    if options.indicators and options.cvs:  # the ordinary evaluation agrees
+        closed = frozenset(str(found.instance.school_ids[c]) for c in found.closed)
+        for b, a in zip(proposed.before, proposed.after, strict=True):
+            problems += op.indicator_problems(b, a, options.section, closed=closed)
     if problems:  # a bug, not the user's: say it loudly
         raise AssertionError("the consolidation breaks: " + "; ".join(problems))
     note = (f"consolidated {options.section} schools ({found.status}): "
@@ -682,13 +686,16 @@ def optimise(session: Session, options, name: str, *, base: str | None = None, r
     result = op.optimise(plans, options, report=report)
     edits = result.edits()
     after = [apply_edits(p, edits) for p in plans]
-    problems = op.check_plan(plans[-1], after[-1], options.section)
-    if problems:  # a bug, not the user's: say it loudly
-        raise AssertionError("the proposal breaks: " + "; ".join(problems))
     proposed = Proposed(result=result, years=[int(p.year) if p.year is not None else 0
                                               for p in plans],
                         before=[evaluate(p) for p in plans], after=[evaluate(p) for p in after],
                         plans_before=plans, plans=after)
+    problems = op.check_plan(plans[-1], after[-1], options.section)
+    if options.indicators and options.cvs and options.scope:  # the ordinary evaluation agrees
+        for b, a in zip(proposed.before, proposed.after, strict=True):
+            problems += op.indicator_problems(b, a, options.section)
+    if problems:  # a bug, not the user's: say it loudly
+        raise AssertionError("the proposal breaks: " + "; ".join(problems))
     s = op.summary(result)
     note = (f"optimised {options.section} catchments ({result.status}, gap {result.gap:.2%}; "
             f"{options.objective}; {s['travel_km']:,.0f} pupil-km; "

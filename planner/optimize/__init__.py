@@ -25,6 +25,7 @@ from planner.optimize.check import (
     classes,
     greedy,
     impact_lines,
+    indicator_problems,
     report_lines,
     summary,
     violations,
@@ -57,7 +58,8 @@ from planner.plan.classes import section_classes
 __all__ = ["DEFAULT_CANDIDATES", "DEFAULT_CHANGE_WEIGHT_M", "Instance", "OBJECTIVES", "Options",
            "Result", "Shortage", "build_instance", "check_plan", "classes",
            "consolidation_lines", "contiguity_keys", "frontier", "frontier_lines", "greedy",
-           "impact_lines", "lp_bound", "optimise", "passes", "report_lines", "solve",
+           "impact_lines", "indicator_problems", "lp_bound", "optimise", "passes",
+           "report_lines", "solve",
            "solve_or_none", "summary", "unit_neighbours", "violations", "with_candidates",
            "year_lines"]
 

@@ -327,3 +327,30 @@ def _binding(proposed, section: str, lang: str = "en") -> str:
     if lang == "zh":
         return "，".join(f"{t(f'binding_{k}', lang)} {v} 所" for k, v in counts.items()) or "—"
     return ", ".join(f"{t(f'binding_{k}', lang)} {v}" for k, v in counts.items()) or "—"
+
+
+def indicator_problems(before, after, section: str, *, closed: frozenset = frozenset()
+                       ) -> list[str]:
+    """What a proposal breaks of the indicator constraints, by the ordinary evaluation.
+
+    `before` and `after` are evaluations of one school year. Sections passing R1–R7 keep
+    passing, the evaluated set stays (but for the schools `closed`), every CV within its
+    limit stays within it and none over it rises.
+    """
+    out = []
+    rows = [e.indicators[e.indicators["section"] == section].set_index("school_id")
+            for e in (before, after)]
+    kept = set(rows[0].index) - set(closed)
+    if set(rows[1].index) != kept:
+        out.append(f"the evaluated {section} sections change: "
+                   f"{sorted(set(rows[1].index) ^ kept)[:5]}")
+    for sid in sorted(kept & set(rows[1].index)):
+        if rows[0].at[sid, "compliant"] and not rows[1].at[sid, "compliant"]:
+            out.append(f"{sid} no longer meets R1–R7")
+    cvs = [e.cvs[e.cvs["section"] == section].set_index("id") for e in (before, after)]
+    for k in cvs[1].index:
+        b, a, limit = cvs[0].at[k, "cv"], cvs[1].at[k, "cv"], cvs[1].at[k, "limit"]
+        if np.isfinite(a) and a > max(limit, b if np.isfinite(b) else 0.0) + 1e-9:
+            out.append(f"{k} CV {a:.4f} over {max(limit, b):.4f}")
+    return out
+

@@ -169,10 +169,11 @@ def _real_cvs(inst: Instance, whole, pupils: np.ndarray) -> np.ndarray:
     from planner.indicators import coefficient_of_variation
 
     out = np.full(whole.cv_limit.shape, np.nan)
+    res = whole.resources(pupils.astype(float))
     for t in range(out.shape[0]):
         m = whole.in_scope[:, t] & (pupils[:, t] > 0)
         for k in range(out.shape[1]):
-            out[t, k] = coefficient_of_variation(pupils[m, t], whole.resource[m, t, k])
+            out[t, k] = coefficient_of_variation(pupils[m, t], res[m, t, k])
     return out
 
 

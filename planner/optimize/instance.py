@@ -150,14 +150,33 @@ class Indicators:
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.c[:, None, :] / (self.a[:, None, :] * pupils[:, :, None] + self.o)
 
+    def resources(self, pupils: np.ndarray) -> np.ndarray:
+        """(S, T, K) each section's resource at pupils (S, T): value × pupils.
+
+        A section's own resources stay what they are; a school's shared ones are split
+        between its sections by their weighted pupils, so they move with the pupils.
+        """
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.nan_to_num(self.values(pupils) * pupils[:, :, None], posinf=0.0)
+
     def cvs(self, pupils: np.ndarray) -> np.ndarray:
-        """(T, K) the section's CVs at pupils (S, T), resources held at the baseline's."""
+        """(T, K) the section's CVs at pupils (S, T), exactly as the evaluation computes them."""
         out = np.full(self.cv_limit.shape, np.nan)
+        res = self.resources(pupils.astype(float))
         for t in range(out.shape[0]):
             m = self.in_scope[:, t] & (pupils[:, t] > 0)  # an emptied section has no value
             for k in range(out.shape[1]):
-                out[t, k] = coefficient_of_variation(pupils[m, t], self.resource[m, t, k])
+                out[t, k] = coefficient_of_variation(pupils[m, t], res[m, t, k])
         return out
+
+    def linear_cvs(self) -> bool:
+        """Whether the CV cuts are exact bounds.
+
+        So they are when every resource is fixed (no shared ones split by pupils) and the
+        evaluated set's pupils are fixed in number (no section outside it).
+        """
+        return bool((self.o[np.broadcast_to(self.in_scope[:, :, None], self.o.shape)] == 0)
+                    .all() and self.in_scope.all())
 
 
 @dataclass(frozen=True)

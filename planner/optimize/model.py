@@ -265,16 +265,20 @@ def tangent_cuts(inst: Instance, pupils: np.ndarray, *, every: bool = False) -> 
 
     With R_i fixed and N the baseline's: Σ R_i² / P_i ≤ (1 + bound²) (ΣR)² / N. At P̂ the
     tangent of the left side gives Σ (R_i² / P̂_i²) P_i ≥ Σ 2 R_i² / P̂_i − right side.
+    Where shared resources move with the pupils, or pupils enter or leave the evaluated set,
+    R and N are taken at P̂: the cut is then a linearisation, not a bound (see
+    `Indicators.linear_cvs`); every solution is still checked with the exact CVs.
     `every`: a cut for every finite bound, over or not (the first cuts, at the baseline).
     """
     ind = inst.ind
     bound = inst.cv_bound()
     cvs = ind.cvs(pupils)
     over = np.isfinite(bound) if every else cvs > bound + 1e-9
+    res = ind.resources(pupils.astype(float))  # shared resources as split at this solution
     out = []
     for t, k in zip(*np.nonzero(over), strict=True):
         m = ind.in_scope[:, t]
-        r = ind.resource[:, t, k]
+        r = res[:, t, k]
         p_hat = np.maximum(pupils[:, t], 1.0)
         n = float(pupils[m, t].sum())
         right = (1 + bound[t, k] ** 2) * float(r[m].sum()) ** 2 / n
@@ -540,8 +544,10 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
         start = best[1] if best else inst.zoned
         found = _solve_once(inst, cuts, share, workers, start, report, extend,
                             bound if np.isfinite(bound) else None, best)
-        if found is None:
-            return None  # infeasible over the cuts: infeasible
+        if found is None:  # infeasible over the cuts: infeasible, if the cuts are bounds
+            if best and cuts and not _exact_cvs(inst):
+                break
+            return None
         assign, proven, objective, round_bound, log, extra = found
         bound = max(bound, round_bound)
         if assign is None:
@@ -550,8 +556,10 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
             else []
         if not new:
             if proven or time_limit_s - (time.perf_counter() - t0) < 5.0:
-                return _result(inst, assign, "optimal" if proven else "feasible", objective,
-                               bound, lp_seconds, t0, rounds, log, extra)
+                # optimal for linearised CV bounds is no proof for the exact ones
+                return _result(inst, assign, "optimal" if proven and _exact_cvs(inst)
+                               else "feasible", objective, bound, lp_seconds, t0, rounds, log,
+                               extra)
             continue  # every bound holds: search on with the time left, from this solution
         cuts += new
     if not best:
@@ -559,6 +567,11 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
                               "proof that none exists): allow more time (--time-limit)")
     return _result(inst, best[1], "feasible", best[0], min(bound, best[0]), lp_seconds, t0,
                    rounds, log, best[2])
+
+
+def _exact_cvs(inst: Instance) -> bool:
+    """Whether the CV cuts are bounds (no CV bound, or resources and N fixed)."""
+    return inst.ind is None or not np.isfinite(inst.cv_bound()).any() or inst.ind.linear_cvs()
 
 
 def _result(inst, assign, status, objective, bound, lp_seconds, t0, rounds, log, extra

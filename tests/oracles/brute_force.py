@@ -87,7 +87,8 @@ def _indicators_hold(inst: Instance, pupils: np.ndarray) -> bool:
             if (ind.at_floor[s, t] & ~floor_ok[s]).any():
                 return False
         for k in range(values.shape[1]):
-            if np.isfinite(bound[t, k]) and cv(p[scope], ind.resource[scope, t, k]) > \
+            live = scope & (p > 0)
+            if np.isfinite(bound[t, k]) and cv(p[live], values[live, k] * p[live]) > \
                     bound[t, k] + 1e-9:
                 return False
     return True
