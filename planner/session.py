@@ -569,7 +569,19 @@ def optimisation_plans(session: Session, base: str, options) -> list[Plan]:
     years = op.phase_years(session.base.plan, options)
     if years is None:
         return [plan_of(session, base)]
+    _first_year(session, years[0])
     return [plan_at_year(session, base, y) for y in years]
+
+
+def _first_year(session: Session, first: int) -> None:
+    """Refuse a first year before the workspace's, naming the flag."""
+    year = session.base.plan.year
+    if year is None:
+        raise InputError.single("--first-year", "the workspace has no school year (meta "
+                                "`year`): set it to phase changes in by year")
+    if first < year:
+        raise InputError.single("--first-year", f"expected {year} (the workspace's school "
+                                f"year) or later, got {first}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -600,9 +612,10 @@ def consolidation_plans(session: Session, base: str, section: str,
                         first_year: int | None) -> list[Plan]:
     """The plans a consolidation is checked in: the closing year and one per later grade."""
     plan = session.base.plan
-    if plan.year is None:
+    if plan.year is None and first_year is None:
         return [plan_of(session, base)]
     first = plan.year + 1 if first_year is None else first_year
+    _first_year(session, first)
     return [plan_at_year(session, base, y)
             for y in range(first, first + len(session.standards.grades(section)))]
 
@@ -633,11 +646,15 @@ def consolidate(session: Session, options, name: str, *, base: str | None = None
         raise InputError.single(session.file, f"a scenario named {name!r} exists already",
                                 layer="layer scenarios", column="name")
     plans = consolidation_plans(session, base, options.section, options.first_year)
-    known = set(map(str, plans[0].school_ids))
-    unknown = [s for s in listed if s not in known]
-    if unknown:
-        raise InputError.single(session.file, f"unknown school {unknown[0]!r}",
-                                layer="layer schools", column="school_id")
+    p0 = plans[0]
+    known = set(map(str, p0.school_ids))
+    taught = set(map(str, p0.school_ids[p0.teaches(options.section)]))
+    for sid in listed:
+        if sid not in known:
+            raise InputError.single("--schools", f"unknown school {sid!r}")
+        if sid not in taught:
+            raise InputError.single("--schools", f"school {sid} has no {options.section} "
+                                    "section to close")
     found = run(plans, options, min_pupils=min_pupils, listed=listed, objective=objective,
                 boarding_from_grade=boarding_from_grade, report=report)
     edits = found.edits()

@@ -307,6 +307,10 @@ def test_consolidate_on_the_demo_closes_and_explains(demo_gpkg, tmp_path, capsys
     (["--scenario", "nope"], "no scenario named 'nope'"),
     (["--sites", "/nonexistent/s.json"], "folder /nonexistent does not exist"),
     (["--cv-target", "-1"], "--cv-target: expected a number > 0, got -1.0"),
+    (["--change-weight", "inf"], "--change-weight: expected a number ≥ 0, got inf"),
+    (["--time-limit", "nan"], "--time-limit: expected a number > 0, got nan"),
+    (["--first-year", "2020"], "--first-year: expected 2026 (the workspace's school year) or "
+                               "later, got 2020"),
 ])
 def test_bad_optimize_requests_are_refused_plainly(county, extra, message, capsys):
     before = county.read_bytes()
@@ -346,3 +350,20 @@ def test_the_places_that_block_are_named(tmp_path, capsys):
                         "has 417\n")
     assert main([*args, "--no-capacity"]) == 0
     assert "saved as scenario o (2 edit(s))" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--schools", "4101000004"], "--schools: school 4101000004 has no primary section to "
+                                  "close"),
+    (["--schools", "NOPE"], "--schools: unknown school 'NOPE'"),
+    (["--min-pupils", "0"], "--min-pupils: expected a number ≥ 1, got 0"),
+    (["--boarding-from-grade", "10"], "--boarding-from-grade: expected a grade from 1 to 9, "
+                                      "got 10"),
+])
+def test_bad_consolidate_requests_are_refused_plainly(county, extra, message, capsys):
+    before = county.read_bytes()
+    assert main(["consolidate", str(county), "--section", "primary", "--name", "x",
+                 *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert county.read_bytes() == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -338,7 +339,8 @@ def years_lines(years) -> list[str]:
 # --- planning --------------------------------------------------------------------------------
 
 def _positive(flag: str, value: float | None, *, zero_ok: bool = False) -> None:
-    if value is not None and (value < 0 or (value == 0 and not zero_ok)):
+    if value is not None and (not math.isfinite(value) or value < 0
+                              or (value == 0 and not zero_ok)):
         raise InputError.single(flag, f"expected a number {'≥ 0' if zero_ok else '> 0'}, "
                                 f"got {value}")
 

@@ -316,7 +316,8 @@ def frontier_lines(plans: list[FrontierPlan], why: tuple | None) -> list[str]:
 def consolidation_lines(found) -> list[str]:
     """What a consolidation closes, where the pupils go, and what stays open and why."""
     out = [f"{found.instance.section}: {len(found.closed)} of {len(found.candidates)} "
-           f"candidate school(s) closed from {found.year} ({found.status} in "
+           f"candidate school(s) closed " + (f"from {found.year}" if found.year else "now")
+           + f" ({found.status} in "
            f"{found.seconds:.1f} s, {found.rounds} round(s) of CV cuts)"]
     for r in found.closures.to_dict("records"):
         out.append(f"  closes {r['school_id']} {r['name']}: {r['pupils']} pupils to "

@@ -289,6 +289,8 @@ def impact_lines(proposed, section: str, lang: str = "en") -> list[str]:
 
 def year_lines(proposed, section: str, lang: str = "en") -> list[str]:
     """Passes, CVs, G4, G5 and G13 before → after, in the first and the last year checked."""
+    from planner.i18n import t
+
     zh = lang == "zh"
     out = []
     picks = sorted({0, len(proposed.years) - 1})
@@ -302,12 +304,14 @@ def year_lines(proposed, section: str, lang: str = "en") -> list[str]:
         rows = {e: dict(zip(ev.checklist["id"], ev.checklist["status"], strict=True))
                 for e, ev in (("b", b), ("a", a))}
         cvs = ", ".join(f"{k} {cv_b[k]:.3f}→{cv_a[k]:.3f}" for k in cv_b.index)
-        gates = ", ".join(f"{g} {rows['b'][g]}→{rows['a'][g]}" for g in ("G4", "G5", "G13"))
+        gates = ", ".join(f"{g} {t('status_' + rows['b'][g], lang)}→"
+                          f"{t('status_' + rows['a'][g], lang)}" for g in ("G4", "G5", "G13"))
+        when = (f"{y} 年" if zh else str(y)) if y else ("现在" if zh else "now")
         if zh:
-            out.append(f"  {y} 年：资源配置达标的学校学段 {passing[0]}→{passing[1]}（共 {total}）；"
+            out.append(f"  {when}：资源配置达标的学校学段 {passing[0]}→{passing[1]}（共 {total}）；"
                        f"差异系数 {cvs}；{gates}")
         else:
-            out.append(f"  {y}: school sections passing R1–R7 {passing[0]} → {passing[1]} "
+            out.append(f"  {when}: school sections passing R1–R7 {passing[0]} → {passing[1]} "
                        f"(of {total}); CVs {cvs}; {gates}")
     return out
 
