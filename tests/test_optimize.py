@@ -116,31 +116,57 @@ def _one_resource_indicators(inst: op.Instance, resource: np.ndarray, thresholds
 
 
 def random_instance(seed: int) -> op.Instance:
-    """A small county: 6–9 units, 2–3 schools, two years of two grades, seven resources."""
+    """A small county: 6–9 units, 2–3 schools, two years of two grades, seven resources.
+
+    Today each unit is at its nearest school, but some schools are over their size cap or
+    short of rooms (priced in the objective, so the optimiser moves units away), some have
+    approved places, and the indicator thresholds lie among today's values, so that keeping
+    the sections that pass, and the CVs, binds in many of them.
+    """
     rng = np.random.default_rng(seed)
     rows, cols, k = [(2, 3, 2), (2, 3, 3), (2, 4, 2), (3, 3, 2), (1, 5, 3)][seed % 5]
     n = rows * cols
     schools = rng.choice(n, k, replace=False).tolist()
-    demand = rng.integers(0, 9, (n, 2, 2))
-    fixed = rng.integers(1, 6, (k, 2, 2))
-    probe = grid_instance(rows, cols, schools, demand, [BIG] * k, [BIG] * k)
+    demand = rng.integers(0, 6, (n, 2, 2))  # small units beside the pupils who stay
+    fixed = rng.integers(5, 15, (k, 2, 2))
+    probe = grid_instance(rows, cols, schools, demand, [BIG] * k, [BIG] * k, fixed=fixed)
     zoned = probe.dist.argmin(axis=1)  # today: each unit at its nearest school
-    load = probe.loads(zoned).sum(axis=2) + fixed.sum(axis=2)
-    size_cap = np.maximum(load.max(axis=1), rng.integers(20, 70, k))  # today fits the caps
+    loads = probe.loads(zoned)
+    load = loads.sum(axis=2)
+    over = rng.random(k) < 0.5  # these are over their cap today, the others have room
+    ratio = np.where(over, rng.uniform(0.6, 0.9, k), rng.uniform(1.3, 2.5, k))
+    size_cap = np.maximum((load.max(axis=1) * ratio).astype(int), 5)
+    need = np.array([[op.classes(probe, s, loads[s, t]) for t in range(2)] for s in range(k)])
+    rooms = np.maximum(need.max(axis=1) + rng.integers(-1, 5, k), 1)
     places = np.where(rng.random(k) < 0.5, size_cap + rng.integers(0, 20, k), BIG)
-    inst = grid_instance(rows, cols, schools, demand, size_cap, [BIG] * k, zoned=zoned,
-                         fixed=fixed, places=places, floor=[1] * k,
+    inst = grid_instance(rows, cols, schools, demand, size_cap, rooms, zoned=zoned,
+                         fixed=fixed, places=places, floor=[1] * k, class_cap=10,
                          max_distance=[None, 2500.0][seed % 2])
+    # the hard limits: the caps and rooms, or today's where it is over them (never worse)
+    inst = replace(inst, size_limit=np.maximum(inst.size_cap, load),
+                   rooms_limit=np.maximum(inst.rooms, need), places=np.maximum(inst.places, load))
     # half of those with a limit let today's school stay beyond it, as consolidation does
     inst = op.with_candidates(replace(inst, today_in_reach=seed % 4 == 1),
                               op.Options(section="primary", candidates=10,
                                          max_distance_m=inst.max_distance_m))
-    inst = replace(inst, places=np.maximum(inst.places, load))
-    resource = rng.integers(5, 60, (k, 7)).astype(float)
+    # resources roughly in proportion to today's pupils, as a county's are (CVs 0.1–0.3)
+    resource = np.round(load[:, -1:] * rng.uniform(0.2, 1.0, 7) * rng.uniform(0.7, 1.3, (k, 7)))
     per_pupil = resource / load[:, -1:].astype(float)
-    thresholds = np.quantile(per_pupil, rng.uniform(0.2, 0.8), axis=0)
+    thresholds = per_pupil.min(axis=0) * rng.uniform(0.4, 1.0, 7)  # some bind, some not
     limit = [0.5, 0.0, 0.3][seed % 3]  # 0.0: every CV may not rise above today's
     return replace(inst, ind=_one_resource_indicators(inst, resource, thresholds, limit))
+
+
+def test_the_random_instances_are_not_trivial():
+    # in many the optimum moves units from today's zoning, and in many the indicator and CV
+    # constraints change it: the brute-force test below tests them
+    moved = bound = 0
+    for seed in range(36):
+        inst = random_instance(seed)
+        best, free = brute_force(inst), brute_force(replace(inst, ind=None))
+        moved += best is not None and (best[1] != inst.zoned).any()
+        bound += best is not None and free is not None and best[0] > free[0]
+    assert moved >= 4 and bound >= 10, (moved, bound)  # 4 and 14 with these seeds
 
 
 @pytest.mark.parametrize("seed", range(36))
