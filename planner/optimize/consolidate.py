@@ -155,6 +155,9 @@ def consolidate(plans: list[Plan], options: Options, *, min_pupils: int = 100,
         if culprit is None:
             break
         forced[culprit[0]] = culprit[1]  # keep it open and solve again
+    else:
+        raise InfeasibleError("no consolidation keeps every CV within its bound (the limit, "
+                              "or today's where today is over it)")
     assign, closed, status, value, seconds, rounds = found
     kept = _kept(inst, plan, cand, closed, options, forced)
     closures = _closures(inst, plan, closed, assign, std, boarding_from_grade)
@@ -194,6 +197,11 @@ def _worst_closure(inst: Instance, whole, assign: np.ndarray, closed: np.ndarray
     if (over <= 1e-9).all():
         return None
     t, k = np.unravel_index(np.argmax(over), over.shape)
+    if not len(closed):
+        raise InfeasibleError(f"even closing nothing, the CV of {RESOURCE_IDS[k]} would be "
+                              f"{cvs[t, k]:.3f} in {int(inst.years[t])}, over its bound "
+                              f"{bound[t, k]:.3f}: the candidates' choosers going back to "
+                              "their zoned schools raise it")
     best = None
     for c in closed:
         back = np.where(inst.zoned == c, c, assign)
