@@ -393,3 +393,14 @@ def test_bad_consolidate_requests_are_refused_plainly(county, extra, message, ca
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert county.read_bytes() == before
+
+
+def test_objective_cv_holds_the_largest_cv_no_higher_than_least_travel(county, tmp_path):
+    ws = tmp_path / "c.gpkg"
+    shutil.copy(county, ws)
+    for name, objective in (("t", "travel"), ("c", "cv")):
+        assert main(["optimize", str(ws), "--section", "junior", "--name", name,
+                     "--objective", objective, "--time-limit", "10"]) == 0
+    top = {name: max(_evaluate(ws, name, y, tmp_path)["sections"]["junior"]["cv"].values())
+           for name in ("t", "c") for y in (2029,)}
+    assert top["c"] <= top["t"] + 1e-9

@@ -103,7 +103,7 @@ def optimise(plans: list[Plan], options: Options, *,
     inst = build_instance(plans, options)
     if options.objective != "travel" and options.cv_target is None and inst.ind is not None:
         travel = _solve(inst, plans, options, report)
-        low = least_cv(inst, options)
+        low = least_cv(inst, options, travel.assign)
         if low is None:
             return travel
         top = max_cv(inst, travel.assign)
@@ -170,16 +170,22 @@ def max_cv(inst: Instance, assign: np.ndarray) -> float:
     return float(np.nanmax(cvs))
 
 
-def least_cv(inst: Instance, options: Options, *, steps: int = 5) -> float | None:
-    """The least largest CV re-zoning can reach (bisection on the bound), or None."""
-    travel = solve_or_none(inst, time_limit_s=options.time_limit_s)
-    if travel is None:
-        return None
-    hi = max_cv(inst, travel.assign)
+def least_cv(inst: Instance, options: Options, start: np.ndarray, *, steps: int = 5
+             ) -> float | None:
+    """The least largest CV re-zoning can reach from the zoning `start`.
+
+    Bisection on a common CV bound; a bound no plan is found for in time counts as out of
+    reach.
+    """
+    hi = max_cv(inst, start)
     lo, best = 0.0, hi
     for _ in range(steps):
         mid = (lo + best) / 2
-        found = solve_or_none(replace(inst, cv_target=mid), time_limit_s=options.time_limit_s)
+        try:
+            found = solve_or_none(replace(inst, cv_target=mid),
+                                  time_limit_s=options.time_limit_s)
+        except InfeasibleError:  # nothing found in time
+            found = None
         if found is None:
             lo = mid
         else:
