@@ -295,7 +295,7 @@ def test_frontier_prints_plans_from_least_travel(county, capsys):
     out = capsys.readouterr().out
     lines = [x for x in out.splitlines() if x.startswith("  ") and ". " in x]
     assert lines[0].startswith("  1. least travel:") and len(lines) >= 2
-    cvs = [float(x.split("largest CV ")[1].split(" ")[0]) for x in lines]
+    cvs = [float(x.split("largest CV ")[1].split(",")[0]) for x in lines]
     assert cvs == sorted(cvs, reverse=True) and cvs[-1] < cvs[0]
     assert county.read_bytes() == before  # nothing saved
 

@@ -165,9 +165,9 @@ def _what_blocks(inst: Instance, names: dict, time_limit_s: float) -> str:
 
 
 def max_cv(inst: Instance, assign: np.ndarray) -> float:
-    """The section's largest CV over the years and indicators under an assignment."""
+    """The section's largest CV in the last year checked (every cohort phased in)."""
     cvs = inst.ind.cvs(inst.loads(assign).sum(axis=2).astype(float))
-    return float(np.nanmax(cvs))
+    return float(np.nanmax(cvs[-1]))
 
 
 def least_cv(inst: Instance, options: Options, start: np.ndarray, *, steps: int = 5
@@ -278,13 +278,15 @@ def passes(inst: Instance, assign: np.ndarray) -> tuple[int, int]:
 WHY_TEXT = {
     "off": {"en": "the indicator constraints are off: no CV to trade",
             "zh": "未启用指标约束，无差异系数可比较"},
-    "none": {"en": "no zoning holds every CV at or below {0:.3f} (with the caps, places and "
-                   "indicators): re-zoning alone goes no lower",
-             "zh": "没有任何划片能使各项差异系数都不高于 {0:.3f}（在规模、学位和指标约束下）："
+    "none": {"en": "no zoning holds every CV at or below {0:.3f} once phased in (with the "
+                   "caps, places and indicators): re-zoning alone goes no lower",
+             "zh": "没有任何划片能使各项差异系数在全部实施后都不高于 {0:.3f}"
+                   "（在规模、学位和指标约束下）："
                    "仅靠调整划片无法再降低"},
-    "time": {"en": "no zoning holding every CV at or below {0:.3f} was found within {1:.0f} s "
-                   "(more time may find one)",
-             "zh": "{1:.0f} 秒内未找到使各项差异系数都不高于 {0:.3f} 的划片（延长时限可能找到）"},
+    "time": {"en": "no zoning holding every CV at or below {0:.3f} once phased in was found "
+                   "within {1:.0f} s (more time may find one)",
+             "zh": "{1:.0f} 秒内未找到全部实施后各项差异系数都不高于 {0:.3f} 的划片"
+                   "（延长时限可能找到）"},
 }
 
 
@@ -298,9 +300,9 @@ def frontier_lines(plans: list[FrontierPlan], why: tuple | None) -> list[str]:
     from planner.standards import RESOURCE_IDS
 
     inst = plans[0].result.instance
-    years = (f"{int(inst.years[0])}–{int(inst.years[-1])}" if len(inst.years) > 1
-             else str(int(inst.years[0])))
-    out = [f"{len(plans)} plan(s) from least travel to least CV ({inst.section}, {years}):"]
+    last = int(inst.years[-1]) if inst.years[-1] else "now"
+    out = [f"{len(plans)} plan(s) from least travel to least CV ({inst.section}; the CVs of "
+           f"{last}, once every cohort follows the new catchments):"]
     for i, p in enumerate(plans, start=1):
         s = summary(p.result)
         head = (f"  {i}. {'least travel' if p.target is None else f'every CV ≤ {p.target:.3f}'}"
@@ -310,14 +312,11 @@ def frontier_lines(plans: list[FrontierPlan], why: tuple | None) -> list[str]:
             out.append(head)
             continue
         n_pass, n = passes(inst, p.result.assign)
-        every_year = inst.ind.cvs(inst.loads(p.result.assign).sum(axis=2).astype(float))
-        over = [RESOURCE_IDS[k] for k in np.flatnonzero(np.nanmax(every_year, axis=0) > inst.ind
-                                                         .standards.section(inst.section)
-                                                         .cv_limit + 1e-9)]
-        out.append(f"{head}; largest CV {p.max_cv:.3f} (any year); {n_pass} of {n} sections "
-                   f"pass in {int(inst.years[-1])}; "
-                   + (f"over the limit in some year: {', '.join(over)}" if over
-                      else "every CV within its limit every year"))
+        over = [RESOURCE_IDS[k] for k in np.flatnonzero(
+            p.cvs > inst.ind.standards.section(inst.section).cv_limit + 1e-9)]
+        out.append(f"{head}; in {last}: largest CV {p.max_cv:.3f}, {n_pass} of {n} sections "
+                   "pass, " + (f"over the limit: {', '.join(over)}" if over
+                               else "every CV within its limit"))
     if why:
         out.append(f"  {why_text(why)}")
     return out

@@ -78,7 +78,8 @@ class Options:
         "travel" (least pupil travel), "cv" (the least largest CV of the section, then
         travel) or "balanced" (travel with the largest CV held halfway).
     cv_target
-        Hold every CV of the section at or below this (the frontier's steps), or None.
+        Hold every CV of the section at or below this in the last year checked, once every
+        cohort follows the new catchments (the frontier's steps), or None.
     """
 
     section: str
@@ -319,7 +320,11 @@ class Instance:
         if self.ind is None:
             return None
         bound = self.ind.cv_limit
-        return bound if self.cv_target is None else np.minimum(bound, self.cv_target)
+        if self.cv_target is None:
+            return bound
+        bound = bound.copy()  # the target holds once every cohort follows the new catchments
+        bound[-1] = np.minimum(bound[-1], self.cv_target)
+        return bound
 
 
 # --- geometry: neighbours, the unit a school stands in ---------------------------------------
