@@ -608,6 +608,17 @@ class Proposed:
     plans: list[Plan]
 
 
+def _proposed(result, plans: list[Plan], edits: list[dict]) -> Proposed:
+    """A result's edits applied to each year's plan, both evaluated."""
+    from planner.plan import apply_edits
+
+    after = [apply_edits(p, edits) for p in plans]
+    return Proposed(result=result, years=[int(p.year) if p.year is not None else 0
+                                          for p in plans],
+                    before=[evaluate(p) for p in plans], after=[evaluate(p) for p in after],
+                    plans_before=plans, plans=after)
+
+
 def consolidation_plans(session: Session, base: str, section: str,
                         first_year: int | None) -> list[Plan]:
     """The plans a consolidation is checked in: the closing year and one per later grade."""
@@ -638,7 +649,6 @@ def consolidate(session: Session, options, name: str, *, base: str | None = None
     """
     from planner import optimize as op
     from planner.optimize.consolidate import consolidate as run
-    from planner.plan import apply_edits
 
     base = session.name if base is None else base
     store.check_name(name, file=session.file)
@@ -658,11 +668,8 @@ def consolidate(session: Session, options, name: str, *, base: str | None = None
     found = run(plans, options, min_pupils=min_pupils, listed=listed, objective=objective,
                 boarding_from_grade=boarding_from_grade, report=report)
     edits = found.edits()
-    after = [apply_edits(p, edits) for p in plans]
-    proposed = Proposed(result=found, years=[int(p.year) if p.year is not None else 0
-                                             for p in plans],
-                        before=[evaluate(p) for p in plans], after=[evaluate(p) for p in after],
-                        plans_before=plans, plans=after)
+    proposed = _proposed(found, plans, edits)
+    after = proposed.plans
     problems = op.check_plan(plans[-1], after[-1], options.section)
     if options.indicators and options.cvs:  # the ordinary evaluation agrees
         closed = frozenset(str(found.instance.school_ids[c]) for c in found.closed)
@@ -692,7 +699,6 @@ def optimise(session: Session, options, name: str, *, base: str | None = None, r
         the indicator limits that block).
     """
     from planner import optimize as op
-    from planner.plan import apply_edits
 
     base = session.name if base is None else base
     store.check_name(name, file=session.file)
@@ -702,11 +708,8 @@ def optimise(session: Session, options, name: str, *, base: str | None = None, r
     plans = optimisation_plans(session, base, options)
     result = op.optimise(plans, options, report=report)
     edits = result.edits()
-    after = [apply_edits(p, edits) for p in plans]
-    proposed = Proposed(result=result, years=[int(p.year) if p.year is not None else 0
-                                              for p in plans],
-                        before=[evaluate(p) for p in plans], after=[evaluate(p) for p in after],
-                        plans_before=plans, plans=after)
+    proposed = _proposed(result, plans, edits)
+    after = proposed.plans
     problems = op.check_plan(plans[-1], after[-1], options.section)
     if options.indicators and options.cvs and options.scope:  # the ordinary evaluation agrees
         for b, a in zip(proposed.before, proposed.after, strict=True):

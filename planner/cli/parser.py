@@ -8,6 +8,18 @@ PROFILE_HELP = ("standards profile: national_2017, henan, or a .toml file (defau
                 "workspace's own)")
 
 
+def _request(p: argparse.ArgumentParser, what: str) -> None:
+    """The workspace, section, name, base, time limit and distance of an optimiser request."""
+    p.add_argument("ws")
+    p.add_argument("--section", required=True, choices=("primary", "junior"))
+    p.add_argument("--name", required=True, help=f"the scenario to save {what} as")
+    p.add_argument("--scenario", default="baseline", help="start from this scenario")
+    p.add_argument("--time-limit", type=float, default=60.0, metavar="S",
+                   help="seconds for each solve (default 60)")
+    p.add_argument("--max-distance", type=float, metavar="M", help="no child zoned further "
+                   "than M metres by road")
+
+
 def _phase(p: argparse.ArgumentParser) -> None:
     p.add_argument("--all-grades", action="store_true", help="re-zone every grade at once "
                    "(by default the new catchments take entrants, year by year)")
@@ -124,14 +136,7 @@ def parser() -> argparse.ArgumentParser:
 
     o = sub.add_parser("optimize", help="propose catchments of a section that meet the caps "
                        "at the least travel; saved as a scenario")
-    o.add_argument("ws")
-    o.add_argument("--section", required=True, choices=("primary", "junior"))
-    o.add_argument("--name", required=True, help="the scenario to save the proposal as")
-    o.add_argument("--scenario", default="baseline", help="start from this scenario")
-    o.add_argument("--time-limit", type=float, default=60.0, metavar="S",
-                   help="seconds for the solver (default 60)")
-    o.add_argument("--max-distance", type=float, metavar="M", help="no child zoned further "
-                   "than M metres by road")
+    _request(o, "the proposal")
     o.add_argument("--lock", nargs="+", default=[], metavar="UNIT",
                    help="units that keep their current school")
     o.add_argument("--enforce-zoning", action="store_true", help="bring out-of-zone choosers "
@@ -154,17 +159,12 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("consolidate", help="close small schools of a section (teaching points, "
                        "sections under N pupils, or a list) and re-zone their units; saved as "
                        "a scenario")
-    c.add_argument("ws")
-    c.add_argument("--section", required=True, choices=("primary", "junior"))
-    c.add_argument("--name", required=True, help="the scenario to save the closures as")
-    c.add_argument("--scenario", default="baseline", help="start from this scenario")
+    _request(c, "the closures")
     c.add_argument("--min-pupils", type=int, default=100, metavar="N",
                    help="candidates: teaching points and single-section schools under N "
                    "pupils (default 100)")
     c.add_argument("--schools", nargs="+", default=[], metavar="ID",
                    help="candidates: these schools instead")
-    c.add_argument("--max-distance", type=float, metavar="M", help="no child zoned further "
-                   "than M metres by road")
     c.add_argument("--boarding-from-grade", type=int, default=7, metavar="G",
                    help="pupils beyond walking distance board from grade G on, younger ones "
                    "ride a bus (default 7)")
@@ -173,8 +173,6 @@ def parser() -> argparse.ArgumentParser:
                    "(teachers of the schools kept + travel)")
     c.add_argument("--first-year", type=int, metavar="Y", help="the school year the schools "
                    "close (default: the one after the workspace's)")
-    c.add_argument("--time-limit", type=float, default=60.0, metavar="S",
-                   help="seconds for the solver (default 60)")
     _switches(c)
     _profile(c)
 

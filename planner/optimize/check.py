@@ -24,15 +24,7 @@ def connected(members: set[int], neighbours: list[list[int]], holder: int,
     """
     if holder not in members and not members & anchors:
         return False
-    seen = {holder} & members | members & anchors
-    todo = list(seen)
-    while todo:
-        u = todo.pop()
-        for v in neighbours[u]:
-            if v in members and v not in seen:
-                seen.add(v)
-                todo.append(v)
-    return seen == members
+    return _reached(members, neighbours, {holder} | (members & anchors)) == members
 
 
 def _classes_needed(plan: Plan, section: str) -> np.ndarray:
@@ -47,9 +39,10 @@ def _classes_needed(plan: Plan, section: str) -> np.ndarray:
     return np.asarray(need)
 
 
-def _reached(members: set[int], neighbours: list[list[int]], start: int) -> set[int]:
-    """The members reached from `start` through members."""
-    seen = {start} & members
+def _reached(members: set[int], neighbours: list[list[int]], start: int | set[int]
+             ) -> set[int]:
+    """The members reached from `start` (a unit or several) through members."""
+    seen = ({start} if isinstance(start, int) else set(start)) & members
     todo = list(seen)
     while todo:
         u = todo.pop()
