@@ -74,11 +74,13 @@ class Consolidation:
                 out.append({"op": "move_unit", "unit_id": str(inst.unit_ids[u]),
                             "section": inst.section, "to_school": str(inst.school_ids[s]),
                             **when})
-        for rec in self.closures.to_dict("records"):
-            # its pupils from other catchments go back to their own zoned schools, then it
-            # closes (whatever remains — none — to the school taking most of its units)
-            out.append({"op": "enforce_zoning", "school_id": rec["school_id"],
+        # at every candidate, closed or kept, pupils from other catchments go back to their
+        # own zoned schools (as the model has them: it frees the candidates' choosers)
+        for s in self.candidates:
+            out.append({"op": "enforce_zoning", "school_id": str(inst.school_ids[s]),
                         "section": inst.section, **when})
+        for rec in self.closures.to_dict("records"):
+            # then it closes (whatever remains — none — to the school taking most of its units)
             out.append({"op": "close_school", "school_id": rec["school_id"],
                         "into": rec["into"].split(",")[0],
                         **({} if self.year is None else {"year": int(self.year)})})
@@ -146,7 +148,7 @@ def consolidate(plans: list[Plan], options: Options, *, min_pupils: int = 100,
     forced: dict[int, str] = {}
     for _ in range(len(cand) + 1):
         found = _solve(inst, cand, objective, cost_open, options.time_limit_s, report,
-                       frozenset(forced))
+                       frozenset(forced), base.floor)
         if found is None:
             raise InfeasibleError("no consolidation meets the constraints, not even closing "
                                   "nothing: check the request with `planner optimize`")
@@ -222,11 +224,13 @@ def _open_costs(plan: Plan, inst: Instance, cand: np.ndarray) -> dict[int, int]:
 
 
 def _solve(inst: Instance, cand: np.ndarray, objective: str, cost_open, time_limit_s: float,
-           report, forced: frozenset[int] = frozenset()) -> tuple | None:
+           report, forced: frozenset[int] = frozenset(), floor: np.ndarray | None = None
+           ) -> tuple | None:
     """Solve with one open/closed binary per candidate (see the module docstring).
 
     Candidates take no unit they do not serve today (a small school is closed or left as
-    it is); those in `forced` stay open.
+    it is); those in `forced` stay open; one kept open keeps at least its `floor` (S, T) of
+    pupils, so the set of evaluated schools changes only by the schools closed.
     """
     def extend(model, x, travel):
         opened = {int(s): model.NewBoolVar("") for s in cand}
@@ -237,6 +241,12 @@ def _solve(inst: Instance, cand: np.ndarray, objective: str, cost_open, time_lim
                     model.Add(v == 0)
         for s in forced:
             model.Add(opened[s] == 1)
+        for s, o in opened.items():
+            for t in range(inst.demand.shape[1]) if floor is not None else ():
+                if floor[s, t] > 0:
+                    model.Add(sum(int(inst.demand[u, t].sum()) * v for (u, k), v in x.items()
+                                  if k == s) + int(inst.fixed[s, t].sum())
+                              >= int(floor[s, t]) * o)
         for s, o in opened.items():  # a school that keeps pupils whatever happens stays
             if inst.fixed[s].sum() > 0:
                 model.Add(o == 1)
