@@ -469,7 +469,10 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     solver.parameters.max_time_in_seconds = float(time_limit_s)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 7
-    solver.parameters.repair_hint = True
+    # no presolve: CP-SAT 9.15 can abort the process while presolve maps a complete hint
+    # onto a reduced domain (google/or-tools#5288, seen here about once in a few hundred
+    # solves); the hint is a whole solution, so the search starts from it all the same
+    solver.parameters.cp_model_presolve = False
     progress = _Progress(inst, x, report, read, best)
     status = solver.Solve(model, progress)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
