@@ -11,7 +11,7 @@ from planner.checklist import class_over_cap, size_over_cap
 from planner.optimize.instance import Instance, nearer, neighbours_of, school_holders
 from planner.optimize.model import Result
 from planner.plan import Plan
-from planner.plan.classes import plan_classes
+from planner.plan.classes import classes_needed, plan_classes
 from planner.schema import SECTIONS
 from planner.standards import RESOURCE_IDS
 
@@ -25,18 +25,6 @@ def connected(members: set[int], neighbours: list[list[int]], holder: int,
     if holder not in members and not members & anchors:
         return False
     return _reached(members, neighbours, {holder} | (members & anchors)) == members
-
-
-def _classes_needed(plan: Plan, section: str) -> np.ndarray:
-    """(S,) each school's classes of the section at the cap for its pupils by grade."""
-    from planner.plan.classes import section_classes
-
-    std = plan.standards
-    grades = np.array(std.grades(section)) - 1
-    _, need, _ = section_classes(plan.pupils_by_grade[:, grades],
-                                 std.section(section).class_size_cap,
-                                 plan.schools["kind"] == "teaching_point")
-    return np.asarray(need)
 
 
 def _reached(members: set[int], neighbours: list[list[int]], start: int | set[int]
@@ -233,7 +221,7 @@ def check_plan(before: Plan, after: Plan, section: str) -> list[str]:
     left = after.schools["classrooms"] - after.schools[f"classes_{other}"]
     left = was(before.schools["classrooms"] - before.schools[f"classes_{other}"], left)
     room_cap = np.maximum.reduce([left, was(before.schools[f"classes_{section}"], 0),
-                                  was(_classes_needed(before, section), 0)])
+                                  was(classes_needed(before, section), 0)])
     biggest0 = was(class_over_cap(before.schools, section, std)[0], 0)
     biggest, _, crowded = class_over_cap(after.schools, section, std)
     for i in np.flatnonzero(teach):

@@ -499,14 +499,9 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
 def _no_worse(plans: list[Plan], idx: np.ndarray, sec: str, size_cap: np.ndarray,
               rooms: np.ndarray, baseline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(S, T) hard limits: the size cap and rooms, or the baseline's where it is over them."""
-    from planner.plan.classes import section_classes
+    from planner.plan.classes import classes_needed
 
-    std = plans[0].standards
-    grades = np.array(std.grades(sec)) - 1
-    needed = np.stack([section_classes(p.pupils_by_grade[idx][:, grades],
-                                       std.section(sec).class_size_cap,
-                                       p.schools["kind"][idx] == "teaching_point")[1]
-                       for p in plans], axis=1)
+    needed = np.stack([classes_needed(p, sec)[idx] for p in plans], axis=1)
     return (np.maximum(size_cap, baseline).astype(np.int64),
             np.maximum(rooms, needed).astype(np.int64))
 

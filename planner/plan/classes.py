@@ -76,6 +76,18 @@ def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool 
     return pupils, classes, largest
 
 
+def classes_needed(plan, section: str) -> np.ndarray:
+    """(S,) each school's classes of a section at the class cap, whatever its rooms.
+
+    By grade; teaching points teach their grades together.
+    """
+    std = plan.standards
+    grades = np.array(std.grades(section)) - 1
+    return np.asarray(section_classes(plan.pupils_by_grade[:, grades],
+                                      std.section(section).class_size_cap,
+                                      plan.schools["kind"] == "teaching_point")[1])
+
+
 def plan_classes(counts, cap: int, *, multigrade: bool = False) -> tuple[int, int, int]:
     """Return (pupils, classes, largest class) of one school for pupils by grade at a cap."""
     pupils, classes, largest = section_classes(np.asarray(list(counts), dtype=np.int64), cap,
