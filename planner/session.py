@@ -608,6 +608,14 @@ class Proposed:
     plans: list[Plan]
 
 
+def check_new_name(session: Session, name: str) -> None:
+    """Refuse a scenario name that is not allowed or taken (before any work is done)."""
+    store.check_name(name, file=session.file)
+    if name in session.scenarios:
+        raise InputError.single(session.file, f"a scenario named {name!r} exists already: "
+                                "choose another name", layer="layer scenarios", column="name")
+
+
 def _proposed(result, plans: list[Plan], edits: list[dict]) -> Proposed:
     """A result's edits applied to each year's plan, both evaluated."""
     from planner.plan import apply_edits
@@ -651,10 +659,7 @@ def consolidate(session: Session, options, name: str, *, base: str | None = None
     from planner.optimize.consolidate import consolidate as run
 
     base = session.name if base is None else base
-    store.check_name(name, file=session.file)
-    if name in session.scenarios:
-        raise InputError.single(session.file, f"a scenario named {name!r} exists already",
-                                layer="layer scenarios", column="name")
+    check_new_name(session, name)
     plans = consolidation_plans(session, base, options.section, options.first_year)
     p0 = plans[0]
     known = set(map(str, p0.school_ids))
@@ -701,10 +706,7 @@ def optimise(session: Session, options, name: str, *, base: str | None = None, r
     from planner import optimize as op
 
     base = session.name if base is None else base
-    store.check_name(name, file=session.file)
-    if name in session.scenarios:
-        raise InputError.single(session.file, f"a scenario named {name!r} exists already",
-                                layer="layer scenarios", column="name")
+    check_new_name(session, name)
     plans = optimisation_plans(session, base, options)
     result = op.optimise(plans, options, report=report)
     edits = result.edits()

@@ -377,6 +377,8 @@ def test_the_places_that_block_are_named(tmp_path, capsys):
                         "has 417\n")
     assert main([*args, "--no-capacity"]) == 0
     assert "saved as scenario o (2 edit(s))" in capsys.readouterr().out
+    assert main([*args, "--no-capacity"]) == 2  # the name is taken now: refused before solving
+    assert "a scenario named 'o' exists already: choose another name" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("extra, message", [

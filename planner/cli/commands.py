@@ -345,15 +345,6 @@ def _positive(flag: str, value: float | None, *, zero_ok: bool = False) -> None:
                                 f"got {value}")
 
 
-def _new_name(session, name: str) -> None:
-    from planner.plan import store
-
-    store.check_name(name, file=session.file)
-    if name in session.scenarios:
-        raise InputError.single(session.file, f"a scenario named {name!r} exists already: "
-                                "choose another --name", layer="layer scenarios", column="name")
-
-
 def _options(args: argparse.Namespace, **extra):
     """The optimiser's request from the flags optimize and consolidate share."""
     from planner import optimize as op
@@ -376,8 +367,6 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     from planner import session as ss
 
     session = _session(args, gpkg=True)
-    if not args.frontier:
-        _new_name(session, args.name)
     _positive("--change-weight", args.change_weight, zero_ok=True)
     _positive("--cv-target", args.cv_target)
     sites = out_path(args.sites, ".json") if args.sites else None
@@ -417,7 +406,6 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
     from planner import session as ss
 
     session = _session(args, gpkg=True)
-    _new_name(session, args.name)
     if args.min_pupils < 1:
         raise InputError.single("--min-pupils", f"expected a number ≥ 1, got {args.min_pupils}")
     if not 1 <= args.boarding_from_grade <= 9:
@@ -439,17 +427,12 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
 
 def _cmd_roadmap(args: argparse.Namespace) -> int:
     from planner import session as ss
-    from planner.plan import store
     from planner.report.excel import write_roadmap
 
     session = _session(args, gpkg=True)
     out = out_path(args.out, ".xlsx")
     if args.name is not None:
-        store.check_name(args.name, file=session.file)
-        if args.name in session.scenarios:
-            raise InputError.single(session.file, f"a scenario named {args.name!r} exists "
-                                    "already: choose another --name", layer="layer scenarios",
-                                    column="name")
+        ss.check_new_name(session, args.name)
     _positive("--budget", args.budget)
     road = ss.roadmap(session, args.scenario, budget=args.budget, exchange=args.exchange)
     write_roadmap(road, out, lang=args.lang)
