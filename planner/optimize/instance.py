@@ -6,10 +6,11 @@ are, so a primary re-zoning is checked in each of 6 years (junior: 3), with the 
 year as projected (planner/projection.py). `all_grades` re-zones everyone today instead.
 
 For each school of the section and year the instance holds its room under the size cap (G4)
-and its classrooms (G5, classes per grade at the cap) — the excess over them is weighed in the
-objective, never allowed beyond the baseline's — its places (approved places, classrooms and
-teachers at the staffing norm; teaching points and `shrink_only` schools never gain) and, for
-the indicator constraints, what its R1–R7 values are as a function of its pupils P:
+— pupils over it weigh in the objective where the zoning decides G4 — and its classrooms (G5,
+classes per grade at the cap), neither allowed beyond the baseline's; its places (approved
+places, classrooms and teachers at the staffing norm; teaching points and `shrink_only`
+schools never gain) and, for the indicator constraints, what its R1–R7 values are as a
+function of its pupils P:
 
     value_k(P) = c_k / (a_k · P + o_k)
 
@@ -38,7 +39,6 @@ from planner.zoning import outside_catchments
 DEFAULT_CANDIDATES = 8
 DEFAULT_CHANGE_WEIGHT_M = 500.0  # one pupil changing school costs as much as 500 m of travel
 OVER_CAP_M = 50_000  # a pupil over a school's size cap for a year weighs as 50 km of travel
-OVER_ROOM_M = 50_000 * 45  # a class beyond a school's classrooms for a year: a class of those
 OBJECTIVES = ("travel", "cv", "balanced")
 
 
@@ -201,9 +201,10 @@ class Instance:
     dist
         (U, S) road distance, metres (inf where unreachable).
     size_cap, rooms
-        (S, T) room under G4 and classrooms for the section: every pupil over the cap and
-        every class beyond the rooms weighs in the objective (`OVER_CAP_M`, `OVER_ROOM_M`), so
-        the optimiser relieves them as far as the places around allow.
+        (S, T) room under G4 and classrooms for the section: every pupil over the cap weighs
+        in the objective (`OVER_CAP_M`) in the years the zoning decides whether the school
+        is within it (`cap_decided`), so the optimiser brings schools within their caps
+        (G4) wherever the places around allow.
     size_limit, rooms_limit, places
         (S, T) hard limits: never more pupils or classes than the cap and rooms, or the
         baseline's where it is already over them (a plan is never worse than doing nothing);
@@ -296,19 +297,31 @@ class Instance:
         return out
 
     def objective(self, assign: np.ndarray) -> int:
-        """The objective of an assignment: travel, changes, and the excess over the caps."""
+        """The objective of an assignment: travel, changes, and the pupils over size caps."""
         return sum(self.cost(u, int(s)) for u, s in enumerate(assign)) + self.excess_cost(
             self.loads(assign))
 
-    def excess_cost(self, loads: np.ndarray) -> int:
-        """What pupils over the size cap and classes beyond the rooms cost, every year."""
-        from planner.optimize.check import classes
+    def cap_decided(self) -> np.ndarray:
+        """(S, T) where the zoning decides whether a school is within its size cap (G4).
 
-        pupils = loads.sum(axis=2)
-        over = np.maximum(pupils - self.size_cap, 0).sum()
-        rooms = sum(max(classes(self, s, loads[s, t]) - int(self.rooms[s, t]), 0)
-                    for s in range(loads.shape[0]) for t in range(loads.shape[1]))
-        return int(OVER_CAP_M * over + OVER_ROOM_M * rooms)
+        Where the pupils who stay whatever the zoning (older cohorts, choosers kept), and
+        the pupils the other schools have no room for, leave the school room to be within
+        its cap. Where those alone are over it, it fails G4 that year whatever the zoning,
+        and the hard limits keep it no fuller than doing nothing.
+        """
+        from planner.optimize.model import upper_bounds
+
+        fixed = self.fixed.sum(axis=2)
+        room = np.minimum(np.minimum(self.size_limit, self.places),
+                          upper_bounds(self).sum(axis=2))  # (S, T) the most each can take
+        total = fixed.sum(axis=0) + self.demand.sum(axis=(0, 2))
+        least = np.maximum(fixed, total - (room.sum(axis=0) - room))
+        return least <= self.size_cap
+
+    def excess_cost(self, loads: np.ndarray) -> int:
+        """What the pupils over the size cap cost where the zoning decides G4."""
+        over = np.maximum(loads.sum(axis=2) - self.size_cap, 0)
+        return int(OVER_CAP_M * over[self.cap_decided()].sum())
 
     def travel(self, assign: np.ndarray) -> float:
         """Pupil-metres of the last year's following pupils under an assignment."""

@@ -143,6 +143,7 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
         by_school.setdefault(s, []).append(u)
     n_s, n_t, n_g = inst.fixed.shape
     ub = upper_bounds(inst)
+    decided = inst.cap_decided()
     pupils, excess = {}, []
     for s in range(n_s):
         units = by_school.get(s, [])
@@ -156,7 +157,8 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
                 add(p == total)  # every constraint on them (caps, indicators, CV cuts)
                 total = p
             pupils[s, t] = total
-            excess += _school_year(inst, s, t, load, pupils[s, t], ub[s, t], var, add)
+            excess += _school_year(inst, s, t, load, pupils[s, t], ub[s, t], var, add,
+                                   bool(decided[s, t]))
     if inst.ind is not None:
         _indicator_constraints(inst, pupils, ub.sum(axis=2), var, add)
         exact = sorted({(c.year, c.k) for c in cuts if isinstance(c, Exact)})
@@ -182,14 +184,16 @@ def upper_bounds(inst: Instance) -> np.ndarray:
 
 
 def _school_year(inst: Instance, s: int, t: int, load: list, pupils, ub: np.ndarray, var,
-                 add) -> list:
+                 add, decided: bool) -> list:
     """Limits, floor, caps and classrooms of school s in year t; return its excess terms.
 
-    Pupils over the size cap and classes beyond the rooms are penalised (up to the hard
-    limits); constraints that even the most pupils the school could have (`ub`, by grade)
-    meet are left out, which keeps the model small where few units could move.
+    Pupils over the size cap are penalised (up to the hard limits) where the zoning decides
+    whether the school is within it (`Instance.cap_decided`); constraints that even the most
+    pupils the school could have (`ub`, by grade) meet are left out, which keeps the model
+    small where few units could move.
     """
-    from planner.optimize.instance import OVER_CAP_M, OVER_ROOM_M
+    from planner.optimize.check import classes
+    from planner.optimize.instance import OVER_CAP_M
 
     if isinstance(pupils, int):  # no unit can be zoned to it: nothing to decide
         return []
@@ -200,17 +204,15 @@ def _school_year(inst: Instance, s: int, t: int, load: list, pupils, ub: np.ndar
     if inst.floor[s, t] and inst.fixed[s, t].sum() < inst.floor[s, t]:
         add(pupils >= int(inst.floor[s, t]))
     cap = int(inst.size_cap[s, t])
-    fixed = inst.fixed[s, t]  # pupils who stay whatever the zoning: lower bounds below
-    if ub.sum() > cap:  # pupils over the size cap: weighed in the objective
-        over = var(max(int(fixed.sum()) - cap, 0), int(ub.sum()) - max(cap, 0), False)
+    if decided and ub.sum() > cap:  # pupils over the size cap: weighed in the objective
+        over = var(0, int(ub.sum()) - max(cap, 0), False)
         add(over >= pupils - cap)
         terms.append(OVER_CAP_M * over)
-    from planner.optimize.check import classes
-
-    rooms, limit = max(int(inst.rooms[s, t]), 0), int(inst.rooms_limit[s, t])
+    limit = int(inst.rooms_limit[s, t])
     need = classes(inst, s, ub)
-    if need <= rooms:
+    if need <= limit:
         return terms
+    fixed = inst.fixed[s, t]  # pupils who stay whatever the zoning: lower bounds
     if inst.multigrade[s]:
         n_classes = var(min(-(-int(fixed.sum()) // inst.class_cap), need), need, False)
         add(inst.class_cap * n_classes >= pupils)
@@ -220,12 +222,7 @@ def _school_year(inst: Instance, s: int, t: int, load: list, pupils, ub: np.ndar
         for g, cl in enumerate(cs):
             add(inst.class_cap * cl >= load[g])
         n_classes = sum(cs)
-    if need > limit:
-        add(n_classes <= limit)
-    least = classes(inst, s, fixed)  # the classes the staying pupils need already
-    beyond = var(min(max(least - rooms, 0), need - rooms), need - rooms, False)  # weighed too
-    add(beyond >= n_classes - rooms)
-    terms.append(OVER_ROOM_M * beyond)
+    add(n_classes <= limit)
     return terms
 
 
@@ -394,6 +391,9 @@ def more_cuts(inst: Instance, cuts: list, pupils: np.ndarray) -> list:
 
 # --- solving ----------------------------------------------------------------------------------
 
+REPAIR_GAP = 0.02  # a round stops at a solution this near its bound that breaks a CV bound
+
+
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Reports each improving solution and keeps the best one the exact CV bounds admit.
 
@@ -420,6 +420,10 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         assign = _assignment(self.inst, self.x, self.BooleanValue)
         if admissible(self.inst, assign):
             self.best[:] = [objective, assign, None if self.read is None else self.read(self)]
+        elif objective - rec[2] <= REPAIR_GAP * abs(objective):
+            # near its bound but over a CV bound: what this round finds from here breaks it
+            # too; the time is better spent on the next round, which repairs this solution
+            self.StopSearch()
 
 
 def _assignment(inst: Instance, x: dict, value) -> np.ndarray:
@@ -517,10 +521,12 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     """Solve an instance (CP-SAT, CV bounds by outer approximation); None when infeasible.
 
     Each round solves over the cuts so far; a round whose solution breaks a CV bound adds
-    tangent cuts there and the next round starts from the best solution that kept every
-    bound (today's zoning at first). When time runs out first, that best admissible solution
-    is returned as "feasible", with the proven bound of the cuts (a valid bound of the whole
-    problem). `extend(model, x, objective)` may add variables and constraints and return the
+    cuts there (:func:`more_cuts`) and the next round starts by repairing that solution, a
+    near one by construction (a round stops early at a solution within `REPAIR_GAP` of its
+    bound that breaks one). Every solution found is checked, and the best that kept every
+    bound (today's zoning at first) is kept: when time runs out first, it is returned as
+    "feasible", with the proven bound of the cuts (a valid bound of the whole problem).
+    `extend(model, x, objective)` may add variables and constraints and return the
     objective to minimise and a function reading its own values from the solver (kept in
     `Result.extra`): the consolidation's open/closed schools.
 
@@ -539,12 +545,13 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     time_limit_s -= lp_seconds  # the relaxation's bound is printed too: within the limit
     best: list = []  # [objective, assign, extra] of the best admissible zoning found
     bound, log = float("-inf"), []
+    broken = None  # (objective, zoning) of the last round when it broke a CV bound
     for rounds in range(1, MAX_ROUNDS + 1):
         left = time_limit_s - (time.perf_counter() - t0)
         if left < 1.0:
             break
         share = left if inst.ind is None or rounds > 1 else FIRST_ROUND_SHARE * left
-        start = best[1] if best else inst.zoned
+        start = _start(inst, best, broken)
         found = _solve_once(inst, cuts, share, workers, start, report, extend,
                             bound if np.isfinite(bound) else None, best)
         if found is None:  # infeasible over the cuts: infeasible, if the cuts are bounds
@@ -558,18 +565,37 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
         new = more_cuts(inst, cuts, inst.loads(assign).sum(axis=2)) if inst.ind is not None \
             else []
         if not new:
+            if best and best[0] < objective:  # an earlier round's solution was better
+                break
             if proven or time_limit_s - (time.perf_counter() - t0) < 5.0:
                 # optimal for linearised CV bounds is no proof for the exact ones
                 return _result(inst, assign, "optimal" if proven and _exact_cvs(inst)
                                else "feasible", objective, bound, lp_seconds, t0, rounds, log,
                                extra)
+            broken = None
             continue  # every bound holds: search on with the time left, from this solution
         cuts += new
+        broken = (objective, assign)
     if not best:
         raise InfeasibleError(f"no zoning found within {time_limit_s:.0f} s (neither one nor a "
                               "proof that none exists): allow more time (--time-limit)")
     return _result(inst, best[1], "feasible", best[0], min(bound, best[0]), lp_seconds, t0,
                    rounds, log, best[2])
+
+
+NEAR = 0.05  # a kept solution this near a broken one is the better start for the next round
+
+
+def _start(inst: Instance, best: list, broken: tuple | None) -> np.ndarray:
+    """Where a round starts: the best solution kept, or the last round's broken one.
+
+    The best solution that kept every CV bound is a complete hint, so the search starts
+    from it at once; when it is far worse than the last round's solution, which broke a
+    bound it now has, repairing that one (a hint of its zoning) starts nearer.
+    """
+    if broken is not None and not (best and best[0] <= broken[0] * (1 + NEAR)):
+        return broken[1]
+    return best[1] if best else inst.zoned
 
 
 def _exact_cvs(inst: Instance) -> bool:
