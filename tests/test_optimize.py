@@ -96,7 +96,7 @@ def test_pupils_over_a_size_cap_are_priced_where_the_zoning_decides_it():
                          zoned=[0, 0, 0])
     inst = replace(inst, size_limit=np.array([[24], [100]]))
     # S1 has room for every pupil: the zoning decides whether S0 is within its cap
-    assert inst.cap_decided().tolist() == [[True], [True]]
+    assert inst.cap_decided.tolist() == [[True], [True]]
     res = op.solve(inst, time_limit_s=5)
     # U1 and U2 to S1 leaves S0 at 8 ≤ 10: travel 8·50 + 8·(1057 + 11) + 8·(50 + 14 + 11),
     # and 16 pupils change school at 500 m each; keeping U1 at S0 (16, 6 over) costs 6 pupils
@@ -106,11 +106,11 @@ def test_pupils_over_a_size_cap_are_priced_where_the_zoning_decides_it():
     # S0's staying pupils alone are over its cap (12 > 10): over it whatever the zoning, so
     # its pupils over the cap weigh nothing and travel alone decides (U1 nearer S0)
     fixed = replace(inst, fixed=np.array([[[12]], [[0]]]), size_limit=np.array([[36], [100]]))
-    assert fixed.cap_decided().tolist() == [[False], [True]]
+    assert fixed.cap_decided.tolist() == [[False], [True]]
     assert op.solve(fixed, time_limit_s=5).assign.tolist() == [0, 0, 1]
     # S1 approved for 8 places: S0 keeps at least 24 − 8 = 16 > 10 whatever the zoning
     full = replace(inst, places=np.array([[BIG], [8]]))
-    assert full.cap_decided().tolist() == [[False], [True]]
+    assert full.cap_decided.tolist() == [[False], [True]]
     assert op.solve(full, time_limit_s=5).assign.tolist() == [0, 0, 1]
 
 

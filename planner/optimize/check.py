@@ -57,7 +57,7 @@ def violations(inst: Instance, assign: np.ndarray) -> list[str]:
     out = []
     loads = inst.loads(assign)
     pupils = loads.sum(axis=2)
-    top = np.minimum(inst.size_limit, inst.places)
+    top = inst.room
     for s, t in zip(*np.nonzero(pupils > top), strict=True):
         out.append(f"{inst.school_ids[s]}: {pupils[s, t]} pupils in {inst.years[t]} over room "
                    f"for {top[s, t]}")
@@ -126,7 +126,7 @@ def greedy(inst: Instance) -> np.ndarray | None:
     for u, s in inst.locked.items():
         assign[u] = s
         loads[s] += inst.demand[u]
-    room = np.minimum(inst.size_limit, inst.places)  # the hard limits; soft caps are priced
+    room = inst.room  # the hard limits; soft caps are priced
     pairs = [(inst.dist[u, s], u, s) for u in range(n_u) if assign[u] < 0
              for s in range(len(inst.school_ids)) if np.isfinite(inst.dist[u, s])]
     pairs.sort()

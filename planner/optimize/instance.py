@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -301,6 +302,12 @@ class Instance:
         return sum(self.cost(u, int(s)) for u, s in enumerate(assign)) + self.excess_cost(
             self.loads(assign))
 
+    @cached_property
+    def room(self) -> np.ndarray:
+        """(S, T) the most pupils each school may have: its size limit and its places."""
+        return np.minimum(self.size_limit, self.places)
+
+    @cached_property
     def cap_decided(self) -> np.ndarray:
         """(S, T) where the zoning decides whether a school is within its size cap (G4).
 
@@ -312,8 +319,7 @@ class Instance:
         from planner.optimize.model import upper_bounds
 
         fixed = self.fixed.sum(axis=2)
-        room = np.minimum(np.minimum(self.size_limit, self.places),
-                          upper_bounds(self).sum(axis=2))  # (S, T) the most each can take
+        room = np.minimum(self.room, upper_bounds(self).sum(axis=2))  # the most each can take
         total = fixed.sum(axis=0) + self.demand.sum(axis=(0, 2))
         least = np.maximum(fixed, total - (room.sum(axis=0) - room))
         return least <= self.size_cap
@@ -321,7 +327,7 @@ class Instance:
     def excess_cost(self, loads: np.ndarray) -> int:
         """What the pupils over the size cap cost where the zoning decides G4."""
         over = np.maximum(loads.sum(axis=2) - self.size_cap, 0)
-        return int(OVER_CAP_M * over[self.cap_decided()].sum())
+        return int(OVER_CAP_M * over[self.cap_decided].sum())
 
     def travel(self, assign: np.ndarray) -> float:
         """Pupil-metres of the last year's following pupils under an assignment."""

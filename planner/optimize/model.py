@@ -143,7 +143,7 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
         by_school.setdefault(s, []).append(u)
     n_s, n_t, n_g = inst.fixed.shape
     ub = upper_bounds(inst)
-    decided = inst.cap_decided()
+    decided = inst.cap_decided
     pupils, excess = {}, []
     for s in range(n_s):
         units = by_school.get(s, [])
@@ -198,7 +198,7 @@ def _school_year(inst: Instance, s: int, t: int, load: list, pupils, ub: np.ndar
     if isinstance(pupils, int):  # no unit can be zoned to it: nothing to decide
         return []
     terms = []
-    top = int(min(inst.size_limit[s, t], inst.places[s, t]))
+    top = int(inst.room[s, t])
     if ub.sum() > top:
         add(pupils <= top)
     if inst.floor[s, t] and inst.fixed[s, t].sum() < inst.floor[s, t]:
