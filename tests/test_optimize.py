@@ -19,7 +19,7 @@ from planner.optimize.instance import Indicators
 from planner.standards import NATIONAL_2017 as STD
 
 sys.path.insert(0, str(Path(__file__).parent))
-from oracles.brute_force import brute_force, cv, feasible  # noqa: E402
+from oracles.brute_force import brute_force, cv, feasible, least_largest_cv  # noqa: E402
 
 BIG = 10**9
 
@@ -229,6 +229,64 @@ def test_the_exact_cv_limit_binds_where_travel_alone_would_break_it():
     assert res.assign.tolist() == [0, 1, 1, 1] and res.status == "optimal"
 
 
+def _line_with_resources(limit: float, cv_target: float | None = None) -> op.Instance:
+    """The line above with S0 holding 4 and S1 16 of every resource, each school kept open."""
+    base = grid_instance(1, 4, [0, 3], [[10], [10], [10], [10]], [100, 100], [9, 9],
+                         zoned=[0, 1, 1, 1], floor=[1, 1], cv_target=cv_target)
+    resource = np.array([[4.0] * 7, [16.0] * 7])
+    return replace(base, ind=_one_resource_indicators(base, resource, np.full(7, 0.1), limit))
+
+
+def test_the_least_cv_search_finds_pupils_in_proportion_to_the_resource():
+    # From the least-travel zoning (U0, U1 → S0: 20 and 20 pupils, CV 0.6) the least CV has
+    # the pupils nearest 4 : 16 that whole units make with S0 kept open: U0 alone at S0, 10
+    # and 30, CV 0.11547 (S0 with 30 pupils: values 0.1333 and 1.6, CV 1.02)
+    inst = _line_with_resources(1.0)
+    low = op.least_cv(inst, np.array([0, 0, 1, 1]), time_limit_s=10)
+    assert low.tolist() == [0, 1, 1, 1]
+    assert op.max_cv(inst, low) == pytest.approx(np.sqrt(0.25 * 0.01 + 0.75 * (0.4 / 12) ** 2)
+                                                 / 0.5)
+    assert op.violations(inst, low) == []
+
+
+def test_the_least_cv_search_finds_the_brute_force_least_on_random_instances():
+    # from the least-travel optimum of each random instance; the brute force computes each
+    # zoning's CVs from their definition
+    lowered = 0
+    for seed in range(36):
+        inst = random_instance(seed)
+        best = brute_force(inst)
+        if best is None:
+            continue
+        low = op.least_cv(inst, best[1], time_limit_s=10)
+        assert feasible(inst, low) and op.violations(inst, low) == [], seed
+        assert op.max_cv(inst, low) == pytest.approx(least_largest_cv(inst), abs=1e-12), seed
+        lowered += op.max_cv(inst, low) < op.max_cv(inst, best[1]) - 1e-9
+    assert lowered >= 4  # 4 with these seeds: the search is tested where it moves units
+
+
+def test_toward_moves_units_only_as_far_as_the_bounds_allow():
+    # Back toward least travel: U1 to S0 makes the CV 0.6, within a limit of 1.0 but over
+    # a target of 0.5; U2 cannot join S0 (its neighbour U1 is not there)
+    least_travel, least_cv = np.array([0, 0, 0, 1]), np.array([0, 1, 1, 1])
+    assert op.toward(_line_with_resources(1.0), least_cv, least_travel).tolist() == [0, 0, 1, 1]
+    held = _line_with_resources(1.0, cv_target=0.5)
+    assert op.toward(held, least_cv, least_travel).tolist() == [0, 1, 1, 1]
+
+
+def test_the_frontier_says_what_holds_the_least_cv_in_either_language():
+    why = ("least", 0.5463, "R2", 181.6, (("R5", 0.4982, 0.5),))
+    assert op.why_text(why, "en") == (
+        "the least largest CV found in 182 s of search is 0.546 (R2), over its limit: "
+        "re-zoning alone was not found to go lower; held there by R5 at its bound: "
+        "R5 0.498 (bound 0.500)")
+    assert op.why_text(why, "zh") == (
+        "搜索 182 秒找到的最小的最大差异系数为 0.546（R2），仍超过上限：仅靠调整划片未能再降低"
+        "；受R5上限约束：R5 0.498（上限 0.500）")
+    assert op.why_text(why[:4] + ((),), "en").endswith("was not found to go lower")
+    assert op.why_text(None, "zh") == ""
+
+
 # --- consolidation ---------------------------------------------------------------------------
 
 def test_consolidation_closes_what_fits_by_hand():
@@ -322,9 +380,16 @@ def test_frontier_prints_plans_from_least_travel(county, capsys):
                  "--frontier", "--time-limit", "10"]) == 0
     out = capsys.readouterr().out
     lines = [x for x in out.splitlines() if x.startswith("  ") and ". " in x]
-    assert lines[0].startswith("  1. least travel:") and len(lines) >= 2
+    assert lines[0].startswith("  1. least travel:") and 5 <= len(lines) <= 8
     cvs = [float(x.split("largest CV ")[1].split(",")[0]) for x in lines]
     assert cvs == sorted(cvs, reverse=True) and cvs[-1] < cvs[0]
+    targets = [float(x.split("every CV ≤ ")[1].split(":")[0]) for x in lines[1:]]
+    assert all(cv <= target + 5e-4 for cv, target in zip(cvs[1:], targets, strict=True))
+    km = [float(x.split(": ")[1].split(" pupil-km")[0].replace(",", "")) for x in lines]
+    assert km[0] == min(km)  # the least-travel plan first
+    # the last plan has every CV within its limit, or the search says why it stopped there
+    assert lines[-1].endswith("every CV within its limit") or (
+        "the least largest CV found in" in out)
     assert county.read_bytes() == before  # nothing saved
 
 

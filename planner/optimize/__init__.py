@@ -14,6 +14,7 @@ Catchments judged by the 32 indicators, within real capacity, phased with the en
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -42,7 +43,14 @@ from planner.optimize.instance import (
     unit_neighbours,
     with_candidates,
 )
-from planner.optimize.model import Result, infeasible_units, lp_bound, solve, solve_or_none
+from planner.optimize.model import (
+    Result,
+    infeasible_units,
+    least_cv,
+    lp_bound,
+    solve,
+    solve_or_none,
+)
 from planner.optimize.shortage import (
     Shortage,
     blocking_indicators,
@@ -58,9 +66,9 @@ from planner.plan.classes import section_classes
 __all__ = ["DEFAULT_CANDIDATES", "DEFAULT_CHANGE_WEIGHT_M", "Instance", "OBJECTIVES", "Options",
            "Result", "Shortage", "build_instance", "check_plan", "classes",
            "consolidation_lines", "contiguity_keys", "frontier", "frontier_lines", "greedy",
-           "impact_lines", "indicator_problems", "lp_bound", "optimise", "passes",
-           "report_lines", "solve",
-           "solve_or_none", "summary", "unit_neighbours", "violations", "with_candidates",
+           "impact_lines", "indicator_problems", "least_cv", "least_cv_zoning", "lp_bound",
+           "max_cv", "optimise", "passes", "report_lines", "solve", "solve_or_none", "summary",
+           "toward", "unit_neighbours", "violations", "why_text", "with_candidates",
            "year_lines"]
 
 
@@ -91,7 +99,7 @@ def optimise(plans: list[Plan], options: Options, *,
         makes them), or today's plan alone with `all_grades`.
     options
         The request; its objective "cv" and "balanced" hold the section's largest CV down
-        (see :func:`least_cv`).
+        (see :func:`least_cv_zoning`).
 
     Raises
     ------
@@ -103,21 +111,22 @@ def optimise(plans: list[Plan], options: Options, *,
     inst = build_instance(plans, options)
     if options.objective != "travel" and options.cv_target is None and inst.ind is not None:
         travel = _solve(inst, plans, options, report)
-        low = least_cv(inst, options, travel.assign)
-        if low is None:
+        low = least_cv_zoning(inst, options, travel.assign)
+        top, least = max_cv(inst, travel.assign), max_cv(inst, low)
+        if least >= top:
             return travel
-        top = max_cv(inst, travel.assign)
-        target = low if options.objective == "cv" else (low + top) / 2
-        inst = replace(inst, cv_target=target)
+        target = least if options.objective == "cv" else (least + top) / 2
+        return _solve(replace(inst, cv_target=target), plans, options, report, start=low)
     return _solve(inst, plans, options, report)
 
 
-def _solve(inst: Instance, plans: list[Plan], options: Options, report) -> Result:
+def _solve(inst: Instance, plans: list[Plan], options: Options, report,
+           start: np.ndarray | None = None) -> Result:
     seated = seat_lp(inst)
     short_of_seats = bool(infeasible_units(inst)) or (seated is not None
                                                       and seated[0].sum() > 0.5)
     result = None if short_of_seats else solve_or_none(inst, time_limit_s=options.time_limit_s,
-                                                       report=report)
+                                                       report=report, start=start)
     if result is None:
         raise _infeasible(inst, plans[0], options, seated)
     first = None if options.all_grades else int(inst.years[0])
@@ -170,27 +179,13 @@ def max_cv(inst: Instance, assign: np.ndarray) -> float:
     return float(np.nanmax(cvs[-1]))
 
 
-def least_cv(inst: Instance, options: Options, start: np.ndarray, *, steps: int = 5
-             ) -> float | None:
-    """The least largest CV re-zoning can reach from the zoning `start`.
+LEAST_CV_TIME = 3  # the least-CV search gets this many time limits (one per round)
 
-    Bisection on a common CV bound; a bound no plan is found for in time counts as out of
-    reach.
-    """
-    hi = max_cv(inst, start)
-    lo, best = 0.0, hi
-    for _ in range(steps):
-        mid = (lo + best) / 2
-        try:
-            found = solve_or_none(replace(inst, cv_target=mid),
-                                  time_limit_s=options.time_limit_s)
-        except InfeasibleError:  # nothing found in time
-            found = None
-        if found is None:
-            lo = mid
-        else:
-            best = max_cv(inst, found.assign)
-    return best
+
+def least_cv_zoning(inst: Instance, options: Options, start: np.ndarray) -> np.ndarray:
+    """The zoning with the least largest CV found from the admissible zoning `start`."""
+    return least_cv(inst, start, time_limit_s=LEAST_CV_TIME * options.time_limit_s,
+                    rounds=LEAST_CV_TIME)
 
 
 @dataclass(frozen=True)
@@ -205,39 +200,86 @@ class FrontierPlan:
 
 def frontier(plans: list[Plan], options: Options, *, points: int = 6,
              report: Callable[[float, float, float], None] | None = None
-             ) -> tuple[list[FrontierPlan], str]:
+             ) -> tuple[list[FrontierPlan], tuple | None]:
     """Plans from least travel to least CV: each holds every CV of the section lower.
+
+    Both ends first: the least-travel zoning, then the least largest CV the search finds
+    from it (:func:`least_cv_zoning`); between them, the least travel that holds every CV at
+    or below each of `points` − 1 targets (and at the limit, where it lies between), going up
+    from the least CV: each solve starts from the plan below it (which meets its target),
+    moved toward the least-travel zoning as far as the target allows (:func:`toward`), so
+    every step has a plan. A step that finds the plan of another is left out.
 
     Returns
     -------
-    The plans found (the first the least-travel one) and why no plan goes lower: None, or
-    ("off",), ("none", target) — no zoning holds every CV at or below target — or
-    ("time", target, seconds) — none was found in time.
+    The plans found (the first the least-travel one) and why the last one goes no lower:
+    None (every CV within its limit), ("off",), or ("least", largest CV, its indicator,
+    seconds searched, ((indicator, CV, bound) of the CVs that held it, at their bounds)).
     """
     inst = build_instance(plans, options)
     first = _solve(inst, plans, options, report)
     out = [FrontierPlan(None, first, max_cv(inst, first.assign), _last_cvs(inst, first))]
     if inst.ind is None:
         return out, ("off",)
+    t0 = time.perf_counter()
+    low = least_cv_zoning(inst, options, first.assign)
+    seconds = time.perf_counter() - t0
     limit = plans[0].standards.section(options.section).cv_limit
-    top = out[0].max_cv
-    targets = sorted({*np.linspace(top, min(limit, top) * 0.8, points)[1:], min(limit, top)},
-                     reverse=True)
-    why = None
-    for target in targets:
-        try:
-            found = solve_or_none(replace(inst, cv_target=float(target)),
-                                  time_limit_s=options.time_limit_s)
-        except InfeasibleError:  # time ran out before a plan that low was found
-            why = ("time", float(target), float(options.time_limit_s))
+    top, least = out[0].max_cv, max_cv(inst, low)
+    targets = sorted({*np.linspace(top, least, points)[1:], *([limit] if least <= limit < top
+                                                                else [])}, reverse=True)
+    steps, prev = [], low
+    for target in sorted(targets) if least < top - 1e-6 else []:  # up from the least CV,
+        step = replace(inst, cv_target=float(target))  # each from the plan below it
+        found = solve_or_none(step, time_limit_s=options.time_limit_s,
+                              start=toward(step, prev, first.assign))
+        if found is None:  # not for want of a plan: the one below meets the target
             break
-        if found is None:
-            why = ("none", float(target))
+        prev = found.assign
+        if not any((found.assign == p.result.assign).all() for p in steps):
+            steps.append(FrontierPlan(float(target), replace(found, first_year=first.first_year),
+                                      max_cv(inst, found.assign), _last_cvs(inst, found)))
+    out += steps[::-1]
+    cvs = out[-1].cvs
+    if not (cvs > limit + 1e-9).any():
+        return out, None
+    from planner.standards import RESOURCE_IDS
+
+    bound = inst.ind.cv_limit[-1]
+    k = int(np.nanargmax(cvs))
+    held = tuple((RESOURCE_IDS[j], float(cvs[j]), float(bound[j]))
+                 for j in np.flatnonzero(cvs >= bound - HELD) if j != k)
+    return out, ("least", float(cvs[k]), RESOURCE_IDS[k], seconds, held)
+
+
+def toward(inst: Instance, start: np.ndarray, goal: np.ndarray, passes: int = 2
+           ) -> np.ndarray:
+    """`start` with units moved to their school in `goal` while every constraint holds.
+
+    One unit at a time, the most travel saved first, in up to `passes` passes (a unit may
+    need a neighbour moved before it): a start for the solver between two plans.
+    """
+    from planner.optimize.check import violations
+    from planner.optimize.model import admissible
+
+    cur = start.copy()
+    units = sorted(np.flatnonzero(start != goal),
+                   key=lambda u: inst.cost(u, int(goal[u])) - inst.cost(u, int(start[u])))
+    for _ in range(passes):
+        moved = False
+        for u in units:
+            if cur[u] == goal[u]:
+                continue
+            trial = cur.copy()
+            trial[u] = goal[u]
+            if admissible(inst, trial) and not violations(inst, trial):
+                cur, moved = trial, True
+        if not moved:
             break
-        found = replace(found, first_year=first.first_year)
-        out.append(FrontierPlan(float(target), found, max_cv(inst, found.assign),
-                                _last_cvs(inst, found)))
-    return out, why
+    return cur
+
+
+HELD = 0.01  # a CV this near its bound in the least-CV plan is one that holds it there
 
 
 def _last_cvs(inst: Instance, result: Result) -> np.ndarray:
@@ -278,21 +320,26 @@ def passes(inst: Instance, assign: np.ndarray) -> tuple[int, int]:
 WHY_TEXT = {
     "off": {"en": "the indicator constraints are off: no CV to trade",
             "zh": "未启用指标约束，无差异系数可比较"},
-    "none": {"en": "no zoning holds every CV at or below {0:.3f} once phased in (with the "
-                   "caps, places and indicators): re-zoning alone goes no lower",
-             "zh": "没有任何划片能使各项差异系数在全部实施后都不高于 {0:.3f}"
-                   "（在规模、学位和指标约束下）："
-                   "仅靠调整划片无法再降低"},
-    "time": {"en": "no zoning holding every CV at or below {0:.3f} once phased in was found "
-                   "within {1:.0f} s (more time may find one)",
-             "zh": "{1:.0f} 秒内未找到全部实施后各项差异系数都不高于 {0:.3f} 的划片"
-                   "（延长时限可能找到）"},
+    "least": {"en": "the least largest CV found in {2:.0f} s of search is {0:.3f} ({1}), over "
+                    "its limit: re-zoning alone was not found to go lower{3}",
+              "zh": "搜索 {2:.0f} 秒找到的最小的最大差异系数为 {0:.3f}（{1}），仍超过上限："
+                    "仅靠调整划片未能再降低{3}"},
+    "held": {"en": "; held there by {0} at its bound: ", "zh": "；受{0}上限约束："},
+    "at": {"en": "{0} {1:.3f} (bound {2:.3f})", "zh": "{0} {1:.3f}（上限 {2:.3f}）"},
 }
 
 
 def why_text(why: tuple | None, lang: str = "en") -> str:
     """The frontier's reason for stopping, in the reader's language ('' when none)."""
-    return "" if why is None else WHY_TEXT[why[0]][lang].format(*why[1:])
+    if why is None:
+        return ""
+    if why[0] != "least":
+        return WHY_TEXT[why[0]][lang]
+    _, cv, k, seconds, held = why
+    sep = "、" if lang == "zh" else ", "
+    tail = WHY_TEXT["held"][lang].format(sep.join(h[0] for h in held)) + sep.join(
+        WHY_TEXT["at"][lang].format(*h) for h in held) if held else ""
+    return WHY_TEXT["least"][lang].format(cv, k, seconds, tail)
 
 
 def frontier_lines(plans: list[FrontierPlan], why: tuple | None) -> list[str]:

@@ -222,6 +222,9 @@ class Instance:
         limit applies to the units it re-zones).
     ind
         The indicator and CV data, or None when those constraints are off.
+    secants_at
+        (S, T) pupils the safe CV bounds are laid around and always admit (the baseline's
+        when None; the least-CV search's current zoning).
     """
 
     section: str
@@ -254,6 +257,7 @@ class Instance:
     cv_target: float | None = None
     exempt: frozenset = frozenset()
     today_in_reach: bool = False
+    secants_at: np.ndarray | None = None
 
     def anchored(self, u: int, s: int) -> bool:
         """Whether unit u may be in school s's catchment without a nearer neighbour in it.

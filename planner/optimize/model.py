@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -336,15 +336,15 @@ def _safe_cv_bounds(inst: Instance, pairs: list[tuple[int, int]], pupils: dict,
 
     Σ_i R_i² / P_i ≤ (1 + bound²) (ΣR)² / N, scaled by M to integers, with z_i over each
     school's term by secants (the convex term's piecewise-linear interpolation from above,
-    breakpoints at today's pupils and around them): linear, so CP-SAT and its LP see it
-    whole, and never admitting a CV over its bound. The right side is at least today's
-    scaled sum, so today's zoning always qualifies (rounding then admits at most S / M of
-    the sum, far below any CV digit).
+    breakpoints at today's pupils, or `Instance.secants_at`, and around them): linear, so
+    CP-SAT and its LP see it whole, and never admitting a CV over its bound. The right side
+    is at least today's (those pupils') scaled sum, so that zoning always qualifies
+    (rounding then admits at most S / M of the sum, far below any CV digit).
     """
     ind = inst.ind
     bound = inst.cv_bound()
     fixed = inst.fixed.sum(axis=2)
-    today = baseline_pupils(inst)
+    today = baseline_pupils(inst) if inst.secants_at is None else inst.secants_at
     for t, k in pairs:
         m = np.flatnonzero(ind.in_scope[:, t])
         r = ind.resource[m, t, k].astype(float)
@@ -517,7 +517,8 @@ FIRST_ROUND_SHARE = 0.6  # of the time limit; later rounds share what is left
 
 def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
                   report: Callable[[float, float, float], None] | None = None,
-                  extend: Extend | None = None) -> Result | None:
+                  extend: Extend | None = None, start: np.ndarray | None = None
+                  ) -> Result | None:
     """Solve an instance (CP-SAT, CV bounds by outer approximation); None when infeasible.
 
     Each round solves over the cuts so far; a round whose solution breaks a CV bound adds
@@ -528,7 +529,8 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     "feasible", with the proven bound of the cuts (a valid bound of the whole problem).
     `extend(model, x, objective)` may add variables and constraints and return the
     objective to minimise and a function reading its own values from the solver (kept in
-    `Result.extra`): the consolidation's open/closed schools.
+    `Result.extra`): the consolidation's open/closed schools. `start`: a zoning to start
+    from (today's by default); one that keeps every bound is returned at worst.
 
     Raises
     ------
@@ -544,6 +546,11 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     lp_seconds = min(LP_SECONDS, LP_SHARE * time_limit_s) if extend is None else 0.0
     time_limit_s -= lp_seconds  # the relaxation's bound is printed too: within the limit
     best: list = []  # [objective, assign, extra] of the best admissible zoning found
+    if start is not None and extend is None:
+        from planner.optimize.check import violations
+
+        if not violations(inst, start):
+            best = [float(inst.objective(start)), start, None]
     bound, log = float("-inf"), []
     broken = None  # (objective, zoning) of the last round when it broke a CV bound
     for rounds in range(1, MAX_ROUNDS + 1):
@@ -551,11 +558,10 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
         if left < 1.0:
             break
         share = left if inst.ind is None or rounds > 1 else FIRST_ROUND_SHARE * left
-        start = _start(inst, best, broken)
-        found = _solve_once(inst, cuts, share, workers, start, report, extend,
-                            bound if np.isfinite(bound) else None, best)
-        if found is None:  # infeasible over the cuts: infeasible, if the cuts are bounds
-            if best and cuts and not _exact_cvs(inst):
+        found = _solve_once(inst, cuts, share, workers, _start(inst, best, broken), report,
+                            extend, bound if np.isfinite(bound) else None, best)
+        if found is None:  # infeasible over the cuts: infeasible, unless a zoning is at hand
+            if best:  # (the cuts are then linearisations that cut it off)
                 break
             return None
         assign, proven, objective, round_bound, log, extra = found
@@ -645,6 +651,102 @@ def lp_bound(inst: Instance, cuts: list[Cut] = (), *, seconds: float = LP_SECOND
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return float("-inf")
     return float(lp.Objective().Value())
+
+
+# --- the least CV ------------------------------------------------------------------------------
+
+LEAST_CV_ROUNDS = 3  # rounds of the least-CV search (each one CP-SAT solve)
+LEAST_CV_SCALE = 10 ** 11  # the largest CV's Σ R_i² / P_i at the start, scaled to an integer
+TANGENTS = 40  # tangent lines under each school's term R_i² / P_i, over its range
+SHARED_MARGIN = 0.005  # posted CV bounds of resources shared with another section: this lower
+
+
+def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers: int = 2,
+             rounds: int = LEAST_CV_ROUNDS) -> np.ndarray:
+    """The zoning with the least largest CV of the last year found from `start` (admissible).
+
+    Each round minimises the largest CV's Σ_i R_i² / P_i (N and the resources taken at the
+    current zoning; each term from below by tangent lines), with travel as a tie-break, while
+    every other CV of the last year stays at or below it and within its bound, and every
+    other constraint holds: the search goes where travel does not lead (the frontier's other
+    end, where a bound on the CVs with travel as the objective finds nothing in time). The
+    other CVs are posted by safe secants, those with resources shared with another section
+    `SHARED_MARGIN` lower (their secants take the resources at the baseline's split); a round
+    whose zoning breaks a bound adds cuts there. A round's zoning is kept when it keeps every
+    exact CV bound and lowers the largest CV; the best is returned (`start` when none does).
+    """
+    ind, t = inst.ind, inst.last()
+    cur, cuts = start, None
+    t0 = time.perf_counter()
+    shared = np.array([(ind.o[ind.in_scope[:, t], t, k] != 0).any()
+                       for k in range(ind.o.shape[2])])
+    margin = SHARED_MARGIN * shared
+    for r in range(rounds):
+        left = time_limit_s - (time.perf_counter() - t0)
+        if left < 1.0:
+            break
+        pupils_now = inst.loads(cur).sum(axis=2).astype(float)
+        cv = ind.cvs(pupils_now)[t]
+        k = int(np.nanargmax(cv))
+        limit = ind.cv_limit.copy()
+        limit[t] = np.minimum(limit[t], cv[k]) - margin
+        limit[t, k] = cv[k]
+        search = replace(inst, ind=replace(ind, cv_limit=limit,
+                                           resource=ind.resources(pupils_now)), cv_target=None,
+                         secants_at=pupils_now)
+        if cuts is None:
+            cuts = initial_cuts(search)
+        cuts += [Exact(t, j) for j in np.flatnonzero(np.isfinite(limit[t]))
+                 if j != k and Exact(t, j) not in cuts]
+        found = _least_cv_round(search, cuts, k, pupils_now, cur, left / (rounds - r), workers)
+        if found is None:
+            break
+        after = inst.loads(found).sum(axis=2).astype(float)
+        if admissible(inst, found) and np.nanmax(ind.cvs(after)[t]) < cv[k] - 1e-9:
+            cur = found
+        elif not admissible(search, found):
+            cuts += more_cuts(search, cuts, after)
+            over = np.maximum(ind.cvs(after)[t] - inst.cv_bound()[t], 0.0)
+            margin = margin + np.where(shared & (over > 0), over + SHARED_MARGIN, 0.0)
+        else:
+            break  # the linearisation's gain is no gain in the exact CVs
+    return cur
+
+
+def _least_cv_round(inst: Instance, cuts: list, k: int, pupils_now: np.ndarray,
+                    start: np.ndarray, seconds: float, workers: int) -> np.ndarray | None:
+    """One solve minimising indicator k's Σ R_i² / P_i in the last year, then travel."""
+    ind, t = inst.ind, inst.last()
+    model = cp_model.CpModel()
+    x, travel, pupils = formulate(
+        inst, lambda lo, hi, boolean: model.NewBoolVar("") if boolean else model.NewIntVar(
+            lo, hi, ""), model.Add, cuts)
+    m = np.flatnonzero(ind.in_scope[:, t])
+    r = ind.resources(pupils_now)[m, t, k]
+    p_now = np.maximum(pupils_now[m, t], 1.0)
+    scale = LEAST_CV_SCALE / max(float((r ** 2 / p_now).sum()), 1e-12)
+    ub = upper_bounds(inst).sum(axis=2)[:, t]
+    fixed = inst.fixed.sum(axis=2)[:, t]
+    terms = []
+    for s, ri in zip(m, r, strict=True):
+        q, p = scale * ri ** 2, pupils[int(s), t]
+        if q < 1 or isinstance(p, int):
+            continue
+        lo, hi = max(int(fixed[s]), 1), max(int(ub[s]), 1)
+        z = model.NewIntVar(0, int(q / lo) + 1, "")
+        for e in sorted({lo, hi, *np.geomspace(lo, hi, TANGENTS).round().astype(int)}):
+            model.Add(z >= int(np.floor(2 * q / e)) + int(np.floor(-q / e ** 2)) * p)
+        terms.append(z)
+    model.Minimize(sum(terms) + travel)
+    _hint(model, x, start, workers, min(10.0, seconds / 4))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(max(seconds, 1.0))
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = 7
+    solver.parameters.cp_model_presolve = False  # see _solve_once
+    if solver.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return _assignment(inst, x, solver.BooleanValue)
 
 
 def baseline_pupils(inst: Instance) -> np.ndarray:

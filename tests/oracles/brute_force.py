@@ -106,3 +106,23 @@ def brute_force(inst: Instance) -> tuple[int, np.ndarray] | None:
         if best is None or value < best[0]:
             best = (value, assign)
     return best
+
+
+def least_largest_cv(inst: Instance) -> float | None:
+    """Return the least largest CV of the last year over every feasible zoning (None: none)."""
+    reach = [np.flatnonzero(np.isfinite(inst.dist[u])) for u in range(len(inst.unit_ids))]
+    best = None
+    t = inst.demand.shape[1] - 1
+    for combo in itertools.product(*reach):
+        assign = np.array(combo, dtype=np.int64)
+        if not feasible(inst, assign):
+            continue
+        loads = inst.fixed.copy()
+        for u, s in enumerate(assign):
+            loads[s] += inst.demand[u]
+        p = loads.sum(axis=2)[:, t].astype(float)
+        live = inst.ind.in_scope[:, t] & (p > 0)
+        values = inst.ind.c / (inst.ind.a * p[:, None] + inst.ind.o[:, t])
+        top = max(cv(p[live], values[live, k] * p[live]) for k in range(values.shape[1]))
+        best = top if best is None else min(best, top)
+    return best
