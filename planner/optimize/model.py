@@ -543,8 +543,10 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     # today may not rise) they hold the solution near it, and most solves need one round
     cuts = initial_cuts(inst) if inst.ind is not None else []
     t0 = time.perf_counter()
-    lp_seconds = min(LP_SECONDS, LP_SHARE * time_limit_s) if extend is None else 0.0
-    time_limit_s -= lp_seconds  # the relaxation's bound is printed too: within the limit
+    # the relaxation's bound is printed too, within the limit: solved first, so that CP-SAT
+    # gets whatever time it leaves
+    relaxed = lp_bound(inst, seconds=min(LP_SECONDS, LP_SHARE * time_limit_s)) \
+        if extend is None else float("-inf")
     best: list = []  # [objective, assign, extra] of the best admissible zoning found
     if start is not None and extend is None:
         from planner.optimize.check import violations
@@ -576,7 +578,7 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
             if proven or time_limit_s - (time.perf_counter() - t0) < 5.0:
                 # optimal for linearised CV bounds is no proof for the exact ones
                 return _result(inst, assign, "optimal" if proven and _exact_cvs(inst)
-                               else "feasible", objective, bound, lp_seconds, t0, rounds, log,
+                               else "feasible", objective, bound, relaxed, t0, rounds, log,
                                extra)
             broken = None
             continue  # every bound holds: search on with the time left, from this solution
@@ -585,7 +587,7 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     if not best:
         raise InfeasibleError(f"no zoning found within {time_limit_s:.0f} s (neither one nor a "
                               "proof that none exists): allow more time (--time-limit)")
-    return _result(inst, best[1], "feasible", best[0], min(bound, best[0]), lp_seconds, t0,
+    return _result(inst, best[1], "feasible", best[0], min(bound, best[0]), relaxed, t0,
                    rounds, log, best[2])
 
 
@@ -609,11 +611,10 @@ def _exact_cvs(inst: Instance) -> bool:
     return inst.ind is None or not np.isfinite(inst.cv_bound()).any() or inst.ind.linear_cvs()
 
 
-def _result(inst, assign, status, objective, bound, lp_seconds, t0, rounds, log, extra
+def _result(inst, assign, status, objective, bound, relaxed, t0, rounds, log, extra
             ) -> Result:
     return Result(instance=inst, assign=assign, status=status, objective=objective,
-                  best_bound=bound, lp_bound=lp_bound(inst, seconds=lp_seconds)
-                  if lp_seconds > 0 else float("-inf"), seconds=time.perf_counter() - t0,
+                  best_bound=bound, lp_bound=relaxed, seconds=time.perf_counter() - t0,
                   rounds=rounds, progress=log, extra=extra)
 
 
