@@ -226,7 +226,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "objective_travel": ("路程最短", "least travel"),
     "objective_cv": ("差异系数最小", "least CV"),
     "objective_balanced": ("兼顾", "balanced"),
-    "run_frontier": ("比较路程与差异系数（5–8 个方案）", "Compare travel and CVs (5–8 plans)"),
+    "run_frontier": ("比较路程与差异系数（至多 7 个方案）", "Compare travel and CVs (up to 7 plans)"),
     "frontier_why": ("说明：{why}", "Note: {why}"),
     "frontier_plan": ("方案", "plan"),
     "frontier_km": ("上学路程（人·公里）", "travel (pupil-km)"),

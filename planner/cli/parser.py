@@ -147,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
                    "travel; or travel with the largest CV held halfway between")
     o.add_argument("--cv-target", type=float, metavar="C", help="hold every CV of the section "
                    "at or below C (a plan of --frontier)")
-    o.add_argument("--frontier", action="store_true", help="print 5–8 plans from least travel "
+    o.add_argument("--frontier", action="store_true", help="print up to 7 plans from least travel "
                    "to least CV (nothing is saved; --cv-target C re-makes one)")
     _switches(o)
     o.add_argument("--change-weight", type=float, default=500.0, metavar="M",

@@ -44,6 +44,7 @@ from planner.optimize.instance import (
     with_candidates,
 )
 from planner.optimize.model import (
+    LEAST_CV_ROUNDS,
     Result,
     infeasible_units,
     least_cv,
@@ -98,8 +99,10 @@ def optimise(plans: list[Plan], options: Options, *,
         The baseline plan of each year of the phase-in (:func:`phase_years`; planner/session.py
         makes them), or today's plan alone with `all_grades`.
     options
-        The request; its objective "cv" and "balanced" hold the section's largest CV down
-        (see :func:`least_cv_zoning`).
+        The request; its objective "cv" and "balanced" hold the section's largest CV down,
+        and its `cv_target` holds every CV at or below it once phased in: least travel
+        first, then the least CV (:func:`least_cv_zoning`), then the least travel at the
+        target from there, as the frontier's steps are made.
 
     Raises
     ------
@@ -109,15 +112,26 @@ def optimise(plans: list[Plan], options: Options, *,
         limits that block when seats suffice.
     """
     inst = build_instance(plans, options)
-    if options.objective != "travel" and options.cv_target is None and inst.ind is not None:
-        travel = _solve(inst, plans, options, report)
-        low = least_cv_zoning(inst, options, travel.assign)
-        top, least = max_cv(inst, travel.assign), max_cv(inst, low)
-        if least >= top:
-            return travel
+    if inst.ind is None or (options.objective == "travel" and options.cv_target is None):
+        return _solve(inst, plans, options, report)
+    free = replace(inst, cv_target=None)
+    travel = _solve(free, plans, options, report)
+    top = max_cv(inst, travel.assign)
+    if options.cv_target is not None and top <= options.cv_target:
+        return replace(travel, instance=inst)  # least travel already meets the target
+    low = least_cv_zoning(free, options, travel.assign)
+    least = max_cv(inst, low)
+    if options.cv_target is not None:
+        target = options.cv_target
+    elif least >= top:
+        return travel
+    else:
         target = least if options.objective == "cv" else (least + top) / 2
-        return _solve(replace(inst, cv_target=target), plans, options, report, start=low)
-    return _solve(inst, plans, options, report)
+    held = replace(inst, cv_target=target)
+    # from the least-CV zoning moved toward least travel as far as the target allows (the
+    # frontier's steps): a start that meets the target, when the search reached it
+    start = toward(held, low, travel.assign) if least <= target else None
+    return _solve(held, plans, options, report, start=start)
 
 
 def _solve(inst: Instance, plans: list[Plan], options: Options, report,
@@ -179,13 +193,12 @@ def max_cv(inst: Instance, assign: np.ndarray) -> float:
     return float(np.nanmax(cvs[-1]))
 
 
-LEAST_CV_TIME = 3  # the least-CV search gets this many time limits (one per round)
-
-
 def least_cv_zoning(inst: Instance, options: Options, start: np.ndarray) -> np.ndarray:
-    """The zoning with the least largest CV found from the admissible zoning `start`."""
-    return least_cv(inst, start, time_limit_s=LEAST_CV_TIME * options.time_limit_s,
-                    rounds=LEAST_CV_TIME)
+    """The zoning with the least largest CV found from the admissible zoning `start`.
+
+    One time limit for each round of the search.
+    """
+    return least_cv(inst, start, time_limit_s=LEAST_CV_ROUNDS * options.time_limit_s)
 
 
 @dataclass(frozen=True)
@@ -231,20 +244,25 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
     steps, prev = [], low
     for target in sorted(targets) if least < top - 1e-6 else []:  # up from the least CV,
         step = replace(inst, cv_target=float(target))  # each from the plan below it
-        found = solve_or_none(step, time_limit_s=options.time_limit_s,
-                              start=toward(step, prev, first.assign))
-        if found is None:  # not for want of a plan: the one below meets the target
+        try:
+            found = solve_or_none(step, time_limit_s=options.time_limit_s,
+                                  start=toward(step, prev, first.assign))
+        except InfeasibleError:  # not expected: the plan below meets the target
+            found = None
+        if found is None:
             break
         prev = found.assign
-        if not any((found.assign == p.result.assign).all() for p in steps):
-            steps.append(FrontierPlan(float(target), replace(found, first_year=first.first_year),
-                                      max_cv(inst, found.assign), _last_cvs(inst, found)))
+        plan = FrontierPlan(float(target), replace(found, first_year=first.first_year),
+                            max_cv(inst, found.assign), _last_cvs(inst, found))
+        while steps and plan.max_cv <= steps[-1].max_cv + 1e-12:
+            steps.pop()  # no lower CV for its travel (never less: it started from there)
+        steps.append(plan)
     out += steps[::-1]
-    cvs = out[-1].cvs
-    if not (cvs > limit + 1e-9).any():
+    if not (out[-1].cvs > limit + 1e-9).any():
         return out, None
     from planner.standards import RESOURCE_IDS
 
+    cvs = _last_cvs(inst, replace(first, assign=low))  # what the search found
     bound = inst.ind.cv_limit[-1]
     k = int(np.nanargmax(cvs))
     held = tuple((RESOURCE_IDS[j], float(cvs[j]), float(bound[j]))
@@ -256,13 +274,14 @@ def toward(inst: Instance, start: np.ndarray, goal: np.ndarray, passes: int = 2
            ) -> np.ndarray:
     """`start` with units moved to their school in `goal` while every constraint holds.
 
-    One unit at a time, the most travel saved first, in up to `passes` passes (a unit may
-    need a neighbour moved before it): a start for the solver between two plans.
+    One unit at a time, the most travel saved first, each move only where it costs nothing
+    (the objective), in up to `passes` passes (a unit may need a neighbour moved before it):
+    a start for the solver between two plans, never worse than `start`.
     """
     from planner.optimize.check import violations
     from planner.optimize.model import admissible
 
-    cur = start.copy()
+    cur, objective = start.copy(), inst.objective(start)
     units = sorted(np.flatnonzero(start != goal),
                    key=lambda u: inst.cost(u, int(goal[u])) - inst.cost(u, int(start[u])))
     for _ in range(passes):
@@ -272,8 +291,11 @@ def toward(inst: Instance, start: np.ndarray, goal: np.ndarray, passes: int = 2
                 continue
             trial = cur.copy()
             trial[u] = goal[u]
+            if inst.objective(trial) > objective:
+                continue
+            # the exact CVs first (a few ms), every constraint (they again among them) after
             if admissible(inst, trial) and not violations(inst, trial):
-                cur, moved = trial, True
+                cur, objective, moved = trial, inst.objective(trial), True
         if not moved:
             break
     return cur

@@ -171,14 +171,21 @@ class Indicators:
                 out[t, k] = coefficient_of_variation(pupils[m, t], res[m, t, k])
         return out
 
+    def shared(self) -> np.ndarray:
+        """(T, K) whether an evaluated section shares the resource with another section.
+
+        Such a resource is split between the sections by their weighted pupils: it moves with
+        the pupils, so its CV is no fixed-resource function of them.
+        """
+        return ((self.o != 0) & self.in_scope[:, :, None]).any(axis=0)
+
     def linear_cvs(self) -> bool:
         """Whether the CV cuts are exact bounds.
 
         So they are when every resource is fixed (no shared ones split by pupils) and the
         evaluated set's pupils are fixed in number (no section outside it).
         """
-        return bool((self.o[np.broadcast_to(self.in_scope[:, :, None], self.o.shape)] == 0)
-                    .all() and self.in_scope.all())
+        return bool(not self.shared().any() and self.in_scope.all())
 
 
 @dataclass(frozen=True)

@@ -529,8 +529,10 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     "feasible", with the proven bound of the cuts (a valid bound of the whole problem).
     `extend(model, x, objective)` may add variables and constraints and return the
     objective to minimise and a function reading its own values from the solver (kept in
-    `Result.extra`): the consolidation's open/closed schools. `start`: a zoning to start
-    from (today's by default); one that keeps every bound is returned at worst.
+    `Result.extra`): the consolidation's open/closed schools. `start`: a zoning that keeps
+    every constraint (the least-CV search's), kept as the best so far — returned at worst —
+    and the first hint; without it, or with one that breaks a constraint (ignored) or with
+    `extend`, the search starts from today's zoning.
 
     Raises
     ------
@@ -671,16 +673,17 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
     every other CV of the last year stays at or below it and within its bound, and every
     other constraint holds: the search goes where travel does not lead (the frontier's other
     end, where a bound on the CVs with travel as the objective finds nothing in time). The
-    other CVs are posted by safe secants, those with resources shared with another section
-    `SHARED_MARGIN` lower (their secants take the resources at the baseline's split); a round
-    whose zoning breaks a bound adds cuts there. A round's zoning is kept when it keeps every
-    exact CV bound and lowers the largest CV; the best is returned (`start` when none does).
+    other CVs are posted by safe secants laid around the current zoning, those with
+    resources shared with another section (which move with the pupils: the secants take them
+    as split at the current zoning) `SHARED_MARGIN` lower, and lower again by what a round
+    overshot them; a round whose zoning breaks a bound adds cuts there. A round's zoning is
+    kept when it keeps every exact CV bound and lowers the largest CV; the best is returned
+    (`start` when none does).
     """
     ind, t = inst.ind, inst.last()
     cur, cuts = start, None
     t0 = time.perf_counter()
-    shared = np.array([(ind.o[ind.in_scope[:, t], t, k] != 0).any()
-                       for k in range(ind.o.shape[2])])
+    shared = ind.shared()[t]
     margin = SHARED_MARGIN * shared
     for r in range(rounds):
         left = time_limit_s - (time.perf_counter() - t0)
@@ -707,7 +710,8 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
             cur = found
         elif not admissible(search, found):
             cuts += more_cuts(search, cuts, after)
-            over = np.maximum(ind.cvs(after)[t] - inst.cv_bound()[t], 0.0)
+            over = np.maximum(ind.cvs(after)[t] - search.cv_bound()[t], 0.0)  # as posted
+            over[k] = 0.0
             margin = margin + np.where(shared & (over > 0), over + SHARED_MARGIN, 0.0)
         else:
             break  # the linearisation's gain is no gain in the exact CVs
@@ -739,9 +743,10 @@ def _least_cv_round(inst: Instance, cuts: list, k: int, pupils_now: np.ndarray,
             model.Add(z >= int(np.floor(2 * q / e)) + int(np.floor(-q / e ** 2)) * p)
         terms.append(z)
     model.Minimize(sum(terms) + travel)
+    t_hint = time.perf_counter()
     _hint(model, x, start, workers, min(10.0, seconds / 4))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(max(seconds, 1.0))
+    solver.parameters.max_time_in_seconds = max(seconds - (time.perf_counter() - t_hint), 1.0)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 7
     solver.parameters.cp_model_presolve = False  # see _solve_once
