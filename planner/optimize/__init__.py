@@ -257,7 +257,12 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
         while steps and plan.max_cv <= steps[-1].max_cv + 1e-12:
             steps.pop()  # no lower CV for its travel (never less: it started from there)
         steps.append(plan)
-    out += steps[::-1]
+    steps = steps[::-1]
+    if steps and steps[0].result.objective <= first.objective:
+        # the least-travel solve stopped at its time limit above a plan found from the
+        # other end, which has a lower CV too: that one is the least travel found
+        out = [replace(steps.pop(0), target=None)]
+    out += steps
     if not (out[-1].cvs > limit + 1e-9).any():
         return out, None
     from planner.standards import RESOURCE_IDS
