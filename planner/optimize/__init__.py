@@ -221,7 +221,9 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
     or below each of `points` − 1 targets (and at the limit, where it lies between), going up
     from the least CV: each solve starts from the plan below it (which meets its target),
     moved toward the least-travel zoning as far as the target allows (:func:`toward`), so
-    every step has a plan. A step that finds the plan of another is left out.
+    every step has a plan and costs no more than the one below it. A step that reaches as
+    low a CV as the one below replaces it; one that costs no more than the least-travel
+    solve's plan (stopped at its time limit above it) takes the first place.
 
     Returns
     -------
@@ -255,7 +257,7 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
         plan = FrontierPlan(float(target), replace(found, first_year=first.first_year),
                             max_cv(inst, found.assign), _last_cvs(inst, found))
         while steps and plan.max_cv <= steps[-1].max_cv + 1e-12:
-            steps.pop()  # no lower CV for its travel (never less: it started from there)
+            steps.pop()  # as low a CV at no more cost (it started from that plan)
         steps.append(plan)
     steps = steps[::-1]
     if steps and steps[0].result.objective <= first.objective:
