@@ -189,8 +189,7 @@ def _what_blocks(inst: Instance, names: dict, time_limit_s: float) -> str:
 
 def max_cv(inst: Instance, assign: np.ndarray) -> float:
     """The section's largest CV in the last year checked (every cohort phased in)."""
-    cvs = inst.ind.cvs(inst.loads(assign).sum(axis=2).astype(float))
-    return float(np.nanmax(cvs[-1]))
+    return float(np.nanmax(_last_cvs(inst, assign)))
 
 
 def least_cv_zoning(inst: Instance, options: Options, start: np.ndarray) -> np.ndarray:
@@ -233,9 +232,9 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
     """
     inst = build_instance(plans, options)
     first = _solve(inst, plans, options, report)
-    out = [FrontierPlan(None, first, max_cv(inst, first.assign), _last_cvs(inst, first))]
-    if inst.ind is None:
-        return out, ("off",)
+    if inst.ind is None:  # no CVs to trade
+        return [FrontierPlan(None, first, float("nan"), np.array([]))], ("off",)
+    out = [FrontierPlan(None, first, max_cv(inst, first.assign), _last_cvs(inst, first.assign))]
     t0 = time.perf_counter()
     low = least_cv_zoning(inst, options, first.assign)
     seconds = time.perf_counter() - t0
@@ -255,7 +254,7 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
             break
         prev = found.assign
         plan = FrontierPlan(float(target), replace(found, first_year=first.first_year),
-                            max_cv(inst, found.assign), _last_cvs(inst, found))
+                            max_cv(inst, found.assign), _last_cvs(inst, found.assign))
         while steps and plan.max_cv <= steps[-1].max_cv + 1e-12:
             steps.pop()  # as low a CV at no more cost (it started from that plan)
         steps.append(plan)
@@ -269,7 +268,7 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
         return out, None
     from planner.standards import RESOURCE_IDS
 
-    cvs = _last_cvs(inst, replace(first, assign=low))  # what the search found
+    cvs = _last_cvs(inst, low)  # what the search found
     bound = inst.ind.cv_limit[-1]
     k = int(np.nanargmax(cvs))
     held = tuple((RESOURCE_IDS[j], float(cvs[j]), float(bound[j]))
@@ -298,11 +297,12 @@ def toward(inst: Instance, start: np.ndarray, goal: np.ndarray, passes: int = 2
                 continue
             trial = cur.copy()
             trial[u] = goal[u]
-            if inst.objective(trial) > objective:
+            cost = inst.objective(trial)
+            if cost > objective:
                 continue
             # the exact CVs first (a few ms), every constraint (they again among them) after
             if admissible(inst, trial) and not violations(inst, trial):
-                cur, objective, moved = trial, inst.objective(trial), True
+                cur, objective, moved = trial, cost, True
         if not moved:
             break
     return cur
@@ -311,9 +311,9 @@ def toward(inst: Instance, start: np.ndarray, goal: np.ndarray, passes: int = 2
 HELD = 0.01  # a CV this near its bound in the least-CV plan is one that holds it there
 
 
-def _last_cvs(inst: Instance, result: Result) -> np.ndarray:
-    cvs = inst.ind.cvs(inst.loads(result.assign).sum(axis=2).astype(float))
-    return cvs[-1]
+def _last_cvs(inst: Instance, assign: np.ndarray) -> np.ndarray:
+    """(K,) the section's CVs in the last year checked (every cohort phased in)."""
+    return inst.ind.cvs(inst.loads(assign).sum(axis=2).astype(float))[-1]
 
 
 def _replans(plan: Plan, result: Result) -> list[dict]:

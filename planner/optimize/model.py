@@ -465,18 +465,7 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     if floor is not None:  # cuts only remove solutions: the last round's bound still holds
         model.Add(objective >= int(np.floor(floor)))
     model.Minimize(objective)
-    hinting = min(10.0, time_limit_s / 4)
-    t_hint = time.perf_counter()
-    _hint(model, x, hint, workers, hinting)
-    time_limit_s = max(time_limit_s - (time.perf_counter() - t_hint), 1.0)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = float(time_limit_s)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = 7
-    # no presolve: CP-SAT 9.15 can abort the process while presolve maps a complete hint
-    # onto a reduced domain (google/or-tools#5288, seen here about once in a few hundred
-    # solves); the hint is a whole solution, so the search starts from it all the same
-    solver.parameters.cp_model_presolve = False
+    solver = _hinted_solver(model, x, hint, workers, time_limit_s)
     progress = _Progress(inst, x, report, read, best)
     status = solver.Solve(model, progress)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -485,6 +474,22 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     return (_assignment(inst, x, solver.BooleanValue), status == cp_model.OPTIMAL,
             float(round(solver.ObjectiveValue())), float(solver.BestObjectiveBound()),
             progress.log, None if read is None else read(solver))
+
+
+def _hinted_solver(model: cp_model.CpModel, x: dict, start: np.ndarray, workers: int,
+                   seconds: float) -> cp_model.CpSolver:
+    """Hint `start` (:func:`_hint`, its time counted) and return the solver for the rest."""
+    t_hint = time.perf_counter()
+    _hint(model, x, start, workers, min(10.0, seconds / 4))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds - (time.perf_counter() - t_hint), 1.0)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = 7
+    # no presolve: CP-SAT 9.15 can abort the process while presolve maps a complete hint
+    # onto a reduced domain (google/or-tools#5288, seen here about once in a few hundred
+    # solves); the hint is a whole solution, so the search starts from it all the same
+    solver.parameters.cp_model_presolve = False
+    return solver
 
 
 def _hint(model: cp_model.CpModel, x: dict, start: np.ndarray, workers: int,
@@ -743,13 +748,7 @@ def _least_cv_round(inst: Instance, cuts: list, k: int, pupils_now: np.ndarray,
             model.Add(z >= int(np.floor(2 * q / e)) + int(np.floor(-q / e ** 2)) * p)
         terms.append(z)
     model.Minimize(sum(terms) + travel)
-    t_hint = time.perf_counter()
-    _hint(model, x, start, workers, min(10.0, seconds / 4))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds - (time.perf_counter() - t_hint), 1.0)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = 7
-    solver.parameters.cp_model_presolve = False  # see _solve_once
+    solver = _hinted_solver(model, x, start, workers, seconds)
     if solver.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return _assignment(inst, x, solver.BooleanValue)
