@@ -265,6 +265,27 @@ def test_the_least_cv_search_finds_the_brute_force_least_on_random_instances():
     assert lowered >= 4  # 4 with these seeds: the search is tested where it moves units
 
 
+def test_the_least_cv_alone_is_the_brute_force_least_with_the_other_cvs_free():
+    # what the frontier tells a planner when its least CV stays over the limit: that one CV's
+    # least with every CV bound left out (every other constraint held), from the
+    # least-travel optimum, equals the brute force's on every random instance
+    below = 0
+    for seed in range(36):
+        inst = random_instance(seed)
+        best = brute_force(inst)
+        if best is None:
+            continue
+        k = int(np.nanargmax(inst.ind.cvs(inst.loads(best[1]).sum(axis=2).astype(float))[-1]))
+        alone = op.least_cv_alone(inst, best[1], k, time_limit_s=10)
+        free = replace(inst, ind=replace(inst.ind, cv_limit=np.full(inst.ind.cv_limit.shape,
+                                                                    np.inf)))
+        assert feasible(free, alone) and op.violations(free, alone) == [], seed
+        cv_k = inst.ind.cvs(inst.loads(alone).sum(axis=2).astype(float))[-1, k]
+        assert cv_k == pytest.approx(least_largest_cv(inst, only=k), abs=1e-12), seed
+        below += cv_k < least_largest_cv(inst) - 1e-9
+    assert below == 9  # of 33: where the CV alone goes lower than every CV together
+
+
 def test_toward_moves_units_only_as_far_as_the_bounds_allow():
     # Toward a goal with U1 and U2 at S0: U1 to S0 saves travel (2 km less, the least-travel
     # zoning) and makes the CV 0.6, within a limit of 1.0 but over a target of 0.5; U2 to S0
@@ -287,6 +308,16 @@ def test_the_frontier_says_what_holds_the_least_cv_in_either_language():
         "搜索 182 秒找到的最小的最大差异系数为 0.546（R2），仍超过上限：仅靠调整划片未能再降低"
         "；受R5上限约束：R5 0.498（上限 0.500）")
     assert op.why_text(why[:4] + ((),), "en").endswith("was not found to go lower")
+    # what lowering it further costs: R2 alone to 0.489, with R5 and R4 then over 0.5
+    alone = why + ((0.4891, 60.2, (("R4", 0.6104, 0.5), ("R5", 0.6911, 0.5))),)
+    assert op.why_text(alone, "en") == op.why_text(why, "en") + (
+        "; with every other CV left free, R2 goes down to 0.489 in 60 s of search, with R4, R5 "
+        "then over the limit: R4 0.610 (bound 0.500), R5 0.691 (bound 0.500)")
+    assert op.why_text(alone, "zh") == op.why_text(why, "zh") + (
+        "；若不约束其他差异系数，搜索 60 秒可将R2降至 0.489，但此时R4、R5超过上限："
+        "R4 0.610（上限 0.500）、R5 0.691（上限 0.500）")
+    assert op.why_text(why + ((0.5212, 60.2, ()),), "en").endswith(
+        "R2 goes down to 0.521 in 60 s of search")
     assert op.why_text(None, "zh") == ""
 
 

@@ -48,6 +48,7 @@ from planner.optimize.model import (
     Result,
     infeasible_units,
     least_cv,
+    least_cv_alone,
     lp_bound,
     solve,
     solve_or_none,
@@ -228,7 +229,10 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
     -------
     The plans found (the first the least-travel one) and why the last one goes no lower:
     None (every CV within its limit), ("off",), or ("least", largest CV, its indicator,
-    seconds searched, ((indicator, CV, bound) of the CVs that held it, at their bounds)).
+    seconds searched, ((indicator, CV, bound) of the CVs that held it, at their bounds),
+    (that CV with the others left free, seconds searched, ((indicator, CV, limit) of those
+    then over their limit))): the least CV, what holds it, and what lowering it further
+    would cost the others (:func:`least_cv_alone`).
     """
     inst = build_instance(plans, options)
     first = _solve(inst, plans, options, report)
@@ -240,8 +244,10 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
     seconds = time.perf_counter() - t0
     limit = plans[0].standards.section(options.section).cv_limit
     top, least = out[0].max_cv, max_cv(inst, low)
-    targets = sorted({*np.linspace(top, least, points)[1:], *([limit] if least <= limit < top
-                                                                else [])}, reverse=True)
+    # targets as printed (3 decimals), rounded up so that the plan below still meets each
+    targets = sorted({float(np.ceil(v * 1000 - 1e-6) / 1000) for v in (
+        *np.linspace(top, least, points)[1:], *([limit] if least <= limit < top else []))},
+        reverse=True)
     steps, prev = [], low
     for target in sorted(targets) if least < top - 1e-6 else []:  # up from the least CV,
         step = replace(inst, cv_target=float(target))  # each from the plan below it
@@ -273,7 +279,13 @@ def frontier(plans: list[Plan], options: Options, *, points: int = 6,
     k = int(np.nanargmax(cvs))
     held = tuple((RESOURCE_IDS[j], float(cvs[j]), float(bound[j]))
                  for j in np.flatnonzero(cvs >= bound - HELD) if j != k)
-    return out, ("least", float(cvs[k]), RESOURCE_IDS[k], seconds, held)
+    # how low that CV goes with the others left free, and which of them it pushes over
+    t0 = time.perf_counter()
+    alone = _last_cvs(inst, least_cv_alone(inst, low, k, time_limit_s=options.time_limit_s))
+    crossed = tuple((RESOURCE_IDS[j], float(alone[j]), float(limit))
+                    for j in np.flatnonzero(alone > limit + 1e-9) if j != k)
+    return out, ("least", float(cvs[k]), RESOURCE_IDS[k], seconds, held,
+                 (float(alone[k]), time.perf_counter() - t0, crossed))
 
 
 def toward(inst: Instance, start: np.ndarray, goal: np.ndarray, passes: int = 2
@@ -355,6 +367,10 @@ WHY_TEXT = {
                     "仅靠调整划片未能再降低{3}"},
     "held": {"en": "; held there by {0} at its bound: ", "zh": "；受{0}上限约束："},
     "at": {"en": "{0} {1:.3f} (bound {2:.3f})", "zh": "{0} {1:.3f}（上限 {2:.3f}）"},
+    "alone": {"en": "; with every other CV left free, {0} goes down to {1:.3f} in {2:.0f} s of "
+                    "search",
+              "zh": "；若不约束其他差异系数，搜索 {2:.0f} 秒可将{0}降至 {1:.3f}"},
+    "crossed": {"en": ", with {0} then over the limit: ", "zh": "，但此时{0}超过上限："},
 }
 
 
@@ -364,10 +380,18 @@ def why_text(why: tuple | None, lang: str = "en") -> str:
         return ""
     if why[0] != "least":
         return WHY_TEXT[why[0]][lang]
-    _, cv, k, seconds, held = why
+    _, cv, k, seconds, held, *alone = why
     sep = "、" if lang == "zh" else ", "
-    tail = WHY_TEXT["held"][lang].format(sep.join(h[0] for h in held)) + sep.join(
-        WHY_TEXT["at"][lang].format(*h) for h in held) if held else ""
+
+    def listed(key: str, rows: tuple) -> str:
+        return WHY_TEXT[key][lang].format(sep.join(h[0] for h in rows)) + sep.join(
+            WHY_TEXT["at"][lang].format(*h) for h in rows) if rows else ""
+
+    tail = listed("held", held)
+    if alone and alone[0] is not None:
+        cv_alone, searched, crossed = alone[0]
+        tail += WHY_TEXT["alone"][lang].format(k, cv_alone, searched) + listed("crossed",
+                                                                              crossed)
     return WHY_TEXT["least"][lang].format(cv, k, seconds, tail)
 
 

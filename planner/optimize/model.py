@@ -124,12 +124,14 @@ class Result:
 # --- the formulation --------------------------------------------------------------------------
 
 def formulate(inst: Instance, var: Callable[[int, int, bool], object],
-              add: Callable[[object], None], cuts: list = ()
+              add: Callable[[object], None], cuts: list = (), *, travel_unit: int = 1
               ) -> tuple[dict, object, dict]:
     """Post the model with a solver's own calls; return the x variables and the objective.
 
     `var(lo, hi, boolean)` makes a variable (CP-SAT: integer; the LP: continuous) and
     `add(constraint)` posts a linear constraint, so CP-SAT and its LP relaxation are one model.
+    `travel_unit`: the travel in the objective counted in this many pupil-metres (the
+    least-CV search's tie-break counts it in pupil-km); pupils over a size cap as they are.
     """
     x = {}
     for u, cand in enumerate(inst.candidates):
@@ -170,7 +172,8 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
         if not inst.anchored(u, s):
             add(x_us <= sum(x[v, s] for v in inst.neighbours[u]
                             if (v, s) in x and nearer(inst, v, u, s)))
-    travel = sum(inst.cost(u, s) * x_us for (u, s), x_us in x.items())
+    travel = sum((inst.cost(u, s) + travel_unit // 2) // travel_unit * x_us
+                 for (u, s), x_us in x.items())
     return x, travel + sum(excess), pupils
 
 
@@ -666,6 +669,7 @@ def lp_bound(inst: Instance, cuts: list[Cut] = (), *, seconds: float = LP_SECOND
 LEAST_CV_ROUNDS = 3  # rounds of the least-CV search (each one CP-SAT solve)
 LEAST_CV_SCALE = 10 ** 11  # the largest CV's Σ R_i² / P_i at the start, scaled to an integer
 TANGENTS = 40  # tangent lines under each school's term R_i² / P_i, over its range
+TIE_UNIT = 1000  # the travel tie-break in pupil-km: below any CV the scaled terms tell apart
 SHARED_MARGIN = 0.005  # posted CV bounds of resources shared with another section: this lower
 
 
@@ -723,6 +727,26 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
     return cur
 
 
+def least_cv_alone(inst: Instance, start: np.ndarray, k: int, *, time_limit_s: float,
+                   workers: int = 2) -> np.ndarray:
+    """The least CV of indicator k in the last year found with every other CV left free.
+
+    From the admissible zoning `start`, every other constraint held. What the frontier tells
+    a planner when the least largest CV stays over its limit: how low that CV goes on its
+    own, and which others then cross their limits. `start` when the search finds no lower
+    one (in the exact CV).
+    """
+    ind, t = inst.ind, inst.last()
+    pupils_now = inst.loads(start).sum(axis=2).astype(float)
+    free = replace(inst, ind=replace(ind, cv_limit=np.full(ind.cv_limit.shape, np.inf),
+                                     resource=ind.resources(pupils_now)), cv_target=None)
+    found = _least_cv_round(free, [], k, pupils_now, start, time_limit_s, workers)
+    if found is None:
+        return start
+    after = inst.loads(found).sum(axis=2).astype(float)
+    return found if ind.cvs(after)[t, k] < ind.cvs(pupils_now)[t, k] else start
+
+
 def _least_cv_round(inst: Instance, cuts: list, k: int, pupils_now: np.ndarray,
                     start: np.ndarray, seconds: float, workers: int) -> np.ndarray | None:
     """One solve minimising indicator k's Σ R_i² / P_i in the last year, then travel."""
@@ -730,7 +754,7 @@ def _least_cv_round(inst: Instance, cuts: list, k: int, pupils_now: np.ndarray,
     model = cp_model.CpModel()
     x, travel, pupils = formulate(
         inst, lambda lo, hi, boolean: model.NewBoolVar("") if boolean else model.NewIntVar(
-            lo, hi, ""), model.Add, cuts)
+            lo, hi, ""), model.Add, cuts, travel_unit=TIE_UNIT)
     m = np.flatnonzero(ind.in_scope[:, t])
     r = ind.resources(pupils_now)[m, t, k]
     p_now = np.maximum(pupils_now[m, t], 1.0)

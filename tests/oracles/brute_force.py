@@ -9,6 +9,7 @@ least objective (`Instance.objective`) wins.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 
@@ -108,8 +109,14 @@ def brute_force(inst: Instance) -> tuple[int, np.ndarray] | None:
     return best
 
 
-def least_largest_cv(inst: Instance) -> float | None:
-    """Return the least largest CV of the last year over every feasible zoning (None: none)."""
+def least_largest_cv(inst: Instance, only: int | None = None) -> float | None:
+    """Return the least largest CV of the last year over every feasible zoning (None: none).
+
+    `only`: the least CV of that indicator alone, every CV bound left out.
+    """
+    if only is not None:
+        inst = replace(inst, cv_target=None, ind=replace(
+            inst.ind, cv_limit=np.full(inst.ind.cv_limit.shape, np.inf)))
     reach = [np.flatnonzero(np.isfinite(inst.dist[u])) for u in range(len(inst.unit_ids))]
     best = None
     t = inst.demand.shape[1] - 1
@@ -123,6 +130,7 @@ def least_largest_cv(inst: Instance) -> float | None:
         p = loads.sum(axis=2)[:, t].astype(float)
         live = inst.ind.in_scope[:, t] & (p > 0)
         values = inst.ind.c / (inst.ind.a * p[:, None] + inst.ind.o[:, t])
-        top = max(cv(p[live], values[live, k] * p[live]) for k in range(values.shape[1]))
+        top = max(cv(p[live], values[live, k] * p[live])
+                  for k in (range(values.shape[1]) if only is None else [only]))
         best = top if best is None else min(best, top)
     return best
