@@ -249,19 +249,24 @@ def test_the_least_cv_search_finds_pupils_in_proportion_to_the_resource():
     assert op.violations(inst, low) == []
 
 
+def _solvable_random_instances():
+    """(seed, instance, brute-force least-travel zoning) of each feasible random instance."""
+    for seed in range(36):
+        inst = random_instance(seed)
+        best = brute_force(inst)
+        if best is not None:
+            yield seed, inst, best[1]
+
+
 def test_the_least_cv_search_finds_the_brute_force_least_on_random_instances():
     # from the least-travel optimum of each random instance; the brute force computes each
     # zoning's CVs from their definition
     lowered = 0
-    for seed in range(36):
-        inst = random_instance(seed)
-        best = brute_force(inst)
-        if best is None:
-            continue
-        low = op.least_cv(inst, best[1], time_limit_s=10)
+    for seed, inst, least_travel in _solvable_random_instances():
+        low = op.least_cv(inst, least_travel, time_limit_s=10)
         assert feasible(inst, low) and op.violations(inst, low) == [], seed
         assert op.max_cv(inst, low) == pytest.approx(least_largest_cv(inst), abs=1e-12), seed
-        lowered += op.max_cv(inst, low) < op.max_cv(inst, best[1]) - 1e-9
+        lowered += op.max_cv(inst, low) < op.max_cv(inst, least_travel) - 1e-9
     assert lowered >= 4  # 4 with these seeds: the search is tested where it moves units
 
 
@@ -270,13 +275,10 @@ def test_the_least_cv_alone_is_the_brute_force_least_with_the_other_cvs_free():
     # least with every CV bound left out (every other constraint held), from the
     # least-travel optimum, equals the brute force's on every random instance
     below = 0
-    for seed in range(36):
-        inst = random_instance(seed)
-        best = brute_force(inst)
-        if best is None:
-            continue
-        k = int(np.nanargmax(inst.ind.cvs(inst.loads(best[1]).sum(axis=2).astype(float))[-1]))
-        alone = op.least_cv_alone(inst, best[1], k, time_limit_s=10)
+    for seed, inst, least_travel in _solvable_random_instances():
+        k = int(np.nanargmax(inst.ind.cvs(inst.loads(least_travel).sum(axis=2)
+                                          .astype(float))[-1]))
+        alone = op.least_cv_alone(inst, least_travel, k, time_limit_s=10)
         free = replace(inst, ind=replace(inst.ind, cv_limit=np.full(inst.ind.cv_limit.shape,
                                                                     np.inf)))
         assert feasible(free, alone) and op.violations(free, alone) == [], seed
