@@ -229,6 +229,77 @@ def test_the_exact_cv_limit_binds_where_travel_alone_would_break_it():
     assert res.assign.tolist() == [0, 1, 1, 1] and res.status == "optimal"
 
 
+def _seven_limits(c, passing: bool, met: int, at_floor) -> Indicators:
+    """One school section, one year, seven resources c with threshold 1 (value c / pupils)."""
+    c = np.asarray(c, dtype=float)[None, :]
+    return Indicators(c=c, a=np.ones((1, 7)), o=np.zeros((1, 1, 7)), threshold=np.ones(7),
+                      standards=STD, in_scope=np.ones((1, 1), bool),
+                      passing=np.full((1, 1), passing), met=np.full((1, 1), met),
+                      at_floor=np.asarray(at_floor, bool).reshape(1, 1, 7),
+                      resource=c[:, None, :], cv_limit=np.full((1, 7), np.inf),
+                      baseline_cv=np.zeros((1, 7)))
+
+
+@pytest.mark.parametrize("c, passing, met, at_floor, most", [
+    # passing: 6 of 7 met (value ≥ 1: pupils ≤ c) — the sixth largest c, 50 — and all 7 at
+    # 85 % (pupils ≤ 45 / 0.85 = 52.9): at most 50 pupils, whichever six are met
+    ([100, 90, 80, 70, 60, 50, 45], True, 7, [True] * 7, 50),
+    # the same, but the least resource's 85 % (40 / 0.85 = 47.06) binds first
+    ([100, 90, 80, 70, 60, 50, 40], True, 7, [True] * 7, 47),
+    # failing, meeting 4 today: the fourth largest, 70; the 85 % kept only where it held
+    ([100, 90, 80, 70, 60, 50, 45], False, 4, [False] * 7, 70),
+    ([100, 90, 80, 70, 60, 50, 45], False, 4, [False] * 6 + [True], 52),
+])
+def test_n_of_seven_met_is_one_limit_on_the_pupils(c, passing, met, at_floor, most):
+    from types import SimpleNamespace
+
+    from ortools.sat.python import cp_model
+
+    from planner.optimize.model import _indicator_constraints
+    model = cp_model.CpModel()
+    p = model.NewIntVar(0, 200, "p")
+    inst = SimpleNamespace(ind=_seven_limits(c, passing, met, at_floor))
+    _indicator_constraints(inst, {(0, 0): p}, np.array([[200]]), model.Add)
+    assert len(model.Proto().variables) == 1 and len(model.Proto().constraints) == 1
+    model.Maximize(p)
+    solver = cp_model.CpSolver()
+    assert solver.Solve(model) == cp_model.OPTIMAL and solver.Value(p) == most
+    # the limit is exact: one pupil more breaks the section's standing
+    values = np.asarray(c, float)[None, :] / np.array([[most], [most + 1]])
+    ok, floor_ok, comp = compliance(values, np.ones((2, 7)), STD)
+    kept = comp if passing else (ok.sum(axis=1) >= met) & floor_ok[:, np.asarray(at_floor)].all(
+        axis=1)
+    assert kept.tolist() == [True, False]
+
+
+def test_a_soft_cv_bound_starts_from_the_zoning_that_broke_it():
+    # The line below: least travel (U1 → S0) breaks the CV bound. Posted soft, that zoning is
+    # a solution (priced by its excess); the optimum is still the one the hard bound gives,
+    # and its objective is the travel alone
+    from ortools.sat.python import cp_model
+
+    from planner.optimize.model import Exact, formulate
+    inst = _line_with_resources(0.0)
+    for fix, soft in (([0, 0, 1, 1], False), ([0, 0, 1, 1], True), (None, True)):
+        model, slacks = cp_model.CpModel(), []
+        x, objective, _ = formulate(
+            inst, lambda lo, hi, b, m=model: m.NewBoolVar("") if b else m.NewIntVar(lo, hi, ""),
+            model.Add, [Exact(0, k, soft) for k in range(7)], slacks=slacks)
+        for u, s in enumerate(fix or []):
+            model.Add(x[u, s] == 1)
+        model.Minimize(objective)
+        solver = cp_model.CpSolver()
+        status = solver.Solve(model)
+        if fix and not soft:
+            assert status == cp_model.INFEASIBLE
+        elif fix:
+            assert status == cp_model.OPTIMAL and min(solver.Value(v) for v in slacks) > 0
+        else:
+            assert status == cp_model.OPTIMAL and [solver.Value(v) for v in slacks] == [0] * 7
+            assert [s for (u, s) in x if solver.Value(x[u, s])] == [0, 1, 1, 1]
+            assert solver.ObjectiveValue() == inst.objective(np.array([0, 1, 1, 1]))
+
+
 def _line_with_resources(limit: float, cv_target: float | None = None) -> op.Instance:
     """The line above with S0 holding 4 and S1 16 of every resource, each school kept open."""
     base = grid_instance(1, 4, [0, 3], [[10], [10], [10], [10]], [100, 100], [9, 9],

@@ -5,9 +5,9 @@ the pupils a school has — those who stay plus those the zoning brings — keep
 size cap (G4), its classrooms at the class-size cap (G5; teaching points teach mixed grades),
 its places, and its evaluated set (the teaching-point threshold); a unit joins a school only
 with a neighbour nearer to it (contiguity). With the indicator data on: every school section
-that complies in the baseline keeps 6 of its 7 indicators met (a binary per indicator; "met" is
-a linear limit on its pupils) and none under 85 %; a failing one meets as many as before and
-keeps those at 85 %; and every CV stays within its bound.
+that complies in the baseline keeps 6 of its 7 indicators met (each is met up to a number of
+its pupils, so 6 of 7 is one limit: the sixth largest) and none under 85 %; a failing one meets
+as many as before and keeps those at 85 %; and every CV stays within its bound.
 
 A CV bound is convex in the pupils (with R_i fixed and N = ΣP_i, CV² + 1 =
 N · Σ R_i² / P_i / (ΣR_i)²) and enters by outer approximation: a tangent cut at the current
@@ -46,10 +46,16 @@ class Cut:
 
 @dataclass(frozen=True)
 class Exact:
-    """A CV bound (year, indicator) posted school by school by safe secants."""
+    """A CV bound (year, indicator) posted school by school by safe secants.
+
+    `soft`: what the sum goes over its bound is priced in the objective (`SOFT_PRICE`)
+    instead of forbidden, so that the zoning that broke the bound, which the next round
+    repairs, is a solution to start from; no zoning that keeps the bound costs more for it.
+    """
 
     year: int
     k: int
+    soft: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,14 +130,15 @@ class Result:
 # --- the formulation --------------------------------------------------------------------------
 
 def formulate(inst: Instance, var: Callable[[int, int, bool], object],
-              add: Callable[[object], None], cuts: list = (), *, travel_unit: int = 1
-              ) -> tuple[dict, object, dict]:
+              add: Callable[[object], None], cuts: list = (), *, travel_unit: int = 1,
+              slacks: list | None = None) -> tuple[dict, object, dict]:
     """Post the model with a solver's own calls; return the x variables and the objective.
 
     `var(lo, hi, boolean)` makes a variable (CP-SAT: integer; the LP: continuous) and
     `add(constraint)` posts a linear constraint, so CP-SAT and its LP relaxation are one model.
     `travel_unit`: the travel in the objective counted in this many pupil-metres (the
     least-CV search's tie-break counts it in pupil-km); pupils over a size cap as they are.
+    `slacks` receives the soft CV bounds' excess variables (in the objective at their price).
     """
     x = {}
     for u, cand in enumerate(inst.candidates):
@@ -162,9 +169,14 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
             excess += _school_year(inst, s, t, load, pupils[s, t], ub[s, t], var, add,
                                    bool(decided[s, t]))
     if inst.ind is not None:
-        _indicator_constraints(inst, pupils, ub.sum(axis=2), var, add)
-        exact = sorted({(c.year, c.k) for c in cuts if isinstance(c, Exact)})
-        _safe_cv_bounds(inst, exact, pupils, ub.sum(axis=2), var, add)
+        _indicator_constraints(inst, pupils, ub.sum(axis=2), add)
+        soft: dict[tuple[int, int], bool] = {}  # (year, k) → soft; a hard one wins
+        for c in (c for c in cuts if isinstance(c, Exact)):
+            soft[c.year, c.k] = soft.get((c.year, c.k), True) and c.soft
+        over = _safe_cv_bounds(inst, sorted(soft.items()), pupils, ub.sum(axis=2), var, add)
+        excess += [SOFT_PRICE * v for v in over]
+        if slacks is not None:
+            slacks += over
         for cut in (c for c in cuts if isinstance(c, Cut)):
             add(sum(int(cut.coef[s]) * pupils[s, cut.year] for s in np.flatnonzero(cut.coef))
                 >= cut.rhs)
@@ -229,15 +241,19 @@ def _school_year(inst: Instance, s: int, t: int, load: list, pupils, ub: np.ndar
     return terms
 
 
-def _indicator_constraints(inst: Instance, pupils: dict, ub: np.ndarray, var, add) -> None:
+def _indicator_constraints(inst: Instance, pupils: dict, ub: np.ndarray, add) -> None:
     """Passing sections keep passing, failing ones meet no fewer indicators (each year).
 
-    An indicator the section meets even with the most pupils it could have (`ub`, (S, T))
-    needs no variable; nor a floor it keeps whatever happens.
+    Each indicator of a section is met up to a number of its pupils (`Indicators.limit`: the
+    values fall as pupils rise), so "at least n of them met" is one limit on its pupils, the
+    n-th largest of theirs, with no choice of which n to model (and an LP relaxation that
+    is the constraint itself); with the floors kept (85 %), the least of these limits. A
+    limit the most pupils it could have (`ub`, (S, T)) keeps needs no constraint.
     """
     ind = inst.ind
-    met_limit = ind.limit(1.0)
-    floor_limit = ind.limit(ind.standards.floor_share)
+    met_limit = np.where(np.isnan(ind.limit(1.0)), -np.inf, ind.limit(1.0))
+    floor_limit = np.where(np.isnan(ind.limit(ind.standards.floor_share)), -np.inf,
+                           ind.limit(ind.standards.floor_share))
     n_s, n_t = ind.in_scope.shape
     for s in range(n_s):
         for t in range(n_t):
@@ -247,17 +263,10 @@ def _indicator_constraints(inst: Instance, pupils: dict, ub: np.ndarray, var, ad
             need = ind.standards.min_indicators_met if ind.passing[s, t] else int(ind.met[s, t])
             keep_floor = np.ones(met_limit.shape[2], bool) if ind.passing[s, t] else \
                 ind.at_floor[s, t]
-            for k in np.flatnonzero(keep_floor & (ub[s, t] > floor_limit[s, t])):
-                add(p <= int(max(floor_limit[s, t, k], 0)))
-            sure = int((ub[s, t] <= met_limit[s, t]).sum())
-            if need <= sure:
-                continue
-            ys = []
-            for k in np.flatnonzero(ub[s, t] > met_limit[s, t]):
-                y = var(0, 1, True)
-                add(p <= int(max(met_limit[s, t, k], 0)) + int(ub[s, t]) * (1 - y))
-                ys.append(y)
-            add(sum(ys) >= need - sure)
+            top = min([np.inf] + list(floor_limit[s, t, keep_floor])
+                      + ([np.sort(met_limit[s, t])[::-1][need - 1]] if need > 0 else []))
+            if ub[s, t] > top:
+                add(p <= int(max(top, 0)))
 
 
 def tangent_cuts(inst: Instance, pupils: np.ndarray, *, every: bool = False) -> list[Cut]:
@@ -290,6 +299,8 @@ def tangent_cuts(inst: Instance, pupils: np.ndarray, *, every: bool = False) -> 
     return out
 
 
+SOFT_PRICE = 1  # per scaled unit over a soft CV bound: on the demo, 0.001 of R5's CV is ~9·10⁸
+# units, 40 times the whole plan's travel (a plan still over it adds a hard tangent there)
 SAFE_MARGIN = 0.02  # CV bounds this close to today's CV are posted safely from the start
 SAFE_SCALE = 10 ** 14  # the largest term R_i² / P_i of a safe bound, scaled to an integer
 STEPS = (0.01, 0.03, 0.06, 0.1, 0.15, 0.25, 0.4, 0.6)  # breakpoints around today's pupils
@@ -333,35 +344,38 @@ def secant_lines(q: int, points: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _safe_cv_bounds(inst: Instance, pairs: list[tuple[int, int]], pupils: dict,
-                    ub: np.ndarray, var, add) -> None:
-    """Post CV bounds (year, indicator) safely: any solution that keeps them keeps the CV.
+def _safe_cv_bounds(inst: Instance, pairs: list[tuple[tuple[int, int], bool]], pupils: dict,
+                    ub: np.ndarray, var, add) -> list:
+    """Post CV bounds ((year, indicator), soft) safely: a solution that keeps one keeps the CV.
 
     Σ_i R_i² / P_i ≤ (1 + bound²) (ΣR)² / N, scaled by M to integers, with z_i over each
     school's term by secants (the convex term's piecewise-linear interpolation from above,
     breakpoints at today's pupils, or `Instance.secants_at`, and around them): linear, so
     CP-SAT and its LP see it whole, and never admitting a CV over its bound. The right side
     is at least today's (those pupils') scaled sum, so that zoning always qualifies
-    (rounding then admits at most S / M of the sum, far below any CV digit).
+    (rounding then admits at most S / M of the sum, far below any CV digit). A soft bound's
+    sum may exceed it by an excess variable; returns those variables.
     """
     ind = inst.ind
     bound = inst.cv_bound()
     fixed = inst.fixed.sum(axis=2)
     today = baseline_pupils(inst) if inst.secants_at is None else inst.secants_at
-    for t, k in pairs:
+    slacks = []
+    for (t, k), soft in pairs:
         m = np.flatnonzero(ind.in_scope[:, t])
         r = ind.resource[m, t, k].astype(float)
         if not (r > 0).any():
             continue
         scale = SAFE_SCALE / float((r ** 2).max())
         right = (1 + bound[t, k] ** 2) * float(r.sum()) ** 2 / float(today[m, t].sum()) * scale
-        terms, now = [], 0
+        terms, now, most = [], 0, 0
         for ri, s in zip(r, m, strict=True):
             q = int(np.ceil(scale * ri ** 2))
             p = pupils[int(s), t]
             if isinstance(p, int):
                 terms.append(-(-q // max(p, 1)))
                 now += terms[-1]
+                most += terms[-1]
                 continue
             lo, hi = max(int(fixed[s, t]), 1), max(int(ub[s, t]), 1)
             base = min(max(int(today[s, t]), lo), hi)
@@ -371,7 +385,12 @@ def _safe_cv_bounds(inst: Instance, pairs: list[tuple[int, int]], pupils: dict,
                 add(z >= a + b * p)
             terms.append(z)
             now += max(a + b * base for a, b in lines)
+            most += max(a + b * lo for a, b in lines)
+        if soft:
+            slacks.append(var(0, most, False))
+            terms.append(-1 * slacks[-1])
         add(sum(terms) <= max(int(np.floor(right)), now))
+    return slacks
 
 
 def initial_cuts(inst: Instance) -> list:
@@ -382,13 +401,14 @@ def initial_cuts(inst: Instance) -> list:
                     if (c.year, c.k) not in pairs]
 
 
-def more_cuts(inst: Instance, cuts: list, pupils: np.ndarray) -> list:
+def more_cuts(inst: Instance, cuts: list, pupils: np.ndarray, *, soft: bool = False) -> list:
     """What a solution that breaks CV bounds adds: the bounds it breaks, posted exactly.
 
-    A bound already exact is broken only by rounding; a tangent there closes it.
+    A bound already exact is broken only by rounding; a tangent there closes it. `soft`:
+    the new exact bounds soft (the solution that broke them is then a start).
     """
     exact = {(c.year, c.k) for c in cuts if isinstance(c, Exact)}
-    return [c if (c.year, c.k) in exact else Exact(c.year, c.k)
+    return [c if (c.year, c.k) in exact else Exact(c.year, c.k, soft)
             for c in tangent_cuts(inst, pupils)]
 
 
@@ -405,15 +425,17 @@ class _Progress(cp_model.CpSolverSolutionCallback):
     admissible one is at hand when time runs out before the cuts have closed in.
     """
 
-    def __init__(self, inst: Instance, x: dict, report, read, best: list):
+    def __init__(self, inst: Instance, x: dict, report, read, best: list, slacks: list):
         super().__init__()
         self.inst, self.x, self.report, self.read = inst, x, report, read
+        self.slacks = slacks  # soft CV bounds' excess: priced, but no part of the objective
         self.best = best  # [objective, assign, extra] of the best admissible solution so far
         self.start = time.perf_counter()
         self.log: list[tuple[float, float, float]] = []
 
     def on_solution_callback(self) -> None:
-        objective = float(round(self.ObjectiveValue()))
+        objective = float(round(self.ObjectiveValue())
+                          - SOFT_PRICE * sum(self.Value(v) for v in self.slacks))
         rec = (time.perf_counter() - self.start, objective, self.BestObjectiveBound())
         self.log.append(rec)
         if self.report is not None:
@@ -452,30 +474,30 @@ Extend = Callable[[cp_model.CpModel, dict, object], tuple[object, Callable]]
 
 
 def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: int,
-                hint: np.ndarray, report, extend: Extend | None, floor: float | None,
-                best: list) -> tuple | None:
+                hint: np.ndarray, report, extend: Extend | None, best: list) -> tuple | None:
     """One CP-SAT solve over the cuts so far; None when infeasible or nothing found in time.
 
     Returns (assign, proven optimal, objective, bound, progress, extra).
     """
     model = cp_model.CpModel()
+    slacks: list = []
     x, objective, _ = formulate(
         inst, lambda lo, hi, boolean: model.NewBoolVar("") if boolean else model.NewIntVar(
-            lo, hi, ""), model.Add, cuts)
+            lo, hi, ""), model.Add, cuts, slacks=slacks)
     read = None
     if extend is not None:
         objective, read = extend(model, x, objective)
-    if floor is not None:  # cuts only remove solutions: the last round's bound still holds
-        model.Add(objective >= int(np.floor(floor)))
     model.Minimize(objective)
     solver = _hinted_solver(model, x, hint, workers, time_limit_s)
-    progress = _Progress(inst, x, report, read, best)
+    progress = _Progress(inst, x, report, read, best, slacks)
     status = solver.Solve(model, progress)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None if status == cp_model.INFEASIBLE else (
             None, False, float("inf"), float(solver.BestObjectiveBound()), progress.log, None)
     return (_assignment(inst, x, solver.BooleanValue), status == cp_model.OPTIMAL,
-            float(round(solver.ObjectiveValue())), float(solver.BestObjectiveBound()),
+            float(round(solver.ObjectiveValue())
+                  - SOFT_PRICE * sum(solver.Value(v) for v in slacks)),
+            float(solver.BestObjectiveBound()),
             progress.log, None if read is None else read(solver))
 
 
@@ -487,6 +509,11 @@ def _hinted_solver(model: cp_model.CpModel, x: dict, start: np.ndarray, workers:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds - (time.perf_counter() - t_hint), 1.0)
     solver.parameters.num_workers = workers
+    if workers >= 2:  # the full searches: one that raises the bound by a tree search on the
+        # LP (the default one alone leaves it at the root's on a county) and the default one,
+        # with one more thread for the neighbourhood searches that improve the solution
+        solver.parameters.subsolvers.extend(["lb_tree_search", "default_lp"])
+        solver.parameters.num_workers = workers + 1
     solver.parameters.random_seed = 7
     # no presolve: CP-SAT 9.15 can abort the process while presolve maps a complete hint
     # onto a reduced domain (google/or-tools#5288, seen here about once in a few hundred
@@ -520,7 +547,7 @@ def _hint(model: cp_model.CpModel, x: dict, start: np.ndarray, workers: int,
         model.AddHint(x_us, int(s == start[u]))
 
 
-FIRST_ROUND_SHARE = 0.6  # of the time limit; later rounds share what is left
+FIRST_ROUND_SHARE = 0.25  # of the time limit; later rounds share what is left
 
 
 def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 2,
@@ -530,11 +557,15 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     """Solve an instance (CP-SAT, CV bounds by outer approximation); None when infeasible.
 
     Each round solves over the cuts so far; a round whose solution breaks a CV bound adds
-    cuts there (:func:`more_cuts`) and the next round starts by repairing that solution, a
-    near one by construction (a round stops early at a solution within `REPAIR_GAP` of its
-    bound that breaks one). Every solution found is checked, and the best that kept every
-    bound (today's zoning at first) is kept: when time runs out first, it is returned as
-    "feasible", with the proven bound of the cuts (a valid bound of the whole problem).
+    cuts there (:func:`more_cuts`: the bounds it broke, posted exactly and soft, so that the
+    next round starts from that solution and repairs it; hard with `extend`, whose objective
+    could trade them), a near one by construction (a round stops early at a solution within
+    `REPAIR_GAP` of its bound that breaks one). The first round is short
+    (`FIRST_ROUND_SHARE`): it finds which bounds the tangents let break, and the round after,
+    with them exact, has most of the time to raise its bound. Every solution found is checked,
+    and the best that kept every bound (today's zoning at first) is kept: when time runs out
+    first, it is returned as "feasible", with the proven bound of the cuts (a valid bound of
+    the whole problem).
     `extend(model, x, objective)` may add variables and constraints and return the
     objective to minimise and a function reading its own values from the solver (kept in
     `Result.extra`): the consolidation's open/closed schools. `start`: a zoning that keeps
@@ -571,7 +602,7 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
             break
         share = left if inst.ind is None or rounds > 1 else FIRST_ROUND_SHARE * left
         found = _solve_once(inst, cuts, share, workers, _start(inst, best, broken), report,
-                            extend, bound if np.isfinite(bound) else None, best)
+                            extend, best)
         if found is None:  # infeasible over the cuts: infeasible, unless a zoning is at hand
             if best:  # (the cuts are then linearisations that cut it off)
                 break
@@ -580,8 +611,8 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
         bound = max(bound, round_bound)
         if assign is None:
             break  # nothing within this round's time
-        new = more_cuts(inst, cuts, inst.loads(assign).sum(axis=2)) if inst.ind is not None \
-            else []
+        new = more_cuts(inst, cuts, inst.loads(assign).sum(axis=2), soft=extend is None) \
+            if inst.ind is not None else []
         if not new:
             if best and best[0] < objective:  # an earlier round's solution was better
                 break
