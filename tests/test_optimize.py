@@ -272,6 +272,22 @@ def test_n_of_seven_met_is_one_limit_on_the_pupils(c, passing, met, at_floor, mo
     assert kept.tolist() == [True, False]
 
 
+def test_bounds_a_solution_comes_near_are_posted_exactly():
+    # The line below with every CV limited to 0.51: 17 and 23 pupils give CV 0.455 (0.055
+    # under it), 18 and 22 give 0.5025 (0.0075 under, within the 0.02 margin): those seven
+    # bounds are posted exactly from then on, but for one that already is
+    from planner.optimize.model import Exact, near_bounds
+    inst = _line_with_resources(0.51)
+    resource = np.array([4.0, 16.0])
+    assert cv(np.array([17.0, 23.0]), resource) == pytest.approx(0.45515, abs=1e-5)
+    assert cv(np.array([18.0, 22.0]), resource) == pytest.approx(0.50252, abs=1e-5)
+    assert near_bounds(inst, [], np.array([[17], [23]]), soft=True) == []
+    assert near_bounds(inst, [], np.array([[18], [22]]), soft=True) == [
+        Exact(0, k, True) for k in range(7)]
+    assert near_bounds(inst, [Exact(0, 3)], np.array([[18], [22]])) == [
+        Exact(0, k) for k in (0, 1, 2, 4, 5, 6)]
+
+
 def test_a_soft_cv_bound_starts_from_the_zoning_that_broke_it():
     # The line below: least travel (U1 → S0) breaks the CV bound. Posted soft, that zoning is
     # a solution (priced by its excess); the optimum is still the one the hard bound gives,

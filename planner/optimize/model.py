@@ -412,6 +412,16 @@ def more_cuts(inst: Instance, cuts: list, pupils: np.ndarray, *, soft: bool = Fa
             for c in tangent_cuts(inst, pupils)]
 
 
+def near_bounds(inst: Instance, cuts: list, pupils: np.ndarray, *, soft: bool = False
+                ) -> list[Exact]:
+    """The CV bounds a solution keeps by less than `SAFE_MARGIN`, posted exactly (not yet so)."""
+    exact = {(c.year, c.k) for c in cuts if isinstance(c, Exact)}
+    bound = inst.cv_bound()
+    near = np.isfinite(bound) & (inst.ind.cvs(pupils) >= bound - SAFE_MARGIN)
+    return [Exact(int(t), int(k), soft) for t, k in zip(*np.nonzero(near), strict=True)
+            if (t, k) not in exact]
+
+
 # --- solving ----------------------------------------------------------------------------------
 
 REPAIR_GAP = 0.02  # a round stops at a solution this near its bound that breaks a CV bound
@@ -621,8 +631,11 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
                 return _result(inst, assign, "optimal" if proven and _exact_cvs(inst)
                                else "feasible", objective, bound, relaxed, t0, rounds, log,
                                extra)
-            broken = None
-            continue  # every bound holds: search on with the time left, from this solution
+            broken = None  # every bound holds: search on with the time left, from this solution,
+            if inst.ind is not None:  # with those it came near exact, which a longer search
+                cuts += near_bounds(inst, cuts, inst.loads(assign).sum(axis=2),  # would break
+                                    soft=extend is None)
+            continue
         cuts += new
         broken = (objective, assign)
     if not best:
