@@ -229,10 +229,11 @@ def test_the_exact_cv_limit_binds_where_travel_alone_would_break_it():
     assert res.assign.tolist() == [0, 1, 1, 1] and res.status == "optimal"
 
 
-def _seven_limits(c, passing: bool, met: int, at_floor) -> Indicators:
-    """One school section, one year, seven resources c with threshold 1 (value c / pupils)."""
+def _seven_limits(c, passing: bool, met: int, at_floor, threshold=None) -> Indicators:
+    """One school section, one year, seven resources c (value c / pupils), thresholds 1."""
     c = np.asarray(c, dtype=float)[None, :]
-    return Indicators(c=c, a=np.ones((1, 7)), o=np.zeros((1, 1, 7)), threshold=np.ones(7),
+    threshold = np.ones(7) if threshold is None else threshold
+    return Indicators(c=c, a=np.ones((1, 7)), o=np.zeros((1, 1, 7)), threshold=threshold,
                       standards=STD, in_scope=np.ones((1, 1), bool),
                       passing=np.full((1, 1), passing), met=np.full((1, 1), met),
                       at_floor=np.asarray(at_floor, bool).reshape(1, 1, 7),
@@ -270,6 +271,29 @@ def test_n_of_seven_met_is_one_limit_on_the_pupils(c, passing, met, at_floor, mo
     kept = comp if passing else (ok.sum(axis=1) >= met) & floor_ok[:, np.asarray(at_floor)].all(
         axis=1)
     assert kept.tolist() == [True, False]
+
+
+def test_a_zero_threshold_is_met_at_any_size():
+    # R7: none of it, threshold 0 — its value 0 reaches 0 however many pupils: met, with no
+    # floor, so six of the seven are met up to the fifth largest of the others, 60, and the
+    # least one's 85 % (50 / 0.85 = 58.8) binds first: 58
+    from ortools.sat.python import cp_model
+
+    from planner.optimize.model import _indicator_constraints
+    ind = _seven_limits([100, 90, 80, 70, 60, 50, 0], True, 7, [True] * 7,
+                        threshold=np.array([1.0] * 6 + [0.0]))
+    assert ind.limit(1.0)[0, 0, 6] == np.inf and ind.limit(0.85)[0, 0, 6] == np.inf
+    from types import SimpleNamespace
+    model = cp_model.CpModel()
+    p = model.NewIntVar(0, 200, "p")
+    _indicator_constraints(SimpleNamespace(ind=ind), {(0, 0): p}, np.array([[200]]), model.Add)
+    model.Maximize(p)
+    solver = cp_model.CpSolver()
+    assert solver.Solve(model) == cp_model.OPTIMAL and solver.Value(p) == 58
+    values = np.array([[100, 90, 80, 70, 60, 50, 0]]) / np.array([[58], [59]])
+    ok, floor_ok, comp = compliance(values, np.broadcast_to(ind.threshold, (2, 7)), STD)
+    assert ok.sum(axis=1).tolist() == [6, 6] and floor_ok.all(axis=1).tolist() == [True, False]
+    assert comp.tolist() == [True, False]
 
 
 def test_bounds_a_solution_comes_near_are_posted_exactly():

@@ -142,10 +142,15 @@ class Indicators:
     baseline_cv: np.ndarray
 
     def limit(self, level: float) -> np.ndarray:
-        """(S, T, K) the most pupils with which the value still reaches `level` × threshold."""
-        bound = self.c[:, None, :] / (level * self.threshold[None, None, :] * (1 - _EPS))
-        a = self.a[:, None, :]
-        return np.floor((bound - self.o) / a * (1 + 1e-12))
+        """(S, T, K) the most pupils with which the value still reaches `level` × threshold.
+
+        A threshold of 0 is reached at any size (inf); a value of missing data never (NaN).
+        """
+        zero = np.broadcast_to(level * self.threshold[None, None, :] == 0, self.o.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bound = self.c[:, None, :] / (level * self.threshold[None, None, :] * (1 - _EPS))
+            a = self.a[:, None, :]
+            return np.where(zero, np.inf, np.floor((bound - self.o) / a * (1 + 1e-12)))
 
     def values(self, pupils: np.ndarray) -> np.ndarray:
         """(S, T, K) the indicator values at pupils (S, T)."""

@@ -252,8 +252,8 @@ def _indicator_constraints(inst: Instance, pupils: dict, ub: np.ndarray, add) ->
     """
     ind = inst.ind
     met_limit = np.where(np.isnan(ind.limit(1.0)), -np.inf, ind.limit(1.0))
-    floor_limit = np.where(np.isnan(ind.limit(ind.standards.floor_share)), -np.inf,
-                           ind.limit(ind.standards.floor_share))
+    floor_limit = np.where(np.isnan(ind.limit(ind.standards.floor_share)), np.inf,
+                           ind.limit(ind.standards.floor_share))  # (NaN: data missing)
     n_s, n_t = ind.in_scope.shape
     for s in range(n_s):
         for t in range(n_t):
@@ -444,18 +444,18 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.log: list[tuple[float, float, float]] = []
 
     def on_solution_callback(self) -> None:
-        objective = float(round(self.ObjectiveValue())
-                          - SOFT_PRICE * sum(self.Value(v) for v in self.slacks))
-        rec = (time.perf_counter() - self.start, objective, self.BestObjectiveBound())
+        raw = float(round(self.ObjectiveValue()))  # with soft bounds' excess, as the bound
+        rec = (time.perf_counter() - self.start, raw, self.BestObjectiveBound())
         self.log.append(rec)
         if self.report is not None:
             self.report(*rec)
+        objective = raw - SOFT_PRICE * sum(self.Value(v) for v in self.slacks)
         if self.best and self.best[0] <= objective:
             return
         assign = _assignment(self.inst, self.x, self.BooleanValue)
         if admissible(self.inst, assign):
             self.best[:] = [objective, assign, None if self.read is None else self.read(self)]
-        elif objective - rec[2] <= REPAIR_GAP * abs(objective):
+        elif raw - rec[2] <= REPAIR_GAP * abs(raw):
             # near its bound but over a CV bound: what this round finds from here breaks it
             # too; the time is better spent on the next round, which repairs this solution
             self.StopSearch()
@@ -504,10 +504,10 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None if status == cp_model.INFEASIBLE else (
             None, False, float("inf"), float(solver.BestObjectiveBound()), progress.log, None)
+    # optimal with soft bounds' excess is no worse than the optimum keeping them: as proven
+    excess = SOFT_PRICE * sum(solver.Value(v) for v in slacks)
     return (_assignment(inst, x, solver.BooleanValue), status == cp_model.OPTIMAL,
-            float(round(solver.ObjectiveValue())
-                  - SOFT_PRICE * sum(solver.Value(v) for v in slacks)),
-            float(solver.BestObjectiveBound()),
+            float(round(solver.ObjectiveValue()) - excess), float(solver.BestObjectiveBound()),
             progress.log, None if read is None else read(solver))
 
 
@@ -629,12 +629,12 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
             if proven or time_limit_s - (time.perf_counter() - t0) < 5.0:
                 # optimal for linearised CV bounds is no proof for the exact ones
                 return _result(inst, assign, "optimal" if proven and _exact_cvs(inst)
-                               else "feasible", objective, bound, relaxed, t0, rounds, log,
-                               extra)
+                               else "feasible", objective, min(bound, objective), relaxed, t0,
+                               rounds, log, extra)
             broken = None  # every bound holds: search on with the time left, from this solution,
-            if inst.ind is not None:  # with those it came near exact, which a longer search
-                cuts += near_bounds(inst, cuts, inst.loads(assign).sum(axis=2),  # would break
-                                    soft=extend is None)
+            if inst.ind is not None and extend is None:  # with those it came near exact,
+                cuts += near_bounds(inst, cuts, inst.loads(assign).sum(axis=2),  # which a
+                                    soft=True)  # longer search would break
             continue
         cuts += new
         broken = (objective, assign)
