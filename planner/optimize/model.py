@@ -251,9 +251,9 @@ def _indicator_constraints(inst: Instance, pupils: dict, ub: np.ndarray, add) ->
     limit the most pupils it could have (`ub`, (S, T)) keeps needs no constraint.
     """
     ind = inst.ind
-    met_limit = np.where(np.isnan(ind.limit(1.0)), -np.inf, ind.limit(1.0))
-    floor_limit = np.where(np.isnan(ind.limit(ind.standards.floor_share)), np.inf,
-                           ind.limit(ind.standards.floor_share))  # (NaN: data missing)
+    met_limit = np.nan_to_num(ind.limit(1.0), nan=-np.inf, posinf=np.inf, neginf=-np.inf)
+    floor_limit = np.nan_to_num(ind.limit(ind.standards.floor_share), nan=np.inf,
+                                posinf=np.inf, neginf=-np.inf)  # (NaN: data missing)
     n_s, n_t = ind.in_scope.shape
     for s in range(n_s):
         for t in range(n_t):
@@ -306,14 +306,15 @@ SAFE_SCALE = 10 ** 14  # the largest term R_i² / P_i of a safe bound, scaled to
 STEPS = (0.01, 0.03, 0.06, 0.1, 0.15, 0.25, 0.4, 0.6)  # breakpoints around today's pupils
 
 
-def tight_bounds(inst: Instance) -> list[tuple[int, int]]:
-    """(year, indicator) whose CV bound today's CV is within `SAFE_MARGIN` of.
+def tight_bounds(inst: Instance, cvs: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """(year, indicator) whose CV bound today's CV (or `cvs`, (T, K)) is within `SAFE_MARGIN` of.
 
     These bind: a CV over its limit today may not rise at all, so tangent cuts alone would
     take round after round to close in on them.
     """
     bound = inst.cv_bound()
-    near = np.isfinite(bound) & (inst.ind.baseline_cv >= bound - SAFE_MARGIN)
+    cvs = inst.ind.baseline_cv if cvs is None else cvs
+    near = np.isfinite(bound) & (cvs >= bound - SAFE_MARGIN)
     return [(int(t), int(k)) for t, k in zip(*np.nonzero(near), strict=True)]
 
 
@@ -416,9 +417,7 @@ def near_bounds(inst: Instance, cuts: list, pupils: np.ndarray, *, soft: bool = 
                 ) -> list[Exact]:
     """The CV bounds a solution keeps by less than `SAFE_MARGIN`, posted exactly (not yet so)."""
     exact = {(c.year, c.k) for c in cuts if isinstance(c, Exact)}
-    bound = inst.cv_bound()
-    near = np.isfinite(bound) & (inst.ind.cvs(pupils) >= bound - SAFE_MARGIN)
-    return [Exact(int(t), int(k), soft) for t, k in zip(*np.nonzero(near), strict=True)
+    return [Exact(t, k, soft) for t, k in tight_bounds(inst, inst.ind.cvs(pupils))
             if (t, k) not in exact]
 
 
