@@ -381,6 +381,79 @@ def test_the_least_cv_search_finds_the_brute_force_least_on_random_instances():
     assert lowered >= 4  # 4 with these seeds: the search is tested where it moves units
 
 
+def test_the_exact_descent_moves_the_unit_that_brings_the_cv_within_its_limit():
+    # the line above from its least-travel zoning (CV 0.6 over a limit of 0.5): of the
+    # one-unit moves only U1 to S1 lowers it (U2 to S0 gives 30 and 10 pupils, CV 1.02; U0
+    # holds S0's catchment), and its 0.11547 is within the limit: the descent stops there
+    inst = _line_with_resources(1.0)
+    low = op.descend(inst, np.array([0, 0, 1, 1]), seconds=10, limit=0.5)
+    assert low.tolist() == [0, 1, 1, 1]
+    assert op.max_cv(inst, low) == pytest.approx(np.sqrt(0.25 * 0.01 + 0.75 * (0.4 / 12) ** 2)
+                                                 / 0.5)
+    # within its limit already: nothing moves
+    assert op.descend(inst, low, seconds=10, limit=0.5).tolist() == [0, 1, 1, 1]
+
+
+def test_the_exact_descent_breaks_nothing_and_lowers_the_cvs_over_the_limit():
+    # from the least-travel optimum of each random instance, with a limit under its largest
+    # CV: the zoning breaks nothing (the oracle's own check too), no CV within the limit goes
+    # over it, the others' squared distances to limit − BELOW sum to no more, and no zoning
+    # goes below the brute force's least largest CV
+    from planner.optimize.descent import BELOW
+
+    lowered = 0
+    for seed, inst, least_travel in _solvable_random_instances():
+        before = inst.ind.cvs(inst.loads(least_travel).sum(axis=2).astype(float))[-1]
+        limit = 0.9 * float(np.nanmax(before))
+        low = op.descend(inst, least_travel, seconds=10, limit=limit)
+        after = inst.ind.cvs(inst.loads(low).sum(axis=2).astype(float))[-1]
+        assert feasible(inst, low) and op.violations(inst, low) == [], seed
+        within = ~(before > limit)
+        assert not (after[within] > limit + 1e-12).any(), seed
+        over = before > limit
+        score = [(np.maximum(c[over] - (limit - BELOW), 0) ** 2).sum() for c in (before, after)]
+        assert score[1] <= score[0] + 1e-15, seed
+        assert np.nanmax(after) >= least_largest_cv(inst) - 1e-12, seed
+        lowered += score[1] < score[0]
+    assert lowered >= 4, lowered
+
+
+def test_the_descents_cvs_are_the_evaluations_with_shared_resources():
+    # the CVs of many zonings at once equal Indicators.cvs, also with resources a school's
+    # sections share (value c / (a P + o)) and with an emptied section (no value)
+    from planner.optimize.descent import _cvs
+
+    rng = np.random.default_rng(3)
+    inst = random_instance(4)
+    n_s, n_t, n_k = inst.ind.o.shape
+    o = np.where(rng.random((n_s, 1, n_k)) < 0.5, rng.uniform(5, 40, (n_s, 1, n_k)), 0.0)
+    ind = replace(inst.ind, a=rng.uniform(1.0, 1.3, (n_s, n_k)),
+                  o=np.repeat(o, n_t, axis=1))
+    inst = replace(inst, ind=ind)
+    pupils = rng.integers(0, 60, (50, n_s, n_t))
+    pupils[0, 0] = 0
+    got = _cvs(inst, pupils[:, :, -1])
+    want = np.array([ind.cvs(p.astype(float))[-1] for p in pupils])
+    np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+    assert (o != 0).any() and np.isnan(want).sum() == 0
+
+
+def test_what_a_move_breaks_is_seen_in_the_schools_it_changes():
+    # violations(…, schools) is the whole check for a zoning that differs from one breaking
+    # nothing only in those schools' catchments: every one-unit move on the random instances
+    checked = 0
+    for seed, inst, least_travel in _solvable_random_instances():
+        assert op.violations(inst, least_travel) == [], seed
+        for u, cand in enumerate(inst.candidates):
+            for s in cand:
+                trial = least_travel.copy()
+                trial[u] = s
+                part = op.violations(inst, trial, {int(least_travel[u]), int(s)})
+                assert sorted(part) == sorted(op.violations(inst, trial)), (seed, u, s)
+                checked += bool(part)
+    assert checked >= 100, checked
+
+
 def test_the_least_cv_alone_is_the_brute_force_least_with_the_other_cvs_free():
     # what the frontier tells a planner when its least CV stays over the limit: that one CV's
     # least with every CV bound left out (every other constraint held), from the

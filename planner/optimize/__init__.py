@@ -32,6 +32,7 @@ from planner.optimize.check import (
     violations,
     year_lines,
 )
+from planner.optimize.descent import descend
 from planner.optimize.instance import (
     DEFAULT_CANDIDATES,
     DEFAULT_CHANGE_WEIGHT_M,
@@ -67,10 +68,10 @@ from planner.plan.classes import section_classes
 
 __all__ = ["DEFAULT_CANDIDATES", "DEFAULT_CHANGE_WEIGHT_M", "Instance", "OBJECTIVES", "Options",
            "Result", "Shortage", "build_instance", "check_plan", "classes",
-           "consolidation_lines", "contiguity_keys", "frontier", "frontier_lines", "greedy",
-           "impact_lines", "indicator_problems", "least_cv", "least_cv_zoning", "lp_bound",
-           "max_cv", "optimise", "passes", "report_lines", "solve", "solve_or_none", "summary",
-           "toward", "unit_neighbours", "violations", "why_text", "with_candidates",
+           "consolidation_lines", "contiguity_keys", "descend", "frontier", "frontier_lines",
+           "greedy", "impact_lines", "indicator_problems", "least_cv", "least_cv_zoning",
+           "lp_bound", "max_cv", "optimise", "passes", "report_lines", "solve", "solve_or_none",
+           "summary", "toward", "unit_neighbours", "violations", "why_text", "with_candidates",
            "year_lines"]
 
 
@@ -196,9 +197,14 @@ def max_cv(inst: Instance, assign: np.ndarray) -> float:
 def least_cv_zoning(inst: Instance, options: Options, start: np.ndarray) -> np.ndarray:
     """The zoning with the least largest CV found from the admissible zoning `start`.
 
-    One time limit for each round of the search.
+    One time limit for each round of the search, and one for the exact descent from its
+    zoning (:func:`descend`) when a CV is still over its limit.
     """
-    return least_cv(inst, start, time_limit_s=LEAST_CV_ROUNDS * options.time_limit_s)
+    low = least_cv(inst, start, time_limit_s=LEAST_CV_ROUNDS * options.time_limit_s)
+    limit = inst.ind.standards.section(inst.section).cv_limit
+    if max_cv(inst, low) > limit:
+        low = descend(inst, low, seconds=options.time_limit_s, limit=limit)
+    return low
 
 
 @dataclass(frozen=True)

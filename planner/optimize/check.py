@@ -46,22 +46,41 @@ def classes(inst: Instance, s: int, load: np.ndarray) -> int:
     return plan_classes(load, inst.class_cap, multigrade=bool(inst.multigrade[s]))[1]
 
 
-def violations(inst: Instance, assign: np.ndarray) -> list[str]:
+def held(inst: Instance, assign: np.ndarray, u: int) -> bool:
+    """Whether unit u's catchment holds it: a neighbour in it is nearer to the school.
+
+    Or u is anchored there (Instance.anchored); always without contiguity keys.
+    """
+    s = assign[u]
+    return inst.key is None or inst.anchored(u, s) or any(
+        assign[v] == s and nearer(inst, v, u, s) for v in inst.neighbours[u])
+
+
+def violations(inst: Instance, assign: np.ndarray, schools: set[int] | None = None
+               ) -> list[str]:
     """Say what an assignment breaks, exactly (empty: nothing).
 
     Size caps, classrooms, places and evaluated sets in every year; roads and contiguity;
     with indicator data, passing sections that would fail, failing ones meeting fewer
     indicators or dropping under 85 %, and every CV against its bound (the exact CV, not the
     optimiser's cuts).
+
+    `schools`: only what these schools' catchments break, and the CVs (for a zoning that
+    differs from one that breaks nothing only in these schools' catchments: nothing else
+    can break).
     """
     out = []
     loads = inst.loads(assign)
     pupils = loads.sum(axis=2)
     top = inst.room
+    rows = range(len(inst.school_ids)) if schools is None else sorted(schools)
+    units = range(len(assign)) if schools is None else [
+        u for u in range(len(assign)) if assign[u] in schools]
     for s, t in zip(*np.nonzero(pupils > top), strict=True):
-        out.append(f"{inst.school_ids[s]}: {pupils[s, t]} pupils in {inst.years[t]} over room "
-                   f"for {top[s, t]}")
-    for s in range(len(inst.school_ids)):
+        if schools is None or s in schools:
+            out.append(f"{inst.school_ids[s]}: {pupils[s, t]} pupils in {inst.years[t]} over "
+                       f"room for {top[s, t]}")
+    for s in rows:
         for t in range(pupils.shape[1]):
             if pupils[s, t] and classes(inst, s, loads[s, t]) > inst.rooms_limit[s, t]:
                 out.append(f"{inst.school_ids[s]}: {classes(inst, s, loads[s, t])} classes in "
@@ -69,24 +88,28 @@ def violations(inst: Instance, assign: np.ndarray) -> list[str]:
             if pupils[s, t] < inst.floor[s, t]:
                 out.append(f"{inst.school_ids[s]}: {pupils[s, t]} pupils in {inst.years[t]}, "
                            f"under the {inst.floor[s, t]} that keep it evaluated")
-    for u, s in enumerate(assign):
+    for u in units:
+        s = assign[u]
         if not np.isfinite(inst.dist[u, s]) or not inst.reach(u)[s]:
             out.append(f"{inst.unit_ids[u]}: {inst.school_ids[s]} out of reach")
-        elif inst.key is not None and not inst.anchored(u, s) and not any(
-                assign[v] == s and nearer(inst, v, u, s) for v in inst.neighbours[u]):
+        elif not held(inst, assign, u):
             out.append(f"{inst.unit_ids[u]}: joins {inst.school_ids[s]} with no neighbour "
                        "nearer to it in the catchment")
         if u in inst.locked and inst.locked[u] != s:
             out.append(f"{inst.unit_ids[u]}: locked to {inst.school_ids[inst.locked[u]]}")
-    for s in np.unique(assign):
+    for s in np.unique(assign[list(units)]):
         if not connected(set(np.flatnonzero(assign == s)), inst.neighbours,
                          int(inst.holder[s]), {u for u, x in inst.exempt if x == s}):
             out.append(f"{inst.school_ids[s]}: catchment not contiguous with its school")
-    return out + indicator_violations(inst, pupils)
+    return out + indicator_violations(inst, pupils, schools)
 
 
-def indicator_violations(inst: Instance, pupils: np.ndarray) -> list[str]:
-    """What a plan's pupils (S, T) break of the indicator and CV constraints, exactly."""
+def indicator_violations(inst: Instance, pupils: np.ndarray, schools: set[int] | None = None
+                         ) -> list[str]:
+    """What a plan's pupils (S, T) break of the indicator and CV constraints, exactly.
+
+    `schools`: of the sections' constraints, only these schools'.
+    """
     ind = inst.ind
     if ind is None:
         return []
@@ -98,6 +121,8 @@ def indicator_violations(inst: Instance, pupils: np.ndarray) -> list[str]:
     for t in range(pupils.shape[1]):
         ok, floor_ok, compliant = compliance(values[:, t], thresholds, ind.standards)
         for s in np.flatnonzero(ind.in_scope[:, t]):
+            if schools is not None and s not in schools:
+                continue
             sid = inst.school_ids[s]
             if ind.passing[s, t] and not compliant[s]:
                 out.append(f"{sid}: would fail R1–R7 in {inst.years[t]}")

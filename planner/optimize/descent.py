@@ -1,0 +1,161 @@
+"""An exact descent on the CVs: units moved one or two at a time, every constraint checked.
+
+The least-CV search (model.least_cv) works on linearisations of the CVs, which lose
+precision just where it matters: near the limits, where one CV is lowered against another
+held at its bound. From its zoning, this descent lowers the CVs of the last year that are
+over their limit using the exact CVs: each step tries every move of one unit to another of
+its candidate schools, then (when none lowers them) every move of two units (one unit into a
+school and one of that school's units on to another: a chain; or a unit and its neighbour
+together: a block), the moves ranked by the CVs they give, the best that keeps every
+constraint (check.violations, the same rules as every plan's) taken. No CV within its limit
+is let over it. It stops when every CV is within its limit, no move lowers them, or time is
+up.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from planner.optimize.instance import Instance
+
+BELOW = 0.02  # an over-limit CV is pulled toward this far under its limit
+CHECKED = 3000  # the best-ranked moves checked against every constraint in a step
+CHUNK = 4000  # moves whose CVs are computed at once
+
+
+def descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
+            ) -> np.ndarray:
+    """`start` (breaking nothing) with the last year's CVs over `limit` lowered, exactly.
+
+    Returns a zoning that breaks nothing and whose CVs within `limit` stay within it; the
+    sum of the squared distances of the others to `limit` − BELOW is lower (or `start`).
+    It stops as soon as every CV is within `limit`.
+    """
+    from planner.optimize.check import held, violations
+
+    t = inst.last()
+    t0 = time.perf_counter()
+    cur = start.copy()
+    demand = inst.demand.sum(axis=2)  # (U, T)
+    pupils = inst.loads(cur).sum(axis=2)  # (S, T)
+    cvs = _cvs(inst, pupils[None, :, t])[0]
+    over = cvs > limit + 1e-12
+    within = ~over
+    while time.perf_counter() - t0 < seconds and (cvs > limit + 1e-12).any():
+        for moves in (_singles(inst, cur), _pairs(inst, cur)):
+            found = _best(inst, cur, pupils, demand, moves, over, within, limit, cvs,
+                          (held, violations), t0, seconds)
+            if found is not None:
+                cur, pupils, cvs = found
+                break
+        else:
+            break
+    return cur
+
+
+def _score(cvs: np.ndarray, over: np.ndarray, limit: float) -> np.ndarray:
+    return (np.where(over, np.maximum(cvs - (limit - BELOW), 0.0), 0.0) ** 2).sum(axis=-1)
+
+
+def _best(inst, cur, pupils, demand, moves, over, within, limit, cvs, checks, t0,
+          seconds):
+    """The best-ranked move that lowers the score and breaks nothing, applied; or None."""
+    if not len(moves):
+        return None
+    held, violations = checks
+    t = inst.last()
+    units, schools = moves  # (M, 2) each; a one-unit move repeats its unit and school
+    new = _moved(inst, cur, pupils, demand, units, schools)  # (M, 4, T) affected schools
+    rows = _affected(cur, units, schools)
+    ok = ((new <= inst.room[rows]) & (new >= inst.floor[rows])).all(axis=(1, 2))
+    units, schools, rows, new = units[ok], schools[ok], rows[ok], new[ok]
+    if not len(units):
+        return None
+    now = _score(cvs, over, limit)
+    gains, after = [], []
+    for i in range(0, len(units), CHUNK):
+        p = np.repeat(pupils[None, :, t], len(units[i:i + CHUNK]), axis=0)
+        for j in range(4):  # the affected schools' last-year pupils (a repeat sets the same)
+            p[np.arange(len(p)), rows[i:i + CHUNK, j]] = new[i:i + CHUNK, j, t]
+        c = _cvs(inst, p)
+        keep = ~(within & (c > limit + 1e-12)).any(axis=1)
+        gains.append(np.where(keep, now - _score(c, over, limit), -np.inf))
+        after.append(c)
+    gain, after = np.concatenate(gains), np.concatenate(after)
+    for i in np.argsort(-gain)[:CHECKED]:
+        if gain[i] <= 1e-12 or time.perf_counter() - t0 >= seconds:
+            return None
+        trial = cur.copy()
+        trial[units[i]] = schools[i]
+        if all(held(inst, trial, u) for u in units[i]) and not violations(
+                inst, trial, set(rows[i].tolist())):
+            moved = pupils.copy()
+            moved[rows[i]] = new[i]
+            return trial, moved, after[i]
+    return None
+
+
+def _moved(inst, cur, pupils, demand, units, schools) -> np.ndarray:
+    """(M, 4, T) the pupils of each move's four affected schools after it."""
+    rows = _affected(cur, units, schools)
+    new = pupils[rows].astype(np.int64)  # (M, 4, T)
+    first = units[:, 0] != units[:, 1]  # two units (else the move is counted once)
+    for j, w in ((0, np.ones(len(units), bool)), (1, first)):
+        u, s = units[:, j], schools[:, j]
+        d = demand[u] * w[:, None]
+        # out of its school, into the new one, in every slot that holds the school
+        new -= (rows == cur[u][:, None])[:, :, None] * d[:, None, :]
+        new += (rows == s[:, None])[:, :, None] * d[:, None, :]
+    return new  # a school in two slots: the same count in both
+
+
+def _affected(cur, units, schools) -> np.ndarray:
+    """(M, 4) the schools a move changes: each unit's school and where it goes."""
+    return np.stack([cur[units[:, 0]], schools[:, 0], cur[units[:, 1]], schools[:, 1]],
+                    axis=1)
+
+
+def _singles(inst: Instance, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [(u, s) for u, cand in enumerate(inst.candidates) for s in cand if s != cur[u]]
+    a = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return np.repeat(a[:, :1], 2, axis=1), np.repeat(a[:, 1:], 2, axis=1)
+
+
+def _pairs(inst: Instance, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two-unit moves: chains and blocks.
+
+    A chain moves u into s and one of s's units v on to another school; a block moves u
+    and a neighbour v in its school into s together.
+    """
+    members: dict[int, list[int]] = {}
+    for v, s in enumerate(cur):
+        members.setdefault(int(s), []).append(v)
+    out = []
+    for u, cand in enumerate(inst.candidates):
+        for s in cand:
+            if s == cur[u]:
+                continue
+            out += [(u, v, s, s3) for v in members.get(s, ()) for s3 in inst.candidates[v]
+                    if s3 != s]
+            out += [(u, v, s, s) for v in inst.neighbours[u]
+                    if cur[v] == cur[u] and s in inst.candidates[v]]
+    a = np.array(out, dtype=np.int64).reshape(-1, 4)
+    return a[:, :2], a[:, 2:]
+
+
+def _cvs(inst: Instance, p: np.ndarray) -> np.ndarray:
+    """(M, K) the last year's CVs for M vectors of pupils (M, S), as Indicators.cvs."""
+    ind, t = inst.ind, inst.last()
+    p = p.astype(float)
+    w = (p > 0) & ind.in_scope[None, :, t]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = ind.c[None] / (ind.a[None] * p[:, :, None] + ind.o[None, :, t])
+        res = np.nan_to_num(value * p[:, :, None], posinf=0.0, nan=0.0) * w[:, :, None]
+        n = (p * w).sum(axis=1)[:, None]  # (M, 1)
+        mean = res.sum(axis=1) / n  # (M, K)
+        x = np.where(w[:, :, None], res / np.where(w, p, 1.0)[:, :, None], 0.0)
+        var = ((p * w)[:, :, None] / n[:, :, None] * (x - mean[:, None, :]) ** 2).sum(axis=1)
+        cv = np.sqrt(var) / mean
+    return np.where(res.sum(axis=1) > 0, cv, np.nan)
