@@ -392,6 +392,12 @@ def test_the_exact_descent_moves_the_unit_that_brings_the_cv_within_its_limit():
                                                  / 0.5)
     # within its limit already: nothing moves
     assert op.descend(inst, low, seconds=10, limit=0.5).tolist() == [0, 1, 1, 1]
+    # a start that breaks the CV bound (a linearised round's zoning): put back the same way
+    strict = _line_with_resources(0.5)
+    assert op.violations(strict, np.array([0, 0, 1, 1])) == [
+        f"R{k} CV 0.6000 over 0.5000 in 2027" for k in range(1, 8)]  # all seven alike
+    low = op.descend(strict, np.array([0, 0, 1, 1]), seconds=10, limit=0.5)
+    assert low.tolist() == [0, 1, 1, 1] and op.violations(strict, low) == []
 
 
 def test_the_exact_descent_breaks_nothing_and_lowers_the_cvs_over_the_limit():

@@ -197,14 +197,14 @@ def max_cv(inst: Instance, assign: np.ndarray) -> float:
 def least_cv_zoning(inst: Instance, options: Options, start: np.ndarray) -> np.ndarray:
     """The zoning with the least largest CV found from the admissible zoning `start`.
 
-    One time limit for each round of the search, and one for the exact descent from its
-    zoning (:func:`descend`) when a CV is still over its limit.
+    One time limit for each round of the search, and up to one for the exact descent
+    (:func:`descend`) from each round's zoning, which puts back a CV bound the round broke
+    and lowers the CVs over the section's limit further.
     """
-    low = least_cv(inst, start, time_limit_s=LEAST_CV_ROUNDS * options.time_limit_s)
     limit = inst.ind.standards.section(inst.section).cv_limit
-    if max_cv(inst, low) > limit:
-        low = descend(inst, low, seconds=options.time_limit_s, limit=limit)
-    return low
+    return least_cv(inst, start, time_limit_s=LEAST_CV_ROUNDS * options.time_limit_s,
+                    repair=lambda zoning, seconds: descend(inst, zoning, seconds=seconds,
+                                                           limit=limit))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ up.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -27,15 +28,23 @@ CHUNK = 4000  # moves whose CVs are computed at once
 
 def descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
             ) -> np.ndarray:
-    """`start` (breaking nothing) with the last year's CVs over `limit` lowered, exactly.
+    """`start` with the last year's CVs over `limit` lowered, exactly.
 
-    Returns a zoning that breaks nothing and whose CVs within `limit` stay within it; the
-    sum of the squared distances of the others to `limit` − BELOW is lower (or `start`).
-    It stops as soon as every CV is within `limit`.
+    Returns a zoning that breaks nothing `start` keeps and whose CVs within `limit` stay
+    within it; the sum of the squared distances of the others to `limit` − BELOW is lower
+    (or `start`). It stops as soon as every CV is within `limit`. A `start` may break CV
+    bounds (a linearised search's zoning that overshot them): those CVs rise no further,
+    and those of the last year over `limit` are among the ones lowered, so the zoning
+    returned may keep them all.
     """
     from planner.optimize.check import held, violations
 
-    t = inst.last()
+    ind, t = inst.ind, inst.last()
+    now = ind.cvs(inst.loads(start).sum(axis=2).astype(float))
+    bound = inst.cv_bound()
+    if (now > bound + 1e-9).any():  # a CV bound broken: held where it is, lowered if over
+        inst = replace(inst, ind=replace(ind, cv_limit=np.where(now > bound, now, bound)),
+                       cv_target=None)
     t0 = time.perf_counter()
     cur = start.copy()
     demand = inst.demand.sum(axis=2)  # (U, T)

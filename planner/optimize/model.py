@@ -717,7 +717,8 @@ SHARED_MARGIN = 0.005  # posted CV bounds of resources shared with another secti
 
 
 def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers: int = 2,
-             rounds: int = LEAST_CV_ROUNDS) -> np.ndarray:
+             rounds: int = LEAST_CV_ROUNDS,
+             repair: Callable[[np.ndarray, float], np.ndarray] | None = None) -> np.ndarray:
     """The zoning with the least largest CV of the last year found from `start` (admissible).
 
     Each round minimises the largest CV's Σ_i R_i² / P_i (N and the resources taken at the
@@ -731,12 +732,17 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
     overshot them; a round whose zoning breaks a bound adds cuts there. A round's zoning is
     kept when it keeps every exact CV bound and lowers the largest CV; the best is returned
     (`start` when none does).
+
+    With `repair` (the exact descent, called with a zoning and the seconds of a round), each
+    round's zoning goes through it before it is judged, also one that broke a bound, and the
+    shared CVs are posted at their bounds (no margin): the descent puts back what the
+    secants let slip, and lowers the CVs further where the linearisation stopped.
     """
     ind, t = inst.ind, inst.last()
     cur, cuts = start, None
     t0 = time.perf_counter()
     shared = ind.shared()[t]
-    margin = SHARED_MARGIN * shared
+    margin = (0.0 if repair else SHARED_MARGIN) * shared
     for r in range(rounds):
         left = time_limit_s - (time.perf_counter() - t0)
         if left < 1.0:
@@ -757,6 +763,8 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
         found = _least_cv_round(search, cuts, k, pupils_now, cur, left / (rounds - r), workers)
         if found is None:
             break
+        if repair is not None:
+            found = repair(found, time_limit_s / rounds)
         after = inst.loads(found).sum(axis=2).astype(float)
         if admissible(inst, found) and np.nanmax(ind.cvs(after)[t]) < cv[k] - 1e-9:
             cur = found
