@@ -51,6 +51,7 @@ from planner.optimize.model import (
     least_cv,
     least_cv_alone,
     lp_bound,
+    max_cv,
     solve,
     solve_or_none,
 )
@@ -187,11 +188,6 @@ def _what_blocks(inst: Instance, names: dict, time_limit_s: float) -> str:
              for s, t in over[:3]]
     return ("\nthe places block (approved places, classrooms × class cap or teachers × the "
             "staffing norm; the least-travel zoning without them): " + "; ".join(parts))
-
-
-def max_cv(inst: Instance, assign: np.ndarray) -> float:
-    """The section's largest CV in the last year checked (every cohort phased in)."""
-    return float(np.nanmax(_last_cvs(inst, assign)))
 
 
 def least_cv_zoning(inst: Instance, options: Options, start: np.ndarray) -> np.ndarray:

@@ -53,9 +53,9 @@ def descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
     over = cvs > limit + 1e-12
     within = ~over
     while time.perf_counter() - t0 < seconds and (cvs > limit + 1e-12).any():
-        for moves in (_singles(inst, cur), _pairs(inst, cur)):
-            found = _best(inst, cur, pupils, demand, moves, over, within, limit, cvs,
-                          (held, violations), t0, seconds)
+        for moves in (_singles, _pairs):
+            found = _best(inst, cur, pupils, demand, moves(inst, cur), over, within, limit,
+                          cvs, (held, violations), t0, seconds)
             if found is not None:
                 cur, pupils, cvs = found
                 break
@@ -71,7 +71,7 @@ def _score(cvs: np.ndarray, over: np.ndarray, limit: float) -> np.ndarray:
 def _best(inst, cur, pupils, demand, moves, over, within, limit, cvs, checks, t0,
           seconds):
     """The best-ranked move that lowers the score and breaks nothing, applied; or None."""
-    if not len(moves):
+    if not len(moves[0]) or time.perf_counter() - t0 >= seconds:
         return None
     held, violations = checks
     t = inst.last()

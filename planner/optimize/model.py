@@ -733,10 +733,12 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
     kept when it keeps every exact CV bound and lowers the largest CV; the best is returned
     (`start` when none does).
 
-    With `repair` (the exact descent, called with a zoning and the seconds of a round), each
-    round's zoning goes through it before it is judged, also one that broke a bound, and the
-    shared CVs are posted at their bounds (no margin): the descent puts back what the
-    secants let slip, and lowers the CVs further where the linearisation stopped.
+    With `repair` (the exact descent, called with a zoning and the seconds of a round, on
+    top of the rounds' time), each round's zoning also goes through it, one that broke a
+    bound too, and the shared CVs are posted at their bounds (no margin): the descent puts
+    back what the secants let slip and lowers the CVs further where the linearisation
+    stopped; the round's zoning or the descent's, whichever is admissible with the lower
+    largest CV, is judged; cuts and margins still follow the round's own zoning.
     """
     ind, t = inst.ind, inst.last()
     cur, cuts = start, None
@@ -763,11 +765,14 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
         found = _least_cv_round(search, cuts, k, pupils_now, cur, left / (rounds - r), workers)
         if found is None:
             break
-        if repair is not None:
-            found = repair(found, time_limit_s / rounds)
+        kept = found if admissible(inst, found) else None
+        if repair is not None:  # its time is its own, not the rounds'
+            t1 = time.perf_counter()
+            kept = _lower(inst, kept, repair(found, time_limit_s / rounds))
+            t0 += time.perf_counter() - t1
         after = inst.loads(found).sum(axis=2).astype(float)
-        if admissible(inst, found) and np.nanmax(ind.cvs(after)[t]) < cv[k] - 1e-9:
-            cur = found
+        if kept is not None and max_cv(inst, kept) < cv[k] - 1e-9:
+            cur = kept
         elif not admissible(search, found):
             cuts += more_cuts(search, cuts, after)
             over = np.maximum(ind.cvs(after)[t] - search.cv_bound()[t], 0.0)  # as posted
@@ -776,6 +781,18 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
         else:
             break  # the linearisation's gain is no gain in the exact CVs
     return cur
+
+
+def max_cv(inst: Instance, assign: np.ndarray) -> float:
+    """The section's largest CV in the last year checked (every cohort phased in)."""
+    return float(np.nanmax(inst.ind.cvs(inst.loads(assign).sum(axis=2).astype(float))[-1]))
+
+
+def _lower(inst: Instance, a: np.ndarray | None, b: np.ndarray) -> np.ndarray | None:
+    """Of two zonings (a: admissible or None), the admissible one with the lower largest CV."""
+    if not admissible(inst, b):
+        return a
+    return b if a is None or max_cv(inst, b) < max_cv(inst, a) else a
 
 
 def least_cv_alone(inst: Instance, start: np.ndarray, k: int, *, time_limit_s: float,
