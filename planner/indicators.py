@@ -323,7 +323,8 @@ def coefficient_of_variation(students: np.ndarray, resource: np.ndarray) -> floa
 
     With P_i the students and R_i the resource of school i and N = ΣP_i:
     x̄ = ΣR_i / N, x_i = R_i / P_i, S = sqrt(Σ (P_i/N)(x_i − x̄)²), CV = S / x̄.
-    The CV does not depend on the unit (per student or per 100 students).
+    The CV does not depend on the unit (per student or per 100 students). A school with no
+    students has no ratio and is not counted.
 
     Returns
     -------
@@ -331,13 +332,27 @@ def coefficient_of_variation(students: np.ndarray, resource: np.ndarray) -> floa
     """
     p = np.asarray(students, dtype=float)
     r = np.asarray(resource, dtype=float)
-    n = p.sum()
-    if n <= 0 or r.sum() <= 0:
-        return float("nan")
-    mean = r.sum() / n
-    x = r / p
-    s = math.sqrt(float(np.sum((p / n) * (x - mean) ** 2)))
-    return s / mean
+    return float(coefficients_of_variation(p[None], r[None, :, None])[0, 0])
+
+
+def coefficients_of_variation(students: np.ndarray, resources: np.ndarray) -> np.ndarray:
+    """(M, K) :func:`coefficient_of_variation` of M sets of schools and K resources at once.
+
+    `students` (M, S), `resources` (M, S, K). The one formula of every CV the planner
+    computes, batched so that the optimiser can weigh thousands of zonings at a time.
+    """
+    p = np.asarray(students, dtype=float)
+    r = np.asarray(resources, dtype=float)
+    w = p > 0
+    pw = np.where(w, p, 0.0)
+    rw = np.where(w[:, :, None], r, 0.0)
+    n = pw.sum(axis=1)[:, None]  # (M, 1)
+    total = rw.sum(axis=1)  # (M, K)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total / n
+        x = rw / np.where(w, p, 1.0)[:, :, None]
+        s = np.sqrt(((pw[:, :, None] / n[:, :, None]) * (x - mean[:, None, :]) ** 2).sum(axis=1))
+        return np.where((n > 0) & (total > 0), s / mean, np.nan)
 
 
 def cv_table(indicators: pd.DataFrame, standards: Standards) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from planner.indicators import (
     coefficient_of_variation,
+    coefficients_of_variation,
     cv_drivers,
     gaps,
     resource_indicators,
@@ -35,6 +36,25 @@ def test_cv_of_a_five_school_county():
     r = np.array([2, 2, 3, 6, 7])
     assert coefficient_of_variation(p, r) == pytest.approx(np.sqrt(51 / 1200), rel=1e-12)
     assert coefficient_of_variation(p, r) == pytest.approx(0.2061553, abs=1e-7)
+
+
+def test_a_school_without_students_has_no_ratio_and_does_not_count():
+    # an emptied section (all its units zoned away) has no ratio: the five-school county's
+    # CV as it was (before, its R / 0 made the county's CV NaN); the optimiser's CVs agree
+    p = np.array([100, 200, 0, 300, 400, 500])
+    r = np.array([2, 2, 4, 3, 6, 7])
+    assert coefficient_of_variation(p, r) == pytest.approx(np.sqrt(51 / 1200), rel=1e-12)
+
+
+def test_many_cvs_at_once_are_each_set_of_schools_own():
+    # two sets of schools, two resources each: the five-school county (0.2061553) and the
+    # same ratio everywhere (0), batched as the optimiser weighs thousands of zonings
+    p = np.array([[100, 200, 300, 400, 500], [10, 20, 30, 40, 50]])
+    r = np.stack([np.array([[2, 2, 3, 6, 7], [1, 2, 3, 4, 5]]).T,
+                  np.array([[2, 4, 6, 8, 10], [2, 2, 3, 6, 7]]).T])  # (2, 5, 2)
+    got = coefficients_of_variation(p, r)
+    cv = np.sqrt(51 / 1200)
+    np.testing.assert_allclose(got, [[cv, 0.0], [0.0, cv]], rtol=1e-12, atol=1e-15)
 
 
 def test_cv_drivers_rank_by_share_of_variance():

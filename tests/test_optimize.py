@@ -438,24 +438,35 @@ def test_the_exact_descent_breaks_nothing_and_lowers_the_cvs_over_the_limit():
     assert lowered >= 4, lowered
 
 
-def test_the_descents_cvs_are_the_evaluations_with_shared_resources():
-    # the CVs of many zonings at once equal Indicators.cvs, also with resources a school's
-    # sections share (value c / (a P + o)) and with an emptied section (no value)
-    from planner.optimize.descent import _cvs
-
+def test_the_cvs_of_many_zonings_at_once_are_the_formula_with_shared_resources():
+    # Indicators.year_cvs (the descent weighs thousands of zonings with it) against the
+    # formula written out school by school: value c / (a P + o) (a resource the school's
+    # sections share when o ≠ 0), R = value × P, x̄ = ΣR / N, CV = sqrt(Σ P/N (R/P − x̄)²) / x̄
+    # over the evaluated sections with pupils (an emptied one has no value)
     rng = np.random.default_rng(3)
     inst = random_instance(4)
     n_s, n_t, n_k = inst.ind.o.shape
     o = np.where(rng.random((n_s, 1, n_k)) < 0.5, rng.uniform(5, 40, (n_s, 1, n_k)), 0.0)
     ind = replace(inst.ind, a=rng.uniform(1.0, 1.3, (n_s, n_k)),
                   o=np.repeat(o, n_t, axis=1))
-    inst = replace(inst, ind=ind)
     pupils = rng.integers(0, 60, (50, n_s, n_t))
     pupils[0, 0] = 0
-    got = _cvs(inst, pupils[:, :, -1])
-    want = np.array([ind.cvs(p.astype(float))[-1] for p in pupils])
-    np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
-    assert (o != 0).any() and np.isnan(want).sum() == 0
+    t = n_t - 1
+    got = ind.year_cvs(pupils[:, :, t], t)
+    want = np.full((len(pupils), n_k), np.nan)
+    for i, row in enumerate(pupils[:, :, t]):
+        for k in range(n_k):
+            ps, rs = [], []
+            for s in range(n_s):
+                if ind.in_scope[s, t] and row[s] > 0:
+                    ps.append(float(row[s]))
+                    rs.append(ind.c[s, k] / (ind.a[s, k] * row[s] + ind.o[s, t, k]) * row[s])
+            n, mean = sum(ps), sum(rs) / sum(ps)
+            var = sum(p / n * (r / p - mean) ** 2 for p, r in zip(ps, rs, strict=True))
+            want[i, k] = var ** 0.5 / mean
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(ind.cvs(pupils[7].astype(float))[t], want[7], rtol=1e-12)
+    assert (o != 0).any() and pupils[0, 0, t] == 0
 
 
 def test_what_a_move_breaks_is_seen_in_the_schools_it_changes():

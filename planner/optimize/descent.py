@@ -49,7 +49,7 @@ def descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
     cur = start.copy()
     demand = inst.demand.sum(axis=2)  # (U, T)
     pupils = inst.loads(cur).sum(axis=2)  # (S, T)
-    cvs = _cvs(inst, pupils[None, :, t])[0]
+    cvs = inst.ind.year_cvs(pupils[None, :, t], t)[0]
     over = cvs > limit + 1e-12
     within = ~over
     while time.perf_counter() - t0 < seconds and (cvs > limit + 1e-12).any():
@@ -88,7 +88,7 @@ def _best(inst, cur, pupils, demand, moves, over, within, limit, cvs, checks, t0
         p = np.repeat(pupils[None, :, t], len(units[i:i + CHUNK]), axis=0)
         for j in range(4):  # the affected schools' last-year pupils (a repeat sets the same)
             p[np.arange(len(p)), rows[i:i + CHUNK, j]] = new[i:i + CHUNK, j, t]
-        c = _cvs(inst, p)
+        c = inst.ind.year_cvs(p, t)
         keep = ~(within & (c > limit + 1e-12)).any(axis=1)
         gains.append(np.where(keep, now - _score(c, over, limit), -np.inf))
         after.append(c)
@@ -152,19 +152,3 @@ def _pairs(inst: Instance, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                     if cur[v] == cur[u] and s in inst.candidates[v]]
     a = np.array(out, dtype=np.int64).reshape(-1, 4)
     return a[:, :2], a[:, 2:]
-
-
-def _cvs(inst: Instance, p: np.ndarray) -> np.ndarray:
-    """(M, K) the last year's CVs for M vectors of pupils (M, S), as Indicators.cvs."""
-    ind, t = inst.ind, inst.last()
-    p = p.astype(float)
-    w = (p > 0) & ind.in_scope[None, :, t]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = ind.c[None] / (ind.a[None] * p[:, :, None] + ind.o[None, :, t])
-        res = np.nan_to_num(value * p[:, :, None], posinf=0.0, nan=0.0) * w[:, :, None]
-        n = (p * w).sum(axis=1)[:, None]  # (M, 1)
-        mean = res.sum(axis=1) / n  # (M, K)
-        x = np.where(w[:, :, None], res / np.where(w, p, 1.0)[:, :, None], 0.0)
-        var = ((p * w)[:, :, None] / n[:, :, None] * (x - mean[:, None, :]) ** 2).sum(axis=1)
-        cv = np.sqrt(var) / mean
-    return np.where(res.sum(axis=1) > 0, cv, np.nan)

@@ -30,7 +30,13 @@ import numpy as np
 import shapely
 
 from planner.errors import InputError
-from planner.indicators import _EPS, coefficient_of_variation, section_part, share_arrays
+from planner.indicators import (
+    _EPS,
+    coefficient_of_variation,
+    coefficients_of_variation,
+    section_part,
+    share_arrays,
+)
 from planner.plan import Plan
 from planner.schema import SECTIONS
 from planner.standards import RESOURCE_COLUMNS, RESOURCE_KEYS, TEACHER_KEYS, Standards
@@ -152,29 +158,40 @@ class Indicators:
             a = self.a[:, None, :]
             return np.where(zero, np.inf, np.floor((bound - self.o) / a * (1 + 1e-12)))
 
-    def values(self, pupils: np.ndarray) -> np.ndarray:
-        """(S, T, K) the indicator values at pupils (S, T)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return self.c[:, None, :] / (self.a[:, None, :] * pupils[:, :, None] + self.o)
+    def values(self, pupils: np.ndarray, year: int | None = None) -> np.ndarray:
+        """(S, T, K) the indicator values at pupils (S, T).
 
-    def resources(self, pupils: np.ndarray) -> np.ndarray:
+        With `year`: (M, S, K) that year's values at M vectors of pupils (M, S).
+        """
+        if year is None:
+            c, a, o = self.c[:, None, :], self.a[:, None, :], self.o
+        else:
+            c, a, o = self.c[None], self.a[None], self.o[None, :, year]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return c / (a * pupils[:, :, None] + o)
+
+    def resources(self, pupils: np.ndarray, year: int | None = None) -> np.ndarray:
         """(S, T, K) each section's resource at pupils (S, T): value × pupils.
 
         A section's own resources stay what they are; a school's shared ones are split
         between its sections by their weighted pupils, so they move with the pupils.
+        With `year`: (M, S, K) that year's at M vectors of pupils (M, S).
         """
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.nan_to_num(self.values(pupils) * pupils[:, :, None], posinf=0.0)
+            return np.nan_to_num(self.values(pupils, year) * pupils[:, :, None], posinf=0.0)
 
     def cvs(self, pupils: np.ndarray) -> np.ndarray:
         """(T, K) the section's CVs at pupils (S, T), exactly as the evaluation computes them."""
-        out = np.full(self.cv_limit.shape, np.nan)
-        res = self.resources(pupils.astype(float))
-        for t in range(out.shape[0]):
-            m = self.in_scope[:, t] & (pupils[:, t] > 0)  # an emptied section has no value
-            for k in range(out.shape[1]):
-                out[t, k] = coefficient_of_variation(pupils[m, t], res[m, t, k])
-        return out
+        return np.stack([self.year_cvs(pupils[None, :, t], t)[0]
+                         for t in range(self.cv_limit.shape[0])])
+
+    def year_cvs(self, pupils: np.ndarray, year: int) -> np.ndarray:
+        """(M, K) one year's CVs at M vectors of pupils (M, S) at once, as :meth:`cvs`.
+
+        Only evaluated sections count; an emptied one has no value.
+        """
+        p = np.where(self.in_scope[None, :, year], pupils.astype(float), 0.0)
+        return coefficients_of_variation(p, self.resources(p, year))
 
     def shared(self) -> np.ndarray:
         """(T, K) whether an evaluated section shares the resource with another section.
