@@ -438,6 +438,39 @@ def test_the_exact_descent_breaks_nothing_and_lowers_the_cvs_over_the_limit():
     assert lowered >= 4, lowered
 
 
+def test_after_putting_back_a_broken_bound_the_descent_goes_on_with_the_bounds_as_they_are():
+    # a line of six units (30, 20, 20, 20, 10, 10 pupils), S0 at U0 with 17 of R1 and 19 of
+    # R2–R7, S1 at U5 with 11 and 19; today U0–U3 at S0 (R1 0.5472, R2–R7 0.8250: their
+    # bounds, over the limit 0.286). For two schools CV = sqrt(w0 w1) |x0 − x1| / x̄.
+    # The start, U0 alone at S0 (30 and 80 pupils), breaks R1's bound: 0.7509. The repair
+    # lowers R1–R7 together (all over the limit) and stops at U0–U1 (50 and 60 pupils): R1
+    # 0.3065, R2–R7 0.0913 (U2 too would give R2–R7 0.2835, six times 0.0175² against R1's
+    # 0.0405²). R1's bound is kept there, so the descent goes on as from any start: R2–R7
+    # are within the limit now and may rise to it, R1 is over it, and U2 to S0 (70 and 40)
+    # brings it to 0.0607 with R2–R7 at 0.2835: every CV within the limit. (Without going
+    # on, the descent returned U0–U1 with R1 over the limit.)
+    base = grid_instance(1, 6, [0, 5], [[30], [20], [20], [20], [10], [10]], [1000, 1000],
+                         [99, 99], zoned=[0, 0, 0, 0, 1, 1], floor=[1, 1])
+    resource = np.array([[17.0] + [19.0] * 6, [11.0] + [19.0] * 6])
+    inst = replace(base, ind=_one_resource_indicators(base, resource, np.zeros(7), 0.286))
+
+    def two(w0: float, x0: float, x1: float, mean: float) -> float:
+        return np.sqrt(w0 * (1 - w0)) * abs(x0 - x1) / mean
+
+    start = np.array([0, 1, 1, 1, 1, 1])
+    assert op.violations(inst, start) == ["R1 CV 0.7509 over 0.5472 in 2027"]
+    cvs = inst.ind.cvs(inst.loads(np.array([0, 0, 1, 1, 1, 1])).sum(axis=2).astype(float))[-1]
+    assert cvs[:2] == pytest.approx([two(5 / 11, 17 / 50, 11 / 60, 28 / 110),
+                                     two(5 / 11, 19 / 50, 19 / 60, 38 / 110)])
+    low = op.descend(inst, start, seconds=10, limit=0.286)
+    assert low.tolist() == [0, 0, 0, 1, 1, 1] and op.violations(inst, low) == []
+    after = inst.ind.cvs(inst.loads(low).sum(axis=2).astype(float))[-1]
+    assert after == pytest.approx([two(7 / 11, 17 / 70, 11 / 40, 28 / 110)]
+                                  + [two(7 / 11, 19 / 70, 19 / 40, 38 / 110)] * 6)
+    assert after[0] == pytest.approx(0.0607, abs=5e-5) and after[1] == pytest.approx(
+        0.2835, abs=5e-5) and (after <= 0.286).all()
+
+
 def test_the_cvs_of_many_zonings_at_once_are_the_formula_with_shared_resources():
     # Indicators.year_cvs (the descent weighs thousands of zonings with it) against the
     # formula written out school by school: value c / (a P + o) (a resource the school's

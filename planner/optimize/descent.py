@@ -35,16 +35,33 @@ def descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
     (or `start`). It stops as soon as every CV is within `limit`. A `start` may break CV
     bounds (a linearised search's zoning that overshot them): those CVs rise no further,
     and those of the last year over `limit` are among the ones lowered, so the zoning
-    returned may keep them all.
+    returned may keep them all. Once it keeps them all, the descent goes on from there as
+    from any start, with what time is left: the repair pulled those CVs under the limit
+    with the others, and the others go on down while those rise back to it (on the demo,
+    R2 from 0.5028 to 0.49997 with R5 from 0.4857 back to its limit).
     """
+    t0 = time.perf_counter()
+    now = inst.ind.cvs(inst.loads(start).sum(axis=2).astype(float))
+    bound = inst.cv_bound()
+    if not (now > bound + 1e-9).any():
+        return _descend(inst, start, seconds=seconds, limit=limit)
+    # a CV bound broken: held where it is, lowered if over
+    relaxed = replace(inst, ind=replace(inst.ind, cv_limit=np.where(now > bound, now, bound)),
+                      cv_target=None)
+    repaired = _descend(relaxed, start, seconds=seconds, limit=limit)
+    after = inst.ind.cvs(inst.loads(repaired).sum(axis=2).astype(float))
+    left = seconds - (time.perf_counter() - t0)
+    if (after > bound + 1e-9).any() or left <= 0:
+        return repaired
+    return _descend(inst, repaired, seconds=left, limit=limit)
+
+
+def _descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
+             ) -> np.ndarray:
+    """The descent from `start`, which keeps every CV bound of `inst` (see descend)."""
     from planner.optimize.check import held, violations
 
-    ind, t = inst.ind, inst.last()
-    now = ind.cvs(inst.loads(start).sum(axis=2).astype(float))
-    bound = inst.cv_bound()
-    if (now > bound + 1e-9).any():  # a CV bound broken: held where it is, lowered if over
-        inst = replace(inst, ind=replace(ind, cv_limit=np.where(now > bound, now, bound)),
-                       cv_target=None)
+    t = inst.last()
     t0 = time.perf_counter()
     cur = start.copy()
     demand = inst.demand.sum(axis=2)  # (U, T)
