@@ -555,14 +555,32 @@ def test_toward_moves_units_only_as_far_as_the_bounds_allow():
     assert op.toward(held, least_cv, goal).tolist() == [0, 1, 1, 1]
 
 
+def test_a_frontier_line_tells_which_side_of_the_limit_a_cv_is_on():
+    # the primary CV limit is 0.50: 0.50003 and 0.49997 both round to 0.500, so they get
+    # the digits that tell them from it (0.50003 over, 0.49997 within); 0.527 keeps three
+    inst = _line_with_resources(1.0)
+    assert inst.ind.standards.section(inst.section).cv_limit == 0.5
+    result = op.Result(instance=inst, assign=np.array([0, 1, 1, 1]), status="feasible",
+                       objective=float(inst.objective(np.array([0, 1, 1, 1]))),
+                       best_bound=0.0, lp_bound=0.0, seconds=1.0)
+    plans = [op.FrontierPlan(t, result, cv, np.array([0.3, cv] + [0.3] * 5))
+             for t, cv in ((None, 0.527), (0.50003, 0.50003), (0.49997, 0.49997))]
+    lines = op.frontier_lines(plans, None)
+    assert "least travel" in lines[1] and "largest CV 0.527," in lines[1]
+    assert "every CV ≤ 0.50003:" in lines[2] and "largest CV 0.50003," in lines[2]
+    assert lines[2].endswith("over the limit: R2")
+    assert "every CV ≤ 0.49997:" in lines[3] and "largest CV 0.49997," in lines[3]
+    assert lines[3].endswith("every CV within its limit")
+
+
 def test_the_frontier_says_what_holds_the_least_cv_in_either_language():
     why = ("least", 0.5463, "R2", 181.6, (("R5", 0.4982, 0.5),))
     assert op.why_text(why, "en") == (
-        "the least largest CV found in 182 s of search is 0.546 (R2), over its limit: "
+        "the least largest CV found in 182 s of search is 0.5463 (R2), over its limit: "
         "re-zoning alone was not found to go lower; held there by R5 at its bound: "
         "R5 0.498 (bound 0.500)")
     assert op.why_text(why, "zh") == (
-        "搜索 182 秒找到的最小的最大差异系数为 0.546（R2），仍超过上限：仅靠调整划片未能再降低"
+        "搜索 182 秒找到的最小的最大差异系数为 0.5463（R2），仍超过上限：仅靠调整划片未能再降低"
         "；受R5上限约束：R5 0.498（上限 0.500）")
     assert op.why_text(why[:4] + ((),), "en").endswith("was not found to go lower")
     # what lowering it further costs: R2 alone to 0.489, with R5 and R4 then over 0.5

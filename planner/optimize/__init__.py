@@ -363,9 +363,9 @@ def passes(inst: Instance, assign: np.ndarray) -> tuple[int, int]:
 WHY_TEXT = {
     "off": {"en": "the indicator constraints are off: no CV to trade",
             "zh": "未启用指标约束，无差异系数可比较"},
-    "least": {"en": "the least largest CV found in {2:.0f} s of search is {0:.3f} ({1}), over "
+    "least": {"en": "the least largest CV found in {2:.0f} s of search is {0:.4f} ({1}), over "
                     "its limit: re-zoning alone was not found to go lower{3}",
-              "zh": "搜索 {2:.0f} 秒找到的最小的最大差异系数为 {0:.3f}（{1}），仍超过上限："
+              "zh": "搜索 {2:.0f} 秒找到的最小的最大差异系数为 {0:.4f}（{1}），仍超过上限："
                     "仅靠调整划片未能再降低{3}"},
     "held": {"en": "; held there by {0} at its bound: ", "zh": "；受{0}上限约束："},
     "at": {"en": "{0} {1:.3f} (bound {2:.3f})", "zh": "{0} {1:.3f}（上限 {2:.3f}）"},
@@ -397,6 +397,18 @@ def why_text(why: tuple | None, lang: str = "en") -> str:
     return WHY_TEXT["least"][lang].format(cv, k, seconds, tail)
 
 
+def _cv_text(value: float, limit: float) -> str:
+    """A CV to three decimals, more where three would not tell which side of the limit it is.
+
+    0.50003 and 0.49997 both round to the limit 0.500 (and 0.5000): they read as they are.
+    """
+    for digits in (3, 4, 5, 6):
+        text = f"{value:.{digits}f}"
+        if value == limit or float(text) != limit:
+            break
+    return text
+
+
 def frontier_lines(plans: list[FrontierPlan], why: tuple | None) -> list[str]:
     """One line per frontier plan: travel, pupils changing school, largest CV, passes."""
     from planner.standards import RESOURCE_IDS
@@ -405,20 +417,21 @@ def frontier_lines(plans: list[FrontierPlan], why: tuple | None) -> list[str]:
     last = int(inst.years[-1]) if inst.years[-1] else "now"
     out = [f"{len(plans)} plan(s) from least travel to least CV ({inst.section}; the CVs of "
            f"{last}, once every cohort follows the new catchments):"]
+    limit = inst.ind.standards.section(inst.section).cv_limit if inst.ind is not None else 0.0
     for i, p in enumerate(plans, start=1):
         s = summary(p.result)
-        head = (f"  {i}. {'least travel' if p.target is None else f'every CV ≤ {p.target:.3f}'}"
+        target = None if p.target is None else _cv_text(p.target, limit)
+        head = (f"  {i}. {'least travel' if target is None else f'every CV ≤ {target}'}"
                 f": {s['travel_km']:,.0f} pupil-km, {s['pupils_changing_school']:,} pupils "
                 f"change school")
         if inst.ind is None:
             out.append(head)
             continue
         n_pass, n = passes(inst, p.result.assign)
-        over = [RESOURCE_IDS[k] for k in np.flatnonzero(
-            p.cvs > inst.ind.standards.section(inst.section).cv_limit + 1e-9)]
-        out.append(f"{head}; in {last}: largest CV {p.max_cv:.3f}, {n_pass} of {n} sections "
-                   "pass, " + (f"over the limit: {', '.join(over)}" if over
-                               else "every CV within its limit"))
+        over = [RESOURCE_IDS[k] for k in np.flatnonzero(p.cvs > limit + 1e-9)]
+        out.append(f"{head}; in {last}: largest CV {_cv_text(p.max_cv, limit)}, {n_pass} of {n} "
+                   "sections pass, " + (f"over the limit: {', '.join(over)}" if over
+                                        else "every CV within its limit"))
     if why:
         out.append(f"  {why_text(why)}")
     return out
