@@ -826,7 +826,7 @@ def _least_cv_round(inst: Instance, cuts: list, k: int, pupils_now: np.ndarray,
     """
     ind, t = inst.ind, inst.last()
     model = cp_model.CpModel()
-    x, travel, pupils = formulate(
+    x, over_cap, pupils = formulate(  # no travel: only pupils over size caps are priced
         inst, lambda lo, hi, boolean: model.NewBoolVar("") if boolean else model.NewIntVar(
             lo, hi, ""), model.Add, cuts, travel_unit=None)
     m = np.flatnonzero(ind.in_scope[:, t])
@@ -845,7 +845,7 @@ def _least_cv_round(inst: Instance, cuts: list, k: int, pupils_now: np.ndarray,
         for e in sorted({lo, hi, *np.geomspace(lo, hi, TANGENTS).round().astype(int)}):
             model.Add(z >= int(np.floor(2 * q / e)) + int(np.floor(-q / e ** 2)) * p)
         terms.append(z)
-    model.Minimize(sum(terms) + travel)
+    model.Minimize(sum(terms) + over_cap)
     solver = _hinted_solver(model, x, start, workers, seconds)
     if solver.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
