@@ -54,6 +54,7 @@ from planner.optimize.model import (
     max_cv,
     solve,
     solve_or_none,
+    zoning_cvs,
 )
 from planner.optimize.shortage import (
     Shortage,
@@ -327,7 +328,7 @@ HELD = 0.01  # a CV this near its bound in the least-CV plan is one that holds i
 
 def _last_cvs(inst: Instance, assign: np.ndarray) -> np.ndarray:
     """(K,) the section's CVs in the last year checked (every cohort phased in)."""
-    return inst.ind.cvs(inst.loads(assign).sum(axis=2).astype(float))[-1]
+    return zoning_cvs(inst, assign)[-1]
 
 
 def _replans(plan: Plan, result: Result) -> list[dict]:

@@ -40,18 +40,18 @@ def descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
     with the others, and the others go on down while those rise back to it (on the demo,
     R2 from 0.5028 to 0.49997 with R5 from 0.4857 back to its limit).
     """
+    from planner.optimize.model import admissible, zoning_cvs
+
     t0 = time.perf_counter()
-    now = inst.ind.cvs(inst.loads(start).sum(axis=2).astype(float))
-    bound = inst.cv_bound()
-    if not (now > bound + 1e-9).any():
+    if admissible(inst, start):
         return _descend(inst, start, seconds=seconds, limit=limit)
     # a CV bound broken: held where it is, lowered if over
+    now, bound = zoning_cvs(inst, start), inst.cv_bound()
     relaxed = replace(inst, ind=replace(inst.ind, cv_limit=np.where(now > bound, now, bound)),
                       cv_target=None)
     repaired = _descend(relaxed, start, seconds=seconds, limit=limit)
-    after = inst.ind.cvs(inst.loads(repaired).sum(axis=2).astype(float))
     left = seconds - (time.perf_counter() - t0)
-    if (after > bound + 1e-9).any() or left <= 0:
+    if left <= 0 or not admissible(inst, repaired):
         return repaired
     return _descend(inst, repaired, seconds=left, limit=limit)
 

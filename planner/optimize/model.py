@@ -469,9 +469,13 @@ def admissible(inst: Instance, assign: np.ndarray) -> bool:
     """Whether a zoning keeps every CV within its exact bound (always, without indicators)."""
     if inst.ind is None:
         return True
-    cvs = inst.ind.cvs(inst.loads(assign).sum(axis=2).astype(float))
     bound = inst.cv_bound()
-    return not (np.isfinite(bound) & (cvs > bound + 1e-9)).any()
+    return not (np.isfinite(bound) & (zoning_cvs(inst, assign) > bound + 1e-9)).any()
+
+
+def zoning_cvs(inst: Instance, assign: np.ndarray) -> np.ndarray:
+    """(T, K) the section's CVs in every year checked with this zoning."""
+    return inst.ind.cvs(inst.loads(assign).sum(axis=2).astype(float))
 
 
 def infeasible_units(inst: Instance) -> list[int]:
@@ -784,7 +788,7 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
 
 def max_cv(inst: Instance, assign: np.ndarray) -> float:
     """The section's largest CV in the last year checked (every cohort phased in)."""
-    return float(np.nanmax(inst.ind.cvs(inst.loads(assign).sum(axis=2).astype(float))[-1]))
+    return float(np.nanmax(zoning_cvs(inst, assign)[-1]))
 
 
 def _lower(inst: Instance, a: np.ndarray | None, b: np.ndarray) -> np.ndarray | None:
