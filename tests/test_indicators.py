@@ -12,6 +12,8 @@ from planner.indicators import (
     coefficient_of_variation,
     coefficients_of_variation,
     cv_drivers,
+    cv_of_sums,
+    cv_parts,
     gaps,
     resource_indicators,
     school_sections,
@@ -55,6 +57,26 @@ def test_many_cvs_at_once_are_each_set_of_schools_own():
     got = coefficients_of_variation(p, r)
     cv = np.sqrt(51 / 1200)
     np.testing.assert_allclose(got, [[cv, 0.0], [0.0, cv]], rtol=1e-12, atol=1e-15)
+
+
+def test_the_cv_from_its_three_sums_is_the_formula():
+    # the five-school county: N = 1500, ΣR = 20, Σ R²/P = 4/100 + 4/200 + 9/300 + 36/400
+    # + 49/500 = 0.278; CV² = N Σ(R²/P) / (ΣR)² − 1 = 1500 · 0.278 / 400 − 1 = 0.0425
+    # = 51/1200 as above. Emptying the 300-pupil school (its parts taken out of the sums):
+    # N = 1200, ΣR = 17, Σ R²/P = 0.248, CV² = 1200 · 0.248 / 289 − 1 = 8.6/289
+    p = np.array([100, 200, 300, 400, 500])
+    r = np.array([2, 2, 3, 6, 7])[:, None]
+    n, total, squares = (v.sum(axis=0) for v in cv_parts(p, r))
+    assert (n, total[0]) == (1500, 20) and squares[0] == pytest.approx(0.278, rel=1e-12)
+    assert cv_of_sums(n, total, squares)[0] == pytest.approx(np.sqrt(51 / 1200), rel=1e-12)
+    gone = cv_parts(np.array([0]), r[[2]])
+    here = cv_parts(np.array([300]), r[[2]])
+    less = [s + (g - h).sum(axis=0) for s, g, h in zip((n, total, squares), gone, here,
+                                                         strict=True)]
+    assert cv_of_sums(*less)[0] == pytest.approx(np.sqrt(8.6 / 289), rel=1e-12)
+    assert cv_of_sums(*less)[0] == pytest.approx(
+        coefficient_of_variation(np.array([100, 200, 0, 400, 500]), r[:, 0]), rel=1e-12)
+    assert np.isnan(cv_of_sums(0.0, np.array([0.0]), np.array([0.0]))[0])
 
 
 def test_cv_drivers_rank_by_share_of_variance():

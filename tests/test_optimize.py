@@ -14,7 +14,7 @@ import pytest
 from planner import optimize as op
 from planner.cli import main
 from planner.errors import InfeasibleError
-from planner.indicators import compliance
+from planner.indicators import compliance, cv_of_sums
 from planner.optimize.instance import Indicators
 from planner.standards import NATIONAL_2017 as STD
 
@@ -369,6 +369,44 @@ def _solvable_random_instances():
             yield seed, inst, best[1]
 
 
+def test_the_least_cv_search_goes_on_past_its_rounds_while_it_lowers_a_cv_over_the_limit(
+        monkeypatch):
+    # every round scripted to return the next of five zonings of a random instance (no CV
+    # bound), each with a lower largest CV: two rounds without `until`; with it, on while
+    # the largest CV is over it and the last round lowered it, up to twice the rounds
+    import itertools
+
+    from planner.optimize import model
+
+    inst = random_instance(4)
+    inst = replace(inst, ind=replace(inst.ind, cv_limit=np.full(inst.ind.cv_limit.shape,
+                                                                 np.inf)))
+    zonings = [np.array(a) for a in itertools.product(*inst.candidates)]
+    by_cv = {round(op.max_cv(inst, a), 6): a for a in zonings}
+    assert len(by_cv) >= 5
+    cvs = sorted(by_cv, reverse=True)[:5]
+    calls, script = [], []
+
+    def scripted(*args, **kwargs):
+        calls.append(1)
+        return script[len(calls)]
+
+    monkeypatch.setattr(model, "_least_cv_round", scripted)
+
+    def run(until, order=(0, 1, 2, 3, 4)):
+        calls.clear()
+        script[:] = [by_cv[cvs[i]] for i in order]
+        low = op.least_cv(inst, script[0], time_limit_s=60, rounds=2, until=until)
+        return len(calls), round(op.max_cv(inst, low), 6)
+
+    assert run(None) == (2, cvs[2])
+    assert run(0.0) == (4, cvs[4])  # twice the rounds
+    exact = [op.max_cv(inst, by_cv[c]) for c in cvs]
+    assert run(exact[3]) == (3, cvs[3])  # within `until` after the third
+    assert run(exact[2]) == (2, cvs[2])  # within it after the second: no more
+    assert run(0.0, (0, 1, 2, 0, 4)) == (3, cvs[2])  # the third lowered nothing: no more
+
+
 def test_the_least_cv_search_finds_the_brute_force_least_on_random_instances():
     # from the least-travel optimum of each random instance; the brute force computes each
     # zoning's CVs from their definition
@@ -500,6 +538,51 @@ def test_the_cvs_of_many_zonings_at_once_are_the_formula_with_shared_resources()
     np.testing.assert_allclose(got, want, rtol=1e-12)
     np.testing.assert_allclose(ind.cvs(pupils[7].astype(float))[t], want[7], rtol=1e-12)
     assert (o != 0).any() and pupils[0, 0, t] == 0
+    # the sums the descent ranks its moves by: every school's parts summed give the same
+    # CVs, and a zoning's CVs from another's sums with the changed schools' parts swapped
+    every = np.arange(n_s)[None]
+    sums = [v.sum(axis=1) for v in ind.cv_parts(np.repeat(every, 50, axis=0),
+                                                pupils[:, :, t], t)]
+    np.testing.assert_allclose(cv_of_sums(*sums), want, rtol=1e-12, atol=1e-12)
+    changed = np.array([[0, 2]])  # zoning 1 differs from zoning 0 at schools 0 and 2 only
+    row = pupils[0, :, t].copy()
+    row[[0, 2]] = pupils[1, [0, 2], t]
+    old, new = (ind.cv_parts(changed, p[None], t) for p in (pupils[0, [0, 2], t], row[[0, 2]]))
+    swapped = [s[0] + (b - a).sum(axis=1)[0] for s, a, b in zip(sums, old, new, strict=True)]
+    np.testing.assert_allclose(cv_of_sums(*swapped), ind.year_cvs(row[None], t)[0],
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_the_descent_ranks_every_move_by_the_cvs_the_formula_gives():
+    # move_cvs (from the sums, changed by the affected schools' parts; a school in two slots
+    # of a chain counted once) against year_cvs of each moved zoning written out whole, for
+    # every one- and two-unit move of a zoning, with resources shared between sections
+    from planner.optimize.descent import _affected, _moved, _pairs, _singles, move_cvs
+
+    rng = np.random.default_rng(5)
+    inst = random_instance(4)
+    n_s, n_t, n_k = inst.ind.o.shape
+    o = np.where(rng.random((n_s, 1, n_k)) < 0.5, rng.uniform(5, 40, (n_s, 1, n_k)), 0.0)
+    inst = replace(inst, ind=replace(inst.ind, a=rng.uniform(1.0, 1.3, (n_s, n_k)),
+                                     o=np.repeat(o, n_t, axis=1)))
+    cur = np.array([c[0] for c in inst.candidates])
+    pupils = inst.loads(cur).sum(axis=2)
+    demand = inst.demand.sum(axis=2)
+    t = inst.last()
+    repeated = 0
+    for units, schools in (_singles(inst, cur), _pairs(inst, cur)):
+        new = _moved(inst, cur, pupils, demand, units, schools)
+        rows = _affected(cur, units, schools)
+        whole = []
+        for row, after in zip(rows, new, strict=True):
+            p = pupils[:, t].copy()
+            p[row] = after[:, t]
+            whole.append(p)
+            repeated += len(set(row.tolist())) < 4
+        np.testing.assert_allclose(move_cvs(inst, pupils, rows, new),
+                                   inst.ind.year_cvs(np.array(whole), t), rtol=1e-12,
+                                   atol=1e-12)
+    assert repeated > 0 and (o != 0).any()
 
 
 def test_what_a_move_breaks_is_seen_in_the_schools_it_changes():

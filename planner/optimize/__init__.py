@@ -196,12 +196,13 @@ def least_cv_zoning(inst: Instance, options: Options, start: np.ndarray) -> np.n
 
     One time limit for each round of the search, and up to one for the exact descent
     (:func:`descend`) from each round's zoning, which puts back a CV bound the round broke
-    and lowers the CVs over the section's limit further.
+    and lowers the CVs over the section's limit further; past the third round, more rounds
+    (up to six) while each lowers the largest CV and it is still over the limit.
     """
     limit = inst.ind.standards.section(inst.section).cv_limit
     return least_cv(inst, start, time_limit_s=LEAST_CV_ROUNDS * options.time_limit_s,
                     repair=lambda zoning, seconds: descend(inst, zoning, seconds=seconds,
-                                                           limit=limit))
+                                                           limit=limit), until=limit)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from planner.indicators import (
     _EPS,
     coefficient_of_variation,
     coefficients_of_variation,
+    cv_parts,
     section_part,
     share_arrays,
 )
@@ -158,27 +159,33 @@ class Indicators:
             a = self.a[:, None, :]
             return np.where(zero, np.inf, np.floor((bound - self.o) / a * (1 + 1e-12)))
 
-    def values(self, pupils: np.ndarray, year: int | None = None) -> np.ndarray:
+    def values(self, pupils: np.ndarray, year: int | None = None,
+               schools: np.ndarray | None = None) -> np.ndarray:
         """(S, T, K) the indicator values at pupils (S, T).
 
-        With `year`: (M, S, K) that year's values at M vectors of pupils (M, S).
+        With `year`: (M, S, K) that year's values at M vectors of pupils (M, S); with
+        `schools` too, (M, J, K) those of the schools (M, J) at their pupils (M, J).
         """
         if year is None:
             c, a, o = self.c[:, None, :], self.a[:, None, :], self.o
+        elif schools is not None:
+            c, a, o = self.c[schools], self.a[schools], self.o[schools, year]
         else:
             c, a, o = self.c[None], self.a[None], self.o[None, :, year]
         with np.errstate(divide="ignore", invalid="ignore"):
             return c / (a * pupils[:, :, None] + o)
 
-    def resources(self, pupils: np.ndarray, year: int | None = None) -> np.ndarray:
+    def resources(self, pupils: np.ndarray, year: int | None = None,
+                  schools: np.ndarray | None = None) -> np.ndarray:
         """(S, T, K) each section's resource at pupils (S, T): value × pupils.
 
         A section's own resources stay what they are; a school's shared ones are split
         between its sections by their weighted pupils, so they move with the pupils.
-        With `year`: (M, S, K) that year's at M vectors of pupils (M, S).
+        With `year` (and `schools`): as :meth:`values`.
         """
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.nan_to_num(self.values(pupils, year) * pupils[:, :, None], posinf=0.0)
+            return np.nan_to_num(self.values(pupils, year, schools) * pupils[..., None],
+                                 posinf=0.0)
 
     def cvs(self, pupils: np.ndarray) -> np.ndarray:
         """(T, K) the section's CVs at pupils (S, T), exactly as the evaluation computes them."""
@@ -192,6 +199,17 @@ class Indicators:
         """
         p = np.where(self.in_scope[None, :, year], pupils.astype(float), 0.0)
         return coefficients_of_variation(p, self.resources(p, year))
+
+    def cv_parts(self, schools: np.ndarray, pupils: np.ndarray, year: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The parts (:func:`cv_parts`) of the schools (M, J) at pupils (M, J) in `year`.
+
+        Summed over every school, :func:`cv_of_sums` of them is :meth:`year_cvs`; a zoning
+        that changes a few schools changes the sums by their parts (only evaluated sections
+        count).
+        """
+        p = np.where(self.in_scope[schools, year], pupils.astype(float), 0.0)
+        return cv_parts(p, self.resources(p, year, schools))
 
     def shared(self) -> np.ndarray:
         """(T, K) whether an evaluated section shares the resource with another section.

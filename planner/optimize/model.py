@@ -721,7 +721,8 @@ SHARED_MARGIN = 0.005  # posted CV bounds of resources shared with another secti
 
 def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers: int = 2,
              rounds: int = LEAST_CV_ROUNDS,
-             repair: Callable[[np.ndarray, float], np.ndarray] | None = None) -> np.ndarray:
+             repair: Callable[[np.ndarray, float], np.ndarray] | None = None,
+             until: float | None = None) -> np.ndarray:
     """The zoning with the least largest CV of the last year found from `start` (admissible).
 
     Each round minimises the largest CV's Σ_i R_i² / P_i (N and the resources taken at the
@@ -742,14 +743,22 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
     back what the secants let slip and lowers the CVs further where the linearisation
     stopped; the round's zoning or the descent's, whichever is admissible with the lower
     largest CV, is judged; cuts and margins still follow the round's own zoning.
+
+    With `until` (a CV: the section's limit), the search goes on past `rounds`, a round's
+    time more each, while the largest CV is over it and the last round lowered it, up to
+    twice `rounds`.
     """
     ind, t = inst.ind, inst.last()
     cur, cuts = start, None
     t0 = time.perf_counter()
     shared = ind.shared()[t]
     margin = (0.0 if repair else SHARED_MARGIN) * shared
-    for r in range(rounds):
-        left = time_limit_s - (time.perf_counter() - t0)
+    budget, r, lowered = time_limit_s, 0, True
+    while r < rounds or (until is not None and r < 2 * rounds and lowered
+                         and max_cv(inst, cur) > until):
+        if r >= rounds:
+            budget += time_limit_s / rounds
+        left = budget - (time.perf_counter() - t0)
         if left < 1.0:
             break
         pupils_now = inst.loads(cur).sum(axis=2).astype(float)
@@ -765,7 +774,9 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
             cuts = initial_cuts(search)
         cuts += [Exact(t, j) for j in np.flatnonzero(np.isfinite(limit[t]))
                  if j != k and Exact(t, j) not in cuts]
-        found = _least_cv_round(search, cuts, k, pupils_now, cur, left / (rounds - r), workers)
+        found = _least_cv_round(search, cuts, k, pupils_now, cur, left / max(rounds - r, 1),
+                                workers)
+        r, lowered = r + 1, False
         if found is None:
             break
         kept = found if admissible(inst, found) else None
@@ -775,7 +786,7 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
             t0 += time.perf_counter() - t1
         after = inst.loads(found).sum(axis=2).astype(float)
         if kept is not None and max_cv(inst, kept) < cv[k] - 1e-9:
-            cur = kept
+            cur, lowered = kept, True
         elif not admissible(search, found):
             cuts += more_cuts(search, cuts, after)
             over = np.maximum(ind.cvs(after)[t] - search.cv_bound()[t], 0.0)  # as posted
