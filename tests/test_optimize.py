@@ -387,8 +387,8 @@ def test_the_least_cv_search_goes_on_past_its_rounds_while_it_lowers_a_cv_over_t
     cvs = sorted(by_cv, reverse=True)[:5]
     calls, script = [], []
 
-    def scripted(*args, **kwargs):
-        calls.append(1)
+    def scripted(inst, cuts, k, pupils_now, start, seconds, workers):
+        calls.append(round(seconds))
         return script[len(calls)]
 
     monkeypatch.setattr(model, "_least_cv_round", scripted)
@@ -401,6 +401,9 @@ def test_the_least_cv_search_goes_on_past_its_rounds_while_it_lowers_a_cv_over_t
 
     assert run(None) == (2, cvs[2])
     assert run(0.0) == (4, cvs[4])  # twice the rounds
+    # the rounds' seconds (they take none here): the 60 s shared by what is left, then one
+    # round's time each at most
+    assert calls == [30, 60, 30, 30]
     exact = [op.max_cv(inst, by_cv[c]) for c in cvs]
     assert run(exact[3]) == (3, cvs[3])  # within `until` after the third
     assert run(exact[2]) == (2, cvs[2])  # within it after the second: no more

@@ -196,13 +196,14 @@ def least_cv_zoning(inst: Instance, options: Options, start: np.ndarray) -> np.n
 
     One time limit for each round of the search, and up to one for the exact descent
     (:func:`descend`) from each round's zoning, which puts back a CV bound the round broke
-    and lowers the CVs over the section's limit further; past the third round, more rounds
-    (up to six) while each lowers the largest CV and it is still over the limit.
+    and lowers the CVs over the section's limit further; and more rounds while each lowers
+    the largest CV and it is still over the limit (or the target, when lower).
     """
     limit = inst.ind.standards.section(inst.section).cv_limit
+    until = limit if options.cv_target is None else min(limit, options.cv_target)
     return least_cv(inst, start, time_limit_s=LEAST_CV_ROUNDS * options.time_limit_s,
                     repair=lambda zoning, seconds: descend(inst, zoning, seconds=seconds,
-                                                           limit=limit), until=limit)
+                                                           limit=limit), until=until)
 
 
 @dataclass(frozen=True)

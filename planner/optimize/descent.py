@@ -9,10 +9,9 @@ school and one of that school's units on to another: a chain; or a unit and its 
 together: a block), the moves ranked by the CVs they give, the best that keeps every
 constraint (check.violations, the same rules as every plan's) taken. A move's CVs are
 ranked from the three sums a CV is a function of (indicators.cv_of_sums), changed by the
-parts of the schools it affects alone (the 125 418 two-unit moves of the demo's primary
-section at today's zoning in 0.5 s, 9× faster than the formula: bench/bench_descent.py);
-the move taken is judged by the CV formula itself. No CV within its limit is let over it.
-It stops when every CV is within its limit, no move lowers them, or time is up.
+parts of the schools it affects alone (bench/bench_descent.py measures it against the
+formula); the move taken is judged by the CV formula itself. No CV within its limit is
+let over it. It stops when every CV is within its limit, no move lowers them, or time is up.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from planner.indicators import cv_of_sums
 from planner.optimize.instance import Instance
 
 BELOW = 0.02  # an over-limit CV is pulled toward this far under its limit
-CHECKED = 3000  # the best-ranked moves checked against every constraint in a step
+CHECKED = 3000  # the best-ranked moves checked (CVs exactly, then every constraint) in a step
 CHUNK = 50000  # moves whose CVs are computed at once
 
 

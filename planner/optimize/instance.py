@@ -167,6 +167,8 @@ class Indicators:
         `schools` too, (M, J, K) those of the schools (M, J) at their pupils (M, J).
         """
         if year is None:
+            if schools is not None:
+                raise ValueError("the values of some schools are those of one year")
             c, a, o = self.c[:, None, :], self.a[:, None, :], self.o
         elif schools is not None:
             c, a, o = self.c[schools], self.a[schools], self.o[schools, year]

@@ -714,6 +714,7 @@ def lp_bound(inst: Instance, cuts: list[Cut] = (), *, seconds: float = LP_SECOND
 # --- the least CV ------------------------------------------------------------------------------
 
 LEAST_CV_ROUNDS = 3  # rounds of the least-CV search (each one CP-SAT solve)
+LEAST_CV_MORE = 2  # with a CV to reach, rounds go on up to this many times as many
 LEAST_CV_SCALE = 10 ** 11  # the largest CV's Σ R_i² / P_i at the start, scaled to an integer
 TANGENTS = 40  # tangent lines under each school's term R_i² / P_i, over its range
 SHARED_MARGIN = 0.005  # posted CV bounds of resources shared with another section: this lower
@@ -744,9 +745,10 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
     stopped; the round's zoning or the descent's, whichever is admissible with the lower
     largest CV, is judged; cuts and margins still follow the round's own zoning.
 
-    With `until` (a CV: the section's limit), the search goes on past `rounds`, a round's
-    time more each, while the largest CV is over it and the last round lowered it, up to
-    twice `rounds`.
+    With `until` (a CV to reach: the section's limit or a target), the search goes on past
+    `rounds` while the largest CV is over it and the last round lowered it, up to
+    `LEAST_CV_MORE` × `rounds` in all, each further round given one round's time
+    (`time_limit_s` / `rounds`) at most.
     """
     ind, t = inst.ind, inst.last()
     cur, cuts = start, None
@@ -754,7 +756,7 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
     shared = ind.shared()[t]
     margin = (0.0 if repair else SHARED_MARGIN) * shared
     budget, r, lowered = time_limit_s, 0, True
-    while r < rounds or (until is not None and r < 2 * rounds and lowered
+    while r < rounds or (until is not None and r < LEAST_CV_MORE * rounds and lowered
                          and max_cv(inst, cur) > until):
         if r >= rounds:
             budget += time_limit_s / rounds
@@ -774,8 +776,8 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
             cuts = initial_cuts(search)
         cuts += [Exact(t, j) for j in np.flatnonzero(np.isfinite(limit[t]))
                  if j != k and Exact(t, j) not in cuts]
-        found = _least_cv_round(search, cuts, k, pupils_now, cur, left / max(rounds - r, 1),
-                                workers)
+        seconds = left / (rounds - r) if r < rounds else min(left, time_limit_s / rounds)
+        found = _least_cv_round(search, cuts, k, pupils_now, cur, seconds, workers)
         r, lowered = r + 1, False
         if found is None:
             break
