@@ -512,6 +512,44 @@ def test_after_putting_back_a_broken_bound_the_descent_goes_on_with_the_bounds_a
         0.2835, abs=5e-5) and (after <= 0.286).all()
 
 
+def test_the_exact_descent_exchanges_two_moves_far_apart_when_each_alone_breaks_a_bound(
+        monkeypatch):
+    # a line of seven units of 10 pupils (U3 none), S0–S3 at U0, U2, U4, U6, each unit
+    # reaching the schools one step away; today U1 at S0 and U5 at S2 (20, 10, 20, 10
+    # pupils). R1 (12, 21, 15, 14 at S0–S3) has CV 0.5313, over the limit 0.48 (its bound:
+    # today's); R2–R7 (14, 13, 16, 21) 0.4739, within it. U1 to S1 alone brings R1 to 0.2247
+    # but R2–R7 to 0.4944, over the limit; U5 to S3 alone brings R2–R7 to 0.2985 but R1 to
+    # 0.5522, over its bound; no chain or block moves both (they are four units apart). Both
+    # at once (10, 20, 10, 20 pupils): values 1.2, 1.05, 1.5, 0.7 of R1, mean 62/60, CV
+    # 0.2704; 1.4, 0.65, 1.6, 1.05 of R2, mean 64/60, CV 0.3300: every CV within the limit
+    from planner.optimize import descent
+
+    base = grid_instance(1, 7, [0, 2, 4, 6], [[10], [10], [10], [0], [10], [10], [10]],
+                         [1000] * 4, [99] * 4, zoned=[0, 0, 1, 1, 2, 2, 3], floor=[1] * 4,
+                         max_distance=1150.0)
+    base = op.with_candidates(base, op.Options(section="primary", candidates=10,
+                                               max_distance_m=1150.0))
+    r1, r2 = [12.0, 21.0, 15.0, 14.0], [14.0, 13.0, 16.0, 21.0]
+    inst = replace(base, ind=_one_resource_indicators(
+        base, np.array([[a] + [b] * 6 for a, b in zip(r1, r2, strict=True)]), np.zeros(7), 0.48))
+    today = np.array([0, 0, 1, 1, 2, 2, 3])
+    assert op.zoning_cvs(inst, today)[-1][:2] == pytest.approx([0.5313, 0.4739], abs=5e-5)
+    one, other = today.copy(), today.copy()
+    one[1], other[5] = 1, 3
+    assert op.violations(inst, one) == [f"R{j} CV 0.4944 over 0.4800 in 2027"
+                                        for j in range(2, 8)]
+    assert op.violations(inst, other) == ["R1 CV 0.5522 over 0.5313 in 2027"]
+    low = op.descend(inst, today, seconds=10, limit=0.48)
+    assert low.tolist() == [0, 1, 1, 1, 2, 3, 3] and op.violations(inst, low) == []
+    pupils = np.array([10.0, 20.0, 10.0, 20.0])
+    after = op.zoning_cvs(inst, low)[-1]
+    assert after == pytest.approx([cv(pupils, np.array(r1))] + [cv(pupils, np.array(r2))] * 6)
+    assert after[:2] == pytest.approx([0.2704, 0.3300], abs=5e-5)
+    # the one- and two-unit moves alone find nothing here
+    monkeypatch.setattr(descent, "_exchanges", lambda *_: (np.zeros((0, 2), np.int64),) * 2)
+    assert op.descend(inst, today, seconds=10, limit=0.48).tolist() == today.tolist()
+
+
 def test_the_cvs_of_many_zonings_at_once_are_the_formula_with_shared_resources():
     # Indicators.year_cvs (the descent weighs thousands of zonings with it) against the
     # formula written out school by school: value c / (a P + o) (a resource the school's

@@ -6,8 +6,10 @@ held at its bound. From its zoning, this descent lowers the CVs of the last year
 over their limit using the exact CVs: each step tries every move of one unit to another of
 its candidate schools, then (when none lowers them) every move of two units (one unit into a
 school and one of that school's units on to another: a chain; or a unit and its neighbour
-together: a block), the moves ranked by the CVs they give, the best that keeps every
-constraint (check.violations, the same rules as every plan's) taken. A move's CVs are
+together: a block), then (when none does either) exchanges of two one-unit moves anywhere:
+one that lowers them but lets a CV within the limit cross it, with one that lowers that CV
+again; the moves ranked by the CVs they give, the best that keeps every constraint
+(check.violations, the same rules as every plan's) taken. A move's CVs are
 ranked from the three sums a CV is a function of (indicators.cv_of_sums), changed by the
 parts of the schools it affects alone (bench/bench_descent.py measures it against the
 formula); the move taken is judged by the CV formula itself. No CV within its limit is
@@ -73,9 +75,10 @@ def _descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
     over = cvs > limit + 1e-12
     within = ~over
     while time.perf_counter() - t0 < seconds and (cvs > limit + 1e-12).any():
-        for moves in (_singles, _pairs):
-            found = _best(inst, cur, pupils, demand, moves(inst, cur), over, within, limit,
-                          cvs, (held, violations), t0, seconds)
+        for moves in (_singles, _pairs, _exchanges):
+            found = _best(inst, cur, pupils, demand,
+                          moves(inst, cur, pupils, demand, cvs, over, within, limit),
+                          over, within, limit, cvs, (held, violations), t0, seconds)
             if found is not None:
                 cur, pupils, cvs = found
                 break
@@ -167,13 +170,13 @@ def _affected(cur, units, schools) -> np.ndarray:
                     axis=1)
 
 
-def _singles(inst: Instance, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _singles(inst: Instance, cur: np.ndarray, *_) -> tuple[np.ndarray, np.ndarray]:
     pairs = [(u, s) for u, cand in enumerate(inst.candidates) for s in cand if s != cur[u]]
     a = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     return np.repeat(a[:, :1], 2, axis=1), np.repeat(a[:, 1:], 2, axis=1)
 
 
-def _pairs(inst: Instance, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(inst: Instance, cur: np.ndarray, *_) -> tuple[np.ndarray, np.ndarray]:
     """Two-unit moves: chains and blocks.
 
     A chain moves u into s and one of s's units v on to another school; a block moves u
@@ -193,3 +196,63 @@ def _pairs(inst: Instance, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                     if cur[v] == cur[u] and s in inst.candidates[v]]
     a = np.array(out, dtype=np.int64).reshape(-1, 4)
     return a[:, :2], a[:, 2:]
+
+
+EXCHANGED = 150  # one-unit moves of each kind paired in an exchange
+
+
+def _exchanges(inst: Instance, cur: np.ndarray, pupils, demand, cvs, over, within, limit
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Exchanges: two one-unit moves anywhere in the section that lower the CVs together.
+
+    One lowers the CVs over the limit but lets a CV within it cross it; the other lowers
+    that CV again. Where a CV held at its limit blocks every move alone (a local optimum of
+    the moves above), two moves far apart can trade: the best `EXCHANGED` of the first kind
+    (ranked by the gain with the CVs within the limit left free) by the best of the second
+    (ranked by how far they lower the CVs within the limit that the first kind pushes
+    over), each one that keeps every constraint but the CV bounds on its own; the pair is
+    then checked whole, as every move is.
+    """
+    from planner.optimize.check import held, violations
+
+    none = np.zeros((0, 2), dtype=np.int64)
+    units, schools = _singles(inst, cur)
+    if not len(units):
+        return none, none
+    new = _moved(inst, cur, pupils, demand, units, schools)
+    rows = _affected(cur, units, schools)
+    ok = ((new <= inst.room[rows]) & (new >= inst.floor[rows])).all(axis=(1, 2))
+    units, schools, rows, new = units[ok], schools[ok], rows[ok], new[ok]
+    c = move_cvs(inst, pupils, rows, new)
+    gain = _score(cvs, over, limit) - _score(c, over, limit)
+    blocked = within & (c > limit + 1e-12)  # (M, K) the CVs within the limit a move breaks
+
+    # each move alone breaks a CV bound, by its kind, so it is checked with them lifted
+    free = replace(inst, ind=replace(inst.ind, cv_limit=np.full(inst.ind.cv_limit.shape,
+                                                                np.inf)), cv_target=None)
+
+    def kept(order: np.ndarray) -> np.ndarray:  # the first EXCHANGED that break nothing else
+        out = []
+        for i in order:
+            trial = cur.copy()
+            trial[units[i, 0]] = schools[i, 0]
+            if held(inst, trial, units[i, 0]) and not violations(free, trial,
+                                                                 set(rows[i].tolist())):
+                out.append(i)
+                if len(out) == EXCHANGED:
+                    break
+        return np.array(out, dtype=np.int64)
+
+    first = np.flatnonzero((gain > 1e-12) & blocked.any(axis=1))
+    first = kept(first[np.argsort(-gain[first])])
+    if not len(first):
+        return none, none
+    blocking = blocked[first].any(axis=0)  # the CVs the best of them push over the limit
+    relief = np.where(blocking, c - cvs, 0.0).sum(axis=1)
+    second = np.flatnonzero((relief < -1e-12) & ~blocked.any(axis=1))
+    second = kept(second[np.argsort(relief[second])])
+    a, b = np.repeat(first, len(second)), np.tile(second, len(first))
+    keep = units[a, 0] != units[b, 0]
+    a, b = a[keep], b[keep]
+    return (np.stack([units[a, 0], units[b, 0]], axis=1),
+            np.stack([schools[a, 0], schools[b, 0]], axis=1))
