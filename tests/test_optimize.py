@@ -512,7 +512,7 @@ def test_after_putting_back_a_broken_bound_the_descent_goes_on_with_the_bounds_a
         0.2835, abs=5e-5) and (after <= 0.286).all()
 
 
-def test_the_exact_descent_exchanges_two_moves_far_apart_when_each_alone_breaks_a_bound(
+def test_the_exact_descent_trades_two_moves_far_apart_when_each_alone_breaks_a_bound(
         monkeypatch):
     # a line of seven units of 10 pupils (U3 none), S0–S3 at U0, U2, U4, U6, each unit
     # reaching the schools one step away; today U1 at S0 and U5 at S2 (20, 10, 20, 10
@@ -546,7 +546,7 @@ def test_the_exact_descent_exchanges_two_moves_far_apart_when_each_alone_breaks_
     assert after == pytest.approx([cv(pupils, np.array(r1))] + [cv(pupils, np.array(r2))] * 6)
     assert after[:2] == pytest.approx([0.2704, 0.3300], abs=5e-5)
     # the one- and two-unit moves alone find nothing here
-    monkeypatch.setattr(descent, "_exchanges", lambda *_: (np.zeros((0, 2), np.int64),) * 2)
+    monkeypatch.setattr(descent, "_trades", lambda *_: (np.zeros((0, 2), np.int64),) * 2)
     assert op.descend(inst, today, seconds=10, limit=0.48).tolist() == today.tolist()
 
 

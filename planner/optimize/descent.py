@@ -6,7 +6,7 @@ held at its bound. From its zoning, this descent lowers the CVs of the last year
 over their limit using the exact CVs: each step tries every move of one unit to another of
 its candidate schools, then (when none lowers them) every move of two units (one unit into a
 school and one of that school's units on to another: a chain; or a unit and its neighbour
-together: a block), then (when none does either) exchanges of two one-unit moves anywhere:
+together: a block), then (when none does either) trades of two one-unit moves anywhere:
 one that lowers them but lets a CV within the limit cross it, with one that lowers that CV
 again; the moves ranked by the CVs they give, the best that keeps every constraint
 (check.violations, the same rules as every plan's) taken. A move's CVs are
@@ -64,8 +64,6 @@ def descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
 def _descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
              ) -> np.ndarray:
     """The descent from `start`, which keeps every CV bound of `inst` (see descend)."""
-    from planner.optimize.check import held, violations
-
     t = inst.last()
     t0 = time.perf_counter()
     cur = start.copy()
@@ -75,10 +73,11 @@ def _descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
     over = cvs > limit + 1e-12
     within = ~over
     while time.perf_counter() - t0 < seconds and (cvs > limit + 1e-12).any():
-        for moves in (_singles, _pairs, _exchanges):
+        for moves in (_singles, _pairs, _trades):
             found = _best(inst, cur, pupils, demand,
-                          moves(inst, cur, pupils, demand, cvs, over, within, limit),
-                          over, within, limit, cvs, (held, violations), t0, seconds)
+                          moves(inst, cur, pupils, demand, cvs, over, within, limit,
+                                t0 + seconds),
+                          over, within, limit, cvs, t0, seconds)
             if found is not None:
                 cur, pupils, cvs = found
                 break
@@ -91,25 +90,19 @@ def _score(cvs: np.ndarray, over: np.ndarray, limit: float) -> np.ndarray:
     return (np.where(over, np.maximum(cvs - (limit - BELOW), 0.0), 0.0) ** 2).sum(axis=-1)
 
 
-def _best(inst, cur, pupils, demand, moves, over, within, limit, cvs, checks, t0,
-          seconds):
+def _best(inst, cur, pupils, demand, moves, over, within, limit, cvs, t0, seconds):
     """The best-ranked move that lowers the score and breaks nothing, applied; or None."""
     if not len(moves[0]) or time.perf_counter() - t0 >= seconds:
         return None
-    held, violations = checks
     t = inst.last()
-    units, schools = moves  # (M, 2) each; a one-unit move repeats its unit and school
-    new = _moved(inst, cur, pupils, demand, units, schools)  # (M, 4, T) affected schools
-    rows = _affected(cur, units, schools)
-    ok = ((new <= inst.room[rows]) & (new >= inst.floor[rows])).all(axis=(1, 2))
-    units, schools, rows, new = units[ok], schools[ok], rows[ok], new[ok]
+    units, schools, rows, new = _fitting(inst, cur, pupils, demand, *moves)
     if not len(units):
         return None
     now = _score(cvs, over, limit)
     gains = []
     for i in range(0, len(units), CHUNK):
         c = move_cvs(inst, pupils, rows[i:i + CHUNK], new[i:i + CHUNK])
-        keep = ~(within & (c > limit + 1e-12)).any(axis=1)
+        keep = ~_crosses(c, within, limit).any(axis=1)
         gains.append(np.where(keep, now - _score(c, over, limit), -np.inf))
     gain = np.concatenate(gains)
     for i in np.argsort(-gain)[:CHECKED]:
@@ -118,14 +111,43 @@ def _best(inst, cur, pupils, demand, moves, over, within, limit, cvs, checks, t0
         moved = pupils.copy()
         moved[rows[i]] = new[i]
         after = inst.ind.year_cvs(moved[None, :, t], t)[0]  # exactly
-        if (within & (after > limit + 1e-12)).any() or now - _score(after, over, limit) <= 1e-12:
+        if _crosses(after, within, limit).any() or now - _score(after, over, limit) <= 1e-12:
             continue
         trial = cur.copy()
         trial[units[i]] = schools[i]
-        if all(held(inst, trial, u) for u in units[i]) and not violations(
-                inst, trial, set(rows[i].tolist())):
+        if _keeps(inst, trial, units[i], rows[i]):
             return trial, moved, after
     return None
+
+
+def _fitting(inst, cur, pupils, demand, units, schools) -> tuple:
+    """The moves that keep every affected school within its room and floor.
+
+    `units`, `schools`: (M, 2) each (a one-unit move repeats its unit and school). Returns
+    those of the moves kept, with their affected schools (M, 4) and their pupils after the
+    move (M, 4, T).
+    """
+    new = _moved(inst, cur, pupils, demand, units, schools)
+    rows = _affected(cur, units, schools)
+    ok = ((new <= inst.room[rows]) & (new >= inst.floor[rows])).all(axis=(1, 2))
+    return units[ok], schools[ok], rows[ok], new[ok]
+
+
+def _crosses(cvs: np.ndarray, within: np.ndarray, limit: float) -> np.ndarray:
+    """(..., K) the CVs within the limit before a move that it lets over the limit."""
+    return within & (cvs > limit + 1e-12)
+
+
+def _keeps(inst: Instance, trial: np.ndarray, units: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether a move's zoning keeps every constraint (check.violations).
+
+    `trial` differs from a zoning that keeps them all only by the moved `units`, into and
+    out of the schools `rows`: only those catchments can break.
+    """
+    from planner.optimize.check import held, violations
+
+    return all(held(inst, trial, u) for u in units) and not violations(
+        inst, trial, set(rows.tolist()))
 
 
 def move_cvs(inst: Instance, pupils: np.ndarray, rows: np.ndarray, new: np.ndarray
@@ -198,49 +220,42 @@ def _pairs(inst: Instance, cur: np.ndarray, *_) -> tuple[np.ndarray, np.ndarray]
     return a[:, :2], a[:, 2:]
 
 
-EXCHANGED = 150  # one-unit moves of each kind paired in an exchange
+TRADED = 150  # one-unit moves of each kind paired in a trade
 
 
-def _exchanges(inst: Instance, cur: np.ndarray, pupils, demand, cvs, over, within, limit
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """Exchanges: two one-unit moves anywhere in the section that lower the CVs together.
+def _trades(inst: Instance, cur: np.ndarray, pupils, demand, cvs, over, within, limit,
+            deadline: float) -> tuple[np.ndarray, np.ndarray]:
+    """Trades: two one-unit moves anywhere in the section that lower the CVs together.
 
     One lowers the CVs over the limit but lets a CV within it cross it; the other lowers
     that CV again. Where a CV held at its limit blocks every move alone (a local optimum of
-    the moves above), two moves far apart can trade: the best `EXCHANGED` of the first kind
+    the moves above), two moves far apart can trade: the best `TRADED` of the first kind
     (ranked by the gain with the CVs within the limit left free) by the best of the second
     (ranked by how far they lower the CVs within the limit that the first kind pushes
-    over), each one that keeps every constraint but the CV bounds on its own; the pair is
-    then checked whole, as every move is.
+    over), each one that keeps every constraint but the CV bounds on its own (those found
+    by `deadline`, a time.perf_counter() value); the pair is then checked whole, as every
+    move is.
     """
-    from planner.optimize.check import held, violations
-
     none = np.zeros((0, 2), dtype=np.int64)
-    units, schools = _singles(inst, cur)
+    units, schools, rows, new = _fitting(inst, cur, pupils, demand, *_singles(inst, cur))
     if not len(units):
         return none, none
-    new = _moved(inst, cur, pupils, demand, units, schools)
-    rows = _affected(cur, units, schools)
-    ok = ((new <= inst.room[rows]) & (new >= inst.floor[rows])).all(axis=(1, 2))
-    units, schools, rows, new = units[ok], schools[ok], rows[ok], new[ok]
     c = move_cvs(inst, pupils, rows, new)
     gain = _score(cvs, over, limit) - _score(c, over, limit)
-    blocked = within & (c > limit + 1e-12)  # (M, K) the CVs within the limit a move breaks
-
+    blocked = _crosses(c, within, limit)
     # each move alone breaks a CV bound, by its kind, so it is checked with them lifted
     free = replace(inst, ind=replace(inst.ind, cv_limit=np.full(inst.ind.cv_limit.shape,
                                                                 np.inf)), cv_target=None)
 
-    def kept(order: np.ndarray) -> np.ndarray:  # the first EXCHANGED that break nothing else
+    def kept(order: np.ndarray) -> np.ndarray:  # the first TRADED that break nothing else
         out = []
         for i in order:
+            if len(out) == TRADED or time.perf_counter() >= deadline:
+                break
             trial = cur.copy()
             trial[units[i, 0]] = schools[i, 0]
-            if held(inst, trial, units[i, 0]) and not violations(free, trial,
-                                                                 set(rows[i].tolist())):
+            if _keeps(free, trial, units[i, :1], rows[i]):
                 out.append(i)
-                if len(out) == EXCHANGED:
-                    break
         return np.array(out, dtype=np.int64)
 
     first = np.flatnonzero((gain > 1e-12) & blocked.any(axis=1))
