@@ -244,8 +244,7 @@ def _trades(inst: Instance, cur: np.ndarray, pupils, demand, cvs, over, within, 
     gain = _score(cvs, over, limit) - _score(c, over, limit)
     blocked = _crosses(c, within, limit)
     # each move alone breaks a CV bound, by its kind, so it is checked with them lifted
-    free = replace(inst, ind=replace(inst.ind, cv_limit=np.full(inst.ind.cv_limit.shape,
-                                                                np.inf)), cv_target=None)
+    free = replace(inst, ind=inst.ind.without_cv_limits(), cv_target=None)
 
     def kept(order: np.ndarray) -> np.ndarray:  # the first TRADED that break nothing else
         out = []

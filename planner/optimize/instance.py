@@ -213,6 +213,10 @@ class Indicators:
         p = np.where(self.in_scope[schools, year], pupils.astype(float), 0.0)
         return cv_parts(p, self.resources(p, year, schools))
 
+    def without_cv_limits(self) -> Indicators:
+        """These indicators with no CV bound (every CV left free)."""
+        return replace(self, cv_limit=np.full(self.cv_limit.shape, np.inf))
+
     def shared(self) -> np.ndarray:
         """(T, K) whether an evaluated section shares the resource with another section.
 
@@ -546,7 +550,7 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
         locked[ui] = int(zoned[ui])
     ind = _indicators(plans, idx, k, freed) if options.indicators or options.cvs else None
     if ind is not None and not options.cvs:
-        ind = replace(ind, cv_limit=np.full(ind.cv_limit.shape, np.inf))
+        ind = ind.without_cv_limits()
     if ind is not None and not options.indicators:
         ind = replace(ind, passing=np.zeros_like(ind.passing), met=np.zeros_like(ind.met),
                       at_floor=np.zeros_like(ind.at_floor))

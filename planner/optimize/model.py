@@ -822,7 +822,7 @@ def least_cv_alone(inst: Instance, start: np.ndarray, k: int, *, time_limit_s: f
     """
     ind, t = inst.ind, inst.last()
     pupils_now = inst.loads(start).sum(axis=2).astype(float)
-    free = replace(inst, ind=replace(ind, cv_limit=np.full(ind.cv_limit.shape, np.inf),
+    free = replace(inst, ind=replace(ind.without_cv_limits(),
                                      resource=ind.resources(pupils_now)), cv_target=None)
     found = _least_cv_round(free, [], k, pupils_now, start, time_limit_s, workers)
     if found is None:
