@@ -1,5 +1,5 @@
 """Overview: the verdict, the 32-row checklist, CVs against their limits, failing counts, and
-the county year by year (pupils by section with the births band, the crossings)."""
+the county year by year (pupils by section with the band, the back-test, the crossings)."""
 
 import streamlit as st
 
@@ -17,7 +17,12 @@ from app_pages.common import (
 from planner.i18n import t
 from planner.report import tables
 from planner.report.figures import cv_svg, years_svg
-from planner.report.projection import county_table, crossings_table
+from planner.report.projection import (
+    backtest_table,
+    band_changes_table,
+    county_table,
+    crossings_table,
+)
 
 lang = current_lang()
 b = bench()
@@ -48,9 +53,23 @@ if year is not None:
     years = session_years()
     st.subheader(t("years_header", lang))
     figure(cached(("years_svg", lang, year), lambda: years_svg(
-        years.county, lang=lang, year=year, salt="app-years")), height=360)
+        years.county, lang=lang, year=year, salt="app-years", backtest=years.backtest)),
+        height=360)
     st.caption(t("years_caption", lang))
     st.dataframe(county_table(years.county, lang), hide_index=True, key="years_county_table")
+    st.subheader(t("backtest_header", lang))
+    if years.backtest is None:
+        st.caption(t("backtest_none", lang))
+    else:
+        st.caption(t("backtest_caption", lang))
+        st.dataframe(backtest_table(years.backtest, lang), hide_index=True,
+                     key="backtest_table", height=320)
+    st.subheader(t("band_changes_header", lang))
+    if years.band_changes is not None and len(years.band_changes):
+        st.dataframe(band_changes_table(years.band_changes, lang), hide_index=True,
+                     key="band_changes_table", height=240)
+    else:
+        st.caption(t("band_changes_none", lang))
     st.subheader(t("crossings_header", lang))
     if len(years.crossings):
         st.dataframe(crossings_table(years.crossings, lang), hide_index=True,

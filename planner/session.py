@@ -65,6 +65,13 @@ class Baseline:
         return self.projection(year if now is None else max(year, now + YEARS_AHEAD))
 
     @functools.cached_property
+    def backtest(self):
+        """The projection's hindcast from each earlier year of the history (or None)."""
+        from planner.backtest import backtest
+
+        return backtest(self.plan)
+
+    @functools.cached_property
     def plan(self) -> Plan:
         """The baseline plan (zoning from the catchments, distances from the roads)."""
         return plan_from_workspace(self.ws, self.standards, distances=self._distances)
@@ -272,6 +279,13 @@ class Years:
     crossings
         The years each school section crosses its size cap, the class cap, its places,
         100 pupils and the teaching-point floor.
+    band_changes
+        The crossings whose years differ in the low or high variant (planner.projection.
+        band_changes).
+    backtest
+        The projection's hindcast (planner.backtest.Backtest), or None without a history.
+    standards
+        The profile the projection used.
     """
 
     scenario: str
@@ -279,6 +293,9 @@ class Years:
     schools: object
     county: object
     crossings: object
+    band_changes: object = None
+    backtest: object = None
+    standards: object = None
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -290,7 +307,7 @@ def project(session: Session, *, to_year: int, scenario: str = BASELINE) -> Year
     """Project a scenario (or today's layout) year by year to `to_year`."""
     import pandas as pd
 
-    from planner.projection import county_rows, crossings, school_year_rows
+    from planner.projection import band_changes, county_rows, crossings, school_year_rows
 
     base = session.base.plan
     if base.year is None:
@@ -298,20 +315,26 @@ def project(session: Session, *, to_year: int, scenario: str = BASELINE) -> Year
     proj = session.base.projection(to_year)
     if scenario != BASELINE:
         scenario_edits(session, scenario)  # an unknown name fails here, plainly
-    parts = []
+    parts: dict[str, list] = {"central": [], "low": [], "high": []}
     for y in proj.years:
         central = plan_at_year(session, scenario, int(y))
         variants = {v: central if proj.same_as_central(int(y), v)
                     else plan_at_year(session, scenario, int(y), variant=v)
                     for v in ("low", "high")}
-        parts.append(school_year_rows(central, variants))
-    schools = pd.concat(parts, ignore_index=True)
-    county = county_rows(proj.children, proj.years, session.standards)
+        parts["central"].append(school_year_rows(central, variants))
+        for v, plan in variants.items():
+            parts[v].append(school_year_rows(plan))
+    schools = pd.concat(parts["central"], ignore_index=True)
+    edges = {v: crossings(pd.concat(parts[v], ignore_index=True), session.standards)
+             for v in ("low", "high")}
+    county = county_rows(proj, session.standards)
     pupils = schools.groupby(["year", "section"], as_index=False)[
         ["pupils", "pupils_low", "pupils_high"]].sum()
     county = county.merge(pupils, on=["year", "section"], how="left")
+    central = crossings(schools, session.standards)
     return Years(scenario=scenario, projection=proj, schools=schools, county=county,
-                 crossings=crossings(schools, session.standards))
+                 crossings=central, band_changes=band_changes(central, edges),
+                 backtest=session.base.backtest, standards=session.standards)
 
 
 # --- the app's selection -----------------------------------------------------------------------

@@ -168,9 +168,18 @@ class Standards:
         Projection (planner/projection.py): entrants of school year y were born in
         y − entry_age, and `entry_cutoff_share` of them in the year before (a September
         cut-off: born September y − 7 to August y − 6 gives 1/3).
-    entry_ratio_prior_births
+    entry_cutoff_fit
+        Fit the cut-off share to the history instead: the share (in twelfths, months born
+        before January) under which the entrants of the history's years follow their births
+        most closely, when the history gives three or more entry years.
+    entry_ratio_prior_births, township_prior_births
         How many births a unit's own entry ratio (grade 1 ÷ births) is worth against its
-        township's: small units are shrunk toward the township's ratio.
+        township's, and a township's against the county's: small units are shrunk toward
+        their township's ratio, small townships toward the county's.
+    history_weights
+        Weights of the history's years in the entry, progression and migration ratios, the
+        most recent first; years beyond the list are not used ((1.0,) takes the last year
+        alone).
     migration_rural, migration_town
         Net yearly share of children leaving villages (rural units) and towns for the county
         seat and towns (received in proportion to their children); None measures it from
@@ -181,6 +190,13 @@ class Standards:
     development_children_per100
         Children of each grade per 100 dwellings of a new housing development, where the
         developments table gives none (this tool's default).
+    development_occupancy
+        Share of a development's dwellings occupied in its first, second, … year (the last
+        share holds after; this tool's default).
+    development_local_share
+        Share of a development's children whose families move from inside the county: taken
+        from the villages' migration to the towns, not added to the county (this tool's
+        default).
     very_small_pupils
         A school section under this many pupils is flagged in the years table as a candidate
         to consolidate (this tool's default).
@@ -214,13 +230,18 @@ class Standards:
     exchange_share: float = 0.10
     entry_age: int = 6
     entry_cutoff_share: float = 1 / 3
+    entry_cutoff_fit: bool = True
     entry_ratio_prior_births: float = 20.0
+    township_prior_births: float = 200.0
+    history_weights: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0)
     migration_rural: float | None = None
     migration_town: float | None = None
     births_change_low: float = -0.06
     births_change_central: float = -0.02
     births_change_high: float = 0.02
     development_children_per100: float = 3.5
+    development_occupancy: tuple[float, ...] = (0.4, 0.7, 0.9, 1.0)
+    development_local_share: float = 0.5
     very_small_pupils: int = 20
     entered: tuple[tuple[str, str, float], ...] = (
         ("G2", ">=", 1.0),
@@ -400,22 +421,13 @@ def load_profile_text(text: str, *, name: str, source: str) -> Standards:
                     else number
             changes[key] = replace(base.section(key), **sec)
         elif key in top and key not in ("entered",):
-            expected = type(getattr(base, key))
-            if expected is str:
-                changes[key] = str(value)
-            elif expected is bool:
-                if not isinstance(value, bool):
-                    msg = f"{path.name}: {key} must be true or false, got {value!r}"
-                    raise StandardsError(msg)
-                changes[key] = value
-            else:
-                number = _number(path, key, value, signed=key.startswith("births_change"))
-                changes[key] = _whole(path, key, number) if expected is int else number
+            changes[key] = _setting(path, key, value, type(getattr(base, key)))
         else:
             msg = f"{path.name}: unknown setting {key!r}"
             raise StandardsError(msg)
     changes.setdefault("name", name)
     out = replace(base, **changes)
+    _check_shares(path, out)
     if not 2 <= out.junior_from_grade <= 9:
         msg = (f"{path.name}: junior_from_grade must be a grade from 2 to 9, got "
                f"{out.junior_from_grade}")
@@ -453,6 +465,42 @@ def _number(path: Path, key: str, value: object, *, signed: bool = False) -> flo
         msg = f"{path.name}: {key} must be a number{'' if signed else ' ≥ 0'}, got {value!r}"
         raise StandardsError(msg)
     return float(value)
+
+
+def _setting(path: Path, key: str, value: object, expected: type) -> object:
+    """A top-level setting's value, checked against the type of its default."""
+    if expected is str:
+        return str(value)
+    if expected is tuple:
+        return _numbers(path, key, value)
+    if expected is bool:
+        if not isinstance(value, bool):
+            msg = f"{path.name}: {key} must be true or false, got {value!r}"
+            raise StandardsError(msg)
+        return value
+    number = _number(path, key, value, signed=key.startswith("births_change"))
+    return _whole(path, key, number) if expected is int else number
+
+
+def _check_shares(path: Path, std: Standards) -> None:
+    shares = {"entry_cutoff_share": (std.entry_cutoff_share,),
+              "development_local_share": (std.development_local_share,),
+              "development_occupancy": std.development_occupancy}
+    for key, values in shares.items():
+        if any(v > 1 for v in values):
+            msg = f"{path.name}: {key} must be shares from 0 to 1, got {list(values)}"
+            raise StandardsError(msg)
+
+
+def _numbers(path: Path, key: str, value: object) -> tuple[float, ...]:
+    if not isinstance(value, list) or not value:
+        msg = f"{path.name}: {key} must be a list of numbers ≥ 0, got {value!r}"
+        raise StandardsError(msg)
+    out = tuple(_number(path, f"{key}[{k}]", v) for k, v in enumerate(value))
+    if not any(out):
+        msg = f"{path.name}: {key} must have a number > 0, got {value!r}"
+        raise StandardsError(msg)
+    return out
 
 
 def _whole(path: Path, key: str, value: float) -> int:

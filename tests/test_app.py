@@ -132,19 +132,26 @@ def test_a_school_year_on_the_overview_schools_map_and_scenario_pages():
     # the chart writes each section's pupils of the first and last year (the last with the
     # low–high band), and they are the years table's: 33,370 primary pupils in 2026 …
     chart = _figure_texts(at, "years-primary")
-    labels = {f"{county.at[(sec, y), 'pupils']:,}" for sec in ("primary", "junior")
-              for y in (2026, 2035)}
-    p35 = county.loc[("primary", 2035), ["pupils", "pupils_low", "pupils_high"]].astype(int)
-    labels.discard(f"{p35['pupils']:,}")
-    labels.add(f"{p35['pupils']:,} ({p35['pupils_low']:,}–{p35['pupils_high']:,})")
-    assert labels == {"33,370", "17,745", "9,917", "17,222 (16,321–18,228)"}
+    labels = {f"{county.at[(sec, 2026), 'pupils']:,}" for sec in ("primary", "junior")}
+    for sec in ("primary", "junior"):
+        last = county.loc[(sec, 2035), ["pupils", "pupils_low", "pupils_high"]].astype(int)
+        labels.add(f"{last['pupils']:,} ({last['pupils_low']:,}–{last['pupils_high']:,})")
+    assert labels == {"33,370", "17,745", "10,188 (10,107–10,250)", "17,878 (16,708–19,123)"}
     assert labels <= set(chart) and "小学在校生" in chart
+    # the back-test beside it: the years counted and the method's projections a year ahead
+    # on the chart, its errors in a table (one row per level, item and horizon)
+    assert {"小学（历年实际）", "小学（回测：提前一年的预测）", "2023"} <= set(chart)
+    errors = _frame_with(at, "平均绝对误差(%)")
+    assert len(errors) == len(years.backtest.summary)
+    first = errors[(errors["层级"] == "年级") & (errors["对象"] == "1") & (errors["提前年数"] == 1)]
+    assert first["平均绝对误差(%)"].tolist() == [round(years.backtest.error("grade", 1, 1)[
+        "mean_abs_pct"], 2)]
     shown = _frame_with(at, "适龄儿童")
     assert shown["在校生"].tolist() == years.county["pupils"].tolist()
-    assert shown["在校生（出生低方案）"].tolist() == years.county["pupils_low"].tolist()
+    assert shown["在校生（低方案）"].tolist() == years.county["pupils_low"].tolist()
     crossings = _frame_with(at, "消除年份")
     assert len(crossings) == len(years.crossings)
-    assert ["4199000001", "示范县实验小学", "小学", "超规模", "2026–2031", 2032] in \
+    assert ["4199000001", "示范县实验小学", "小学", "超规模", "2026–2032", 2033] in \
         crossings.values.tolist()
 
     # 2032: the verdict, the counts and the checklist are that year's evaluation
@@ -169,24 +176,24 @@ def test_a_school_year_on_the_overview_schools_map_and_scenario_pages():
     at.switch_page("app_pages/schools.py").run()
     view = _frame_with(at, "达标还需")
     big = view[(view["学校标识码"] == "4199000001")]
-    assert big["在校生数"].tolist() == [1972]  # 2,955 today, under the cap of 2,000 by 2032
+    assert big["在校生数"].tolist() == [2007]  # 2,955 today, just over the cap of 2,000 in 2032
     at.selectbox(key="schools_pick.zh").set_value("4199000001").run()
     rows = years.schools[years.schools["school_id"] == "4199000001"].set_index("year")
     timeline = _figure_texts(at, "school-pupils-primary")
-    assert {f"{rows.at[y, 'pupils']:,}" for y in (2026, 2032, 2035)} == {"2,955", "1,972",
-                                                                         "1,843"}
-    assert {"2,955", "1,972", "1,843", f"{rows.at[2035, 'places']:,}", "规模上限 2,000"} <= \
+    assert {f"{rows.at[y, 'pupils']:,}" for y in (2026, 2032, 2035)} == {"2,955", "2,007",
+                                                                         "1,901"}
+    assert {"2,955", "2,007", "1,901", f"{rows.at[2035, 'places']:,}", "规模上限 2,000"} <= \
         set(timeline)
     mine = _frame_with(at, "情形")
-    assert ["小学", "超规模", "2026–2031", 2032] in mine.values.tolist()
+    assert ["小学", "超规模", "2026–2032", 2033] in mine.values.tolist()
 
-    # the map's panel: a teaching point of 24 pupils today, 9 in 2032
+    # the map's panel: a teaching point of 24 pupils today, 10 in 2032, 7 in 2035
     at.switch_page("app_pages/map.py").run()
     at.session_state["map_selected"] = ("school", "4199000097")
     at.run()
     assert not at.exception
     timeline = _figure_texts(at, "school-pupils-primary")
-    assert {"24", "9", "6", "规模上限 2,000，远高于本校"} <= set(timeline)
+    assert {"24", "10", "7", "规模上限 2,000，远高于本校"} <= set(timeline)
 
     # in English the year stays and the labels follow
     at.radio(key="lang").set_value("en").run()

@@ -112,9 +112,9 @@ def test_the_years_chart_writes_each_line_and_band_as_text():
     svg = years_svg(county, lang="zh", year=2027)
     texts = _texts(svg)
     # each section's pupils in the first, the selected and the last year; the last with the
-    # band where the births variants part
+    # band where the variants part
     assert {"1,010", "930", "870 (830–905)", "505", "525", "515"} <= set(texts)
-    labels = {"小学在校生", "初中在校生", "阴影：出生低、高方案之间", "在校生", "2026", "2028"}
+    labels = {"小学在校生", "初中在校生", "阴影：低、高方案之间", "在校生", "2026", "2028"}
     assert labels <= set(texts)
     for gid in ("years-primary", "years-junior", "years-band-primary", "year-selected"):
         assert f'id="{gid}"' in svg
@@ -173,10 +173,11 @@ def test_the_proposal_report_shows_years_and_crossings_in_its_language(pages):
         rows = _rows(table)
         assert {r[2] for r in rows} == sections
         assert {r[3] for r in rows} <= {t(f"crossing_{k}", lang) for k in CROSSING_RULES}
-        # the scenario (every unit at its zoned school): 示范县实验中学 over its size cap in 2028
+        # the scenario (every unit at its zoned school): 示范县实验中学 over its size cap in
+        # 2027–2028 (the junior peak)
         what = "超规模" if lang == "zh" else "over the size cap"
         assert ["4199000013", "示范县实验中学", "初中" if lang == "zh" else "Junior", what,
-                "2028", "2029"] in rows
+                "2027–2028", "2029"] in rows
         assert not any(k in page for k in CROSSING_RULES)  # no code name reaches the reader
         texts = _svg_texts(page)
         assert ("小学在校生" if lang == "zh" else "Primary pupils") in texts

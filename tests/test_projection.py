@@ -31,11 +31,14 @@ from tests.helpers import a_school
 
 CRS = "EPSG:4547"
 X0, Y0 = 627_000.0, 3_993_000.0
-# entrants born in y − 6 alone, no shrinking of entry ratios, 10 % of village children leave
-# for the seat every year, births flat in every variant after the data (2026)
-STD = replace(NATIONAL_2017, entry_cutoff_share=0.0, entry_ratio_prior_births=0.0,
+# entrants born in y − 6 alone, no shrinking of entry ratios, the last year's ratios alone,
+# 10 % of village children of grades 2–9 leave for the seat every year, births flat in every
+# variant after the data (2026), estates full from their first year, all buyers from outside
+STD = replace(NATIONAL_2017, entry_cutoff_share=0.0, entry_cutoff_fit=False,
+              entry_ratio_prior_births=0.0, township_prior_births=0.0, history_weights=(1.0,),
               migration_rural=0.1, migration_town=0.0, births_change_low=0.0,
-              births_change_central=0.0, births_change_high=0.0)
+              births_change_central=0.0, births_change_high=0.0,
+              development_occupancy=(1.0,), development_local_share=0.0)
 
 
 def _county(kids=None, births=None, history=True, developments=True, schools_extra=None):
@@ -117,22 +120,26 @@ def test_every_projected_cell_by_hand():
     assert r.progression.tolist() == pytest.approx([1.0, 0.8] + [1.0] * 7)
     assert r.migration == {"rural": 0.1, "town": 0.0}
     c = proj.children["central"]
-    # 2027. Entrants born 2021: U1 10, U2 18, U3 27. Grade 2 = 0.8 × last year's grade 1;
-    # grades 3–9 move up whole. Villages then lose 10 % of every grade to the seat:
-    # U2: 16.2, 14.4, 18 …; U3: 24.3, 21.6, 27 …; U1: 10 + 1.8 + 2.7, 8 + 1.6 + 2.4, 10 + 5 …
-    assert c[1, 1].tolist() == pytest.approx([16.2, 14.4] + [18.0] * 7)
-    assert c[1, 2].tolist() == pytest.approx([24.3, 21.6] + [27.0] * 7)
-    assert c[1, 0].tolist() == pytest.approx([14.5, 12.0] + [15.0] * 7)
-    # 2028. Entrants born 2022: 10, 16, 24. U2: 16, 16.2 × 0.8 = 12.96, 14.4, 18 … then × 0.9:
-    # 14.4, 11.664, 12.96, 16.2 …; outflow 1.6, 1.296, 1.44, 1.8. U3: 24, 19.44, 21.6, 27 …
-    # → 21.6, 17.496, 19.44, 24.3 …; outflow 2.4, 1.944, 2.16, 2.7. U1: 10, 14.5 × 0.8 =
-    # 11.6, 12, 15 … plus the outflows: 14, 14.84, 15.6, 19.5 …; and the new estate's
-    # 200 × 5 / 100 = 10 first-graders: 24
-    assert c[2, 1].tolist() == pytest.approx([14.4, 11.664, 12.96] + [16.2] * 6)
-    assert c[2, 2].tolist() == pytest.approx([21.6, 17.496, 19.44] + [24.3] * 6)
-    assert c[2, 0].tolist() == pytest.approx([24.0, 14.84, 15.6] + [19.5] * 6)
-    # whole children, as units carry them: 24, 15, 16, 20 … (19.5 to the even 20)
-    assert proj.whole(2028)[0].tolist() == [24, 15, 16, 20, 20, 20, 20, 20, 20]
+    # 2027. Entrants born 2021: U1 10, U2 18, U3 27 (their families' moves before school are
+    # in the entry ratio: not migrated again). Grade 2 = 0.8 × last year's grade 1; grades
+    # 3–9 move up whole. Villages then lose 10 % of grades 2–9 to the seat:
+    # U2: 18, 14.4, 18 …; U3: 27, 21.6, 27 …; U1: 10, 8 + 1.6 + 2.4, 10 + 2 + 3 …
+    assert c[1, 1].tolist() == pytest.approx([18.0, 14.4] + [18.0] * 7)
+    assert c[1, 2].tolist() == pytest.approx([27.0, 21.6] + [27.0] * 7)
+    assert c[1, 0].tolist() == pytest.approx([10.0, 12.0] + [15.0] * 7)
+    # 2028. Entrants born 2022: 10, 16, 24. U2: 16, 18 × 0.8 = 14.4, 14.4, 18 … then grades
+    # 2–9 × 0.9: 16, 12.96, 12.96, 16.2 …; outflow 1.44, 1.44, 1.8. U3: 24, 21.6, 21.6, 27 …
+    # → 24, 19.44, 19.44, 24.3 …; outflow 2.16, 2.16, 2.7. U1: 10, 10 × 0.8 = 8, 12, 15 …
+    # plus the outflows: 10, 11.6, 15.6, 19.5 …; and the new estate's 200 × 5 / 100 = 10
+    # first-graders: 20
+    assert c[2, 1].tolist() == pytest.approx([16.0, 12.96, 12.96] + [16.2] * 6)
+    assert c[2, 2].tolist() == pytest.approx([24.0, 19.44, 19.44] + [24.3] * 6)
+    assert c[2, 0].tolist() == pytest.approx([20.0, 11.6, 15.6] + [19.5] * 6)
+    # whole children keep the totals: grade 2's 44.0 → urban 11.6, rural 32.4 → 11 + 32 and
+    # the spare child to the larger fraction (urban: 12); grades 4–9: 60 → 19.5 and 40.5,
+    # equal fractions, the spare to the first group by name (rural: 41 → U2 16, U3 25)
+    assert proj.whole(2028)[0].tolist() == [20, 12, 16, 19, 19, 19, 19, 19, 19]
+    assert proj.whole(2028)[:, 3].tolist() == [19, 16, 25]
     # births are flat after 2026 in every variant here, so the band is the central line
     assert np.array_equal(proj.children["low"], c) and np.array_equal(proj.children["high"], c)
 
@@ -142,9 +149,10 @@ def test_pupils_follow_their_cohort_and_entrants_follow_todays_choice():
     proj = project(base, 2028)
     p27 = plan_at(base, proj, 2027)
     e = p27.enrolment.set_index(["unit_id", "school_id", "grade"])["students"]
-    # U3's entrants of 2027 (24.3 children) choose as today's first-graders did: 25 of 30 at
-    # SB, 5 at SA → 20.25 and 4.05 → 20 and 4 (24 in all, largest remainders)
-    assert (e[("U3", "SB", 1)], e[("U3", "SA", 1)]) == (20, 4)
+    # U3's entrants of 2027 (27 children) choose as today's first-graders did: 25 of 30 at
+    # SB, 5 at SA → 22.5 and 4.5 → 27 in all, largest remainders: equal fractions, the spare
+    # pupil to the first school in the plan's order (SA): 22 and 5
+    assert (e[("U3", "SB", 1)], e[("U3", "SA", 1)]) == (22, 5)
     # today's first-graders are 2027's second-graders (21.6 children after progression and
     # migration), still where they are: 21.6 × 5/30 = 3.6 at SA, × 25/30 = 18 at SB → 22 in
     # all, the spare pupil to the larger remainder: 4 and 18
@@ -283,49 +291,73 @@ def _demo_hand(ws, std):
     progression = ratios(past)
     migration = {a: float(np.clip(1 - np.mean(ratios(past[past["area"] == a]) / progression),
                                   0, 0.5)) for a in ("rural", "town")}
-    # entrants of year y: born in y − 6, or in y − 7 for the third born after the September
-    # cut-off (the profile's entry rule); entry ratio = 2026's grade 1 ÷ its cohort, shrunk
-    # toward the township's ratio with the weight of 20 births
+    # entrants of year y: born in y − 6, or in y − 7 for the share born before January; the
+    # demo's synthetic cohorts are each born in one calendar year, and the share the history's
+    # entrants fit best is 0/12 (the profile's 4/12 is kept only with fewer than 3 years)
     births = ws.births.pivot_table(index="unit_id", columns="year", values="births",
                                    aggfunc="sum").reindex(units.index).fillna(0)
-    assert (std.entry_age, std.entry_cutoff_share, std.entry_ratio_prior_births) == (
-        6, pytest.approx(1 / 3), 20)
+    assert (std.entry_age, std.entry_cutoff_share, std.entry_ratio_prior_births,
+            std.township_prior_births, std.history_weights) == (
+        6, pytest.approx(1 / 3), 20, 200, (1.0,) * 5)
 
     def cohort(y):
-        return births[y - 6] * 2 / 3 + births[y - 7] / 3
+        return births[y - 6]
 
+    # entry ratios weighted equally over 2023–2026: Σ grade 1 ÷ Σ cohort births by unit, the
+    # township's shrunk toward the county's with the weight of 200 births, each unit toward
+    # its township's with the weight of 20
+    g1 = past[past["grade"] == 1].pivot_table(index="unit_id", columns="year",
+                                              values="students", aggfunc="sum")
+    g1 = g1.reindex(units.index).fillna(0)
+    g1[2026] = units["g1"]  # the base year: the units' children
+    num = g1[[2023, 2024, 2025, 2026]].mean(axis=1)
+    den = pd.concat([cohort(y) for y in (2023, 2024, 2025, 2026)], axis=1).mean(axis=1)
+    county = num.sum() / den.sum()
     town = units["township"]
-    today = pd.DataFrame({"g1": units["g1"], "born": cohort(2026), "town": town})
-    ratio = today.groupby("town")["g1"].sum() / today.groupby("town")["born"].sum()
-    entry = (today["g1"] + 20 * today["town"].map(ratio)) / (today["born"] + 20)
-    return units, progression, migration, entry, cohort
+    t_ratio = (num.groupby(town).sum() + 200 * county) / (den.groupby(town).sum() + 200)
+    entry = (num + 20 * town.map(t_ratio)) / (den + 20)
+
+    def entrants(y):  # the county's ratio × its births, shared by the units' ratio × births
+        by_unit = entry * cohort(y)
+        return by_unit * county * cohort(y).sum() / by_unit.sum()
+
+    return units, progression, migration, entrants, cohort
 
 
 def test_demo_2027_children_by_hand_unit_by_unit(demo_years):
-    units, progression, migration, entry, cohort = _demo_hand(demo_years["ws"],
-                                                              demo_years["std"])
+    units, progression, migration, entrants, _ = _demo_hand(demo_years["ws"],
+                                                            demo_years["std"])
     rates = demo_years["data"]["rates"]
     assert rates["progression"] == pytest.approx([1.0, *progression])
     assert rates["migration"] == pytest.approx(migration)
+    assert rates["cutoff_share"] == 0.0 and rates["sources"]["cutoff_share"] == "history"
     assert migration["rural"] == pytest.approx(0.0196, abs=1e-4) and migration["town"] == 0
     # 2027: grade 1 from the births, every other grade last year's grade below × its ratio;
-    # villages then send 1.96 % of every grade to the seat and towns, shared in proportion to
-    # their children of the grade; the seat's new estate adds 1,100 × 3.5 / 100 a grade
+    # villages then send 1.96 % of grades 2–9 to the seat and towns, shared in proportion to
+    # their children of the grade; the seat's new estate (first year: 40 % occupied) adds
+    # 1,100 × 3.5 / 100 × 0.4 = 15.4 a grade, half of them families from the villages, taken
+    # from the other town and seat units (in proportion to their children of the grade)
     grades = [f"g{g}" for g in range(1, 10)]
     kids = pd.DataFrame(index=units.index, columns=grades, dtype=float)
-    kids["g1"] = entry * cohort(2027)
+    kids["g1"] = entrants(2027)
     for g in range(2, 10):
         kids[f"g{g}"] = units[f"g{g - 1}"] * progression[g - 2]
     rural = (units["area_type"] == "rural").to_numpy()
     gets = units["area_type"].isin(["town", "urban"]).to_numpy()
-    leaving = kids[rural] * migration["rural"]
-    kids[rural] -= leaving
-    kids[gets] += kids[gets] / kids[gets].sum() * leaving.sum()
-    kids.loc[SEAT_ESTATE] += 1100 * 3.5 / 100
+    older = grades[1:]
+    leaving = kids.loc[rural, older] * migration["rural"]
+    kids.loc[rural, older] -= leaving
+    kids.loc[gets, older] += kids.loc[gets, older] / kids.loc[gets, older].sum() * leaving.sum()
+    others = gets & (units.index != SEAT_ESTATE)
+    taken = kids[others] / kids[others].sum() * 7.7
+    kids.loc[others] -= taken
+    kids.loc[SEAT_ESTATE] += 15.4
     children = pd.DataFrame(demo_years["data"]["children"])
     got = children[children["year"] == 2027].pivot(index="unit_id", columns="grade",
                                                    values="children")
-    assert (got.loc[units.index].to_numpy() == np.rint(kids.to_numpy())).all()
+    # whole children keep every total: within one child cell by cell, grade totals exact
+    assert (np.abs(got.loc[units.index].to_numpy() - kids.to_numpy()) < 1).all()
+    assert got.sum().tolist() == np.rint(kids.sum().to_numpy()).tolist()
     # 2026 is the workspace's own children, unchanged
     now = children[children["year"] == 2026].pivot(index="unit_id", columns="grade",
                                                    values="children")
@@ -333,26 +365,26 @@ def test_demo_2027_children_by_hand_unit_by_unit(demo_years):
 
 
 def test_demo_entrants_follow_births_six_years_earlier(demo_years):
-    units, _, _, entry, cohort = _demo_hand(demo_years["ws"], demo_years["std"])
+    units, _, _, entrants, cohort = _demo_hand(demo_years["ws"], demo_years["std"])
     children = pd.DataFrame(demo_years["data"]["children"])
     first = children[children["grade"] == 1].groupby("year")["children"].sum()
     assert first[2026] == 4247 == units["g1"].sum()
-    # entrants 2027–2031 (born 2020–2025, all in the births table): Σ entry ratio × cohort
-    # births, migration moving none out of the county, plus the estates' first-graders
-    # (芳园新苑 38.5 from 2027; 岚庭学府花园 1,900 × 3.2 / 100 = 60.8 from 2028); whole
-    # children unit by unit, so within 1 % of the sum
-    estates = {2027: 38.5} | {y: 38.5 + 60.8 for y in range(2028, 2032)}
-    hand = {y: float((entry * cohort(y)).sum()) + estates[y] for y in range(2027, 2032)}
-    assert hand[2027] == pytest.approx(3624.25, abs=0.01)
+    # entrants 2027–2031 (born 2021–2025, all in the births table): the county's entry ratio
+    # × its births, plus the estates' first-graders as they fill (芳园新苑 1,100 × 3.5 / 100
+    # = 38.5 when full, from 2027; 岚庭学府花园 1,900 × 3.2 / 100 = 60.8, from 2028; 40 %, 70 %,
+    # 90 %, then all occupied), half of them from the villages (not added to the county)
+    def estates(y):
+        ramp = (0.0, 0.4, 0.7, 0.9, 1.0, 1.0, 1.0)
+        return 0.5 * (38.5 * ramp[y - 2026] + 60.8 * ramp[y - 2027])
+
+    hand = {y: float(entrants(y).sum()) + estates(y) for y in range(2027, 2032)}
     for y in range(2027, 2032):
-        assert first[y] == pytest.approx(hand[y], rel=0.01), y
-    # and they move as the births did: down to 2029, up in 2030 (births rose in 2024: the
-    # cohort of 2030 is 3,408 against 3,349.7), down again in 2031
-    born = {y: float(cohort(y).sum()) for y in range(2026, 2032)}
-    assert born[2030] == pytest.approx(3408.0) and born[2029] == pytest.approx(3349.667, abs=1e-3)
+        assert first[y] == pytest.approx(hand[y], abs=1), y
+    # and they move as the births did: down to 2029, up in 2030 (the dragon year 2024's
+    # births are the cohort of 2030), down again in 2031
     for y in range(2027, 2032):
-        assert np.sign(first[y] - first[y - 1]) == np.sign(born[y] - born[y - 1]), y
-    assert [first[y] for y in range(2026, 2032)] == [4247, 3625, 3349, 3157, 3237, 3028]
+        assert np.sign(first[y] - first[y - 1]) == np.sign(cohort(y).sum() - cohort(y - 1).sum())
+    assert [first[y] for y in range(2026, 2032)] == [4247, 3668, 3438, 3263, 3451, 3036]
 
 
 def test_demo_primary_pupils_fall_from_2026(demo_years):
@@ -385,26 +417,172 @@ def test_demo_a_size_cap_crossing_ends_and_a_teaching_point_falls_below_20(demo_
         assert len(hit) == 1
         return hit[0]
 
-    # 示范县实验小学: 2,955 pupils today over the primary size cap of 2,000; under it from 2032
+    # 示范县实验小学: 2,955 pupils today over the primary size cap of 2,000; under it from 2033
     big = rows("4199000001")
     assert today.at["4199000001", "students_primary"] == big.at[2026, "pupils"] == 2955
     assert (big["size_cap"] == 2000).all()
-    assert big.loc[2026:2031, "size"].gt(2000).all() and big.loc[2032:, "size"].le(2000).all()
-    assert (big.at[2031, "size"], big.at[2032, "size"]) == (2059, 1972)
+    assert big.loc[2026:2032, "size"].gt(2000).all() and big.loc[2033:, "size"].le(2000).all()
+    assert (big.at[2032, "size"], big.at[2033, "size"]) == (2007, 1946)
     c = crossing("4199000001", "over_size_cap")
-    assert (c["years"], c["first_year"], c["last_year"], c["ends"]) == ("2026–2031", 2026,
-                                                                        2031, 2032)
-    assert ("  示范县实验小学 (4199000001) primary: over_size_cap 2026–2031, no longer from "
-            "2032") in out.splitlines()
-    # 汀畈镇东荇岗教学点: a teaching point of 24 pupils today, 19 in 2027 and fewer after
+    assert (c["years"], c["first_year"], c["last_year"], c["ends"]) == ("2026–2032", 2026,
+                                                                        2032, 2033)
+    assert ("  示范县实验小学 (4199000001) primary: over_size_cap 2026–2032, no longer from "
+            "2033") in out.splitlines()
+    # 汀畈镇东荇岗教学点: a teaching point of 24 pupils today, 20 in 2027 and under 20 after
     small = rows("4199000097")
     assert today.at["4199000097", "kind"] == "teaching_point"
     assert today.at["4199000097", "students_primary"] == small.at[2026, "pupils"] == 24
-    assert small.loc[2027:, "pupils"].tolist() == [19, 15, 12, 11, 9, 9, 9, 7, 6]
+    assert small.loc[2027:, "pupils"].tolist() == [20, 17, 14, 13, 10, 10, 9, 8, 7]
     c = crossing("4199000097", "very_small")
-    assert (c["years"], c["first_year"], c["ends"]) == ("2027–2035", 2027, None)
-    assert "  汀畈镇东荇岗教学点 (4199000097) primary: very_small 2027–2035" in out.splitlines()
+    assert (c["years"], c["first_year"], c["ends"]) == ("2028–2035", 2028, None)
+    assert "  汀畈镇东荇岗教学点 (4199000097) primary: very_small 2028–2035" in out.splitlines()
     # the --schools file holds the same table
     csv = demo_years["schools_csv"]
     assert csv[(csv["school_id"] == "4199000001") & (csv["year"] == 2032)]["pupils"].tolist() \
-        == [1972]
+        == [2007]
+
+
+# --- rounding, housing, weights, the cut-off share, the band -------------------------------------
+
+@settings(max_examples=60)
+@given(st.data())
+def test_whole_children_keep_every_total_by_grade_township_and_county(data):
+    from planner.projection import whole_children
+
+    n = data.draw(st.integers(1, 12), label="units")
+    cells = np.array(data.draw(st.lists(st.lists(st.floats(0, 80, allow_nan=False),
+                                                  min_size=9, max_size=9),
+                                         min_size=n, max_size=n), label="children"))
+    groups = np.array(data.draw(st.lists(st.sampled_from(["甲镇", "乙乡", "丙乡"]), min_size=n,
+                                         max_size=n), label="townships"), dtype=object)
+    whole = whole_children(cells, groups)
+    assert whole.dtype == np.int64 and (whole >= 0).all()
+    # the county total of each grade is the model's, rounded
+    assert whole.sum(axis=0).tolist() == np.rint(np.round(cells.sum(axis=0), 9)).tolist()
+    for t in np.unique(groups):
+        m = groups == t
+        # every township within one child of the model, every cell within one
+        assert (np.abs(whole[m].sum(axis=0) - cells[m].sum(axis=0)) < 1 + 1e-9).all()
+    assert (np.abs(whole - cells) < 1 + 1e-9).all()
+
+
+def test_whole_children_by_hand():
+    from planner.projection import whole_children
+
+    # one grade: 0.6 + 0.6 + 0.6 = 1.8 → 2 in the county; 甲 has 1.2, 乙 0.6: floors 1 + 0,
+    # the spare child to the larger fraction (乙's 0.6): 1 and 1; in 甲, 0.6 and 0.6 share 1:
+    # the first unit takes it. Cell by cell rounding would have made 3.
+    cells = np.zeros((3, 9))
+    cells[:, 0] = 0.6
+    whole = whole_children(cells, np.array(["甲", "甲", "乙"], dtype=object))
+    assert whole[:, 0].tolist() == [1, 0, 1]
+
+
+def _housing_case(migration):
+    from planner.projection import Rates, _Data, run
+
+    # U0 (the estate's unit, seat), U1 (seat), U2 (village); 10, 30 and 50 children a grade
+    r0 = np.array([[10.0] * 9, [30.0] * 9, [50.0] * 9])
+    full = np.array([20.0, 10.0] + [0.0] * 7)  # the estate's children when all occupied
+    data = _Data(area=np.array(["urban", "urban", "rural"], dtype=object),
+                 groups=np.array(["a", "a", "b"], dtype=object), births=None,
+                 counts={2026: r0}, developments=((0, 2027, full),))
+    rates = Rates(entry=np.ones(3), progression=np.ones(9), migration={"rural": migration},
+                  sources={})
+    std = replace(NATIONAL_2017, births_change_central=0.0, development_occupancy=(0.5, 1.0),
+                  development_local_share=0.4)
+    return run(data, rates, r0, 2026, 2028, std, ("central",))["central"]
+
+
+def test_a_housing_estate_fills_and_its_village_buyers_come_from_the_migration():
+    c = _housing_case(0.1)
+    # 2027: the village sends 10 % of grades 2–9 (5 a grade, 40 in all) to the seat, 1 : 3
+    # by its children (U0 +1.25, U1 +3.75). The estate is half occupied: 10 first-graders and
+    # 5 second-graders; 40 % of them (4 and 2) are village families the migration moved,
+    # taken from the other seat unit U1; only 6 and 3 are new to the county.
+    assert c[1, 0].tolist() == pytest.approx([20, 16.25] + [11.25] * 7)
+    assert c[1, 1].tolist() == pytest.approx([26, 31.75] + [33.75] * 7)
+    assert c[1, 2].tolist() == pytest.approx([50] + [45] * 8)
+    assert c[1, :, 0].sum() == pytest.approx(90 + 6)
+    # 2028: residents (without the estate) move up: U0 10, 10 + 1.25, 11.25 + 1.125 …;
+    # U1 30, 30 + 3.75, 33.75 + 3.375 …; the estate full (20 and 10), 8 and 4 taken from U1
+    assert c[2, 0].tolist() == pytest.approx([30, 21.25] + [12.375] * 7)
+    assert c[2, 1].tolist() == pytest.approx([22, 29.75] + [37.125] * 7)
+
+
+def test_without_migration_an_estates_children_are_all_added():
+    c = _housing_case(0.0)  # no flow to take the village buyers from: all added
+    assert c[1, 0].tolist() == pytest.approx([20, 15] + [10] * 7)
+    assert c[1, 1].tolist() == pytest.approx([30] * 9)
+    assert c[2, 0].tolist() == pytest.approx([30, 20] + [10] * 7)
+
+
+def _entry_case(std, g1_by_year):
+    """One unit; births 100 a year but 2017 (160) and 2018 (40); grade 1 as given."""
+    from planner.projection import _Data, estimate
+
+    births = np.array([[100.0, 160.0, 40.0, 100.0, 100.0, 100.0]]), np.arange(2016, 2022)
+    counts = {y: np.array([[g1] + [0.0] * 8]) for y, g1 in g1_by_year.items()}
+    data = _Data(area=np.array(["urban"], dtype=object), groups=np.array(["a"], dtype=object),
+                 births=births, counts=counts, developments=())
+    return estimate(data, max(g1_by_year), std, counts[max(g1_by_year)])[0]
+
+
+def test_entry_ratios_weigh_the_history_and_fit_the_cut_off_share():
+    std = replace(NATIONAL_2017, entry_ratio_prior_births=0.0, township_prior_births=0.0)
+    # entrants of 2023–2026 are 0.9 × the births of y − 6 exactly (144, 36, 90, 90): the share
+    # born the year before that fits them is 0/12 (4/12 would make 2024's cohort 80 and 2025's
+    # 73.3), and the ratio 0.9 in every year: no band
+    r = _entry_case(std, {2023: 144.0, 2024: 36.0, 2025: 90.0, 2026: 90.0})
+    assert r.cutoff_share == 0.0 and r.sources["cutoff_share"] == "history"
+    assert r.entry.tolist() == pytest.approx([0.9]) and r.entry_band == pytest.approx((1, 1))
+    # fitting off: the profile's 4/12; cohorts 2023–2026: 2/3 × 160 + 100/3 = 140,
+    # 2/3 × 40 + 160/3 = 80, 2/3 × 100 + 40/3 = 80, 100; ratio 360 / 400 = 0.9; single years
+    # 144/140, 0.45, 1.125, 0.9: the band's factors 0.45 / 0.9 and 1.125 / 0.9
+    r = _entry_case(replace(std, entry_cutoff_fit=False),
+                    {2023: 144.0, 2024: 36.0, 2025: 90.0, 2026: 90.0})
+    assert r.cutoff_share == pytest.approx(1 / 3) and r.entry.tolist() == pytest.approx([0.9])
+    assert r.entry_band == pytest.approx((0.5, 1.25))
+    # weights 3, 1 (the last two years; too few to fit): (3 × 90 + 1 × 90) / (3 × 100 + 80)
+    r = _entry_case(replace(std, history_weights=(3.0, 1.0)),
+                    {2023: 144.0, 2024: 36.0, 2025: 90.0, 2026: 90.0})
+    assert r.entry_years == (2026, 2025) and r.sources["cutoff_share"] == "profile"
+    assert r.entry.tolist() == pytest.approx([360 / 380])
+
+
+def test_a_profile_sets_the_history_weights_and_the_housing_ramp(tmp_path):
+    from planner.errors import StandardsError
+    from planner.standards import load_profile
+
+    p = tmp_path / "p.toml"
+    p.write_text("history_weights = [3, 2, 1]\ndevelopment_occupancy = [0.5, 1]\n"
+                 "development_local_share = 0.7\nentry_cutoff_fit = false\n", encoding="utf-8")
+    std = load_profile(p)
+    assert std.history_weights == (3.0, 2.0, 1.0) and std.development_occupancy == (0.5, 1.0)
+    assert std.development_local_share == 0.7 and std.entry_cutoff_fit is False
+    p.write_text("development_occupancy = [0.5, 1.5]\n", encoding="utf-8")
+    with pytest.raises(StandardsError, match=r"development_occupancy must be shares from 0 to 1"):
+        load_profile(p)
+    p.write_text("history_weights = 3\n", encoding="utf-8")
+    with pytest.raises(StandardsError, match=r"history_weights must be a list of numbers"):
+        load_profile(p)
+
+
+def test_band_changes_name_what_differs_at_the_edges():
+    from planner.projection import band_changes
+
+    def table(*rows):
+        return pd.DataFrame([dict(zip(["school_id", "name", "section", "rule", "years"], r,
+                                      strict=True)) for r in rows],
+                            columns=["school_id", "name", "section", "rule", "years"])
+
+    central = table(("S1", "实验小学", "primary", "over_size_cap", "2026–2029"),
+                    ("S2", "二小", "primary", "over_size_cap", "2026"))
+    low = table(("S1", "实验小学", "primary", "over_size_cap", "2026–2029"),
+                ("S2", "二小", "primary", "over_size_cap", "2026"))
+    high = table(("S1", "实验小学", "primary", "over_size_cap", "2026–2031"),
+                 ("S2", "二小", "primary", "over_size_cap", "2026"),
+                 ("S3", "三小", "primary", "very_small", "2035"))
+    out = band_changes(central, {"low": low, "high": high})
+    assert out[["school_id", "years_central", "years_low", "years_high"]].values.tolist() == [
+        ["S1", "2026–2029", "2026–2029", "2026–2031"], ["S3", "", "", "2035"]]

@@ -313,6 +313,8 @@ def _cmd_project(args: argparse.Namespace) -> int:
         write_csv(schools, years.schools)
     for line in years_lines(years):
         print(line)
+    for line in backtest_lines(years.backtest, full=args.backtest):
+        print(line)
     for note in years.notes:
         print(f"  note: {note}")
     print(f"wrote {out}" + (f" and {schools}" if schools else ""))
@@ -333,6 +335,39 @@ def years_lines(years) -> list[str]:
     for r in years.crossings.itertuples():
         lines.append(f"  {r.name} ({r.school_id}) {r.section}: {r.rule} {r.years}"
                      + (f", no longer from {r.ends}" if not pd.isna(r.ends) else ""))
+    if years.band_changes is not None and len(years.band_changes):
+        lines.append("at the band's edges (years over the line: central / low / high):")
+        for r in years.band_changes.itertuples():
+            lines.append(f"  {r.name} ({r.school_id}) {r.section}: {r.rule} "
+                         f"{r.years_central or 'never'} / {r.years_low or 'never'} / "
+                         f"{r.years_high or 'never'}")
+    return lines
+
+
+def backtest_lines(backtest, *, full: bool) -> list[str]:
+    """The hindcast: mean / largest error (%) by horizon, per grade and section (and more)."""
+    if backtest is None:
+        return ["back-test: no enrolment history before the workspace's year"]
+    s = backtest.summary
+    horizons = sorted(s["horizon"].unique())
+    origins = ", ".join(map(str, backtest.origins))
+    lines = [f"back-test: the method run from {origins}, against what happened "
+             "(error in %, mean / largest; townships and schools weighted by size)",
+             f"  {'years ahead:':<20}" + "".join(f"{h:>14}" for h in horizons)]
+    levels = ("grade", "section", "township", "school") if full else ("grade", "section")
+    for level in levels:
+        part = s[s["level"] == level]
+        for item in dict.fromkeys(part["item"]):
+            cells = []
+            for h in horizons:
+                hit = part[(part["item"] == item) & (part["horizon"] == h)]
+                cells.append(f"{hit['mean_abs_pct'].iloc[0]:.1f} / "
+                             f"{hit['largest_abs_pct'].iloc[0]:.1f}" if len(hit) else "")
+            label = f"grade {item}" if level == "grade" else (
+                str(item) if level == "section" else f"{level}s, {item}")
+            lines.append(f"  {label:<20}" + "".join(f"{c:>14}" for c in cells))
+    if not full:
+        lines.append("  (--backtest adds townships and schools; the file holds every case)")
     return lines
 
 

@@ -199,6 +199,9 @@ def parser() -> argparse.ArgumentParser:
                     "and grade), F.xlsx or F.json (every table)")
     pj.add_argument("--schools", metavar="G.csv", help="also write pupils, classes and places "
                     "by year, school and section to G.csv")
+    pj.add_argument("--backtest", action="store_true", help="print the whole hindcast: the "
+                    "method run from each earlier year of the history against what happened, "
+                    "by grade, section, township and school (the file always holds it)")
     _profile(pj)
     _lang(pj)
 

@@ -202,19 +202,41 @@ def _mark_year(ax, years: np.ndarray, year: int | None) -> None:
         ax.axvline(year, color="#888888", linestyle=":", linewidth=1.0, gid="year-selected")
 
 
+def _hindcast(ax, backtest, sec: str, colour: str, lang: str) -> None:
+    """The history's counts of a section (dashed) and the back-test one year ahead (rings)."""
+    c, h = backtest.comparisons, backtest.history
+    part = c[(c["level"] == "section") & (c["item"] == sec)]
+    if part.empty:
+        return
+    actual = h[h["section"] == sec].set_index("year")["children"]
+    first = part[part["horizon"] == 1].set_index("year")["predicted"]
+    ax.plot(actual.index.to_numpy(), actual.to_numpy(), color=colour, linestyle="--",
+            linewidth=1.0, label=t("years_history", lang, section=t(sec, lang)),
+            gid=f"history-{sec}")
+    ax.plot(first.index.to_numpy(), first.to_numpy(), linestyle="none", marker="o",
+            markersize=5, markerfacecolor="none", markeredgecolor=colour,
+            label=t("years_backtest", lang, section=t(sec, lang)), gid=f"backtest-{sec}")
+
+
 def years_svg(county: pd.DataFrame, *, lang: str = "zh", year: int | None = None,
-              salt: str = "years") -> str:
-    """Draw the county's pupils by section and year, the low–high births band around each.
+              salt: str = "years", backtest=None) -> str:
+    """Draw the county's pupils by section and year, the low–high band around each.
 
     `county` is the years table of planner/session.py (`Years.county`: year, section, pupils,
     pupils_low, pupils_high). Each section's central line is labelled with its pupils in the
     first year, in `year` (marked with a dotted line) and in the last year, the last with the
     band's range; the lines have SVG ids ``years-<section>``, the bands ``years-band-<section>``.
+    With a `backtest` (planner.backtest.Backtest), the years it covers are drawn before: the
+    counts of those years (dashed, ``history-<section>``) and what the method projected for
+    each a year ahead (rings, ``backtest-<section>``), so the reader sees how far it was off.
     """
     with rc_context(_rc(salt)):
         fig = Figure(figsize=(8.0, 3.3), layout="constrained")
         ax = fig.add_subplot()
         top = float(county["pupils_high"].max()) if len(county) else 1.0
+        if backtest is not None:
+            for sec in SECTIONS:
+                _hindcast(ax, backtest, sec, SECTION_COLOURS[sec], lang)
         for sec in SECTIONS:
             part = county[county["section"] == sec].sort_values("year")
             if part.empty:
@@ -234,7 +256,10 @@ def years_svg(county: pd.DataFrame, *, lang: str = "zh", year: int | None = None
                 ax.annotate(text, (x[k], y[k]), textcoords="offset points", xytext=(0, 6),
                             ha="right" if k == len(x) - 1 else "center", fontsize=6.5,
                             color=colour)
-        _mark_year(ax, np.sort(county["year"].unique()), year)
+        shown = set(county["year"].unique())
+        if backtest is not None:
+            shown |= set(backtest.history["year"])
+        _mark_year(ax, np.array(sorted(int(y) for y in shown)), year)
         ax.set_ylim(0, top * 1.18)
         ax.set_ylabel(column("pupils", lang), fontsize=7)
         _thousands(ax)

@@ -62,12 +62,68 @@ def crossings_table(crossings: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 
 
 def rates_table(rates, lang: str = "zh") -> pd.DataFrame:
-    """The progression and migration rates a projection used, in `lang`."""
-    names = [t("rate_progression", lang, grade=g) for g in range(2, 10)]
+    """The entry, progression and migration rates a projection used, in `lang`."""
+    names = [t("rate_entry_county", lang), t("rate_cutoff_share", lang)]
+    names += [t("rate_progression", lang, grade=g) for g in range(2, 10)]
     names += [t(f"rate_migration_{a}", lang) for a in rates.migration]
     return pd.DataFrame({column("rate", lang): names,
-                         column("value", lang): [*rates.progression[1:],
+                         column("value", lang): [rates.county_entry, rates.cutoff_share,
+                                                 *rates.progression[1:],
                                                  *rates.migration.values()]})
+
+
+def band_table(rates, standards, lang: str = "zh") -> pd.DataFrame:
+    """What drives the low–high band: each rate's low, central and high value, in `lang`."""
+    from planner.projection import band_rows
+
+    b = pd.DataFrame(band_rows(rates, standards))
+    return pd.DataFrame({column("driver", lang): [t(f"driver_{d}", lang) for d in b["driver"]],
+                         column("low", lang): b["low"], column("central", lang): b["central"],
+                         column("high", lang): b["high"],
+                         column("source", lang): [t(f"band_source_{v}", lang)
+                                                  for v in b["source"]]})
+
+
+def band_changes_table(changes: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The crossings whose years differ in the low or high variant, in `lang`."""
+    x = changes
+    return pd.DataFrame({
+        column("school_id", lang): x["school_id"], column("school", lang): x["name"],
+        column("section", lang): [t(sec, lang) for sec in x["section"]],
+        column("crossing", lang): [t(f"crossing_{r}", lang) for r in x["rule"]],
+        column("years_central", lang): x["years_central"],
+        column("years_low", lang): x["years_low"], column("years_high", lang): x["years_high"],
+    })
+
+
+def _item(level: str, item: object, lang: str) -> str:
+    return t(str(item), lang) if level != "grade" else str(item)
+
+
+def backtest_table(backtest, lang: str = "zh") -> pd.DataFrame:
+    """The hindcast's errors by level, item and horizon, in `lang`."""
+    s = backtest.summary
+    out = pd.DataFrame({
+        column("level", lang): [t(f"level_{v}", lang) for v in s["level"]],
+        column("item", lang): [_item(lv, it, lang) for lv, it in zip(s["level"], s["item"],
+                                                                      strict=True)],
+        column("horizon", lang): s["horizon"], column("cases", lang): s["cases"]})
+    for key in ("mean_abs_pct", "largest_abs_pct", "largest_abs", "mean_pct"):
+        out[column(key, lang)] = s[key].round(2).to_numpy()
+    return out
+
+
+def backtest_cases_table(backtest, lang: str = "zh") -> pd.DataFrame:
+    """Every comparison of the hindcast (projected against actual), in `lang`."""
+    c = backtest.comparisons
+    return pd.DataFrame({
+        column("level", lang): [t(f"level_{v}", lang) for v in c["level"]],
+        column("item", lang): [_item(lv, it, lang) for lv, it in zip(c["level"], c["item"],
+                                                                      strict=True)],
+        column("place", lang): c["key"], column("origin", lang): c["origin"],
+        column("year", lang): c["year"], column("horizon", lang): c["horizon"],
+        column("predicted", lang): c["predicted"].round(1).to_numpy(),
+        column("actual", lang): c["actual"].to_numpy()})
 
 
 def year_tables(years, lang: str = "zh") -> dict[str, pd.DataFrame]:
@@ -76,10 +132,17 @@ def year_tables(years, lang: str = "zh") -> dict[str, pd.DataFrame]:
     County totals by section and year (with the low–high band), pupils and classes by school
     and year, the crossings, and the rates used.
     """
-    return {t("sheet_years_county", lang): county_table(years.county, lang),
-            t("sheet_years_schools", lang): schools_table(years.schools, lang),
-            t("sheet_crossings", lang): crossings_table(years.crossings, lang),
-            t("sheet_rates", lang): rates_table(years.projection.rates, lang)}
+    out = {t("sheet_years_county", lang): county_table(years.county, lang),
+           t("sheet_years_schools", lang): schools_table(years.schools, lang),
+           t("sheet_crossings", lang): crossings_table(years.crossings, lang),
+           t("sheet_rates", lang): rates_table(years.projection.rates, lang),
+           t("sheet_band", lang): band_table(years.projection.rates, years.standards, lang)}
+    if years.band_changes is not None:
+        out[t("sheet_band_changes", lang)] = band_changes_table(years.band_changes, lang)
+    if years.backtest is not None:
+        out[t("sheet_backtest", lang)] = backtest_table(years.backtest, lang)
+        out[t("sheet_backtest_cases", lang)] = backtest_cases_table(years.backtest, lang)
+    return out
 
 
 def write_years(years, path: str | Path, *, lang: str = "zh") -> Path:
@@ -89,12 +152,21 @@ def write_years(years, path: str | Path, *, lang: str = "zh") -> Path:
     if suffix == ".csv":
         return write_csv(path, years.projection.long())
     if suffix == ".json":
+        from planner.projection import band_rows
+
         data = {"scenario": years.scenario, "notes": list(years.notes),
                 "county": years.county.to_dict("records"),
                 "schools": years.schools.to_dict("records"),
                 "crossings": years.crossings.astype(object).where(
                     years.crossings.notna(), None).to_dict("records"),
                 "rates": _rates(years.projection.rates),
+                "band": band_rows(years.projection.rates, years.standards),
+                "band_changes": ([] if years.band_changes is None
+                                 else years.band_changes.to_dict("records")),
+                "backtest": None if years.backtest is None else {
+                    "origins": list(years.backtest.origins),
+                    "summary": years.backtest.summary.astype(object).where(
+                        years.backtest.summary.notna(), None).to_dict("records")},
                 "children": years.projection.long().to_dict("records")}
         text = json.dumps(data, ensure_ascii=False, default=_plain, allow_nan=False)
         return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -109,7 +181,10 @@ def write_years(years, path: str | Path, *, lang: str = "zh") -> Path:
 
 def _rates(rates) -> dict:
     """The rates a projection used, for JSON (entry ratios are per unit: only their source)."""
-    return {"progression": [float(v) for v in rates.progression],
+    return {"entry_county": float(rates.county_entry),
+            "cutoff_share": float(rates.cutoff_share),
+            "entry_years": list(rates.entry_years),
+            "progression": [float(v) for v in rates.progression],
             "migration": {k: float(v) for k, v in rates.migration.items()},
             "sources": dict(rates.sources)}
 
