@@ -145,7 +145,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "after": ("调整后", "after"),
     "cap_fixed": ("已消除", "fixed"),
     "cap_new": ("新出现", "new"),
-    "moved_summary": ("转学学生 {students} 人，调整划片的单元 {units} 个", "{students} students change school, {units} units re-zoned"),
+    "moved_summary": ("转学学生 {students} 人（增员学校净增 {net} 人），调整划片的单元 {units} 个", "{students} pupils change school (net gain of the schools gaining pupils: {net}), {units} units re-zoned"),
     "prepare_export": ("生成方案文件", "Prepare the files"),
     "download_gpkg": ("方案图层（GeoPackage）", "Proposal layers (GeoPackage)"),
     "download_xlsx": ("方案表格（Excel）", "Proposal workbook (Excel)"),
