@@ -139,5 +139,5 @@ st.markdown(f"**{tables.verdict_text(session_year(year)[1], lang)}**")
 st.dataframe(panel["rows"], hide_index=True)
 st.dataframe(panel["caps"], hide_index=True)
 st.dataframe(panel["zoned"], hide_index=True)
-st.caption(t("moved_summary", lang, students=int(d.moved.loc[d.moved["delta"] > 0, "delta"]
-                                                  .sum()), units=len(d.units)))
+st.caption(t("moved_summary", lang, students=d.pupils_changing_school, net=d.net_gain,
+             units=len(d.units)))

@@ -408,11 +408,11 @@ def school_rows(schools: pd.DataFrame | Columns, rooms: pd.DataFrame | Columns,
                      value=len({r[0] for r in caps if r[3].startswith("class_")}),
                      threshold=f"≤ {standards.primary.class_size_cap} / "
                                f"≤ {standards.junior.class_size_cap}",
-                     evidence="largest class over the cap: " + ", ".join(
+                     evidence="classes over the class-size standard (largest class): " + ", ".join(
                          f"{n} ({v})" for n, v in cls)
-                     if cls else "no class over its cap",
-                     evidence_zh="最大班额超标：" + "、".join(f"{n}（{v}人）" for n, v in cls)
-                     if cls else "没有超大班额")
+                     if cls else "no class over the class-size standard",
+                     evidence_zh="有超标班额（最大班额）：" + "、".join(f"{n}（{v}人）" for n, v in cls)
+                     if cls else "没有超标班额")
     out["G12"] = g12_row(schools, standards)
     return out
 

@@ -40,7 +40,7 @@ from planner.schema import (
     section_grades,
     section_of_grade,
 )
-from planner.workspace import WGS84, Meta, Workspace, canonical, utm_like_crs
+from planner.workspace import WGS84, Meta, Workspace, canonical, mend, utm_like_crs
 
 DEMO_CENTRE_LONLAT = (115.17, 36.07)
 TILE_PITCH_M = 34_000.0
@@ -983,7 +983,7 @@ def _assemble(tiles: list[_Tile], scale: int, shape: CountyShape, crs: str) -> W
     cdf["geometry"] = [geom_by_unit[u] for u in cdf["unit_id"]]
     catch_gdf = gpd.GeoDataFrame(cdf, geometry="geometry", crs=WGS84).to_crs(crs)
     catch_gdf = catch_gdf.dissolve(by=["school_id", "section"], as_index=False, sort=True)
-    catch_gdf["geometry"] = catch_gdf.geometry.buffer(0.01).buffer(-0.01)
+    catch_gdf["geometry"] = mend(catch_gdf.geometry)
     catch_gdf = catch_gdf[["school_id", "section", "geometry"]].to_crs(WGS84)
     enr = pd.DataFrame(enrol, columns=["unit_id", "school_id", "grade", "students"])
     enr = enr.sort_values(["unit_id", "school_id", "grade"], kind="stable")

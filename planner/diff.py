@@ -29,6 +29,13 @@ class Diff:
         Per section: zoned ratio in A and in B.
     moved
         Per school whose students changed: students_a, students_b, delta.
+    pupils_changing_school
+        Pupils at a different school in B than in A, summed over units and grades
+        (:func:`pupils_changing_school`).
+    net_gain
+        The schools' net gain: the sum of `moved.delta` over the schools that gain. Pupils
+        moving between two schools that both lose or both gain are not in it, so it is
+        never more than `pupils_changing_school` and is not a count of pupils moved.
     units
         Units whose zoned school changed: unit_id, name, section, school_a, school_b.
     travel
@@ -43,6 +50,8 @@ class Diff:
     moved: pd.DataFrame
     units: pd.DataFrame
     travel: pd.DataFrame
+    pupils_changing_school: int
+    net_gain: int
 
 
 def _mean_distance(plan: Plan) -> dict[str, float]:
@@ -63,6 +72,37 @@ def _totals(plan: Plan) -> pd.DataFrame:
     s = plan.schools
     return pd.DataFrame({"name": s["name"], "total": s["students_primary"] + s["students_junior"]},
                         index=pd.Index(s["school_id"], name="school_id"))
+
+
+def pupils_changing_school(plan_a: Plan, plan_b: Plan) -> int:
+    """Return the pupils at a different school in plan B than in plan A.
+
+    Pupils are known by unit and grade, not by name: of the n_A(u, g, s) pupils of unit u
+    and grade g at school s in A, max(0, n_A − n_B) are no longer there in B. The count is
+    that excess summed over units, grades and schools — every pupil who leaves a school
+    once, whatever the other schools gain or lose (a school that loses 10 and gains 10 other
+    pupils counts its 10 leavers, and its net change is 0).
+
+    Parameters
+    ----------
+    plan_a, plan_b
+        The plans before and after, of the same school year.
+
+    Returns
+    -------
+    The number of pupils.
+    """
+    def rows(plan: Plan) -> pd.Series:
+        r = plan.rows
+        frame = pd.DataFrame({"unit": np.asarray(plan.units.ids, dtype=object)[r.eu],
+                              "grade": r.grade,
+                              "school": np.asarray(plan.school_ids, dtype=object)[r.es],
+                              "n": r.n})
+        return frame.groupby(["unit", "grade", "school"])["n"].sum()
+
+    na, nb = rows(plan_a), rows(plan_b)
+    left = na.sub(nb.reindex(na.index, fill_value=0)).clip(lower=0)
+    return int(left.sum())
 
 
 def diff(a: Evaluation, b: Evaluation, plan_a: Plan, plan_b: Plan) -> Diff:
@@ -111,6 +151,7 @@ def diff(a: Evaluation, b: Evaluation, plan_a: Plan, plan_b: Plan) -> Diff:
                           "students_b": tot_b.to_numpy()})
     moved["delta"] = moved["students_b"] - moved["students_a"]
     moved = moved[moved["delta"] != 0].reset_index(drop=True)
+    net_gain = int(moved.loc[moved["delta"] > 0, "delta"].sum())
 
     za, zb = plan_a.zoning, plan_b.zoning.reindex(plan_a.zoning.index)
     names = dict(zip(plan_a.units.ids, plan_a.units.names, strict=True))
@@ -133,7 +174,8 @@ def diff(a: Evaluation, b: Evaluation, plan_a: Plan, plan_b: Plan) -> Diff:
         rows.append({"section": sec, "mean_distance_m_a": da[sec], "mean_distance_m_b": db[sec],
                      "share_beyond_a": share["a"], "share_beyond_b": share["b"]})
     return Diff(checklist=checklist, schools=schools, caps=caps, zoned=zoned, moved=moved,
-                units=units, travel=pd.DataFrame(rows))
+                units=units, travel=pd.DataFrame(rows),
+                pupils_changing_school=pupils_changing_school(plan_a, plan_b), net_gain=net_gain)
 
 
 def summary_lines(d: Diff) -> list[str]:
@@ -147,8 +189,8 @@ def summary_lines(d: Diff) -> list[str]:
     for r in d.zoned.to_dict("records"):
         if r["ratio_a"] == r["ratio_a"] and r["ratio_a"] != r["ratio_b"]:
             lines.append(f"zoned ratio {r['section']}: {r['ratio_a']:.1%} → {r['ratio_b']:.1%}")
-    moved = int(d.moved.loc[d.moved["delta"] > 0, "delta"].sum())
-    lines.append(f"students changing school: {moved}; units re-zoned: {len(d.units)}")
+    lines.append(f"pupils changing school: {d.pupils_changing_school:,}; net gain of the "
+                 f"schools gaining pupils: {d.net_gain:,}; units re-zoned: {len(d.units)}")
     for r in d.travel.to_dict("records"):
         lines.append(f"{r['section']}: mean distance {r['mean_distance_m_a']:,.0f} m → "
                      f"{r['mean_distance_m_b']:,.0f} m")

@@ -24,7 +24,7 @@ REGIONS = ("china", "any")
 UPPER_BOUNDS: dict[str, float] = {
     "students": 20_000,  # pupils of one section of one school, or one enrolment row
     "classes": 400,  # classes of one section
-    "max_class_size": 150,  # the largest class (大班额 above 66 is already extreme)
+    "max_class_size": 150,  # the largest class (超大班额, 66 and more, is already extreme)
     "classrooms": 600,
     "teachers": 2_000,  # every teacher count
     "teaching_aux_area_m2": 500_000.0,

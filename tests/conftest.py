@@ -30,6 +30,23 @@ def small_layers():
     return small_county()
 
 
+@pytest.fixture()
+def small_plan(small_layers):
+    """The four-school county as a plan (straight-line distances)."""
+    from make_battery import CRS_M
+
+    from planner import travel
+    from planner.plan import plan_from_workspace
+    from planner.standards import NATIONAL_2017
+    from planner.workspace import Meta, Workspace, canonical
+
+    g = {k: canonical(v, k) for k, v in small_layers.items()}
+    ws = Workspace(schools=g["schools"], units=g["units"], catchments=g["catchments"],
+                   enrolment=g["enrolment"], county=g["county"], meta=Meta(crs=CRS_M))
+    return plan_from_workspace(ws, NATIONAL_2017,
+                               distances=travel.compute_distances(ws, use_network=False))
+
+
 @pytest.fixture(scope="session")
 def demo():
     """The demo county, made once per test session."""

@@ -287,6 +287,24 @@ def test_evidence_reads_in_chinese_and_english(demo):
     en = checklist_table(ev, "en").set_index("id")["evidence"]
     assert zh["G4"].startswith("超规模：示范县实验小学（2955人）")
     assert en["G4"].startswith("over the cap: 示范县实验小学 (2955)")
+    # G5 is the class-size standard (45 / 50): 超标班额, not 超大班额 (66 and more); the demo's
+    # 示范县实验小学 records a largest class of 57
+    assert zh["G5"].startswith("有超标班额（最大班额）：示范县实验小学（57人）")
+    assert en["G5"].startswith(
+        "classes over the class-size standard (largest class): 示范县实验小学 (57)")
     assert zh["R2"].startswith("小学：差异系数 0.705（限值 0.50）")
     assert zh["G13"].startswith("小学：17,255 人中就近划片入学 14,399 人（83.4%）")
     assert "距离：道路距离" in zh["G1"]
+
+
+def test_no_class_over_the_standard_in_words(small_plan):
+    from planner.report.tables import checklist_table
+
+    # the four-school county records its largest classes as one over the mean: S1 417 in 11
+    # classes → 38 + 1 = 39, S2 123 in 4 → 32, S3 237 in 6 → 41 (junior), S4 60 in 2 and 30
+    # in 1 → 31 and 31: none over 45 / 50
+    ev = evaluate(small_plan)
+    assert ev.checklist.set_index("id").at["G5", "status"] == "pass"
+    assert checklist_table(ev, "zh").set_index("编号").at["G5", "佐证与说明"] == "没有超标班额"
+    assert checklist_table(ev, "en").set_index("id").at["G5", "evidence"] == (
+        "no class over the class-size standard")

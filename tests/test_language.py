@@ -94,6 +94,23 @@ def _wrong_script(texts: list[str], lang: str, names: list[str], towns: list[str
     return bad
 
 
+def test_class_size_terms_are_the_official_ones():
+    """A class over the standard (45 primary / 50 junior) is 超标班额; 大班额 (56 and more) and
+    超大班额 (66 and more) only where those thresholds are meant, said on the same line
+    (最大班额, the largest class, is another word)."""
+    from planner.i18n import t
+    from planner.report.province import LABELS
+
+    assert (t("crossing_class_over_cap", "zh"), t("crossing_class_over_cap", "en")) == (
+        "超标班额", "a class over the class-size standard")
+    assert LABELS["caps_class_primary"][0] == "有超标班额的小学"
+    sources = [*ROOT.glob("planner/**/*.py"), *ROOT.glob("app_pages/*.py"), ROOT / "app.py"]
+    loose = [f"{p.relative_to(ROOT)}:{k}" for p in sources
+             for k, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+             if re.search("(?<!最)大班额", line) and not re.search(r"\b(56|66)\b", line)]
+    assert loose == []
+
+
 def test_the_check_finds_the_wrong_script():
     assert _wrong_script(["现状 baseline"], "zh", [], [])
     assert _wrong_script(["tiling; one catchment per unit"], "zh", [], [])

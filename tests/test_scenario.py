@@ -13,19 +13,7 @@ from planner.evaluation import evaluate
 from planner.plan import apply_edit, apply_edits, materialise, plan_from_workspace
 from planner.schema import KIND_SECTIONS
 from planner.standards import NATIONAL_2017 as STD
-from planner.workspace import Meta, Workspace, canonical
 from tests.helpers import random_edits
-
-
-@pytest.fixture()
-def small_plan(small_layers):
-    from make_battery import CRS_M
-
-    g = {k: canonical(v, k) for k, v in small_layers.items()}
-    ws = Workspace(schools=g["schools"], units=g["units"], catchments=g["catchments"],
-                   enrolment=g["enrolment"], county=g["county"], meta=Meta(crs=CRS_M))
-    return plan_from_workspace(ws, STD,
-                               distances=travel.compute_distances(ws, use_network=False))
 
 
 def test_moving_one_unit_by_hand(small_plan):

@@ -29,7 +29,7 @@ from scipy.spatial import cKDTree
 from planner import validate as v
 from planner.errors import InputError, Problem
 from planner.schema import KIND_SECTIONS, SECTIONS, section_grades
-from planner.workspace import ENROLMENT_FROM_ZONING, WGS84, Workspace
+from planner.workspace import ENROLMENT_FROM_ZONING, WGS84, Workspace, mend
 
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".kml")
 SEPARATORS = re.compile(r"[、，,;；\r\n\t]+")
@@ -378,7 +378,7 @@ def catchments_from_lists(
             for (uid, sec), (sid, _) in zoning.items()]
     catch = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs_m)
     catch = catch.dissolve(by=["school_id", "section"], as_index=False, sort=True)
-    catch["geometry"] = catch.geometry.buffer(0.01).buffer(-0.01)
+    catch["geometry"] = mend(catch.geometry)
     catch = catch[["school_id", "section", "geometry"]].to_crs(WGS84)
     counts = match_df["matched_by"].value_counts().to_dict()
     how = ", ".join(f"{counts[k]} {label}" for k, label in (

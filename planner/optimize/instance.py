@@ -41,7 +41,7 @@ from planner.indicators import (
 from planner.plan import Plan
 from planner.schema import SECTIONS
 from planner.standards import RESOURCE_COLUMNS, RESOURCE_KEYS, TEACHER_KEYS, Standards
-from planner.workspace import WGS84
+from planner.workspace import MEND_M, WGS84, mend
 from planner.zoning import outside_catchments
 
 DEFAULT_CANDIDATES = 8
@@ -406,15 +406,26 @@ class Instance:
 # --- geometry: neighbours, the unit a school stands in ---------------------------------------
 
 def unit_neighbours(units: gpd.GeoDataFrame, crs_m: str) -> list[list[int]]:
-    """Return, per unit, the units it touches (polygons) or its Delaunay neighbours (points)."""
+    """Return, per unit, the units it touches (polygons) or its Delaunay neighbours (points).
+
+    Two polygon units touch when their catchment would have fewer pieces than the two apart:
+    dissolved and mended as an exported catchment is (`workspace.mend`), so a catchment the
+    contiguity rules call connected is printed as one polygon, and one whose units lie apart
+    (by 2 × MEND_M or more, as 0.99 m) is neither contiguous nor printed as one.
+    """
     g = units.to_crs(crs_m).geometry.reset_index(drop=True)
     n = len(g)
     out: list[set[int]] = [set() for _ in range(n)]
     polys = g.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     if polys.all():
-        geoms = g.buffer(1.0).to_numpy()
-        left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-        pairs = zip(left, right, strict=True)
+        geoms = g.to_numpy()
+        near = shapely.buffer(geoms, MEND_M)
+        left, right = shapely.STRtree(near).query(near, predicate="intersects")
+        left, right = left[left < right], right[left < right]
+        pieces = shapely.get_num_geometries(mend(geoms))
+        joined = shapely.get_num_geometries(mend(shapely.union(geoms[left], geoms[right])))
+        touch = joined < pieces[left] + pieces[right]
+        pairs = zip(left[touch], right[touch], strict=True)
     else:
         pts = g.representative_point()
         xy = np.column_stack([pts.x, pts.y])

@@ -4,8 +4,9 @@ A grade of n pupils needs ceil(n / cap) classes and its pupils spread evenly ove
 teaching point (mixed-grade classes) teaches all its grades together in ceil(all / cap)
 classes. The cap is the section's G5 class-size cap (45 primary, 50 junior). A school has only
 its classrooms: when its sections need more classes than it has rooms, the rooms go to the
-sections in proportion to what they need, each grade keeps at least one class, and classes
-grow beyond the cap — which G5 then reports.
+sections in proportion to what they need, and each section uses every room it has: its grades
+get the classes that make the largest class as small as those rooms allow. Classes then grow
+beyond the cap — which G5 then reports.
 """
 
 from __future__ import annotations
@@ -20,6 +21,33 @@ def _ceil_div(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
 
 
 LARGEST_CLASS = int(UPPER_BOUNDS["max_class_size"])  # a class never beyond the data's bound
+
+
+def _fewest_largest(counts: np.ndarray, rooms: np.ndarray, cap: int) -> np.ndarray:
+    """(S,) the least largest class L > cap whose classes fit the rooms, at most LARGEST_CLASS.
+
+    A grade of n pupils in classes of at most L needs ceil(n / L) classes (one at least), so
+    the least largest class a school's rooms allow is the least L with
+    Σ_g ceil(n_g / L) ≤ rooms; the sum never grows with L, so a bisection over
+    (cap, LARGEST_CLASS] finds it. Where even LARGEST_CLASS does not fit (fewer rooms than
+    grades with pupils, or more pupils than the rooms hold at that bound), LARGEST_CLASS.
+
+    Parameters
+    ----------
+    counts
+        (S, G) pupils per grade of schools short of rooms at the cap.
+    rooms
+        (S,) the rooms each has; Σ_g ceil(n_g / cap) > rooms.
+    cap
+        The class-size cap (every L ≤ cap needs more classes than the rooms).
+    """
+    lo = np.full(len(counts), cap, dtype=np.int64)  # too small: over the rooms
+    hi = np.full(len(counts), max(LARGEST_CLASS, cap + 1), dtype=np.int64)  # fits, or the bound
+    while (hi - lo > 1).any():
+        mid = (lo + hi) // 2
+        fits = _ceil_div(counts, mid[:, None]).sum(axis=1) <= rooms
+        hi, lo = np.where(fits, mid, hi), np.where(fits, lo, mid)
+    return hi
 
 
 def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool = False,
@@ -37,8 +65,9 @@ def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool 
         (S,) or one flag: schools teaching their grades together (teaching points).
     rooms
         (S,) classrooms the section has, or None for as many as it needs. With too few,
-        classes grow (every grade with pupils keeps one), up to `LARGEST_CLASS`; past that
-        the school has more classes than rooms.
+        every room holds a class and the grades share them so that the largest class is the
+        least the rooms allow (every grade with pupils keeps one), up to `LARGEST_CLASS`;
+        past that the school has more classes than rooms.
 
     Returns
     -------
@@ -49,14 +78,17 @@ def section_classes(counts: np.ndarray, cap: int, multigrade: np.ndarray | bool 
     c = counts.reshape(1, -1) if one else counts
     pupils = c.sum(axis=1)
     per = _ceil_div(c, cap)
-    if rooms is not None:  # fewer rooms than classes: every grade with pupils keeps one
-        need = per.sum(axis=1, keepdims=True)
-        room = np.asarray(rooms, dtype=np.int64).reshape(-1, 1)
-        short = need > room
-        scaled = np.maximum((per * room) // np.maximum(need, 1), (c > 0).astype(np.int64))
-        # no class beyond the plausible bound: past it, classes beyond the rooms
-        per = np.where(short, np.maximum(scaled, _ceil_div(c, LARGEST_CLASS)), per)
     classes = per.sum(axis=1)
+    if rooms is not None:  # fewer rooms than classes: the classes fill every room
+        room = np.broadcast_to(np.asarray(rooms, dtype=np.int64).reshape(-1), classes.shape)
+        short = classes > room
+        if short.any():
+            fewest = _fewest_largest(c[short], room[short], cap)
+            per[short] = _ceil_div(c[short], fewest[:, None])
+            # rooms left once every class is within `fewest` take pupils from its largest
+            # classes: each room is used, and the largest class stays `fewest` (the least
+            # that fits). Past the plausible bound the classes are beyond the rooms.
+            classes[short] = np.maximum(room[short], per[short].sum(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
         sizes = np.where(per > 0, _ceil_div(c, np.maximum(per, 1)), 0)
     largest = sizes.max(axis=1) if c.shape[1] else np.zeros(len(c), dtype=np.int64)

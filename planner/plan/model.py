@@ -26,7 +26,7 @@ import pandas as pd
 from planner import travel
 from planner.schema import GRADES, SECTIONS
 from planner.standards import Standards
-from planner.workspace import WGS84, Workspace, canonical
+from planner.workspace import WGS84, Workspace, canonical, mend
 
 NO_SCHOOL = -1
 
@@ -332,7 +332,7 @@ def catchments_from_zoning(units: gpd.GeoDataFrame, zoning: pd.DataFrame, crs_m:
                              geometry=u.geometry.reindex(z.index).to_numpy(), crs=crs_m)
         parts.append(g.dissolve(by="school_id", as_index=False, sort=True))
     out = pd.concat(parts, ignore_index=True)[["school_id", "section", "geometry"]]
-    out["geometry"] = out.geometry.buffer(0.01).buffer(-0.01)
+    out["geometry"] = mend(out.geometry)
     return canonical(gpd.GeoDataFrame(out, crs=crs_m).to_crs(WGS84), "catchments")
 
 

@@ -95,7 +95,7 @@ def _xlsx_frames(p: Proposal, lang: str) -> dict[str, pd.DataFrame]:
             ("学校前后对比" if zh else "Schools"): schools,
             ("调整单元" if zh else "Units re-zoned"): units,
             ("学生流动" if zh else "Students moved"): d.moved,
-            ("超规模超班额变化" if zh else "Caps"): d.caps,
+            ("超规模与超标班额变化" if zh else "Caps"): d.caps,
             t("sheet_exclusions", lang): tables.exclusions_table(p.after, lang),
             ("补齐短板路线图" if zh else "Roadmap for the remaining gaps"): road,
             ("路线图年度投入" if zh else "Roadmap by year"): by_year}
