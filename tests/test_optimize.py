@@ -824,13 +824,14 @@ def test_frontier_prints_plans_from_least_travel(county, capsys):
     assert county.read_bytes() == before  # nothing saved
 
 
-def test_the_demo_primary_can_be_zoned_with_every_cv_within_its_limit(demo_gpkg):
-    # the witness for what the frontier has not reached in its time (README, Trade-off): a
-    # zoning of the demo's primary units (tests/data: the 150 moved from today's school),
-    # found by `planner optimize --objective cv --time-limit 120` once units 0.99 m apart
-    # were no longer neighbours (the earlier witness joined 芳园社区 to 4199000003 across
-    # such a gap), keeps every constraint of the default request in every phase-in year with
-    # every CV of 2032 within 0.50
+def test_a_least_cv_zoning_of_the_demo_primary_keeps_every_constraint(demo_gpkg):
+    # the lowest largest CV found for the demo's primary under the projection of issue 29
+    # (entrants at the history's weighted entry ratio: more pupils in 2032 than before): a
+    # zoning of the 169 units it moves (tests/data), from the least-CV search going on for
+    # 11 minutes and the exact descent, keeps every constraint of the default request in every
+    # phase-in year; R2 stays over its 0.50 limit (README, Trade-off). The zonings found
+    # within every limit under the earlier projection break the places and the passing
+    # sections of this one.
     import json
 
     from planner import session as ss
@@ -838,16 +839,16 @@ def test_the_demo_primary_can_be_zoned_with_every_cv_within_its_limit(demo_gpkg)
     options = op.Options(section="primary")
     inst = op.build_instance(ss.optimisation_plans(ss.open_session(demo_gpkg), "baseline",
                                                    options), options)
-    data = Path(__file__).parent / "data" / "demo_primary_within_limits.json"
+    data = Path(__file__).parent / "data" / "demo_primary_least_cv.json"
     moved = json.loads(data.read_text())
     where = {str(s): i for i, s in enumerate(inst.school_ids)}
     assign = np.array([where[moved[str(u)]] if str(u) in moved else z
                        for u, z in zip(inst.unit_ids, inst.zoned, strict=True)])
-    assert len(moved) == 150 and (assign != inst.zoned).sum() == 150
+    assert len(moved) == 169 and (assign != inst.zoned).sum() == 169
     assert op.violations(inst, assign) == []
     cvs = np.round(inst.ind.cvs(inst.loads(assign).sum(axis=2).astype(float))[-1], 4)
-    assert inst.years[-1] == 2032 and cvs.tolist() == [0.3699, 0.4993, 0.3664, 0.4593, 0.4993,
-                                                        0.2866, 0.3591]
+    assert inst.years[-1] == 2032 and cvs.tolist() == [0.3679, 0.531, 0.398, 0.4875, 0.4999,
+                                                        0.3198, 0.3832]
 
 
 def test_consolidate_on_the_demo_closes_and_explains(demo_gpkg, tmp_path, capsys):
