@@ -596,6 +596,14 @@ def project(base: Plan, to_year: int) -> Projection:
                      "births rates")
     children = run(data, rates, r0, int(base.year), to_year, std)
     notes += band_notes(rates, std, data, to_year)
+    errors = section_errors(data, int(base.year), std)
+    if errors:
+        children = _widen(children, errors, int(base.year), std)
+        worst = {sec: max(e.values()) for sec, e in errors.items()}
+        notes.append("band widened where the back-test erred more: each section at least its "
+                     "largest error at that many years ahead ("
+                     + ", ".join(f"{sec} up to {v:.1%}" for sec, v in worst.items())
+                     + " in the history), growing in proportion beyond the history's horizon")
     if ws.developments is not None and len(ws.developments):
         ramp = ", ".join(f"{v:.0%}" for v in std.development_occupancy)
         notes.append(f"{len(ws.developments)} housing development(s) fill from their first "
@@ -605,6 +613,48 @@ def project(base: Plan, to_year: int) -> Projection:
     return Projection(base_year=base.year, years=np.arange(base.year, to_year + 1),
                       unit_ids=base.units.ids, children=children, rates=rates,
                       notes=tuple(notes), groups=data.groups)
+
+
+def section_errors(data: _Data, base_year: int, std: Standards) -> dict[str, dict[int, float]]:
+    """Section → horizon → the largest relative error of the county's children in a hindcast.
+
+    The method run from each earlier year of the history to `base_year` (as in
+    planner/backtest.py, county totals by section only): what the band must at least hold.
+    """
+    out: dict[str, dict[int, float]] = {sec: {} for sec in SECTIONS}
+    for o in sorted(y for y in data.counts if y < base_year):
+        rates, _ = estimate(data, o, std, data.counts[o])
+        kids = run(data, rates, data.counts[o], o, base_year, std, ("central",))["central"]
+        for k in range(1, base_year - o + 1):
+            if o + k not in data.counts:
+                continue
+            for sec in SECTIONS:
+                cols = np.array(std.grades(sec)) - 1
+                actual = data.counts[o + k][:, cols].sum()
+                if actual > 0:
+                    e = abs(kids[k][:, cols].sum() / actual - 1)
+                    out[sec][k] = max(out[sec].get(k, 0.0), float(e))
+    return {sec: e for sec, e in out.items() if e}
+
+
+def _widen(children: dict[str, np.ndarray], errors: dict[str, dict[int, float]],
+           base_year: int, std: Standards) -> dict[str, np.ndarray]:
+    """Low and high at least the back-test's largest error away from the central line.
+
+    Horizon h takes the largest error seen h years ahead; beyond the history's longest
+    horizon H, that error × h / H. Each cell: low ≤ central × (1 − e), high ≥ central × (1 + e).
+    """
+    central = children["central"]
+    low, high = children["low"].copy(), children["high"].copy()
+    for sec, by_h in errors.items():
+        cols = np.array(std.grades(sec)) - 1
+        top = max(by_h)
+        for k in range(1, len(central)):
+            e = by_h.get(k, by_h[top] * k / top)
+            c = central[k][:, cols]
+            low[k][:, cols] = np.minimum(low[k][:, cols], c * (1 - e))
+            high[k][:, cols] = np.maximum(high[k][:, cols], c * (1 + e))
+    return {"low": low, "central": central, "high": high}
 
 
 def band_rows(rates: Rates, std: Standards) -> list[dict]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from planner import travel
+from planner.admission import breaches
 from planner.diff import Diff, diff
 from planner.errors import InputError, Problem
 from planner.evaluation import Evaluation, evaluate
@@ -699,6 +700,7 @@ def consolidate(session: Session, options, name: str, *, base: str | None = None
     proposed = _proposed(found, plans, edits)
     after = proposed.plans
     problems = op.check_plan(plans[-1], after[-1], options.section)
+    problems += breaches(plans[-1], after[-1], options.section, moves=False)
     if options.indicators and options.cvs:  # the ordinary evaluation agrees
         closed = frozenset(str(found.instance.school_ids[c]) for c in found.closed)
         for b, a in zip(proposed.before, proposed.after, strict=True):
@@ -736,6 +738,7 @@ def optimise(session: Session, options, name: str, *, base: str | None = None, r
     proposed = _proposed(result, plans, edits)
     after = proposed.plans
     problems = op.check_plan(plans[-1], after[-1], options.section)
+    problems += breaches(plans[-1], after[-1], options.section)
     if options.indicators and options.cvs and options.scope:  # the ordinary evaluation agrees
         for b, a in zip(proposed.before, proposed.after, strict=True):
             problems += op.indicator_problems(b, a, options.section)

@@ -197,6 +197,12 @@ class Standards:
         Share of a development's children whose families move from inside the county: taken
         from the villages' migration to the towns, not added to the county (this tool's
         default).
+    zone_public_only, keep_nine_year_pathway, zoning_max_increase, township_crossing
+        The rules of admission a re-zoning keeps (planner/admission.py): only public schools
+        receive catchments; a unit zoned to a nine- or twelve-year school for primary is
+        zoned to it for junior; a unit's road to its zoned school grows to at most the larger
+        of the section's service radius and today's × (1 + zoning_max_increase) (this tool's
+        default 0.5); no unit newly zoned across a township line unless township_crossing.
     very_small_pupils
         A school section under this many pupils is flagged in the years table as a candidate
         to consolidate (this tool's default).
@@ -242,6 +248,10 @@ class Standards:
     development_children_per100: float = 3.5
     development_occupancy: tuple[float, ...] = (0.4, 0.7, 0.9, 1.0)
     development_local_share: float = 0.5
+    zone_public_only: bool = True
+    keep_nine_year_pathway: bool = True
+    zoning_max_increase: float = 0.5
+    township_crossing: bool = False
     very_small_pupils: int = 20
     entered: tuple[tuple[str, str, float], ...] = (
         ("G2", ">=", 1.0),

@@ -103,8 +103,10 @@ def test_killed_exports_are_never_mixed(county, tmp_path):
 
 def test_killed_optimisations_save_nothing_or_everything(county):
     # the small county has no school year: every grade at once, its choosers brought back
-    # (which its places cannot take: tests/test_optimize.py)
-    flags = ["--all-grades", "--enforce-zoning", "--no-capacity"]
+    # (which its places cannot take, nor the nine-year pathway rule: tests/test_optimize.py)
+    profile = county.parent / "no_pathway.toml"
+    profile.write_text("keep_nine_year_pathway = false\n", encoding="utf-8")
+    flags = ["--all-grades", "--enforce-zoning", "--no-capacity", "--profile", str(profile)]
     for k, delay in enumerate(_delays(["optimize", str(county), "--section", "primary",
                                        "--name", "opt-first", *flags])):
         _run(["optimize", str(county), "--section", "primary", "--name", f"opt{k}", *flags],
@@ -113,4 +115,4 @@ def test_killed_optimisations_save_nothing_or_everything(county):
         saved = ss.store.read(county)
         if f"opt{k}" in saved:
             assert saved[f"opt{k}"].edits  # whole: the moves and the zoning enforced
-    _only(county.parent, {"county.gpkg"})
+    _only(county.parent, {"county.gpkg", "no_pathway.toml"})

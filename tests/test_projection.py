@@ -140,8 +140,18 @@ def test_every_projected_cell_by_hand():
     # equal fractions, the spare to the first group by name (rural: 41 → U2 16, U3 25)
     assert proj.whole(2028)[0].tolist() == [20, 12, 16, 19, 19, 19, 19, 19, 19]
     assert proj.whole(2028)[:, 3].tolist() == [19, 16, 25]
-    # births are flat after 2026 in every variant here, so the band is the central line
-    assert np.array_equal(proj.children["low"], c) and np.array_equal(proj.children["high"], c)
+    # births are flat after 2026 in every variant here and the history has one year, so the
+    # band is the back-test's: from 2025 the method sees 75 first-graders of 60 births (ratio
+    # 1.25) and no progression yet (1.0), so it projects 2026's primary 75 + 75 + 4 × 60 = 390
+    # where 360 were: 30 / 360 = 1/12 one year ahead, 2/12 two years ahead (in proportion);
+    # its junior 3 × 60 = 180 as were: no widening
+    low, high = proj.children["low"], proj.children["high"]
+    for k, e in ((1, 1 / 12), (2, 2 / 12)):
+        assert low[k][:, :6] == pytest.approx(c[k][:, :6] * (1 - e))
+        assert high[k][:, :6] == pytest.approx(c[k][:, :6] * (1 + e))
+        assert np.array_equal(low[k][:, 6:], c[k][:, 6:])
+        assert np.array_equal(high[k][:, 6:], c[k][:, 6:])
+    assert any("band widened" in n and "primary up to 8.3%" in n for n in proj.notes)
 
 
 def test_pupils_follow_their_cohort_and_entrants_follow_todays_choice():

@@ -142,9 +142,12 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument("--enforce-zoning", action="store_true", help="bring out-of-zone choosers "
                    "back to their zoned schools (by default they stay where they are)")
     _phase(o)
-    o.add_argument("--objective", choices=("travel", "cv", "balanced"), default="travel",
-                   help="least travel (default); the least largest CV of the section, then "
-                   "travel; or travel with the largest CV held halfway between")
+    o.add_argument("--objective", choices=("inspection", "travel", "cv", "balanced"),
+                   default="inspection",
+                   help="least disruption (default): pupils move only where a gap of the "
+                   "inspection narrows (size caps, classes over the cap, R1–R7, CVs over their "
+                   "limit), then least travel; least travel alone; the least largest CV of the "
+                   "section, then travel; or travel with the largest CV held halfway between")
     o.add_argument("--cv-target", type=float, metavar="C", help="hold every CV of the section "
                    "at or below C (a plan of --frontier)")
     o.add_argument("--frontier", action="store_true", help="print up to 7 plans from least travel "

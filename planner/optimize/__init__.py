@@ -7,7 +7,8 @@ Catchments judged by the 32 indicators, within real capacity, phased with the en
 - model.py: CP-SAT and its LP relaxation, CV bounds by outer approximation;
 - shortage.py: where seats are short, sites for new schools, the indicator limits that block;
 - check.py: exact checks, the greedy baseline, the lines to print;
-- consolidate.py: which small schools to close and where their pupils go.
+- consolidate.py: which small schools to close and where their pupils go;
+- disruption.py: the default objective, least disruption (pupils move only for a gain).
 
 :func:`optimise` solves one request; :func:`frontier` the plans from least travel to least CV.
 """
@@ -33,6 +34,7 @@ from planner.optimize.check import (
     year_lines,
 )
 from planner.optimize.descent import descend
+from planner.optimize.disruption import least_disruption
 from planner.optimize.instance import (
     DEFAULT_CANDIDATES,
     DEFAULT_CHANGE_WEIGHT_M,
@@ -116,7 +118,14 @@ def optimise(plans: list[Plan], options: Options, *,
         limits that block when seats suffice.
     """
     inst = build_instance(plans, options)
-    if inst.ind is None or (options.objective == "travel" and options.cv_target is None):
+    if options.objective == "inspection" and options.cv_target is None:
+        found = _solve(inst, plans, options, report)
+        assign, d = least_disruption(inst, found.assign)
+        return replace(found, assign=assign, objective=float(inst.objective(assign)),
+                       disruption=d, replans=tuple(_replans(plans[0], replace(
+                           found, assign=assign))) if options.all_grades else ())
+    if inst.ind is None or (options.objective in ("travel", "inspection")
+                            and options.cv_target is None):
         return _solve(inst, plans, options, report)
     free = replace(inst, cv_target=None)
     travel = _solve(free, plans, options, report)

@@ -199,6 +199,11 @@ def report_lines(result: Result) -> list[str]:
              f"  travel: {s['travel_km']:,.0f} pupil-km, {s['mean_m']:,.0f} m per pupil; "
              f"{s['units_moved']} unit(s) re-zoned; {s['first_year_changing']:,} pupil(s) "
              f"change school in the first year, {s['pupils_changing_school']:,} once phased in"]
+    if result.disruption is not None:
+        from planner.optimize.disruption import gain_lines
+
+        lines[1] += " (of least travel, from which the moves no gap needs are undone)"
+        lines += gain_lines(inst, result.disruption, result.assign, "en")
     pupils = max(s["pupils"], 1)
     now = float((inst.present * np.where(np.isfinite(inst.dist), inst.dist, 0)).sum())
     lines.append(f"  today's catchments: {now / 1000:,.0f} pupil-km, {now / pupils:,.0f} m per "

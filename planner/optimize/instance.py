@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from planner.admission import allowed, choosers_only
 from planner.errors import InputError
 from planner.indicators import (
     _EPS,
@@ -47,7 +48,7 @@ from planner.zoning import outside_catchments
 DEFAULT_CANDIDATES = 8
 DEFAULT_CHANGE_WEIGHT_M = 500.0  # one pupil changing school costs as much as 500 m of travel
 OVER_CAP_M = 50_000  # a pupil over a school's size cap for a year weighs as 50 km of travel
-OBJECTIVES = ("travel", "cv", "balanced")
+OBJECTIVES = ("inspection", "travel", "cv", "balanced")
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,10 @@ class Options:
         no fewer indicators), the CV limits (within the limit or not above the baseline's),
         the places, and the set of evaluated school sections.
     objective
-        "travel" (least pupil travel), "cv" (the least largest CV of the section, then
-        travel) or "balanced" (travel with the largest CV held halfway).
+        "inspection" (least disruption: the gaps re-zoning can close, then pupils changing
+        school, then travel; optimize/disruption.py), "travel" (least pupil travel), "cv"
+        (the least largest CV of the section, then travel) or "balanced" (travel with the
+        largest CV held halfway).
     cv_target
         Hold every CV of the section at or below this in the last year checked, once every
         cohort follows the new catchments (the frontier's steps), or None.
@@ -103,7 +106,7 @@ class Options:
     cvs: bool = True
     capacity: bool = True
     scope: bool = True
-    objective: str = "travel"
+    objective: str = "inspection"
     cv_target: float | None = None
 
 
@@ -273,6 +276,9 @@ class Instance:
     today_in_reach
         A unit may keep today's school whatever the distance limit (a consolidation: the
         limit applies to the units it re-zones).
+    admitted
+        (U, S) the schools each unit may be zoned to under the rules of admission
+        (planner/admission.py), or None: every school.
     ind
         The indicator and CV data, or None when those constraints are off.
     secants_at
@@ -311,6 +317,7 @@ class Instance:
     exempt: frozenset = frozenset()
     today_in_reach: bool = False
     secants_at: np.ndarray | None = None
+    admitted: np.ndarray | None = None
 
     def anchored(self, u: int, s: int) -> bool:
         """Whether unit u may be in school s's catchment without a nearer neighbour in it.
@@ -325,9 +332,13 @@ class Instance:
         d = self.dist[u]
         ok = np.isfinite(d) & (d <= (np.inf if self.max_distance_m is None
                                      else self.max_distance_m))
+        if self.admitted is not None:
+            ok &= self.admitted[u]
         today = self.zoned[u]
         if self.today_in_reach and today >= 0 and np.isfinite(d[today]):
             ok[today] = True
+        if u in self.locked:
+            ok[self.locked[u]] = True
         return ok
 
     def last(self) -> int:
@@ -529,10 +540,12 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
     fixed = np.zeros((n_s, n_t, n_g), dtype=np.int64)
     present = np.zeros((n_u, n_s), dtype=np.int64)
     freed = np.isin(plan.school_ids[idx], list(release))
+    # 公民同招: a private school's pupils are choosers, wherever the catchments go
+    private = choosers_only(plan.schools, std)[idx]
     for t, p in enumerate(plans):
         eu, es, eg, en, at_zone = _section_rows(p, k, local)
         new = eg <= t if not options.all_grades else np.ones(len(eg), dtype=bool)
-        follows = new & (at_zone | (not options.keep_choosers) | freed[es])
+        follows = new & (at_zone | (not options.keep_choosers) | freed[es]) & ~private[es]
         np.add.at(demand, (eu[follows], t, eg[follows]), en[follows])
         np.add.at(fixed, (es[~follows], t, eg[~follows]), en[~follows])
         if t == n_t - 1:
@@ -579,7 +592,8 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
                     change_weight_m=options.change_weight_m,
                     max_distance_m=options.max_distance_m, keep_choosers=options.keep_choosers,
                     ind=ind, grandfathered=not options.all_grades,
-                    cv_target=options.cv_target, today_in_reach=today_in_reach)
+                    cv_target=options.cv_target, today_in_reach=today_in_reach,
+                    admitted=allowed(plan, sec, moves=not today_in_reach)[:, idx])
     return with_candidates(inst, options)
 
 
@@ -751,7 +765,8 @@ def _nearest_candidates(inst: Instance, n: int, limit: float) -> list[set[int]]:
             c = {inst.locked[u]}
         cand.append(c)
     for s, h in enumerate(inst.holder):
-        if np.isfinite(inst.dist[h, s]) and inst.dist[h, s] <= limit and h not in inst.locked:
+        if (np.isfinite(inst.dist[h, s]) and inst.dist[h, s] <= limit and h not in inst.locked
+                and inst.reach(h)[s]):
             cand[h].add(s)
     return cand
 
@@ -767,9 +782,10 @@ def _grow_candidates(inst: Instance, cand: list[set[int]], n: int, limit: float)
             if u in inst.locked or not cand[u]:
                 continue
             far = min(limit, 3 * min(inst.dist[u, k] for k in cand[u]))
+            ok = inst.reach(u)
             for v in inst.neighbours[u]:
                 for s in sorted(cand[v] - cand[u]):
-                    if inst.dist[u, s] <= far and len(cand[u]) < 3 * n:
+                    if inst.dist[u, s] <= far and len(cand[u]) < 3 * n and ok[s]:
                         cand[u].add(s)
                         grown = True
         if not grown:

@@ -84,6 +84,8 @@ class Result:
         The year the new catchments take their first entrants (None: at once, all grades).
     extra
         What an `extend` hook read from the solver (see :func:`solve_or_none`).
+    disruption
+        The least-disruption objective's gaps and reasons (optimize/disruption.py), or None.
     """
 
     instance: Instance
@@ -98,6 +100,7 @@ class Result:
     replans: tuple[dict, ...] = ()
     first_year: int | None = None
     extra: object = None
+    disruption: object = None
 
     @property
     def gap(self) -> float:

@@ -38,6 +38,7 @@ import pandas as pd
 import shapely
 
 from planner import travel
+from planner.admission import choosers_only
 from planner.errors import InputError, Problem
 from planner.plan.classes import section_classes, split_rooms
 from planner.plan.model import NO_SCHOOL, Plan, Rows
@@ -316,6 +317,7 @@ def _rezone(plan: Plan, units: np.ndarray, section: str, to: int, year: int | No
     in_units = np.isin(r.eu, units) & (plan.standards.is_junior(r.grade) == bool(k))
     cohort = in_units & _cohorts_moving(plan, None if all_grades else year, r.grade, section)
     moving = cohort & (r.es == r.ez) & (r.ez >= 0)  # enrolled where they were zoned
+    moving &= ~choosers_only(plan.schools, plan.standards)[r.es]  # a private school's stay
     es, ez = r.es.copy(), r.ez.copy()
     es[moving] = to
     ez[cohort] = to
@@ -337,7 +339,7 @@ def _enforce_zoning(plan: Plan, e: EnforceZoning, at: _Where) -> tuple[Plan, set
     from planner.zoning import zoned_rows
 
     r = plan.rows
-    mask = (r.ez >= 0) & ~zoned_rows(plan)
+    mask = (r.ez >= 0) & ~zoned_rows(plan) & ~choosers_only(plan.schools, plan.standards)[r.es]
     if target is not None:
         mask &= r.es == target
     junior = plan.standards.is_junior(r.grade)

@@ -526,6 +526,10 @@ def optimise_lines(proposed, lang: str = "zh") -> list[str]:
         broken = sum(1 for v in op.violations(inst, g) if "contiguous" in v)
         lines.append(t("opt_line_greedy", lang, km=inst.travel(g) / 1000,
                        mean=inst.travel(g) / pupils, broken=broken))
+    if result.disruption is not None:
+        from planner.optimize.disruption import gain_lines
+
+        lines += gain_lines(inst, result.disruption, result.assign, lang)
     return lines + op.impact_lines(proposed, inst.section, lang)
 
 

@@ -51,6 +51,8 @@ def feasible(inst: Instance, assign: np.ndarray) -> bool:
                                                  and not (inst.today_in_reach
                                                           and s == inst.zoned[u])):
             return False  # beyond the limit (unless today's school may stay)
+        if inst.admitted is not None and not inst.admitted[u, s] and u not in inst.locked:
+            return False  # a rule of admission forbids it
         if inst.key is not None and not inst.anchored(u, s) and not any(
                 assign[v] == s and nearer(inst, v, u, s) for v in inst.neighbours[u]):
             return False

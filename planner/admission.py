@@ -1,0 +1,176 @@
+"""The rules of admission a zoning keeps (issue 28): where a unit may be zoned, in one place.
+
+Each rule is a profile setting (planner/standards.py), on by default where the rule is national:
+
+- `zone_public_only`: only public schools receive catchments. Since 公民同招 a private school
+  admits with the public ones (by lottery when oversubscribed): its pupils are choosers.
+- `keep_nine_year_pathway`: a unit zoned to a nine- or twelve-year school for primary is zoned
+  to it for junior (直升). Held as a pairing: a primary catchment joins such a school only where
+  the unit's junior catchment is that school already, and a unit whose primary and junior
+  catchments are the same such school keeps its junior one. A pathway broken today may stay
+  so (mending it moves the unit's junior entrants, which the places of a nine-year school
+  seldom allow): :func:`broken_pathways` lists them.
+- `zoning_max_increase`: a unit's road distance to its zoned school may not grow beyond the
+  larger of the section's service radius (for the unit's area type) and today's distance ×
+  (1 + max_increase).
+- `township_crossing`: false by default: a unit is not newly zoned to a school standing in
+  another township (乡镇; the township of the unit holding the school). Units or schools without
+  a township are not held to it.
+
+Today's school is always allowed (the status quo breaks no rule newly), except a private one
+under `zone_public_only`. :func:`allowed` gives the optimiser its candidates;
+:func:`breaches` re-checks a finished plan against the plan it changed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.schema import SECTIONS
+
+
+def choosers_only(schools: dict, std) -> np.ndarray:
+    """(S,) schools whose pupils never follow a catchment: private ones (公民同招), by default.
+
+    Their pupils chose them; a catchment moved or a zoning enforced leaves them where they are.
+    """
+    public = np.asarray(schools["public"]).astype(bool)
+    return ~public if std.zone_public_only else np.zeros(len(public), dtype=bool)
+
+
+def _holders(plan) -> np.ndarray:
+    from planner.optimize.instance import school_holders
+
+    return school_holders(plan, np.arange(len(plan.school_ids)))
+
+
+def townships(plan) -> tuple[np.ndarray, np.ndarray]:
+    """(U,) each unit's township and (S,) each school's (that of its unit); None where unknown."""
+    units = plan.source.units
+    if "township" not in units.columns:
+        none = np.full(len(plan.units), None, dtype=object)
+        return none, np.full(len(plan.school_ids), None, dtype=object)
+    town = np.array([t if isinstance(t, str) and t.strip() else None
+                     for t in units["township"].tolist()], dtype=object)
+    return town, town[_holders(plan)]
+
+
+def two_sections(plan) -> np.ndarray:
+    """(S,) schools teaching both sections (nine- and twelve-year schools)."""
+    return plan.teaches("primary") & plan.teaches("junior")
+
+
+def caps_m(plan, section: str, today: np.ndarray) -> np.ndarray:
+    """(U,) the longest road each unit may have to its zoned school of the section, metres.
+
+    The section's service radius for the unit's area type, or today's distance × (1 +
+    zoning_max_increase) where that is longer (no unit zoned today: no cap).
+    """
+    std = plan.standards
+    radius = np.array([std.section(section).radius_m(a) for a in plan.units.area_type])
+    return np.where(np.isfinite(today), np.maximum(radius, today * (1 + std.zoning_max_increase)),
+                    np.inf)
+
+
+def _today_m(plan, k: int) -> np.ndarray:
+    """(U,) road to today's zoned school; to the nearest public one where that is private."""
+    zone = plan.zone[k]
+    dist = plan.distances.matrix
+    d = dist[np.arange(len(zone)), np.maximum(zone, 0)]
+    out = np.where((zone >= 0) & ~np.isnan(d), d, np.inf)
+    public = plan.schools["public"].astype(bool)
+    if plan.standards.zone_public_only and (~public).any():
+        private = (zone >= 0) & ~public[np.maximum(zone, 0)]
+        cols = plan.teaches(SECTIONS[k]) & public
+        near = np.nanmin(np.where(np.isnan(dist[:, cols]), np.inf, dist[:, cols]), axis=1,
+                         initial=np.inf)
+        out = np.where(private, near, out)
+    return out
+
+
+def allowed(plan, section: str, *, moves: bool = True) -> np.ndarray:
+    """(U, S) whether each unit may be zoned to each school of the plan for a section.
+
+    `moves` false leaves out the distance cap and the township line (a consolidation, whose
+    pupils must go further: its own distance limit applies).
+    """
+    std = plan.standards
+    k = SECTIONS.index(section)
+    n_u, n_s = len(plan.units), len(plan.school_ids)
+    zone = plan.zone[k]
+    ok = np.broadcast_to(plan.teaches(section), (n_u, n_s)).copy()
+    dist = plan.distances.matrix
+    if moves:
+        with np.errstate(invalid="ignore"):
+            ok &= dist <= caps_m(plan, section, _today_m(plan, k))[:, None]
+    if moves and not std.township_crossing:
+        unit_town, school_town = townships(plan)
+        same = (unit_town[:, None] == school_town[None, :]) | (unit_town[:, None] == None) \
+            | (school_town[None, :] == None)  # noqa: E711 (object arrays compare elementwise)
+        ok &= same
+    both = two_sections(plan)
+    if std.keep_nine_year_pathway:
+        if section == "primary":  # join such a school only where the junior catchment is it
+            junior = plan.zone[1]
+            ok[:, both] &= junior[:, None] == np.flatnonzero(both)[None, :]
+    zoned = zone >= 0
+    ok[np.flatnonzero(zoned), zone[zoned]] = True  # today's school stays allowed
+    if std.keep_nine_year_pathway and section == "junior":  # 直升: the primary's school
+        primary = plan.zone[0]
+        paired = (primary >= 0) & (primary == zone) & both[np.maximum(primary, 0)]
+        ok[paired] = False
+        ok[np.flatnonzero(paired), zone[paired]] = True
+    if std.zone_public_only:
+        ok &= plan.schools["public"].astype(bool)[None, :]
+    return ok
+
+
+def breaches(before, after, section: str, *, moves: bool = True) -> list[str]:
+    """What `after`'s zoning of a section breaks of the rules that `before`'s kept (empty: none).
+
+    The two plans have the same units; schools are matched by id (a closure drops one).
+    `moves` as in :func:`allowed`.
+    """
+    std = after.standards
+    k = SECTIONS.index(section)
+    ids = after.units.ids
+    out = []
+    pos = {sid: j for j, sid in enumerate(before.school_ids)}
+    was = np.array([before.school_ids[z] if z >= 0 else None for z in before.zone[k]],
+                   dtype=object)
+    now = after.zone[k]
+    changed = [u for u in range(len(ids)) if now[u] >= 0 and after.school_ids[now[u]] != was[u]]
+    public = after.schools["public"].astype(bool)
+    caps = caps_m(after, section, _today_m(before, k))
+    unit_town, school_town = townships(after)
+    both = two_sections(after)
+    for u in changed:
+        s = int(now[u])
+        name = f"{ids[u]}: {after.school_ids[s]}"
+        if std.zone_public_only and not public[s]:
+            out.append(f"{name} is not a public school")
+        d = after.distances.matrix[u, s]
+        if moves and not d <= caps[u]:
+            out.append(f"{name} at {d:,.0f} m, over its cap of {caps[u]:,.0f} m")
+        if (moves and not std.township_crossing and unit_town[u] is not None
+                and school_town[s] is not None and unit_town[u] != school_town[s]):
+            out.append(f"{name} stands in {school_town[s]}, not the unit's {unit_town[u]}")
+    if std.keep_nine_year_pathway:
+        for u in range(len(ids)):
+            p, j = after.zone[0][u], after.zone[1][u]
+            if p < 0 or not both[p] or j == p:
+                continue
+            b = pos.get(after.school_ids[p])
+            kept = b is not None and before.zone[0][u] == b and before.zone[1][u] != b
+            if not kept:  # a pathway broken today may stay so (listed by broken_pathways)
+                out.append(f"{ids[u]}: primary at nine-year {after.school_ids[p]} but junior "
+                           f"at {after.school_ids[j] if j >= 0 else 'none'}")
+    return out
+
+
+def broken_pathways(plan) -> list[str]:
+    """Units zoned for primary to a nine- or twelve-year school but for junior elsewhere."""
+    both = two_sections(plan)
+    p, j = plan.zone
+    return [str(plan.units.ids[u]) for u in range(len(p)) if p[u] >= 0 and both[p[u]]
+            and j[u] != p[u]]
