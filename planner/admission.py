@@ -174,3 +174,35 @@ def broken_pathways(plan) -> list[str]:
     p, j = plan.zone
     return [str(plan.units.ids[u]) for u in range(len(p)) if p[u] >= 0 and both[p[u]]
             and j[u] != p[u]]
+
+
+# --- consolidation (国办发〔2012〕48号): where a closed school's pupils may go ------------------
+
+YOUNG_GRADES = (1, 2, 3)  # pupils who stay near home: walking distance or a short ride
+
+
+def ride_minutes(dist_m, std) -> np.ndarray:
+    """Minutes of a bus ride over a road distance, at the profile's bus speed."""
+    return np.asarray(dist_m, dtype=float) / 1000.0 / std.bus_speed_kmh * 60.0
+
+
+def walk_or_ride(plan, section: str) -> np.ndarray:
+    """(U, S) schools grades 1–3 may go to: walking distance or a short ride.
+
+    Within the section's service radius for the unit's area type, or a bus ride of at most
+    max_ride_min; any reachable school for a section without grades 1–3.
+    """
+    std = plan.standards
+    dist = np.where(np.isnan(plan.distances.matrix), np.inf, plan.distances.matrix)
+    if not set(YOUNG_GRADES) & set(std.grades(section)):
+        return np.isfinite(dist)
+    radius = np.array([std.section(section).radius_m(a) for a in plan.units.area_type])
+    return (dist <= radius[:, None]) | (ride_minutes(dist, std) <= std.max_ride_min)
+
+
+def own_township_first(plan, ok: np.ndarray) -> np.ndarray:
+    """(U, S) `ok`, kept to schools of the unit's own township wherever it has one in `ok`."""
+    unit_town, school_town = townships(plan)
+    same = (unit_town[:, None] == school_town[None, :]) & (unit_town[:, None] != None)  # noqa: E711
+    own = (ok & same).any(axis=1)
+    return np.where(own[:, None], ok & same, ok)

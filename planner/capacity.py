@@ -89,3 +89,13 @@ def places_table(cols: Columns | pd.DataFrame, standards: Standards) -> pd.DataF
                          p["approved"][i, k], p["classrooms"][i, k], p["teachers"][i, k],
                          int(p["places"][i, k]), p["binding"][i, k], int(p["spare"][i, k])))
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def teachers_over_norm(teachers: int, pupils: int, section: str, standards: Standards) -> int:
+    """Teachers a single-section school has beyond the staffing norm for its pupils (≥ 0).
+
+    The norm: one teacher per `pupils_per_teacher` pupils of the section, rounded up; what a
+    closure frees for the county to redeploy instead of hiring.
+    """
+    need = int(np.ceil(pupils / standards.section(section).pupils_per_teacher))
+    return max(int(teachers) - need, 0)

@@ -15,6 +15,9 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from planner import travel
 from planner.admission import breaches
 from planner.diff import Diff, diff
@@ -23,6 +26,7 @@ from planner.evaluation import Evaluation, evaluate
 from planner.io.load import open_workspace
 from planner.plan import Plan, apply_edit, check_edits, plan_from_workspace, store
 from planner.plan.store import BASELINE, Scenario
+from planner.schema import SECTIONS
 from planner.standards import Standards, profile_of, resolve
 from planner.workspace import Workspace
 
@@ -510,6 +514,7 @@ class Proposal:
     edits: list[dict]
     roadmap: object
     years: Years | None = None
+    closures: tuple = ()
 
 
 def proposal(session: Session, name: str, *, year: int | None = None) -> Proposal:
@@ -535,7 +540,8 @@ def proposal(session: Session, name: str, *, year: int | None = None) -> Proposa
     return Proposal(name=name, base_ws=base.ws if year in (None, now) else materialise(
                         before_plan), ws=ws, base_plan=before_plan, plan=plan,
                     before=before, after=after, diff=diff(before, after, before_plan, plan),
-                    edits=edits, roadmap=road, years=years)
+                    edits=edits, roadmap=road, years=years,
+                    closures=tuple(closure_cases(session, name)))
 
 
 YEARS_AHEAD = 9  # an export's years table runs this far beyond the workspace's year
@@ -665,7 +671,8 @@ def consolidation_plans(session: Session, base: str, section: str,
 
 def consolidate(session: Session, options, name: str, *, base: str | None = None,
                 min_pupils: int = 100, listed: tuple[str, ...] = (), objective: str = "count",
-                boarding_from_grade: int = 7, report=None) -> tuple[Session, Proposed]:
+                boarding_from_grade: int = 7, report=None, at_once: bool = False
+                ) -> tuple[Session, Proposed]:
     """Close small schools of a section and re-zone their units; saved as scenario `name`.
 
     The closures take effect in `options.first_year` (the year after the workspace's by
@@ -695,7 +702,7 @@ def consolidate(session: Session, options, name: str, *, base: str | None = None
             raise InputError.single("--schools", f"school {sid} has no {options.section} "
                                     "section to close")
     found = run(plans, options, min_pupils=min_pupils, listed=listed, objective=objective,
-                boarding_from_grade=boarding_from_grade, report=report)
+                boarding_from_grade=boarding_from_grade, report=report, at_once=at_once)
     edits = found.edits()
     proposed = _proposed(found, plans, edits)
     after = proposed.plans
@@ -749,3 +756,123 @@ def optimise(session: Session, options, name: str, *, base: str | None = None, r
             f"{options.objective}; {s['travel_km']:,.0f} pupil-km; "
             f"{s['pupils_changing_school']:,} pupils change school)")
     return create(session, name, base=base, author="planner", note=note, edits=edits), proposed
+
+
+# --- closures (国办发〔2012〕48号): the case a bureau files for each ---------------------------
+
+@dataclass(frozen=True, eq=False)
+class ClosureCase:
+    """What a bureau's 论证 of one closure in a scenario needs, as tables.
+
+    Attributes
+    ----------
+    school_id, name, section, first_year, close_year, into, into_name, staged
+        The school, the section it closes, when entrants stop and when it closes, the school
+        its teachers go to (id, name), and whether it closes in stages (停招) or at once.
+    pupils
+        Year × grade: its pupils without the closure (the baseline projected) and with it.
+    units
+        Its units: their pupils of the section today, road distance before and after, the
+        bus ride after (minutes), walking or bus, the new school.
+    receiving
+        Each school taking its units: places, pupils without and with the closure, teachers
+        without and with (the closing year).
+    cost
+        The closed school's teachers, those over the staffing norm (capacity.teachers_over_norm,
+        the first year's pupils), their yearly cost, the pupils by bus.
+    """
+
+    school_id: str
+    name: str
+    section: str
+    first_year: int | None
+    close_year: int | None
+    into: str
+    into_name: str
+    staged: bool
+    pupils: pd.DataFrame
+    units: pd.DataFrame
+    receiving: pd.DataFrame
+    cost: dict
+
+
+def closure_cases(session: Session, name: str) -> list[ClosureCase]:
+    """The 论证 tables of every school a scenario closes (none for the baseline)."""
+    if name == BASELINE:
+        return []
+    edits = scenario_edits(session, name)
+    closes = [e for e in edits if e.get("op") == "close_school"]
+    return [_closure_case(session, name, e, edits) for e in closes]
+
+
+def _closure_case(session: Session, name: str, edit: dict, edits: list) -> ClosureCase:
+    from planner.admission import ride_minutes
+    from planner.capacity import section_places, teachers_over_norm
+
+    std = session.standards
+    base = session.base.plan
+    sid = str(edit["school_id"])
+    close = edit.get("year")
+    i = int(np.flatnonzero(base.school_ids == sid)[0])
+    section = "primary" if base.teaches("primary")[i] else "junior"
+    k = SECTIONS.index(section)
+    units = np.flatnonzero(base.zone[k] == i)
+    moves = [e for e in edits if e.get("op") == "move_unit" and e.get("section") == section
+             and e.get("unit_id") in set(base.units.ids[units].tolist())]
+    first = min((e.get("year") for e in moves if e.get("year") is not None), default=close)
+    staged = not any(e.get("all_grades") for e in moves) and first != close
+    years = list(range(first, close + 1)) if first is not None and close is not None else []
+    plans = ({y: (plan_at_year(session, BASELINE, y), plan_at_year(session, name, y))
+              for y in years} if years else {None: (base, plan_of(session, name))})
+    grades = std.grades(section)
+    rows = []
+    for y, (b, a) in plans.items():
+        for label, p in (("baseline", b), ("scenario", a)):
+            at = np.flatnonzero(p.school_ids == sid)
+            n = np.zeros(10)
+            if len(at):
+                m = p.rows.es == at[0]
+                n = np.bincount(p.rows.grade[m], weights=p.rows.n[m], minlength=10)
+            rows.append({"year": y, "case": label,
+                         **{f"g{g}": int(n[g]) for g in grades}, "total": int(n[grades].sum())})
+    pupils = pd.DataFrame(rows)
+    b, a = plans[max(plans) if years else None]
+    into = str(edit.get("into"))
+    urows = []
+    radius = {t: std.section(section).radius_m(t) for t in ("urban", "town", "rural")}
+    for u in units:
+        to = int(a.zone[k][u])
+        d0 = float(base.distances.matrix[u, i])
+        d1 = float(a.distances.matrix[u, to]) if to >= 0 else float("nan")
+        walk = d1 <= radius[base.units.area_type[u]]
+        urows.append({"unit_id": str(base.units.ids[u]), "unit": str(base.units.names[u]),
+                      "pupils": int(base.units.children[u, np.array(grades) - 1].sum()),
+                      "distance_before_m": round(d0), "distance_after_m": round(d1),
+                      "ride_after_min": round(float(ride_minutes(d1, std)), 1),
+                      "walk": bool(walk), "to_school": str(a.school_ids[to]) if to >= 0 else ""})
+    units_df = pd.DataFrame(urows)
+    rec = []
+    places_b, places_a = (section_places(p.schools, std)["places"][:, k] for p in (b, a))
+    for to in dict.fromkeys(units_df["to_school"].tolist() if len(units_df) else []):
+        jb, ja = (int(np.flatnonzero(p.school_ids == to)[0]) for p in (b, a))
+        rec.append({"school_id": to, "name": str(a.schools["name"][ja]),
+                    "places": float(places_a[ja]),
+                    "pupils_without": int(b.schools[f"students_{section}"][jb]),
+                    "pupils_with": int(a.schools[f"students_{section}"][ja]),
+                    "teachers_without": int(b.schools["teachers_total"][jb]),
+                    "teachers_with": int(a.schools["teachers_total"][ja])})
+    # as the consolidation counts it: the first year's pupils without the closure
+    b0 = plans[min(plans)][0] if years else base
+    i0 = int(np.flatnonzero(b0.school_ids == sid)[0])
+    spare = teachers_over_norm(b0.schools["teachers_total"][i0],
+                               b0.schools[f"students_{section}"][i0], section, std)
+    cost = {"teachers": int(b0.schools["teachers_total"][i0]), "over_norm": spare,
+            "yearly_cost_over_norm": spare * std.cost_teacher_year,
+            "bus_pupils": int(units_df.loc[~units_df["walk"], "pupils"].sum())
+            if len(units_df) else 0}
+    return ClosureCase(school_id=sid, name=str(base.schools["name"][i]), section=section,
+                       first_year=first, close_year=close, into=into,
+                       into_name=str(base.schools["name"][int(np.flatnonzero(
+                           base.school_ids == into)[0])]) if into in set(base.school_ids)
+                       else into, staged=staged,
+                       pupils=pupils, units=units_df, receiving=pd.DataFrame(rec), cost=cost)

@@ -203,6 +203,11 @@ class Standards:
         zoned to it for junior; a unit's road to its zoned school grows to at most the larger
         of the section's service radius and today's × (1 + zoning_max_increase) (this tool's
         default 0.5); no unit newly zoned across a township line unless township_crossing.
+    bus_speed_kmh, max_ride_min
+        Consolidation (planner/optimize/consolidate.py): pupils of grades 1–3 stay within
+        walking distance (the section's service radius) or a bus ride of at most
+        `max_ride_min` minutes, the road distance at `bus_speed_kmh` (this tool's defaults:
+        30 km/h, 30 minutes).
     very_small_pupils
         A school section under this many pupils is flagged in the years table as a candidate
         to consolidate (this tool's default).
@@ -252,6 +257,8 @@ class Standards:
     keep_nine_year_pathway: bool = True
     zoning_max_increase: float = 0.5
     township_crossing: bool = False
+    bus_speed_kmh: float = 30.0
+    max_ride_min: float = 30.0
     very_small_pupils: int = 20
     entered: tuple[tuple[str, str, float], ...] = (
         ("G2", ">=", 1.0),

@@ -452,7 +452,7 @@ def _cmd_consolidate(args: argparse.Namespace) -> int:
     session, proposed = ss.consolidate(
         session, options, args.name, base=args.scenario, min_pupils=args.min_pupils,
         listed=tuple(args.schools), objective=args.objective,
-        boarding_from_grade=args.boarding_from_grade, report=_progress)
+        boarding_from_grade=args.boarding_from_grade, report=_progress, at_once=args.at_once)
     for line in op.consolidation_lines(proposed.result) + op.year_lines(proposed, args.section):
         print(line)
     print(f"saved as scenario {args.name} ({len(proposed.result.edits())} edit(s)); see it with "

@@ -174,8 +174,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--objective", choices=("count", "cost"), default="count",
                    help="close as many as possible (default), or the least yearly cost "
                    "(teachers of the schools kept + travel)")
-    c.add_argument("--first-year", type=int, metavar="Y", help="the school year the schools "
-                   "close (default: the one after the workspace's)")
+    c.add_argument("--first-year", type=int, metavar="Y", help="the school year the "
+                   "consolidation starts (default: the one after the workspace's)")
+    c.add_argument("--at-once", action="store_true", help="close in the first year for every "
+                   "grade; by default closures are staged (停招: no entrants from the first "
+                   "year, the school closes when its last cohort has left)")
     _switches(c)
     _profile(c)
 

@@ -450,16 +450,45 @@ def frontier_lines(plans: list[FrontierPlan], why: tuple | None) -> list[str]:
 
 
 def consolidation_lines(found) -> list[str]:
-    """What a consolidation closes, where the pupils go, and what stays open and why."""
-    out = [f"{found.instance.section}: {len(found.closed)} of {len(found.candidates)} "
-           f"candidate school(s) closed " + (f"from {found.year}" if found.year else "now")
-           + f" ({found.status} in "
-           f"{found.seconds:.1f} s, {found.rounds} round(s) of CV cuts)"]
-    for r in found.closures.to_dict("records"):
+    """What a consolidation closes and when, and what stays open and why.
+
+    Per closure, what it gains and every pupil it moves, by unit and year.
+    """
+    inst = found.instance
+    when = ("now" if not found.year else
+            f"staged: no entrants from {found.year}, closed in {found.close_year} when the "
+            "last cohort has left" if found.staged else f"every grade at once in {found.year}")
+    out = [f"{inst.section}: {len(found.closed)} of {len(found.candidates)} candidate "
+           f"school(s) closed ({when}; {found.status} in {found.seconds:.1f} s, "
+           f"{found.rounds} round(s) of CV cuts)"]
+    gains = found.gains or {}
+    words = {"mixed_grade_classes": "{0:.0f} mixed-grade class(es) ended",
+             "failing_section": "a section not meeting R1–R7 closed",
+             "teachers_over_norm": "{0:.0f} teacher(s) over the staffing norm the county can "
+                                   "redeploy"}
+    moved = found.pupils
+    from planner.optimize.consolidate import into_of
+
+    heirs = into_of(inst, found.assign, found.closed)
+    for s, r in zip(found.closed, found.closures.to_dict("records"), strict=True):
+        gained = "; ".join(words[k].format(v) for k, v in gains.get(int(s), []))
         out.append(f"  closes {r['school_id']} {r['name']}: {r['pupils']} pupils to "
                    f"{r['into']}; travel {r['travel_before_km']:,.1f} → "
                    f"{r['travel_after_km']:,.1f} pupil-km; {r['bus_pupils']} by bus, "
-                   f"{r['boarders']} boarding; places left {r['places_left']}")
+                   f"{r['boarders']} boarding; places left {r['places_left']}; its teachers "
+                   f"go to {inst.school_ids[heirs[int(s)]]}; gains: {gained or 'nothing'}")
+        if moved is not None and len(moved):
+            mine = moved[moved["school_id"] == r["school_id"]]
+            for (uid, unit, to), rows in mine.groupby(["unit_id", "unit", "to_school"],
+                                                      sort=True):
+                by_year = rows.groupby("year")["pupils"].sum()
+                years = ", ".join(f"{y if found.year else 'now'} {n}"
+                                  for y, n in by_year.items())
+                first = rows.iloc[0]
+                how = "walk" if first["walk"] else f"{first['ride_after_min']:.0f} min by bus"
+                out.append(f"    {uid} {unit} → {to}: pupils by year {years}; "
+                           f"{first['distance_before_m']:,} m → {first['distance_after_m']:,}"
+                           f" m ({how})")
     for r in found.kept.to_dict("records"):
         out.append(f"  keeps {r['school_id']} {r['name']} ({r['pupils']} pupils): {r['reason']}")
     return out

@@ -20,10 +20,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from planner.admission import YOUNG_GRADES, allowed, own_township_first, ride_minutes, walk_or_ride
+from planner.capacity import teachers_over_norm
 from planner.errors import InfeasibleError
-from planner.optimize.instance import Instance, Options, build_instance
+from planner.optimize.instance import Instance, Options, build_instance, with_candidates
 from planner.optimize.model import infeasible_units, solve_or_none
 from planner.plan import Plan
+from planner.plan.edits import MOVABLE
+from planner.schema import SECTIONS
+from planner.standards import RESOURCE_COLUMNS, RESOURCE_KEYS
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,18 @@ class Consolidation:
     status, objective, seconds, rounds
         As the optimiser reports them.
     year
-        The school year the schools close.
+        The first school year of the consolidation: entrants go to the new schools (staged),
+        or every grade moves and the schools close (at once).
+    staged
+        Closures staged (停招): no entrants from `year`, each school closed in the year its
+        last cohort has left (`close_year`), its teachers going with its pupils.
+    pupils
+        Every pupil moved: school_id (closed), unit_id, unit, to_school, year, grade, pupils,
+        distance before and after (m), the ride after (minutes), whether within walking
+        distance (the section's service radius for the unit's area type).
+    gains
+        School index closed → what closing it gains (mixed-grade classes ended, a section
+        not meeting R1–R7 closed, teachers over the staffing norm the county can redeploy).
     """
 
     instance: Instance
@@ -63,28 +79,48 @@ class Consolidation:
     seconds: float
     rounds: int
     year: int | None
+    staged: bool = False
+    pupils: pd.DataFrame | None = None
+    gains: dict | None = None
+
+    @property
+    def close_year(self) -> int | None:
+        """The year the schools close: `year`, or when their last cohort has left (staged)."""
+        if self.year is None or not self.staged:
+            return self.year
+        return int(self.year) + self.instance.demand.shape[2] - 1
 
     def edits(self) -> list[dict]:
-        """`move_unit` edits for every unit re-zoned (every grade), then the closures."""
+        """`move_unit` edits for every unit re-zoned, then the closures (teachers along).
+
+        Staged: the moves and the zoning enforced take the entrants from `year` on; each
+        school closes in `close_year`. At once: every grade in `year`.
+        """
         inst = self.instance
-        when = {} if self.year is None else {"year": int(self.year), "all_grades": True}
+        when = {} if self.year is None else {"year": int(self.year),
+                                             **({} if self.staged else {"all_grades": True})}
         out = []
         for u, s in enumerate(self.assign):
             if s != inst.zoned[u]:  # a closed school's units, or a kept one's it gives up
                 out.append({"op": "move_unit", "unit_id": str(inst.unit_ids[u]),
                             "section": inst.section, "to_school": str(inst.school_ids[s]),
                             **when})
-        # at every candidate, closed or kept, pupils from other catchments go back to their
-        # own zoned schools (as the model has them: it frees the candidates' choosers)
-        for s in self.candidates:
+        # at every school closed, pupils from other catchments go back to their own zoned
+        # schools (as the model has them: it frees the closed schools' choosers)
+        for s in self.closed:
             out.append({"op": "enforce_zoning", "school_id": str(inst.school_ids[s]),
                         "section": inst.section, **when})
-        for rec in self.closures.to_dict("records"):
-            # then it closes (whatever remains — none — to the school taking most of its units)
+        into = into_of(inst, self.assign, self.closed)
+        for c, rec in zip(self.closed, self.closures.to_dict("records"), strict=True):
+            # then it closes, its teachers to the school taking most of its pupils
             out.append({"op": "close_school", "school_id": rec["school_id"],
-                        "into": rec["into"].split(",")[0],
-                        **({} if self.year is None else {"year": int(self.year)})})
+                        "into": str(inst.school_ids[into[int(c)]]), "with_teachers": True,
+                        **({} if self.year is None else {"year": self.close_year})})
         return out
+
+
+# the resources a closed school's teachers and equipment take along (edits.MOVABLE)
+_MOVABLE_K = [k for k, key in enumerate(RESOURCE_KEYS) if RESOURCE_COLUMNS[key][0] in MOVABLE]
 
 
 def candidates_of(inst: Instance, plan: Plan, min_pupils: int, listed: tuple[str, ...]
@@ -107,7 +143,8 @@ def candidates_of(inst: Instance, plan: Plan, min_pupils: int, listed: tuple[str
 
 def consolidate(plans: list[Plan], options: Options, *, min_pupils: int = 100,
                 listed: tuple[str, ...] = (), objective: str = "count",
-                boarding_from_grade: int = 7, report=None) -> Consolidation:
+                boarding_from_grade: int = 7, report=None, at_once: bool = False
+                ) -> Consolidation:
     """Choose which small schools to close and where their units go.
 
     Parameters
@@ -124,6 +161,9 @@ def consolidate(plans: list[Plan], options: Options, *, min_pupils: int = 100,
         "count" (close as many as possible, then least travel) or "cost" (least yearly cost).
     boarding_from_grade
         Pupils beyond walking distance from this grade on board; younger ones ride a bus.
+    at_once
+        Close in the first year for every grade; by default closures are staged (停招): the
+        school takes no entrants from the first year and closes when its last cohort leaves.
 
     Raises
     ------
@@ -131,21 +171,55 @@ def consolidate(plans: list[Plan], options: Options, *, min_pupils: int = 100,
         Not even keeping every school open meets the constraints.
     """
     plan = plans[0]
-    kept = replace(options, all_grades=True, keep_choosers=True)
+    at_once = at_once or plan.year is None  # no school year: no stages
+    kept = replace(options, all_grades=at_once, keep_choosers=True)
     base = build_instance(plans, kept)
     cand = candidates_of(base, plan, min_pupils, listed)
     movable = np.isin(base.zoned, cand)
     locks = tuple(str(u) for u in base.unit_ids[~movable & (base.zoned >= 0)])
-    inst = build_instance(plans, replace(kept, locks=locks),
-                          release=frozenset(str(base.school_ids[s]) for s in cand),
-                          today_in_reach=True)
+
+    def instance(release) -> Instance:
+        return _near_home(build_instance(plans, replace(kept, locks=locks),
+                                         release=frozenset(str(base.school_ids[s])
+                                                           for s in release),
+                                         today_in_reach=True), plan, kept)
+
+    inst = instance(cand)
     if infeasible_units(inst):
         raise InfeasibleError(f"{len(infeasible_units(inst))} unit(s) have no "
                               f"{inst.section} school within reach")
-    std = plan.standards
     cost_open = _open_costs(plan, inst, cand) if objective == "cost" else None
     whole = base.ind  # the indicators with every candidate in scope: the real CVs
     forced: dict[int, str] = {}
+    found = _choose(inst, plan, cand, objective, cost_open, options, report, forced, base,
+                    at_once)
+    released = cand
+    while set(found[1].tolist()) != set(released.tolist()):
+        # the choosers of the schools kept stay there: solved again with only the closed
+        # schools' choosers following their zones (nobody moves for a school that stays)
+        released = found[1]
+        inst = instance(released)
+        found = _choose(inst, plan, cand, objective, cost_open, options, report, forced,
+                        base, at_once)
+    std = plan.standards
+    assign, closed, status, value, seconds, rounds = found
+    kept = _kept(inst, plan, cand, closed, options, forced)
+    # what the closures change once every cohort has moved (staged: the last year checked)
+    closures = _closures(inst, plan, closed, assign, std, boarding_from_grade,
+                         -1 if not at_once else 0)
+    first = int(plans[0].year) if plans[0].year is not None else None
+    return Consolidation(instance=inst, assign=assign, closed=closed, candidates=cand,
+                         kept=kept, closures=closures, status=status, objective=value,
+                         seconds=seconds, rounds=rounds, year=first, staged=not at_once,
+                         pupils=_moved(inst, plans, closed, assign, at_once),
+                         gains=_gains(inst, plan, closed, whole))
+
+
+def _choose(inst: Instance, plan: Plan, cand: np.ndarray, objective: str, cost_open,
+            options: Options, report, forced: dict[int, str], base: Instance,
+            at_once: bool) -> tuple:
+    """Solve, and keep open (in `forced`, with why) what breaks a real CV or gains nothing."""
+    whole = base.ind
     for _ in range(len(cand) + 1):
         found = _solve(inst, cand, objective, cost_open, options.time_limit_s, report,
                        frozenset(forced), base.floor)
@@ -153,28 +227,51 @@ def consolidate(plans: list[Plan], options: Options, *, min_pupils: int = 100,
             raise InfeasibleError("no consolidation meets the constraints, not even closing "
                                   "nothing: check the request with `planner optimize`")
         assign, closed = found[0], found[1]
-        culprit = _worst_closure(inst, whole, assign, closed) if whole is not None else None
-        if culprit is None:
-            break
-        forced[culprit[0]] = culprit[1]  # keep it open and solve again
-    else:
-        raise InfeasibleError("no consolidation keeps every CV within its bound (the limit, "
-                              "or today's where today is over it)")
-    assign, closed, status, value, seconds, rounds = found
-    kept = _kept(inst, plan, cand, closed, options, forced)
-    closures = _closures(inst, plan, closed, assign, std, boarding_from_grade)
-    first = int(plans[0].year) if plans[0].year is not None else None
-    return Consolidation(instance=inst, assign=assign, closed=closed, candidates=cand,
-                         kept=kept, closures=closures, status=status, objective=value,
-                         seconds=seconds, rounds=rounds, year=first)
+        culprit = (_worst_closure(inst, whole, assign, closed, 0 if at_once else -1)
+                   if whole is not None else None)
+        if culprit is not None:
+            forced[culprit[0]] = culprit[1]  # keep it open and solve again
+            continue
+        idle = [int(c) for c in closed if not _gains_of(inst, plan, int(c), whole)]
+        if not idle:
+            return found
+        for c in idle:  # a school is closed only for a gain
+            forced[c] = ("closing it gains nothing counted here: no mixed-grade classes, its "
+                         "section meets R1–R7, no teachers over the staffing norm")
+    raise InfeasibleError("no consolidation keeps every CV within its bound (the limit, "
+                          "or today's where today is over it)")
 
 
-def _real_cvs(inst: Instance, whole, pupils: np.ndarray) -> np.ndarray:
-    """(T, K) the CVs over the schools evaluated today that still have pupils."""
+def into_of(inst: Instance, assign: np.ndarray, closed) -> dict[int, int]:
+    """Closed school → the school taking most of its pupils (its teachers go there)."""
+    out = {}
+    for c in closed:
+        units = np.flatnonzero(inst.zoned == c)
+        if len(units):
+            n = np.bincount(assign[units], weights=inst.demand[units, -1].sum(axis=1),
+                            minlength=len(inst.school_ids))
+            n[assign[units]] += 1e-9  # a unit with no pupils yet still names its school
+            out[int(c)] = int(np.argmax(n))
+    return out
+
+
+def _real_cvs(inst: Instance, whole, pupils: np.ndarray, moved: dict[int, int] | None = None,
+              from_t: int = 0) -> np.ndarray:
+    """(T, K) the CVs over the schools evaluated today that still have pupils.
+
+    `moved`: closed school → the school its teachers, equipment and multimedia rooms go to
+    (close_school with_teachers), from year index `from_t` on (staged: the closing year).
+    """
     from planner.indicators import coefficient_of_variation
 
     out = np.full(whole.cv_limit.shape, np.nan)
     res = whole.resources(pupils.astype(float))
+    if moved:
+        c = whole.c.copy()
+        for a, b in moved.items():
+            c[b, _MOVABLE_K] += c[a, _MOVABLE_K]
+        after = replace(whole, c=c).resources(pupils.astype(float))
+        res[:, from_t:] = after[:, from_t:]
     for t in range(out.shape[0]):
         m = whole.in_scope[:, t] & (pupils[:, t] > 0)
         for k in range(out.shape[1]):
@@ -182,8 +279,8 @@ def _real_cvs(inst: Instance, whole, pupils: np.ndarray) -> np.ndarray:
     return out
 
 
-def _worst_closure(inst: Instance, whole, assign: np.ndarray, closed: np.ndarray
-                   ) -> tuple[int, str] | None:
+def _worst_closure(inst: Instance, whole, assign: np.ndarray, closed: np.ndarray,
+                   from_t: int = 0) -> tuple[int, str] | None:
     """The closure to undo when the real CVs break a bound, with why; None when none do.
 
     The consolidation model leaves candidates out of the CVs (a closed school has no
@@ -194,7 +291,8 @@ def _worst_closure(inst: Instance, whole, assign: np.ndarray, closed: np.ndarray
     from planner.standards import RESOURCE_IDS
 
     bound = whole.cv_limit
-    cvs = _real_cvs(inst, whole, inst.loads(assign).sum(axis=2))
+    cvs = _real_cvs(inst, whole, inst.loads(assign).sum(axis=2),
+                    into_of(inst, assign, closed), from_t)
     over = np.nan_to_num(cvs - bound, nan=-1.0)
     if (over <= 1e-9).all():
         return None
@@ -207,7 +305,9 @@ def _worst_closure(inst: Instance, whole, assign: np.ndarray, closed: np.ndarray
     best = None
     for c in closed:
         back = np.where(inst.zoned == c, c, assign)
-        value = _real_cvs(inst, whole, inst.loads(back).sum(axis=2))[t, k]
+        rest = [x for x in closed if x != c]
+        value = _real_cvs(inst, whole, inst.loads(back).sum(axis=2),
+                          into_of(inst, back, rest), from_t)[t, k]
         if best is None or value < best[1]:
             best = (int(c), value)
     why = (f"closing it would raise the CV of {RESOURCE_IDS[k]} to {cvs[t, k]:.3f} in "
@@ -248,8 +348,11 @@ def _solve(inst: Instance, cand: np.ndarray, objective: str, cost_open, time_lim
                                   if k == s) + int(inst.fixed[s, t].sum())
                               >= int(floor[s, t]) * o)
         for s, o in opened.items():  # a school that keeps pupils whatever happens stays
-            if inst.fixed[s].sum() > 0:
+            if inst.fixed[s, -1].sum() > 0:  # (staged: once its last cohort has left)
                 model.Add(o == 1)
+        for (u, s), v in x.items():  # a school kept keeps its units: nobody moves for nothing
+            if s in opened and inst.zoned[u] == s:
+                model.Add(v == opened[s])
         if objective == "cost":
             total = travel + sum(cost_open[s] * o for s, o in opened.items())
         else:  # each school kept open outweighs any travel
@@ -277,6 +380,9 @@ def _kept(inst: Instance, plan: Plan, cand: np.ndarray, closed: np.ndarray,
                                              for k in inst.candidates[u])]
         if alone:
             far = f"within {limit:,.0f} m" if limit is not None else "within reach"
+            if set(YOUNG_GRADES) & set(plan.standards.grades(inst.section)):
+                far += (" and walking distance or a "
+                        f"{plan.standards.max_ride_min:.0f}-minute ride (grades 1–3)")
             why = (f"{len(alone)} of its unit(s) have no other school {far} that they can "
                    "join with a connected catchment")
         elif s in forced:
@@ -308,18 +414,21 @@ def _blocked(inst: Instance, s: int, cand: np.ndarray) -> str:
 
 
 def _closures(inst: Instance, plan: Plan, closed: np.ndarray, assign: np.ndarray, std,
-              boarding_from: int) -> pd.DataFrame:
-    """Per school closed: where its pupils go, travel before and after, buses and boarders."""
+              boarding_from: int, t: int = 0) -> pd.DataFrame:
+    """Per school closed: where its pupils go, travel before and after, buses and boarders.
+
+    In the checked year `t` (its index).
+    """
     names = dict(zip(plan.school_ids, plan.schools["name"], strict=True))
     first = std.grades(inst.section)[0]
     area = plan.schools["area_type"][np.flatnonzero(plan.teaches(inst.section))]
     radius = np.array([std.section(inst.section).radius_m(a) for a in area])
-    load = inst.loads(assign).sum(axis=2)[:, 0]
-    room = np.minimum(inst.size_cap[:, 0], inst.places[:, 0])
+    load = inst.loads(assign).sum(axis=2)[:, t]
+    room = np.minimum(inst.size_cap[:, t], inst.places[:, t])
     rows = []
     for s in closed:
         units = np.flatnonzero(inst.zoned == s)
-        demand = inst.demand[units, 0]  # (units, grades) in the closing year
+        demand = inst.demand[units, t]  # (units, grades) in that year
         n = int(demand.sum())
         to = assign[units]
         before = float((demand.sum(axis=1) * inst.dist[units, s]).sum()) / 1000
@@ -339,3 +448,92 @@ def _closures(inst: Instance, plan: Plan, closed: np.ndarray, assign: np.ndarray
     return pd.DataFrame(rows, columns=["school_id", "name", "pupils", "into",
                                        "travel_before_km", "travel_after_km", "bus_pupils",
                                        "boarders", "places_left"])
+
+
+def _near_home(inst: Instance, plan: Plan, options: Options) -> Instance:
+    """The instance with a closed school's units kept near home (国办发〔2012〕48号).
+
+    Grades 1–3 within walking distance or a ride of at most max_ride_min
+    (admission.walk_or_ride), and to their own township's school wherever one qualifies.
+    A unit may always keep today's school (its school stays open).
+    """
+    sec = inst.section
+    idx = np.flatnonzero(plan.teaches(sec))
+    ok = allowed(plan, sec, moves=False) & walk_or_ride(plan, sec)
+    ok = own_township_first(plan, ok)[:, idx]
+    today = inst.zoned >= 0
+    ok[np.flatnonzero(today), inst.zoned[today]] = True
+    admitted = ok if inst.admitted is None else inst.admitted & ok
+    return with_candidates(replace(inst, admitted=admitted, candidates=[]), options)
+
+
+def _gains_of(inst: Instance, plan: Plan, s: int, whole) -> list[tuple[str, float]]:
+    """What closing school s (local index) gains: (what, how much) for each gain."""
+    std = plan.standards
+    g = int(np.flatnonzero(plan.teaches(inst.section))[s])
+    out = []
+    if inst.multigrade[s]:
+        out.append(("mixed_grade_classes", float(plan.schools[f"classes_{inst.section}"][g])))
+    if whole is not None and whole.in_scope[s, -1] and not whole.passing[s, -1]:
+        out.append(("failing_section", 1.0))
+    spare = teachers_over_norm(plan.schools["teachers_total"][g],
+                               plan.schools[f"students_{inst.section}"][g], inst.section, std)
+    if spare > 0:
+        out.append(("teachers_over_norm", float(spare)))
+    return out
+
+
+def _gains(inst: Instance, plan: Plan, closed: np.ndarray, whole) -> dict:
+    return {int(c): _gains_of(inst, plan, int(c), whole) for c in closed}
+
+
+def _moved(inst: Instance, plans: list[Plan], closed: np.ndarray, assign: np.ndarray,
+           at_once: bool) -> pd.DataFrame:
+    """Every pupil a consolidation moves, by closed school, unit, year and grade.
+
+    The closed schools' units' pupils who follow the new zoning, and the pupils of other
+    units at a closed school (choosers) who go back to their own zoned school.
+    """
+    plan = plans[0]
+    std = plan.standards
+    grades = std.grades(inst.section)
+    idx = np.flatnonzero(plan.teaches(inst.section))
+    radius = np.array([std.section(inst.section).radius_m(a) for a in plan.units.area_type])
+    rows = []
+    for t, p in enumerate(plans):  # the choosers, as the model frees them
+        first = grades[0]
+        for s in closed:
+            g = idx[s]
+            r = p.rows
+            mine = (r.es == g) & (p.zone[SECTIONS.index(inst.section)][r.eu] != g) & (
+                np.isin(r.grade, grades)) & (r.n > 0)
+            if not at_once:
+                mine &= r.grade - first <= t
+            for u, grade, n in zip(r.eu[mine], r.grade[mine], r.n[mine], strict=True):
+                to = int(inst.zoned[u])
+                rows.append({"school_id": str(inst.school_ids[s]),
+                             "unit_id": str(inst.unit_ids[u]), "unit": str(plan.units.names[u]),
+                             "to_school": str(inst.school_ids[to]), "year": int(inst.years[t]),
+                             "grade": int(grade), "pupils": int(n),
+                             "distance_before_m": round(float(inst.dist[u, s])),
+                             "distance_after_m": round(float(inst.dist[u, to])),
+                             "ride_after_min": round(float(ride_minutes(inst.dist[u, to], std)),
+                                                     1),
+                             "walk": bool(inst.dist[u, to] <= radius[u])})
+    for s in closed:
+        for u in np.flatnonzero(inst.zoned == s):
+            to = int(assign[u])
+            for t, gi in zip(*np.nonzero(inst.demand[u]), strict=True):
+                rows.append({"school_id": str(inst.school_ids[s]),
+                             "unit_id": str(inst.unit_ids[u]), "unit": str(plan.units.names[u]),
+                             "to_school": str(inst.school_ids[to]),
+                             "year": int(inst.years[t]), "grade": int(grades[gi]),
+                             "pupils": int(inst.demand[u, t, gi]),
+                             "distance_before_m": round(float(inst.dist[u, s])),
+                             "distance_after_m": round(float(inst.dist[u, to])),
+                             "ride_after_min": round(float(ride_minutes(inst.dist[u, to], std)),
+                                                     1),
+                             "walk": bool(inst.dist[u, to] <= radius[u])})
+    return pd.DataFrame(rows, columns=["school_id", "unit_id", "unit", "to_school", "year",
+                                       "grade", "pupils", "distance_before_m",
+                                       "distance_after_m", "ride_after_min", "walk"])

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from planner.i18n import t
 from planner.plan.store import BASELINE
 from planner.report import tables
+from planner.report.closure import closure_sheet
 from planner.report.escape import html_text, write_cell
 from planner.report.excel import _sheet
 from planner.report.figures import catchment_svg, county_svg, years_svg
@@ -109,6 +110,8 @@ def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:
         ws = _sheet(wb, title, frame, {2: 28})
         if title == t("sheet_exclusions", lang) and frame.empty:
             write_cell(ws, 2, 1, t("no_exclusions", lang))
+    for n, case in enumerate(p.closures, start=1):  # one 论证 sheet per closure
+        closure_sheet(wb, t("sheet_closure_case", lang, n=n), case, lang)
     wb.save(path)
 
 
