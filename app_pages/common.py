@@ -158,9 +158,14 @@ def session_frontier(workbench: wb.Workbench, options):
     return op.frontier(plans, options)
 
 
-def session_optimise(workbench: wb.Workbench, options, name: str, report):
-    """Optimise (may run in a worker thread: the workbench is passed, not read here)."""
-    return wb.optimise(workbench, options, name, report=report)
+def session_optimise(workbench: wb.Workbench, options, name: str, report, *, result=None):
+    """Optimise, or save what a solve in its own process found (`result`)."""
+    return wb.optimise(workbench, options, name, report=report, result=result)
+
+
+def session_start_optimise(workbench: wb.Workbench, options, name: str):
+    """Start a solve in a process of its own (a planner.optimize.job.SolveJob)."""
+    return wb.start_optimise(workbench, options, name)
 
 
 def session_roadmap(*, budget: float | None, exchange: bool):

@@ -1,8 +1,5 @@
 """Optimise a section's catchments and make the costed roadmap, each saved as a scenario."""
 
-import queue
-from concurrent.futures import ThreadPoolExecutor
-
 import streamlit as st
 
 from app_pages.common import (
@@ -16,12 +13,14 @@ from app_pages.common import (
     session_optimise,
     session_roadmap,
     session_save_as,
+    session_start_optimise,
     set_bench,
     show_last_error,
 )
 from planner import optimize as op
 from planner.errors import InfeasibleError, InputError
 from planner.i18n import t
+from planner.optimize.job import progress_text
 from planner.report import tables
 from planner.report.excel import write_roadmap
 
@@ -62,35 +61,45 @@ if st.session_state.get("opt_frontier"):
     st.dataframe(table, hide_index=True)
     if why:
         st.caption(t("frontier_why", lang, why=op.why_text(why, lang)))
-if st.button(t("run_optimise", lang), key="run_optimise"):
-    with st.status(t("optimising", lang), expanded=True) as status:
-        # the solver reports from its own thread: lines come back through a queue
-        found: queue.Queue = queue.Queue()
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            job = pool.submit(session_optimise, b, options, name.strip(),
-                              lambda *rec: found.put(rec))
-            while not (job.done() and found.empty()):
-                try:
-                    sec, obj, bound = found.get(timeout=0.3)
-                except queue.Empty:
-                    continue
-                status.write(t("opt_progress", lang, t=sec, obj=obj, bound=bound))
+job_state = st.session_state.get("opt_job")
+if st.button(t("run_optimise", lang), key="run_optimise", disabled=job_state is not None):
+    try:  # the solve runs in a process of its own (planner/optimize/job.py)
+        job_state = (session_start_optimise(b, options, name.strip()), options, name.strip())
+    except InputError as exc:
+        st.error(md(exc))
+    else:
+        st.session_state["opt_job"] = job_state
+        st.session_state.pop("opt_died", None)
+if job_state is not None:
+    job, job_options, job_name = job_state
+    if st.button(t("opt_cancel", lang), key="opt_cancel"):
+        job.cancel()  # the process stops and sends the best plan so far
+    bar = st.progress(0.0, text=t("opt_starting", lang))
+    while not job.poll(wait_s=0.5):
+        bar.progress(min(job.elapsed / job.time_limit_s, 1.0), text=progress_text(job, lang))
+    st.session_state.pop("opt_job", None)
+    kind, value = job.outcome
+    if kind == "result":
         try:
-            new, result = job.result()
+            new, result = session_optimise(b, job_options, job_name, None, result=value)
         except InputError as exc:
-            status.update(state="error")
             st.error(md(exc))
-        except InfeasibleError as exc:
-            status.update(state="error")
-            short = getattr(exc, "shortage", None)
-            st.session_state.pop("opt_report", None)
-            st.session_state["opt_short"] = (str(exc), None if short is None or short.sites.empty
-                                             else short.edits())
         else:
             set_bench(new)
             st.session_state.pop("opt_short", None)
             st.session_state["opt_report"] = (new.name, result)
             st.rerun()
+    elif kind == "infeasible":
+        st.session_state.pop("opt_report", None)
+        st.session_state["opt_short"] = value
+    elif kind == "refused":
+        st.error(value)
+    elif kind == "stopped":
+        st.info(t("opt_stopped_none", lang))
+    else:  # the solve's process ended without a plan (killed, or the solver aborted)
+        st.session_state["opt_died"] = value
+if st.session_state.get("opt_died") is not None:
+    st.error(t("opt_died", lang, code=st.session_state["opt_died"]))
 if st.session_state.get("opt_report"):
     saved, result = st.session_state["opt_report"]
     st.success(t("opt_done", lang, name=md(saved)))

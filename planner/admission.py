@@ -12,7 +12,8 @@ Each rule is a profile setting (planner/standards.py), on by default where the r
   seldom allow): :func:`broken_pathways` lists them.
 - `zoning_max_increase`: a unit's road distance to its zoned school may not grow beyond the
   larger of the section's service radius (for the unit's area type) and today's distance ×
-  (1 + max_increase).
+  (1 + max_increase). A unit a private school's catchment holds must move and is not held to
+  it, nor to the township line (:func:`displaced`).
 - `township_crossing`: false by default: a unit is not newly zoned to a school standing in
   another township (乡镇; the township of the unit holding the school). Units or schools without
   a township are not held to it.
@@ -73,19 +74,23 @@ def caps_m(plan, section: str, today: np.ndarray) -> np.ndarray:
 
 
 def _today_m(plan, k: int) -> np.ndarray:
-    """(U,) road to today's zoned school; to the nearest public one where that is private."""
+    """(U,) road to today's zoned school (inf where none or unreachable)."""
     zone = plan.zone[k]
-    dist = plan.distances.matrix
-    d = dist[np.arange(len(zone)), np.maximum(zone, 0)]
-    out = np.where((zone >= 0) & ~np.isnan(d), d, np.inf)
+    d = plan.distances.matrix[np.arange(len(zone)), np.maximum(zone, 0)]
+    return np.where((zone >= 0) & ~np.isnan(d), d, np.inf)
+
+
+def displaced(plan, k: int) -> np.ndarray:
+    """(U,) units a private school's catchment holds today, under `zone_public_only`.
+
+    They must go to a public school: neither the distance cap (today's road is to a school
+    they may not keep) nor the township line holds them.
+    """
+    zone = plan.zone[k]
+    if not plan.standards.zone_public_only:
+        return np.zeros(len(zone), dtype=bool)
     public = plan.schools["public"].astype(bool)
-    if plan.standards.zone_public_only and (~public).any():
-        private = (zone >= 0) & ~public[np.maximum(zone, 0)]
-        cols = plan.teaches(SECTIONS[k]) & public
-        near = np.nanmin(np.where(np.isnan(dist[:, cols]), np.inf, dist[:, cols]), axis=1,
-                         initial=np.inf)
-        out = np.where(private, near, out)
-    return out
+    return (zone >= 0) & ~public[np.maximum(zone, 0)]
 
 
 def allowed(plan, section: str, *, moves: bool = True) -> np.ndarray:
@@ -100,14 +105,15 @@ def allowed(plan, section: str, *, moves: bool = True) -> np.ndarray:
     zone = plan.zone[k]
     ok = np.broadcast_to(plan.teaches(section), (n_u, n_s)).copy()
     dist = plan.distances.matrix
+    held = ~displaced(plan, k)  # a unit a private school's catchment holds must move: free
     if moves:
         with np.errstate(invalid="ignore"):
-            ok &= dist <= caps_m(plan, section, _today_m(plan, k))[:, None]
+            ok[held] &= dist[held] <= caps_m(plan, section, _today_m(plan, k))[held, None]
     if moves and not std.township_crossing:
         unit_town, school_town = townships(plan)
         same = (unit_town[:, None] == school_town[None, :]) | (unit_town[:, None] == None) \
             | (school_town[None, :] == None)  # noqa: E711 (object arrays compare elementwise)
-        ok &= same
+        ok[held] &= same[held]
     both = two_sections(plan)
     if std.keep_nine_year_pathway:
         if section == "primary":  # join such a school only where the junior catchment is it
@@ -144,15 +150,16 @@ def breaches(before, after, section: str, *, moves: bool = True) -> list[str]:
     caps = caps_m(after, section, _today_m(before, k))
     unit_town, school_town = townships(after)
     both = two_sections(after)
+    free = displaced(before, k)
     for u in changed:
         s = int(now[u])
         name = f"{ids[u]}: {after.school_ids[s]}"
         if std.zone_public_only and not public[s]:
             out.append(f"{name} is not a public school")
         d = after.distances.matrix[u, s]
-        if moves and not d <= caps[u]:
+        if moves and not free[u] and not d <= caps[u]:
             out.append(f"{name} at {d:,.0f} m, over its cap of {caps[u]:,.0f} m")
-        if (moves and not std.township_crossing and unit_town[u] is not None
+        if (moves and not free[u] and not std.township_crossing and unit_town[u] is not None
                 and school_town[s] is not None and unit_town[u] != school_town[s]):
             out.append(f"{name} stands in {school_town[s]}, not the unit's {unit_town[u]}")
     if std.keep_nine_year_pathway:

@@ -212,14 +212,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "opt_header": ("划片优化", "Catchment optimisation"),
     "opt_intro": ("为一个学段重新划片：每个居住单元划入一所学校，满足学校规模、班额（按现有教室）、核定学位和片区连片；"
                   "现在达标的学校仍达标，差异系数不超标、已超标的不升高，参评学校不变；新划片从起始年份的新生开始，"
-                  "在校生留在原校。在此之下使学生上学路程（加上转学人数的权重）最小。结果另存为一个方案。",
+                  "在校生留在原校；只划入公办学校，九年一贯制学校小学、初中对口直升，上学距离不超过服务半径或现状的 1.5 倍，"
+                  "不新增跨乡镇划片。默认只为督导评估的改进（规模、班额、资源配置达标、差异系数）调整划片，"
+                  "不为缩短路程让学生转学；也可选择路程最短。结果另存为一个方案。",
                   "Re-zone one section: every unit to one school, within the size caps, the class "
                   "caps given the classrooms, the approved places and connected catchments; "
                   "sections passing today keep passing, no CV goes over its limit and none over "
                   "it rises, the evaluated schools stay the same; the new catchments take "
-                  "entrants from the first year on while enrolled pupils stay. Within that, the "
-                  "least travel (plus a weight on pupils changing school). The result is saved "
-                  "as a scenario."),
+                  "entrants from the first year on while enrolled pupils stay; public schools "
+                  "only, nine-year pathways kept, no road beyond the service radius or 1.5 "
+                  "times today's, no new township crossing. By default a unit moves only for a "
+                  "gain of the inspection (size caps, class caps, R1–R7, CVs), never for travel "
+                  "alone; or choose the least travel. The result is saved as a scenario."),
     "enforce_zoning_opt": ("片区外择校生回到划片学校", "out-of-zone choosers return to their zoned school"),
     "all_grades": ("所有年级立即按新划片", "every grade at once"),
     "objective": ("优化目标", "objective"),
@@ -290,6 +294,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "case_step_build_first": ("先建后撤：接收学校学位、校舍已落实", "build first: the receiving schools' places and buildings in place"),
     "case_step_transport": ("交通安全与校车方案", "safe transport and the school bus"),
     "case_step_boarding": ("寄宿条件（如需寄宿）", "boarding (where pupils board)"),
+    "opt_cancel": ("停止求解（保留当前最优方案）", "Stop the solve (keep the best plan so far)"),
+    "opt_starting": ("正在启动求解进程……", "Starting the solve…"),
+    "opt_running": ("已用 {t:.0f} / {limit:.0f} 秒，尚未找到方案", "{t:.0f} of {limit:.0f} s; no plan yet"),
+    "opt_running_plan": ("已用 {t:.0f} / {limit:.0f} 秒；当前最优方案：学生路程 {km:,.0f} 人·公里，转学 {moved:,} 人，与下界相差 {gap:.1%}",
+                         "{t:.0f} of {limit:.0f} s; best plan so far: {km:,.0f} pupil-km, {moved:,} pupils change school, {gap:.1%} from the bound"),
+    "opt_stopped_none": ("求解在找到任何方案之前已停止，未保存方案。", "The solve was stopped before it found any plan; nothing was saved."),
+    "opt_died": ("求解进程意外终止（退出码 {code}），未保存任何方案；应用和其他会话不受影响，可重新求解。",
+                 "The solve's process ended unexpectedly (exit code {code}); nothing was saved. The app and every other session go on; run the solve again."),
     "objective_inspection": ("只为督导评估改进而调整（最少转学）", "least disruption (only for an inspection gain)"),
     "objective_travel": ("路程最短", "least travel"),
     "objective_cv": ("差异系数最小", "least CV"),

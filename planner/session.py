@@ -719,8 +719,8 @@ def consolidate(session: Session, options, name: str, *, base: str | None = None
     return create(session, name, base=base, author="planner", note=note, edits=edits), proposed
 
 
-def optimise(session: Session, options, name: str, *, base: str | None = None, report=None
-             ) -> tuple[Session, Proposed]:
+def optimise(session: Session, options, name: str, *, base: str | None = None, report=None,
+             result=None) -> tuple[Session, Proposed]:
     """Optimise a section's catchments of a scenario (the selected one by default).
 
     The result is checked against the caps in every year of its phase-in, evaluated beside
@@ -734,13 +734,17 @@ def optimise(session: Session, options, name: str, *, base: str | None = None, r
     InfeasibleError
         The constraints cannot be met (with where seats are short, sites for new schools, and
         the indicator limits that block).
+
+    `result`: the optimiser's result for these plans and options, solved elsewhere; it is
+    checked and saved as if solved here.
     """
     from planner import optimize as op
 
     base = session.name if base is None else base
     check_new_name(session, name)
     plans = optimisation_plans(session, base, options)
-    result = op.optimise(plans, options, report=report)
+    if result is None:  # else solved already (in a process of its own: optimize/job.py)
+        result = op.optimise(plans, options, report=report)
     edits = result.edits()
     proposed = _proposed(result, plans, edits)
     after = proposed.plans

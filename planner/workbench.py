@@ -63,9 +63,23 @@ def save_as(bench: Session, name: str, edits: list[dict], note: str) -> Session:
     return ss.create(bench, name, base=bench.name, author="planner", note=note, edits=edits)
 
 
-def optimise(bench: Session, options, name: str, *, report=None):
-    """Optimise a section of the current plan and save the result as scenario `name`."""
-    return ss.optimise(bench, options, name, base=bench.name, report=report)
+def optimise(bench: Session, options, name: str, *, report=None, result=None):
+    """Optimise a section of the current plan and save the result as scenario `name`.
+
+    `result`: solved already, in a process of its own (:func:`start_optimise`).
+    """
+    return ss.optimise(bench, options, name, base=bench.name, report=report, result=result)
+
+
+def start_optimise(bench: Session, options, name: str):
+    """Start solving a section of the current plan in a process of its own (a SolveJob).
+
+    The name is checked first (a taken name is refused before the solver starts).
+    """
+    from planner.optimize.job import SolveJob
+
+    ss.check_new_name(bench, name)
+    return SolveJob.start(ss.optimisation_plans(bench, bench.name, options), options)
 
 
 def roadmap(bench: Session, *, budget: float | None, exchange: bool):

@@ -70,8 +70,8 @@ def test_the_distance_cap_and_the_nine_year_pathway_by_hand():
 
 def test_a_private_school_receives_no_catchment_and_its_pupils_stay():
     p = _plan(private=("S2",))
-    # S2 allowed to no one, U2 included; U2's cap from its nearest public primary (S1 at
-    # 1,170): max(1,000, 1,755), so S1 is in
+    # S2 allowed to no one, U2 included; U2 must leave it, so no distance cap holds it: S1
+    # (1,170 m, beyond the town radius) is in
     assert admission.allowed(p, "primary").astype(int).tolist() == [
         [1, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 0], [1, 0, 0, 1]]
     at_s2 = p.rows.n[p.rows.es == 1].sum()
@@ -123,3 +123,14 @@ def test_today_is_always_allowed_but_a_private_school(section):
     k = 0 if section == "primary" else 1
     for u, s in enumerate(p.zone[k]):
         assert ok[u, s] == bool(p.schools["public"][s])
+
+
+def test_a_unit_a_private_catchment_holds_is_free_of_the_cap_and_the_township_line():
+    # U2 (李庄乡) in private S2's catchment: S1 stands in 城关镇, 1,170 m away (over the town
+    # radius of 1,000 m and today's 130 m × 1.5): allowed all the same, as it must move
+    p = _plan(private=("S2",), towns=TOWNS)
+    assert admission.displaced(p, 0).tolist() == [False, True, False, False]
+    assert admission.allowed(p, "primary")[1].astype(int).tolist() == [1, 0, 0, 0]
+    moved = apply_edits(p, [{"op": "move_unit", "unit_id": "U2", "section": "primary",
+                             "to_school": "S1"}])
+    assert admission.breaches(p, moved, "primary") == []

@@ -309,10 +309,36 @@ def served_app():
     else:
         proc.kill()
         pytest.fail("the app did not answer on its port within 60 s:\n" + proc.stdout.read())
+    SERVER["pid"] = proc.pid
     yield url
     proc.terminate()
     proc.wait(timeout=20)
     proc.stdout.close()
+
+
+SERVER: dict[str, int] = {}  # the served app's process id
+
+
+def _descendants_running(ancestor: int, marker: str) -> list[int]:
+    """Processes below `ancestor` whose command line holds `marker` (from /proc)."""
+    parent, cmd = {}, {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+                parent[int(d.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+                cmd[int(d.name)] = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+
+    def below(pid: int) -> bool:
+        while pid > 1:
+            pid = parent.get(pid, 1)
+            if pid == ancestor:
+                return True
+        return False
+
+    return [pid for pid, c in cmd.items() if marker in c and below(pid)]
 
 
 # the map's frame (not one Streamlit is about to replace)
@@ -515,3 +541,51 @@ def test_the_frontier_chart_and_table_on_a_small_county(tmp_path, monkeypatch):
     cvs = table["最大差异系数"].tolist()
     assert cvs == sorted(cvs, reverse=True) and cvs[-1] < cvs[0]
     assert not at.session_state["bench"].scenarios  # nothing saved
+
+
+def test_a_solve_shows_its_progress_and_a_killed_one_leaves_the_app_answering(served_app):
+    """Issue 28: the optimise page's progress bar moves during a solve (time used of the
+    limit, the best plan's travel, pupils changing school and gap); the solve runs in its
+    own process, and killing that process ends the solve with a plain message while the app
+    goes on answering."""
+    import re
+    import signal
+
+    from playwright.sync_api import sync_playwright
+
+    from planner.i18n import t
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(served_app)
+        page.get_by_text("示范数据为合成数据").first.wait_for(timeout=180_000)
+        page.get_by_role("link", name="优化与路线图", exact=True).click()
+        page.get_by_text("划片优化").first.wait_for(timeout=120_000)
+        limit = page.get_by_label(t("time_limit"))
+        limit.fill("300")
+        limit.press("Enter")
+        page.wait_for_timeout(1500)
+        page.get_by_role("button", name=t("run_optimise")).click()
+        bar = page.locator("[data-testid=stProgress] [role=progressbar]")
+        bar.wait_for(timeout=120_000)
+        words = page.locator("[data-testid=stProgress]")
+        plan = re.compile(r"学生路程 [\d,]+ 人·公里，转学 [\d,]+ 人，与下界相差")
+        words.get_by_text(plan).wait_for(timeout=120_000)
+        first = float(bar.get_attribute("aria-valuenow"))
+        page.wait_for_timeout(4000)
+        later = float(bar.get_attribute("aria-valuenow"))
+        assert later > first, (first, later)  # the bar moves: time used of the 300 s
+        assert re.search(r"已用 \d+ / 300 秒", words.inner_text())
+        solvers = _descendants_running(SERVER["pid"], "spawn_main")
+        assert len(solvers) == 1, solvers
+        os.kill(solvers[0], signal.SIGKILL)
+        page.get_by_text("求解进程意外终止（退出码 -9），未保存任何方案").wait_for(timeout=60_000)
+        page.screenshot(path=str(ARTIFACTS / "app_solve_killed_zh.png"))
+        # the app answers: another page, then the optimise page again, no solve running
+        page.get_by_role("link", name="概览", exact=True).click()
+        page.get_by_text("评估结论").first.wait_for(timeout=120_000)
+        page.get_by_role("link", name="优化与路线图", exact=True).click()
+        page.get_by_role("button", name=t("run_optimise")).wait_for(timeout=120_000)
+        assert page.locator("[data-testid=stProgress]").count() == 0
+        browser.close()

@@ -256,3 +256,19 @@ def test_catchments_given_twice_are_refused(tmp_path):
     with pytest.raises(InputError, match="c.gpkg, sheet 划片: catchments are given twice: as "
                                          "polygons and as 划片 lists; keep one"):
         assemble(raw)
+
+
+def test_a_list_naming_a_private_school_is_accepted_with_a_warning(tmp_path, capsys):
+    frames = _bureau_frames(GOOD_LISTS)
+    s = frames["schools"].set_index("school_id")
+    s.loc["S2", "public"] = False
+    frames["schools"] = s.reset_index()
+    write_xlsx(frames, tmp_path / "c.xlsx")
+    assert main(["validate", str(tmp_path / "c.xlsx")]) == 0
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert ("sheet 划片, row 4, column `学校标识码`: school S2 is private: a private school admits "
+            "together with the public ones and has no catchment; the list is kept as given, and "
+            "a re-zoning (planner optimize) gives these units public schools without moving a "
+            "pupil") in text
+    assert text.count("school S2 is private") == 1

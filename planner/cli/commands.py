@@ -392,8 +392,10 @@ def _options(args: argparse.Namespace, **extra):
                       capacity=not args.no_capacity, scope=not args.no_scope, **extra)
 
 
-def _progress(t: float, obj: float, bound: float) -> None:
-    print(f"  {t:6.1f} s  objective {obj:,.0f}  bound {bound:,.0f}", file=sys.stderr,
+def _progress(t: float, obj: float, bound: float, km: float | None = None,
+              moved: int | None = None) -> None:
+    plan = "" if km is None else f"  ({km:,.0f} pupil-km, {moved:,} change school)"
+    print(f"  {t:6.1f} s  objective {obj:,.0f}  bound {bound:,.0f}{plan}", file=sys.stderr,
           flush=True)
 
 

@@ -311,6 +311,10 @@ def catchments_from_lists(
     problems: list[Problem] = []
     index = _UnitIndex.build(units, units_src.row_base)
     kinds = dict(zip(schools["school_id"], schools["kind"], strict=True))
+    publics = ({sid: bool(p) if isinstance(p, bool | np.bool_) else None
+                for sid, p in zip(schools["school_id"], schools["public"], strict=True)}
+               if "public" in schools.columns else {})
+    private_named: dict[str, bool] = {}
     # the township of each school: that of the unit whose polygon holds it
     hold = gpd.sjoin(schools[["school_id", "geometry"]].to_crs(crs_m),
                      units[["unit_id", "geometry"]].to_crs(crs_m), predicate="within")
@@ -332,6 +336,13 @@ def catchments_from_lists(
                 problems.append(src.at(pos, "section", f"school {sid} is a {kind} school and has "
                                        f"no {section} section"))
                 sid = None
+            elif publics.get(sid) is False and not private_named.get(sid):
+                private_named[sid] = True
+                problems.append(src.at(pos, "school_id", f"school {sid} is private: a private "
+                                       "school admits together with the public ones and has no "
+                                       "catchment; the list is kept as given, and a re-zoning "
+                                       "(planner optimize) gives these units public schools "
+                                       "without moving a pupil", severity="warning"))
         text = rec.get("units")
         entries = [e for e in (_norm(x) for x in SEPARATORS.split(str(text or ""))) if e]
         if not entries:

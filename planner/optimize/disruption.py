@@ -52,16 +52,25 @@ class Disruption:
         return bool(narrower(self.after, self.before).any())
 
 
-def gaps(inst: Instance, assign: np.ndarray) -> np.ndarray:
-    """(T, M) the inspection's gaps re-zoning can move, by year (lower is better)."""
+def short_of_rooms(inst: Instance, loads: np.ndarray, schools=None) -> np.ndarray:
+    """(S', T) whether each school (of `schools`, or all) needs more classes than rooms."""
+    rows = range(loads.shape[0]) if schools is None else schools
+    return np.array([[bool(loads[s, t].sum()) and classes(inst, s, loads[s, t])
+                      > inst.rooms[s, t] for t in range(loads.shape[1])] for s in rows],
+                    dtype=bool).reshape(len(rows), loads.shape[1])
+
+
+def gaps(inst: Instance, assign: np.ndarray, short: np.ndarray | None = None) -> np.ndarray:
+    """(T, M) the inspection's gaps re-zoning can move, by year (lower is better).
+
+    `short`: :func:`short_of_rooms` of this zoning, when known (it is the slow part).
+    """
     loads = inst.loads(assign)
     pupils = loads.sum(axis=2)
-    n_s, n_t = pupils.shape
+    n_t = pupils.shape[1]
     out = np.zeros((n_t, len(MEASURES)))
     out[:, 0] = (pupils > inst.size_cap).sum(axis=0)
-    for t in range(n_t):
-        out[t, 1] = sum(1 for s in range(n_s) if pupils[s, t]
-                        and classes(inst, s, loads[s, t]) > inst.rooms[s, t])
+    out[:, 1] = (short_of_rooms(inst, loads) if short is None else short).sum(axis=0)
     if inst.ind is not None:
         from planner.indicators import compliance
 
@@ -103,13 +112,21 @@ def least_disruption(inst: Instance, found: np.ndarray) -> tuple[np.ndarray, Dis
     # the gains to keep; elsewhere a gap may go back to today's
     target = np.where(narrower(reached, before), reached, np.maximum(reached, before))
 
+    short = short_of_rooms(inst, inst.loads(assign))
+
     def undone(units: list[int]) -> bool:
-        nonlocal assign
+        nonlocal assign, short
         trial = assign.copy()
         trial[units] = today[units]
-        if violations(inst, trial) or _wider(gaps(inst, trial), target):
+        # only the schools these units leave and join can break (assign breaks nothing)
+        touched = sorted({int(today[u]) for u in units} | {int(assign[u]) for u in units})
+        if violations(inst, trial, set(touched)):
             return False
-        assign = trial
+        rows = short.copy()
+        rows[touched] = short_of_rooms(inst, inst.loads(trial), touched)
+        if _wider(gaps(inst, trial, rows), target):
+            return False
+        assign, short = trial, rows
         return True
 
     changed = True
@@ -159,10 +176,11 @@ def _reason(inst: Instance, assign: np.ndarray, u: int, after: np.ndarray,
         return ("rule",)
     trial = assign.copy()
     trial[u] = inst.zoned[u]
-    broken = violations(inst, trial)
+    broken = violations(inst, trial, {int(inst.zoned[u]), int(assign[u])})
     if broken:
         trial[group] = inst.zoned[group]
-        if violations(inst, trial):
+        if violations(inst, trial, {int(inst.zoned[v]) for v in group}
+                      | {int(assign[v]) for v in group}):
             return ("breaks", broken[0])
     wider = (gaps(inst, trial) > after + _GAIN / 2 - 1e-12) & claimed
     return ("needed", [(int(inst.years[t]), MEASURES[m])

@@ -19,6 +19,7 @@ the optimum of the whole problem.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -449,12 +450,13 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         raw = float(round(self.ObjectiveValue()))  # with soft bounds' excess, as the bound
         rec = (time.perf_counter() - self.start, raw, self.BestObjectiveBound())
         self.log.append(rec)
-        if self.report is not None:
-            self.report(*rec)
+        assign = _assignment(self.inst, self.x, self.BooleanValue)
+        if self.report is not None:  # and the plan's pupil-km and pupils changing school
+            self.report(*rec, self.inst.travel(assign) / 1000, int(sum(
+                self.inst.changes(u, int(s)) for u, s in enumerate(assign))))
         objective = raw - SOFT_PRICE * sum(self.Value(v) for v in self.slacks)
         if self.best and self.best[0] <= objective:
             return
-        assign = _assignment(self.inst, self.x, self.BooleanValue)
         if admissible(self.inst, assign):
             self.best[:] = [objective, assign, None if self.read is None else self.read(self)]
         elif raw - rec[2] <= REPAIR_GAP * abs(raw):
@@ -489,6 +491,41 @@ def infeasible_units(inst: Instance) -> list[int]:
 Extend = Callable[[cp_model.CpModel, dict, object], tuple[object, Callable]]
 
 
+# A solve process's cancel signal (optimize/job.py sets it in the process it starts): when it
+# returns true, the running search stops and no further round starts; the best plan so far
+# is returned as "feasible".
+_STOP: list[Callable[[], bool]] = []
+
+
+class StoppedError(InfeasibleError):
+    """The solve was stopped (cancelled) before it found any plan."""
+
+
+def set_stop(stop: Callable[[], bool] | None) -> None:
+    """Install (or with None remove) the cancel signal every later solve of this process reads."""
+    _STOP[:] = [] if stop is None else [stop]
+
+
+def stopped() -> bool:
+    """Whether the cancel signal is set."""
+    return bool(_STOP) and _STOP[0]()
+
+
+def _watch(solver: cp_model.CpSolver) -> threading.Event:
+    """Stop `solver` once the cancel signal is set; set the returned event when done."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.2):
+            if stopped():
+                solver.StopSearch()
+                return
+
+    if _STOP:
+        threading.Thread(target=watch, daemon=True).start()
+    return done
+
+
 def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: int,
                 hint: np.ndarray, report, extend: Extend | None, best: list) -> tuple | None:
     """One CP-SAT solve over the cuts so far; None when infeasible or nothing found in time.
@@ -506,7 +543,9 @@ def _solve_once(inst: Instance, cuts: list[Cut], time_limit_s: float, workers: i
     model.Minimize(objective)
     solver = _hinted_solver(model, x, hint, workers, time_limit_s)
     progress = _Progress(inst, x, report, read, best, slacks)
+    done = _watch(solver)
     status = solver.Solve(model, progress)
+    done.set()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None if status == cp_model.INFEASIBLE else (
             None, False, float("inf"), float(solver.BestObjectiveBound()), progress.log, None)
@@ -614,7 +653,7 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
     broken = None  # (objective, zoning) of the last round when it broke a CV bound
     for rounds in range(1, MAX_ROUNDS + 1):
         left = time_limit_s - (time.perf_counter() - t0)
-        if left < 1.0:
+        if left < 1.0 or stopped():
             break
         share = left if inst.ind is None or rounds > 1 else FIRST_ROUND_SHARE * left
         found = _solve_once(inst, cuts, share, workers, _start(inst, best, broken), report,
@@ -645,6 +684,8 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
         cuts += new
         broken = (objective, assign)
     if not best:
+        if stopped():
+            raise StoppedError("the solve was stopped before it found a plan: nothing to save")
         raise InfeasibleError(f"no zoning found within {time_limit_s:.0f} s (neither one nor a "
                               "proof that none exists): allow more time (--time-limit)")
     return _result(inst, best[1], "feasible", best[0], min(bound, best[0]), relaxed, t0,
