@@ -121,8 +121,8 @@ def optimise(plans: list[Plan], options: Options, *,
     if options.objective == "inspection" and options.cv_target is None:
         found = _solve(inst, plans, options, report)
         assign, d = least_disruption(inst, found.assign)
-        return replace(found, assign=assign, objective=float(inst.objective(assign)),
-                       disruption=d, replans=tuple(_replans(plans[0], replace(
+        # objective and bounds stay the least-travel step's (the gap is that solve's)
+        return replace(found, assign=assign, disruption=d, replans=tuple(_replans(plans[0], replace(
                            found, assign=assign))) if options.all_grades else ())
     if inst.ind is None or (options.objective in ("travel", "inspection")
                             and options.cv_target is None):

@@ -202,6 +202,7 @@ def report_lines(result: Result) -> list[str]:
     if result.disruption is not None:
         from planner.optimize.disruption import gain_lines
 
+        lines[0] = lines[0].replace("; objective ", "; least-travel objective ", 1)
         lines[1] += " (of least travel, from which the moves no gap needs are undone)"
         lines += gain_lines(inst, result.disruption, result.assign, "en")
     pupils = max(s["pupils"], 1)

@@ -25,6 +25,7 @@ import numpy as np
 
 from planner.indicators import cv_of_sums
 from planner.optimize.instance import Instance
+from planner.optimize.model import stopped
 
 BELOW = 0.02  # an over-limit CV is pulled toward this far under its limit
 CHECKED = 3000  # the best-ranked moves checked (CVs exactly, then every constraint) in a step
@@ -72,7 +73,7 @@ def _descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
     cvs = inst.ind.year_cvs(pupils[None, :, t], t)[0]
     over = cvs > limit + 1e-12
     within = ~over
-    while time.perf_counter() - t0 < seconds and (cvs > limit + 1e-12).any():
+    while time.perf_counter() - t0 < seconds and (cvs > limit + 1e-12).any() and not stopped():
         for moves in (_singles, _pairs, _trades):
             found = _best(inst, cur, pupils, demand,
                           moves(inst, cur, pupils, demand, cvs, over, within, limit,

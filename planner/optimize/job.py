@@ -4,7 +4,7 @@ CP-SAT can abort the whole process (google/or-tools#5288) and a long solve holds
 in its own process, a solve that aborts or is killed ends that solve alone, and the server
 and every other session go on. The process reports each better plan (time, objective, bound)
 and its end — the result, a located refusal or an infeasibility with its sites — through a
-queue; `cancel` asks it to stop and return the best plan so far (model.set_stop).
+pipe; `cancel` asks it to stop and return the best plan so far (model.set_stop).
 
 The parent keeps the plans it sent; the result comes back whole (the instance and the
 zoning), and the parent saves it (session.optimise with `result`), so a killed solve never
@@ -14,15 +14,15 @@ leaves half a scenario.
 from __future__ import annotations
 
 import multiprocessing as mp
-import queue as queue_mod
 import time
 from dataclasses import dataclass, field
 
 from planner.errors import InfeasibleError, InputError
 
 
-def _child(plans, options, out, stop) -> None:
-    """Solve in the child process and send what happened."""
+def _child(plans, options, conn, stop) -> None:
+    """Solve in the child process and send what happened (each message whole, or none)."""
+    out = _Sender(conn)
     from planner import optimize as op
     from planner.optimize.model import StoppedError, set_stop
 
@@ -39,6 +39,20 @@ def _child(plans, options, out, stop) -> None:
         out.put(("refused", str(exc)))
     else:
         out.put(("result", result))
+
+
+class _Sender:
+    """`put` over the write end of a pipe.
+
+    The parent holds only the read end, so a child that dies, even mid-message, reads there
+    as the end of the pipe.
+    """
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def put(self, message) -> None:
+        self.conn.send(message)
 
 
 @dataclass
@@ -67,10 +81,12 @@ class SolveJob:
         """Start solving `options` over `plans` in a new process ("spawn": nothing shared)."""
         ctx = mp.get_context("spawn")
         job = cls(time_limit_s=float(options.time_limit_s))
-        job._queue, job._stop = ctx.Queue(), ctx.Event()
-        job._process = ctx.Process(target=_child, args=(plans, options, job._queue, job._stop),
+        job._reader, writer = ctx.Pipe(duplex=False)
+        job._stop = ctx.Event()
+        job._process = ctx.Process(target=_child, args=(plans, options, writer, job._stop),
                                    daemon=True)
         job._process.start()
+        writer.close()  # the child's alone now: its end is the pipe's end
         return job
 
     @property
@@ -92,26 +108,20 @@ class SolveJob:
         deadline = time.monotonic() + wait_s
         while self.outcome is None:
             try:
-                kind, value = self._queue.get(timeout=max(deadline - time.monotonic(), 0.01))
-            except queue_mod.Empty:
-                if not self._process.is_alive():
-                    try:  # a last message may be in flight
-                        kind, value = self._queue.get(timeout=0.5)
-                    except queue_mod.Empty:
-                        code = self._process.exitcode
-                        self.outcome = ("died", code)
-                        break
-                else:
-                    if time.monotonic() >= deadline:
-                        return False
-                    continue
+                if not self._reader.poll(max(deadline - time.monotonic(), 0.0)):
+                    return False
+                kind, value = self._reader.recv()
+            except (EOFError, OSError):  # the process ended without saying how: it died
+                self._process.join(timeout=5)
+                self.outcome = ("died", self._process.exitcode)
+                break
             if kind == "progress":
                 self.progress.append(value)
             else:
                 self.outcome = (kind, value)
-        if self.outcome is not None:
-            self._process.join(timeout=5)
-        return self.outcome is not None
+        self._process.join(timeout=5)
+        self._reader.close()
+        return True
 
 
 def progress_text(job: SolveJob, lang: str = "zh") -> str:

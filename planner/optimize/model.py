@@ -805,7 +805,7 @@ def least_cv(inst: Instance, start: np.ndarray, *, time_limit_s: float, workers:
         if r >= rounds:
             budget += time_limit_s / rounds
         left = budget - (time.perf_counter() - t0)
-        if left < 1.0:
+        if left < 1.0 or stopped():
             break
         pupils_now = inst.loads(cur).sum(axis=2).astype(float)
         cv = ind.cvs(pupils_now)[t]
@@ -908,7 +908,10 @@ def _least_cv_round(inst: Instance, cuts: list, k: int, pupils_now: np.ndarray,
         terms.append(z)
     model.Minimize(sum(terms) + over_cap)
     solver = _hinted_solver(model, x, start, workers, seconds)
-    if solver.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    done = _watch(solver)
+    status = solver.Solve(model)
+    done.set()
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return _assignment(inst, x, solver.BooleanValue)
 
