@@ -8,7 +8,7 @@ and the ratios of the two — what holding the indicators costs — beside the g
 (nearest school with room).
 
     python bench/bench_optimize.py [--time-limit 60]
-    python bench/bench_optimize.py --scale 5 --time-limit 300
+    python bench/bench_optimize.py --scale 1|5 --time-limit 60|300
 """
 
 from __future__ import annotations
@@ -97,10 +97,10 @@ def run_scaled(scale: int, time_limit: float) -> None:
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--time-limit", type=float, default=60.0)
-    p.add_argument("--scale", type=int, default=1, help="copies of the demo side by side: the "
-                   "default request alone, its wall time, gap and peak memory")
+    p.add_argument("--scale", type=int, help="copies of the demo side by side (1: the demo): "
+                   "the default request alone, its wall time, gap and peak memory")
     a = p.parse_args()
-    if a.scale > 1:
+    if a.scale is not None:
         run_scaled(a.scale, a.time_limit)
     else:
         run(a.time_limit)

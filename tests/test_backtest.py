@@ -143,3 +143,20 @@ def test_the_workbook_holds_the_hindcast_and_the_band(tmp_path, capsys):
                         "升级率（1至9年级连乘）", "乡村每年净迁出比例"]
     rates = {r[0]: r[1] for r in wb["预测参数"].iter_rows(values_only=True)}
     assert rates["入学队列中上一年出生的比例"] == 0
+
+
+def test_project_without_out_prints_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    """`planner project WS --to 2035 --backtest` as the issue writes it: the hindcast printed,
+    no file made (the workspace's folder and the working folder stay as they were)."""
+    import shutil
+
+    ws = tmp_path / "ws.gpkg"
+    shutil.copy(DEMO, ws)
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["project", str(ws), "--to", "2035", "--backtest"]) == 0
+    printed = capsys.readouterr().out
+    assert "back-test: the method run from 2023, 2024, 2025" in printed
+    assert "townships, primary" in printed
+    assert "wrote" not in printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -301,14 +301,17 @@ def _cmd_project(args: argparse.Namespace) -> int:
     from planner.io.tables import write_csv
     from planner.report.projection import write_years
 
-    out = Path(args.out)
-    if out.suffix.lower() not in (".csv", ".xlsx", ".json"):
-        raise InputError.single(out.name, "the output must be a .csv, .xlsx or .json file")
-    out = out_path(args.out, out.suffix.lower())
+    out = None
+    if args.out is not None:
+        out = Path(args.out)
+        if out.suffix.lower() not in (".csv", ".xlsx", ".json"):
+            raise InputError.single(out.name, "the output must be a .csv, .xlsx or .json file")
+        out = out_path(args.out, out.suffix.lower())
     schools = out_path(args.schools, ".csv") if args.schools else None
     session = _session(args, gpkg=True)
     years = ss.project(session, to_year=args.to, scenario=args.scenario)
-    write_years(years, out, lang=args.lang)
+    if out is not None:
+        write_years(years, out, lang=args.lang)
     if schools is not None:
         write_csv(schools, years.schools)
     for line in years_lines(years):
@@ -317,7 +320,9 @@ def _cmd_project(args: argparse.Namespace) -> int:
         print(line)
     for note in years.notes:
         print(f"  note: {note}")
-    print(f"wrote {out}" + (f" and {schools}" if schools else ""))
+    written = [str(f) for f in (out, schools) if f is not None]
+    if written:
+        print("wrote " + " and ".join(written))
     return 0
 
 

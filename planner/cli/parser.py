@@ -201,8 +201,8 @@ def parser() -> argparse.ArgumentParser:
     pj.add_argument("--scenario", default="baseline", help="a scenario name, or baseline")
     pj.add_argument("--to", type=int, default=2035, metavar="YEAR",
                     help="the last year (default 2035)")
-    pj.add_argument("--out", required=True, metavar="F", help="F.csv (children by year, unit "
-                    "and grade), F.xlsx or F.json (every table)")
+    pj.add_argument("--out", metavar="F", help="F.csv (children by year, unit and grade), "
+                    "F.xlsx or F.json (every table); without it the projection is printed only")
     pj.add_argument("--schools", metavar="G.csv", help="also write pupils, classes and places "
                     "by year, school and section to G.csv")
     pj.add_argument("--backtest", action="store_true", help="print the whole hindcast: the "
