@@ -32,7 +32,8 @@ ensure_bench()
 sidebar()
 upload_problems()
 PAGES = (("overview", "fact_check"), ("map", "map"), ("schools", "school"),
-         ("scenario", "edit_note"), ("optimize", "route"), ("export", "download"))
+         ("scenario", "edit_note"), ("optimize", "route"), ("plan", "event_note"),
+         ("export", "download"))
 pages = [st.Page(f"app_pages/{name}.py", title=t(f"page_{name}", lang), icon=f":material/{icon}:",
                  default=name == "overview") for name, icon in PAGES]
 pages.append(st.Page("app_pages/province.py", title=province_text("page_province", lang),

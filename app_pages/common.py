@@ -168,6 +168,10 @@ def session_start_optimise(workbench: wb.Workbench, options, name: str):
     return wb.start_optimise(workbench, options, name)
 
 
+def session_plan(target: int, *, budget: float | None):
+    return wb.plan_of_record(bench(), target, budget=budget)
+
+
 def session_roadmap(*, budget: float | None, exchange: bool):
     return wb.roadmap(bench(), budget=budget, exchange=exchange)
 

@@ -441,6 +441,11 @@ def _certified_arrays(schools: pd.DataFrame | Columns, standards: Standards
             "short": np.maximum(teachers - certified, 0)[keep]}
 
 
+def compulsory_teacher_total(schools: pd.DataFrame | Columns, standards: Standards) -> float:
+    """Full-time teachers of the compulsory sections in the county (G11's and G12's base)."""
+    return float(_certified_arrays(schools, standards)["teachers"].sum())
+
+
 def g12_row(schools: pd.DataFrame | Columns, standards: Standards) -> dict:
     """G12: every compulsory-section teacher certified (see :func:`certified_shortfall`)."""
     table = _certified_arrays(schools, standards)
@@ -453,6 +458,28 @@ def g12_row(schools: pd.DataFrame | Columns, standards: Standards) -> dict:
                          "certified" + (f"; short: {', '.join(short)}" if short else ""),
                 evidence_zh=f"义务教育阶段专任教师 {total:,.0f} 名中 {certified:,.0f} 名持证"
                             + (f"；未全部持证：{'、'.join(short)}" if short else ""))
+
+
+def g11_planned_row(year: int, teachers: int, backbone: int, eligible: float,
+                    standards: Standards) -> dict:
+    """G11 from a scenario's teacher exchange of the year: share of teachers and of backbone.
+
+    The eligible teachers (those the rules let rotate) are not in the data; all full-time
+    teachers of the compulsory sections are taken, the strictest denominator.
+    """
+    op, threshold = standards.entered_rule("G11")
+    sop, sth = standards.entered_rule("G11.backbone_share")
+    share = teachers / eligible if eligible else 0.0
+    bshare = backbone / teachers if teachers else 0.0
+    ok = _compare(share, op, threshold) and _compare(bshare, sop, sth)
+    return _row("G11", status="pass" if ok else "fail", source="computed", value=share,
+                threshold=f"{op} {_fmt(threshold)}",
+                evidence=f"planned exchange {year}: {teachers:,} of {eligible:,.0f} compulsory-"
+                         f"section teachers ({share:.1%}), {backbone:,} of them backbone "
+                         f"({bshare:.1%}; needs {sop} {_fmt(sth)})",
+                evidence_zh=f"{year} 年规划交流轮岗：义务教育阶段专任教师 {eligible:,.0f} 名中 "
+                            f"{teachers:,} 名（{share:.1%}），其中骨干教师 {backbone:,} 名"
+                            f"（{bshare:.1%}，标准 {sop} {_fmt(sth)}）")
 
 
 def small_school_note(schools: pd.DataFrame | Columns, standards: Standards

@@ -282,6 +282,11 @@ def evaluate_plan(plan: Plan) -> Evaluation:
     rows = {r["id"]: r for r in ck.resource_rows(ind, cvs, std)}
     rows.update(ck.school_rows(cols, rooms, caps, std))
     rows.update(plan.once(("county_rows", std), lambda: county_rows(plan.source.county, std)))
+    planned = [x for x in plan.exchanges if x[0] == plan.year]
+    if planned:
+        year, teachers, backbone = planned[-1]
+        eligible = ck.compulsory_teacher_total(cols, std)
+        rows["G11"] = ck.g11_planned_row(year, teachers, backbone, eligible, std)
     notes = exclusion_notes(cols, std) + teacher_notes(
         sections["teacher_basis"], sections["school_id"], sections["name"])
     zoned = lay = None

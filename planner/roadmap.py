@@ -19,6 +19,7 @@ given as `set_school` edits so the roadmap can be applied and re-evaluated as a 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -133,6 +134,9 @@ class _State:
     # (from, to, section, from column, to column, and the above-degree columns when the
     # exchanged teacher counts there too, else None)
     moved: list[tuple[int, int, str, str, str, str | None, str | None]]
+    # every addition as made: (school, key, column, amount, "add" or "designate")
+    log: list[tuple[int, str, str, float, str]] = dataclasses.field(default_factory=list)
+    designate: bool = False
 
     def add(self, school: int, col: str, amount: float) -> None:
         """Add to a school's column and record it as an addition (to be paid for)."""
@@ -147,7 +151,8 @@ class _State:
         self.cols[col][school] += amount
 
 
-def _unit_cost(standards: Standards, key: str) -> float:
+def unit_cost(standards: Standards, key: str) -> float:
+    """The profile's price of one unit of an addition for a resource key (yuan)."""
     return {
         "above_degree_teachers_per100": standards.cost_teacher_year,
         "backbone_teachers_per100": standards.cost_teacher_year,
@@ -209,7 +214,7 @@ def _need(rows: dict, r: int, key: str, level: float, cols: dict) -> tuple[str, 
     return target, (math.ceil(gap * 10 - 1e-6) / 10 if unit == "m2" else float(math.ceil(gap)))
 
 
-def _columns_changed(cols: dict, target: str, key: str) -> list[str]:
+def columns_changed(cols: dict, target: str, key: str) -> list[str]:
     """Return the school columns an addition to `target` changes.
 
     The target, the total a per-section teacher column is part of, and for teachers the
@@ -224,9 +229,37 @@ def _columns_changed(cols: dict, target: str, key: str) -> list[str]:
     return [c for c in out if c in cols]
 
 
+BACKBONE = "backbone_teachers_per100"
+
+
+def designation_headroom(cols: dict, school: int, target: str) -> float:
+    """Teachers of a school (section) not yet backbone: whom the county may designate."""
+    sec = target.rsplit("_", 1)[-1] if target.endswith(("_primary", "_junior")) else None
+    total = cols.get(f"teachers_total_{sec}" if sec else "teachers_total")
+    if total is None:
+        return 0.0
+    return max(float(total[school]) - float(cols[target][school]), 0.0)
+
+
 def _apply_need(state: _State, target: str, school: int, amount: float, key: str) -> None:
-    for col in _columns_changed(state.cols, target, key):
+    """Add `amount` to a school's column and to the columns that follow it.
+
+    With `state.designate`, backbone teachers are first designated among the school's own
+    teachers (the backbone columns alone change); only the rest are new teachers.
+    """
+    if state.designate and key == BACKBONE:
+        named = min(amount, math.floor(designation_headroom(state.cols, school, target)))
+        if named > 0:
+            for col in {target, RESOURCE_COLUMNS[key][0]}:
+                if col in state.cols:
+                    state.add(school, col, named)
+            state.log.append((school, key, target, float(named), "designate"))
+            amount -= named
+    if amount <= 0:
+        return
+    for col in columns_changed(state.cols, target, key):
         state.add(school, col, amount)
+    state.log.append((school, key, target, float(amount), "add"))
 
 
 def _pass_plan(rows: dict, r: int, standards: Standards, cols: dict
@@ -245,7 +278,7 @@ def _pass_plan(rows: dict, r: int, standards: Standards, cols: dict
                 target, amount = _need(rows, r, k, level, cols)
                 if amount > 0:
                     plan.append((k, target, amount))
-            cost = sum(_unit_cost(standards, k) * a for k, _, a in plan)
+            cost = sum(unit_cost(standards, k) * a for k, _, a in plan)
             if cost < best_cost - 1e-6:
                 best, best_cost = plan, cost
     return best or []
@@ -271,7 +304,7 @@ def _fill_to(state: _State, rows: dict, section: str, key: str, level: float, st
 
 def _trial_cv(state: _State, section: str, key: str, adds, standards) -> float:
     """The CV the additions `adds` would give, the state left as it is."""
-    trial = _State(cols=dict(state.cols), added={}, moved=[])
+    trial = _State(cols=dict(state.cols), added={}, moved=[], designate=state.designate)
     for school, target, amount in adds:
         _apply_need(trial, target, school, amount, key)
     return _cv(_rows(trial.cols, standards), section, key)
@@ -318,11 +351,44 @@ def _exchange(state: _State, standards: Standards, cap: int
             moved = [(key, col_a if sign < 0 else col_b)]
             if with_degree:
                 moved.append((degree, deg[school]))
-            changed = {c for k, t in moved for c in _columns_changed(state.cols, t, k)}
+            changed = {c for k, t in moved for c in columns_changed(state.cols, t, k)}
             for col in sorted(changed):
                 state.shift(school, col, sign)
         moves.append((a, b, sec, col_a, col_b, deg[a], deg[b]))
     return moves
+
+
+
+@dataclass(frozen=True)
+class Addition:
+    """One addition the gaps of a schools layer need (see :func:`additions`)."""
+
+    school_id: str
+    key: str
+    column: str
+    amount: float
+    mode: str  # "add" (a new teacher, m², yuan or room) or "designate" (a backbone title)
+    reason: str  # "pass" or "cv"
+
+
+def additions(schools: pd.DataFrame, standards: Standards, *, designate: bool = False
+              ) -> list[Addition]:
+    """The additions that make every school section pass R1–R7 and every CV fit (no schedule).
+
+    The same choice :func:`roadmap` prices; with `designate`, a backbone teacher short is
+    first met by designating one of the school's own teachers (R2 counts county-level
+    backbone teachers, a title the county gives), and only the rest by a new teacher.
+    """
+    if isinstance(schools, gpd.GeoDataFrame):
+        schools = pd.DataFrame(schools.drop(columns=schools.geometry.name))
+    cols = {c: schools[c].to_numpy() for c in FrameColumns(schools)}
+    state = _State(cols=cols, added={}, moved=[], designate=designate)
+    reasons: dict[tuple[int, str], str] = {}
+    _close_gaps(state, standards, reasons)
+    ids = cols["school_id"]
+    return [Addition(str(ids[school]), key, col, amount, mode,
+                     reasons.get((school, col), "cv"))
+            for school, key, col, amount, mode in state.log]
 
 
 def roadmap(schools: pd.DataFrame, standards: Standards, *, budget: float | None = None,
@@ -368,6 +434,17 @@ def roadmap(schools: pd.DataFrame, standards: Standards, *, budget: float | None
                       "minimum exchange)",
                       f"交流轮岗：调配骨干教师 {len(state.moved)} 名（每年至多 {pool} 名，"
                       f"即教师总数的 {standards.exchange_share:.0%}，G11 的最低交流比例）"))
+    _close_gaps(state, standards, reasons)
+    actions = _actions(state, start, reasons, standards)
+    actions, by_year = _schedule(actions, budget, standards)
+    by_year = _progress(by_year, actions, start, standards)
+    edits = _edits(state, start)
+    return Roadmap(actions=actions, by_year=by_year, edits=edits, notes=tuple(notes))
+
+
+
+def _close_gaps(state: _State, standards: Standards, reasons: dict) -> None:
+    """Raise the state until every school section passes and every CV is within its limit."""
     # 1. every failing school section passes, at least cost
     rows = _rows(state.cols, standards)
     for r in range(len(rows["school"])):
@@ -405,11 +482,6 @@ def roadmap(schools: pd.DataFrame, standards: Standards, *, budget: float | None
             for school, target, amount in _fill_to(state, rows, sec, key, hi, standards):
                 _apply_need(state, target, school, amount, key)
                 reasons.setdefault((school, target), "cv")
-    actions = _actions(state, start, reasons, standards)
-    actions, by_year = _schedule(actions, budget, standards)
-    by_year = _progress(by_year, actions, start, standards)
-    edits = _edits(state, start)
-    return Roadmap(actions=actions, by_year=by_year, edits=edits, notes=tuple(notes))
 
 
 def _key_of(col: str) -> str | None:
@@ -434,7 +506,7 @@ def _actions(state: _State, start: dict, reasons: dict, standards: Standards) ->
                                    for s in ("primary", "junior"))):
             continue  # totals that follow a per-section column, and teachers_total etc.
         action, unit = ACTIONS[key]
-        cost = _unit_cost(standards, key)
+        cost = unit_cost(standards, key)
         yearly = unit == "teachers"
         sec = (col.rsplit("_", 1)[-1] if col.endswith(("_primary", "_junior"))
                else ",".join(sections.get(school, [])))

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# The last school year projected and planned for unless a command says otherwise.
+PROJECTION_END = 2035
+
 SCHEMA_VERSION = "2"
 SCHEMA_VERSIONS = ("1", "2")  # versions this planner reads
 

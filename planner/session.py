@@ -592,6 +592,23 @@ def roadmap(session: Session, name: str = BASELINE, *, budget: float | None = No
     return rm.roadmap(plan.schools_frame, session.standards, budget=budget, exchange=exchange)
 
 
+def plan_of_record(session: Session, target: int, *, name: str, base: str = BASELINE,
+                   to_year: int | None = None, budget: float | None = None):
+    """The plan of record for a target year (planner/record.py), not saved."""
+    from planner import record
+
+    if base != BASELINE:
+        scenario_edits(session, base)  # an unknown name fails here, plainly
+    return record.make(session, target, name=name, base=base, to_year=to_year, budget=budget)
+
+
+def save_plan(session: Session, rec) -> Session:
+    """Save a plan of record as a scenario of its dated edits."""
+    return create(session, rec.name, base=rec.base, author="planner", edits=rec.edits,
+                  note=f"plan of record: target {rec.target_year}, {len(rec.actions)} "
+                       f"action(s), {rec.total_yuan:,.0f} yuan to {rec.end_year}")
+
+
 def optimisation_plans(session: Session, base: str, options) -> list[Plan]:
     """The plans a re-zoning of scenario `base` is checked in: each year of the phase-in."""
     from planner import optimize as op

@@ -164,6 +164,23 @@ class Standards:
     exchange_share
         G11: the share of eligible teachers the county exchanges each year (at least 10 %);
         the roadmap moves at most this many backbone teachers.
+    cost_designate_backbone, backbone_designations_per_year
+        The plan of record (planner/record.py) meets R2 first by designating county-level
+        backbone teachers among a school's own teachers: a training cost per teacher (yuan,
+        once) and at most this many designations a year in the county (this tool's defaults:
+        10 000 yuan, 100 a year).
+    cost_certify_teacher
+        G12: training and examining an uncertified teacher for the certificate (yuan, once;
+        this tool's default 5 000).
+    lead_build_years, lead_fit_years, lead_certify_years
+        Years from the plan's first year before an action can take effect: building (floor
+        area, sports ground, music and art rooms: 2), fitting multimedia rooms (1), certifying
+        teachers (1); hiring, designating, exchanging teachers and buying equipment take
+        effect in the plan's first year (this tool's defaults).
+    temporary_max_years
+        A teacher need that comes and goes within the plan's years is met by exchange
+        (交流轮岗) when it lasts at most this many years, else by a permanent post (this tool's
+        default 3, the usual term of an exchange).
     entry_age, entry_cutoff_share
         Projection (planner/projection.py): entrants of school year y were born in
         y − entry_age, and `entry_cutoff_share` of them in the year before (a September
@@ -239,6 +256,13 @@ class Standards:
     cost_multimedia_room: float = 60_000.0
     cost_exchange_teacher_year: float = 20_000.0
     exchange_share: float = 0.10
+    cost_designate_backbone: float = 10_000.0
+    backbone_designations_per_year: int = 100
+    cost_certify_teacher: float = 5_000.0
+    lead_build_years: int = 2
+    lead_fit_years: int = 1
+    lead_certify_years: int = 1
+    temporary_max_years: int = 3
     entry_age: int = 6
     entry_cutoff_share: float = 1 / 3
     entry_cutoff_fit: bool = True

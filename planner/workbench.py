@@ -87,6 +87,11 @@ def roadmap(bench: Session, *, budget: float | None, exchange: bool):
     return ss.roadmap(bench, bench.name, budget=budget, exchange=exchange)
 
 
+def plan_of_record(bench: Session, target: int, *, budget: float | None = None):
+    """The plan of record of the current scenario for a target year (not saved)."""
+    return ss.plan_of_record(bench, target, name="plan", base=bench.name, budget=budget)
+
+
 def year_options(bench: Session) -> list[int]:
     """The school years the app can show: the workspace's and the next nine (none without)."""
     now = bench.ws.meta.year

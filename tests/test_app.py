@@ -349,10 +349,12 @@ PAGE_TEXT = {"overview": ("评估结论", "Verdict"), "map": (None, None),
              "schools": ("个学校学段", "school sections shown"),
              "scenario": ("新建方案", "New scenario"), "optimize": ("划片优化",
                                                                  "Catchment optimisation"),
+             "plan": ("目标年（督导评估年份）", "Target year (the inspection year)"),
              "export": ("生成方案文件", "Prepare the files")}
 PAGE_LINK = {"overview": ("概览", "Overview"), "map": ("地图", "Map"),
              "schools": ("学校", "Schools"), "scenario": ("方案", "Scenario"),
-             "optimize": ("优化与路线图", "Optimise and roadmap"), "export": ("导出", "Export")}
+             "optimize": ("优化与路线图", "Optimise and roadmap"), "plan": ("创建规划", "Plan"),
+             "export": ("导出", "Export")}
 
 
 def _map_drawn(page) -> None:
@@ -596,3 +598,30 @@ def test_a_solve_shows_its_progress_and_a_killed_one_leaves_the_app_answering(se
         page.get_by_role("button", name=t("run_optimise")).wait_for(timeout=120_000)
         assert page.locator("[data-testid=stProgress]").count() == 0
         browser.close()
+
+
+def test_the_plan_page_makes_shows_and_saves_the_plan_of_record():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    at.switch_page("app_pages/plan.py").run()
+    assert not at.exception
+    at.number_input(key="plan_target").set_value(2031).run()
+    at.button(key="run_plan").click().run()
+    assert at.error[0].value == "目标年无法达标（未保存）："
+    assert "G13 小学：2031 年就近划片入学 96.6%" in at.code[0].value
+    assert "最早 2032 年可达标" in at.code[0].value
+    assert "save_plan" not in [x.key for x in at.button]  # a blocked plan cannot be saved
+    at.number_input(key="plan_target").set_value(2032).run()
+    at.button(key="run_plan").click().run()
+    assert not at.exception and not at.error
+    lines = [x.value for x in at.text]
+    assert lines[0].startswith("规划 plan：2027—2035 年")
+    assert lines[2].strip() == "可计算指标全部达标的年份：2032、2033、2034、2035"
+    at.slider(key="plan_year").set_value(2033).run()
+    rows = at.dataframe[0].value
+    assert list(rows.columns) == ["编号", "2033"]
+    assert set(rows.set_index("编号").loc[["R1", "R2", "G3", "G4", "G11", "G12", "G13"],
+                                        "2033"]) == {"达标"}
+    at.text_input(key="plan_name").input("规划2032").run()
+    at.button(key="save_plan").click().run()
+    assert at.session_state["bench"].name == "规划2032"
+    assert at.success[0].value == "已另存为方案 规划2032"

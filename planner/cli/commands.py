@@ -488,6 +488,37 @@ def _cmd_roadmap(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from planner import session as ss
+    from planner.report.excel import write_plan
+
+    session = _session(args, gpkg=True)
+    ss.check_new_name(session, args.name)
+    _positive("--budget-per-year", args.budget_per_year)
+    out = out_path(args.out, ".xlsx") if args.out is not None else None
+    rec = ss.plan_of_record(session, args.target_year, name=args.name, base=args.scenario,
+                            to_year=args.to, budget=args.budget_per_year)
+    for line in rec.summary_lines(args.lang):
+        print(line)
+    if not rec.ok:
+        earliest = [b.earliest for b in rec.blocks]
+        when = (max(earliest) if all(e is not None for e in earliest) else None)
+        print(f"error: the target {args.target_year} cannot be met"
+              + (f"; the earliest year possible is {when}" if when else "")
+              + "; nothing saved", file=sys.stderr)
+        for b in rec.blocks:
+            print(f"  {b.line('en')}", file=sys.stderr)
+        return 2
+    if out is not None:
+        write_plan(rec, out, lang=args.lang)
+        print(f"wrote {out}")
+    ss.save_plan(session, rec)
+    print(f"saved as scenario {args.name} ({len(rec.edits)} edit(s)); check a year with "
+          f"`planner evaluate {session.file} --scenario {args.name} --year "
+          f"{args.target_year}`")
+    return 0
+
+
 # --- many counties ---------------------------------------------------------------------------
 
 class _Progress:
@@ -629,6 +660,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "optimize": _cmd_optimize,
     "consolidate": _cmd_consolidate,
     "roadmap": _cmd_roadmap,
+    "plan": _cmd_plan,
     "import": _cmd_import,
     "project": _cmd_project,
     "batch": _cmd_batch,

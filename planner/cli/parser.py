@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from planner.schema import PROJECTION_END
+
 PROFILE_HELP = ("standards profile: national_2017, henan, or a .toml file (default: the "
                 "workspace's own)")
 
@@ -195,11 +197,27 @@ def parser() -> argparse.ArgumentParser:
     _profile(r)
     _lang(r)
 
+    pl = sub.add_parser("plan", help="the plan of record: the actions, year by year, that make "
+                        "every computable checklist row pass from the target year to the end of "
+                        "the projection, priced on the projected pupils; saved as a scenario")
+    pl.add_argument("ws", help="a .gpkg workspace")
+    pl.add_argument("--target-year", type=int, required=True, metavar="YEAR",
+                    help="the inspection year: every computable row passes from it on")
+    pl.add_argument("--name", required=True, help="the scenario the plan is saved as")
+    pl.add_argument("--scenario", default="baseline", help="plan on this scenario")
+    pl.add_argument("--to", type=int, metavar="YEAR",
+                    help=f"the last projected year checked (default {PROJECTION_END})")
+    pl.add_argument("--budget-per-year", type=float, metavar="YUAN",
+                    help="each year's money at most this (capital may be spent earlier)")
+    pl.add_argument("--out", metavar="F.xlsx", help="also write the plan's workbook")
+    _profile(pl)
+    _lang(pl)
+
     pj = sub.add_parser("project", help="project children and pupils year by year (births, "
                         "progression, migration, new housing) under a scenario")
     pj.add_argument("ws", help="a .gpkg workspace")
     pj.add_argument("--scenario", default="baseline", help="a scenario name, or baseline")
-    pj.add_argument("--to", type=int, default=2035, metavar="YEAR",
+    pj.add_argument("--to", type=int, default=PROJECTION_END, metavar="YEAR",
                     help="the last year (default 2035)")
     pj.add_argument("--out", metavar="F", help="F.csv (children by year, unit and grade), "
                     "F.xlsx or F.json (every table); without it the projection is printed only")

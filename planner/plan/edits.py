@@ -13,7 +13,11 @@ Edits are JSON objects with an `op` (SPEC §5.1):
   (``"split": true`` instead: each unit to its nearest open school of the section;
   ``"with_teachers": true`` moves its teachers and equipment too);
 - ``{"op": "enforce_zoning", "school_id": S | null, "section": S | null}`` — out-of-zone
-  pupils (of S, or all; of one section, or both) return to their zoned schools.
+  pupils (of S, or all; of one section, or both) return to their zoned schools;
+- ``{"op": "exchange_teachers", "year": Y, "teachers": N, "backbone": K}`` — the county's
+  teacher exchange (交流轮岗) of school year Y: N teachers, K of them backbone (G11 is then
+  computed for Y instead of taken from the county table; the teachers a directed exchange
+  moves are `set_school` edits of the same year).
 
 Every edit may carry ``"year"``: it takes effect in that school year. A catchment change
 (`move_unit`) then applies to entrants (grade 1, grade 7) from that year on: each later year
@@ -46,7 +50,8 @@ from planner.schema import KIND_HAS_SENIOR, KIND_SECTIONS, LAYER_COLUMNS, SCHOOL
 from planner.validate import parse_cell
 from planner.workspace import WGS84
 
-OPS = ("move_unit", "set_school", "open_school", "close_school", "enforce_zoning")
+OPS = ("move_unit", "set_school", "open_school", "close_school", "enforce_zoning",
+       "exchange_teachers")
 _SCHOOL_COLS = {c.name: c for c in LAYER_COLUMNS["schools"]}
 _PUPILS = {"students_primary", "students_junior", "students_senior"}
 _FIXED = {"school_id", "kind"} | _PUPILS
@@ -111,13 +116,23 @@ class EnforceZoning:
     all_grades: bool = False
 
 
-Edit = MoveUnit | SetSchool | OpenSchool | CloseSchool | EnforceZoning
+@dataclass(frozen=True)
+class ExchangeTeachers:
+    """The county's teacher exchange of a school year (G11)."""
+
+    teachers: int
+    backbone: int
+    year: int | None = None
+
+
+Edit = MoveUnit | SetSchool | OpenSchool | CloseSchool | EnforceZoning | ExchangeTeachers
 FIELDS = {
     "move_unit": ("unit_id", "section", "to_school", "year", "all_grades"),
     "set_school": ("school_id", "values", "year"),
     "open_school": ("school_id", "lon", "lat", "values", "units", "year"),
     "close_school": ("school_id", "into", "split", "with_teachers", "year"),
     "enforce_zoning": ("school_id", "section", "year", "all_grades"),
+    "exchange_teachers": ("year", "teachers", "backbone"),
 }
 
 
@@ -175,6 +190,14 @@ def _year(edit: dict, at: _Where) -> int | None:
             YEARS[0] <= value <= YEARS[1]):
         raise at.refuse("year", f"expected a school year from {YEARS[0]} to {YEARS[1]}, got "
                                 f"{_show(value)}")
+    return value
+
+
+def _count(edit: dict, key: str, at: _Where) -> int:
+    value = edit.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
+        raise at.refuse(key, f"expected a whole number of teachers from 0 to 1,000,000, got "
+                             f"{_show(value)}")
     return value
 
 
@@ -273,6 +296,15 @@ def parse_edit(edit: object, *, where: str = "edit", file: str = "") -> Edit:
         if with_teachers and split:
             raise at.refuse("with_teachers", "teachers move with `into`, not with a split")
         return CloseSchool(_text(edit, "school_id", at), into, split, with_teachers, year)
+    if op == "exchange_teachers":
+        if year is None:
+            raise at.refuse("year", "an exchange belongs to a school year: give its year")
+        teachers = _count(edit, "teachers", at)
+        backbone = _count(edit, "backbone", at)
+        if backbone > teachers:
+            raise at.refuse("backbone", f"expected at most the {teachers} teachers exchanged, "
+                                        f"got {backbone}")
+        return ExchangeTeachers(teachers, backbone, year)
     return EnforceZoning(_text(edit, "school_id", at, required=False),
                          _section(edit, "section", at, required=False), year,
                          _flag(edit, "all_grades", at))
@@ -553,12 +585,18 @@ def _consistent(plan: Plan, i: int, at: _Where, *, prefix: str = "values.") -> N
         raise at.refuse(f"{prefix}{problems[0].column}", problems[0].message)
 
 
+def _exchange(plan: Plan, e: ExchangeTeachers, at: _Where) -> tuple[Plan, set[int]]:
+    held = tuple(x for x in plan.exchanges if x[0] != e.year)  # a later edit of a year wins
+    return replace(plan, exchanges=(*held, (e.year, e.teachers, e.backbone))), set()
+
+
 _APPLY = {
     MoveUnit: _move_unit,
     SetSchool: _set_school,
     OpenSchool: _open_school,
     CloseSchool: _close_school,
     EnforceZoning: _enforce_zoning,
+    ExchangeTeachers: _exchange,
 }
 
 

@@ -129,6 +129,9 @@ class Plan:
         The school year the enrolment describes (the workspace's), or None.
     has_zoning
         Whether the workspace had units, catchments and enrolment (G1 and G13 computable).
+    exchanges
+        The teacher exchanges scenario edits give: (school year, teachers, backbone among
+        them); G11 of a year with one is computed from it.
     static
         Values no edit changes, made once and shared by the plans edited from this one.
     """
@@ -144,6 +147,7 @@ class Plan:
     touched: frozenset[str] = field(default_factory=frozenset)
     year: int | None = None
     has_zoning: bool = False
+    exchanges: tuple[tuple[int, int, int], ...] = ()
     static: dict = field(default_factory=dict, repr=False)
 
     def once(self, key: object, make):

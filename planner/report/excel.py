@@ -128,3 +128,33 @@ def write_roadmap(road, path: str | Path, *, lang: str = "zh") -> Path:
     notes = pd.DataFrame({column("note", lang): list(road.summary_lines(lang))})
     _sheet(wb, t("sheet_notes", lang), notes, {1: 120})
     return atomic_write(Path(path), wb.save)
+
+
+def write_plan(record, path: str | Path, *, lang: str = "zh") -> Path:
+    """Write a plan of record (planner.record.Record) to .xlsx, one sheet per table.
+
+    Actions by year with cost and the row each closes; year × checklist row; year × school
+    section; money and teachers by year; the entered rows to confirm; notes.
+
+    Returns
+    -------
+    The path written (atomically).
+    """
+    wb = Workbook()
+    wb.remove(wb.active)
+    parts = tables.plan_tables(record, lang)
+    _sheet(wb, t("sheet_plan_actions", lang), parts["actions"], {3: 22, 6: 26, 13: 80})
+    rows = _sheet(wb, t("sheet_plan_rows", lang), parts["rows"])
+    fills = {t("status_pass", lang): PASS_FILL, t("status_fail", lang): FAIL_FILL,
+             t("status_missing", lang): WARN_FILL}
+    for line in rows.iter_rows(min_row=2, min_col=2):
+        for cell in line:
+            if cell.value in fills:
+                cell.fill = fills[cell.value]
+    _sheet(wb, t("sheet_plan_sections", lang), parts["sections"], {3: 26})
+    _sheet(wb, t("sheet_plan_money", lang), parts["money"])
+    _sheet(wb, t("sheet_plan_teachers", lang), parts["teachers"])
+    _sheet(wb, t("sheet_plan_confirm", lang), parts["confirm"], {2: 40, 4: 80})
+    notes = pd.DataFrame({column("note", lang): list(record.summary_lines(lang))})
+    _sheet(wb, t("sheet_notes", lang), notes, {1: 120})
+    return atomic_write(Path(path), wb.save)

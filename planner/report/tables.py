@@ -332,6 +332,42 @@ def roadmap_tables(road, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
     return a, road.by_year.rename(columns=lambda c: column(c, lang))
 
 
+def plan_tables(record, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """A plan of record's sheets (planner.record.Record), headers and words in `lang`.
+
+    Keys: actions, rows (year × checklist row status), sections (year × school section),
+    money, teachers, confirm (the entered rows to confirm).
+    """
+    a = record.actions.copy()
+    a["action"] = [t(f"plan_act_{x}", lang) for x in a["action"]]
+    a["unit"] = [t(f"unit_{u}", lang) if has(f"unit_{u}") else u for u in a["unit"]]
+    a["section"] = [("、" if lang == "zh" else ", ").join(_sec(x, lang) for x in str(s).split(",")
+                                                          if x) for s in a["section"]]
+    a["why"] = a["why_zh"] if lang == "zh" else a["why_en"]
+    a["until"] = [None if u != u or u is None else int(u) for u in a["until"]]
+    a = a[["year", "until", "action", "row", "school_id", "name", "section", "quantity",
+           "unit", "partner_school_id", "one_off_yuan", "yearly_yuan", "why"]]
+    rows = record.checklist.pivot(index="id", columns="year", values="status")
+    rows = rows.loc[[i for i in record.checklist["id"].drop_duplicates()]]
+    rows = rows.map(lambda x: t(f"status_{x}", lang) if has(f"status_{x}") else x)
+    rows = rows.reset_index().rename(columns={"id": column("id", lang)})
+    rows.columns = [str(c) for c in rows.columns]
+    sec = record.sections.copy()
+    sec["section"] = [_sec(x, lang) for x in sec["section"]]
+    confirm = record.to_confirm.copy()
+    confirm["name"] = confirm["name_zh"] if lang == "zh" else confirm["name_en"]
+    confirm["evidence"] = confirm["evidence_zh"] if lang == "zh" else confirm["evidence"]
+    confirm["status"] = [t(f"status_{x}", lang) if has(f"status_{x}") else x
+                         for x in confirm["status"]]
+    confirm = confirm[["id", "name", "status", "evidence"]]
+    named = {k: v.rename(columns=lambda c: column(c, lang)) for k, v in (
+        ("actions", a), ("sections", sec), ("money", record.money),
+        ("teachers", record.teachers), ("confirm", confirm))}
+    return {"actions": named["actions"], "rows": rows, "sections": named["sections"],
+            "money": named["money"], "teachers": named["teachers"],
+            "confirm": named["confirm"]}
+
+
 def problems_table(exc, lang: str = "zh") -> pd.DataFrame:
     """The located problems of an InputError: file, sheet or layer, row, column, message."""
     return pd.DataFrame({
