@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages import mapview
 from app_pages.common import (
     bench,
     current_lang,
@@ -12,9 +13,11 @@ from app_pages.common import (
     session_save_as,
     show_last_error,
 )
+from planner import workbench as wb
 from planner.i18n import t
 from planner.report import tables
 from planner.report.excel import write_plan
+from planner.report.maps import plan_year_map
 
 lang = current_lang()
 b = bench()
@@ -33,6 +36,7 @@ budget = c2.number_input(t("plan_budget", lang), 0, 10**10, 0, step=1_000_000,
                          key="plan_budget")
 if st.button(t("run_plan", lang), key="run_plan"):
     st.session_state["plan_rec"] = session_plan(int(target), budget=float(budget) or None)
+    st.session_state["plan_rec_n"] = st.session_state.get("plan_rec_n", 0) + 1
     st.session_state.pop("plan_saved", None)
 rec = st.session_state.get("plan_rec")
 if rec is not None:
@@ -50,6 +54,17 @@ if rec is not None:
     st.subheader(t("plan_actions_of_year", lang, year=year))
     acts = parts["actions"]
     st.dataframe(acts[rec.actions["year"].to_numpy() == year], hide_index=True)
+    st.subheader(t("plan_map_of_year", lang, year=year))
+    sec = st.radio(t("section", lang), ["primary", "junior"], key="plan_map_section",
+                   format_func=lambda x: t(x, lang), horizontal=True)
+    maps = st.session_state.setdefault("plan_maps", {})
+    shown = (st.session_state["plan_rec_n"], year, sec, lang)
+    if shown not in maps:
+        plan, ev = wb.plan_year(b, rec, year)
+        maps.clear()
+        maps[shown] = mapview.map_parts(plan_year_map(
+            plan, ev, rec.actions[rec.actions["year"] == year], section=sec, lang=lang))
+    mapview.show(maps[shown], key="plan_map", height=560)
     st.subheader(t("plan_money", lang))
     st.dataframe(parts["money"], hide_index=True)
     st.dataframe(parts["teachers"], hide_index=True)

@@ -210,6 +210,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
                      "private school (the profile excludes private schools)"),
     "page_optimize": ("优化与路线图", "Optimise and roadmap"),
     "page_plan": ("创建规划", "Plan"),
+    "plan_actions_layer": ("本年度措施", "This year's actions"),
+    "plan_map_of_year": ("{year} 年划片、学校达标情况与本年度措施（圆圈）", "Catchments, schools and this year's actions (rings) in {year}"),
     "plan_intro": ("逐年选定措施（按片区招生、限额招生与新生调整划片、认定骨干教师、交流轮岗、统筹调配、招聘、资格认定、建设与购置），使目标年及其后各预测年份所有可计算指标达标；按预测在校生测算费用。",
                    "Chooses, year by year, the actions (zoning for entrants, admission caps with re-zoned entrants, backbone designation, exchange, redeployment, hiring, certification, building and equipment) that make every computable row pass in the target year and every projected year after it, priced on the projected pupils."),
     "plan_target": ("目标年（督导评估年份）", "Target year (the inspection year)"),

@@ -161,14 +161,16 @@ class Record:
         hired, designated = int(t["hired"].sum()), int(t["designated"].sum())
         redeployed, exchanged = int(t["redeployed"].sum()), int(t["exchanged"].sum())
         if lang == "zh":
-            out = [f"规划 {self.name}：{self.first_year}—{self.end_year} 年 {len(a)} 项措施，"
+            named = f" {self.name}" if self.name else ""
+            out = [f"规划{named}：{self.first_year}—{self.end_year} 年 {len(a)} 项措施，"
                    f"目标年 {self.target_year}；一次性投入 {capital:,.0f} 元，经常性支出合计 "
                    f"{recurrent:,.0f} 元",
                    f"  教师：认定骨干 {designated} 名、定向交流 {exchanged} 人次、统筹调配 "
                    f"{redeployed} 名、招聘 {hired} 名",
                    f"  可计算指标全部达标的年份：{'、'.join(map(str, ok_years)) or '无'}"]
         else:
-            out = [f"plan {self.name}: {len(a)} action(s) from {self.first_year} to "
+            named = f" {self.name}" if self.name else ""
+            out = [f"plan{named}: {len(a)} action(s) from {self.first_year} to "
                    f"{self.end_year}, target {self.target_year}; capital {capital:,.0f} yuan, "
                    f"recurrent {recurrent:,.0f} yuan in all",
                    f"  teachers: {designated} designated backbone, {exchanged} directed "
@@ -601,10 +603,14 @@ def _resources(plans, delta, std, first, target, end, actions, blocks, notes) ->
                                            a.amount, unit, lead=_lead(std, a.key),
                                            one_off=a.amount * rm.unit_cost(std, a.key),
                                            why=(f"{rid} in {y}", f"{y} 年 {rid}")))
-                else:
-                    _post(delta, plans[y], a, y, names, std, actions, end, "hire",
-                          (f"{rid} in {y}, after the exchanges and redeployments",
-                           f"{y} 年 {rid}（交流、调配之后仍缺）"))
+                else:  # a title where the school has teachers to name, else a post
+                    sec = _section_of(a.column) or _single_section(plans[y], a.school_id)
+                    norm = _norm_note(delta, plans[y], a.school_id, sec, y, std)
+                    _post(delta, plans[y], a, y, names, std, actions, end,
+                          "designate" if a.mode == "designate" else "hire",
+                          (f"{rid} from {y}: no school can spare one on exchange or "
+                           f"redeployment" + norm[0],
+                           f"{rid}：{y} 年起需要，无学校可交流或调配" + norm[1]))
         if not left:
             break
 
@@ -773,9 +779,10 @@ def _teachers_for(plans, delta, teacher_need, names, std, first, target, end, ac
                        f"{rid}：从 {names[donor[0]]} 调配（{target}—{end} 年超出编制标准）"),
                       partner=donor)
             else:
+                norm = _norm_note(delta, plans[target], sid, sec, target, std)
                 _post(delta, plans[target], a, target, names, std, actions, end, "hire",
-                      (f"{rid}: needed in every year {target}–{end}",
-                       f"{rid}：{target}—{end} 年每年都需要"))
+                      (f"{rid}: needed in every year {target}–{end}, no school can spare one"
+                       + norm[0], f"{rid}：{target}—{end} 年每年都需要，无学校可调配" + norm[1]))
         for y, amount in passing:
             for _ in range(int(round(amount))):
                 a = rm.Addition(sid, key, col, 1.0, "add", "pass")
@@ -790,6 +797,22 @@ def _teachers_for(plans, delta, teacher_need, names, std, first, target, end, ac
                        f"{rid} 仅 {when} 年需要，不增编制：{y} 年从 {names[donor[0]]} "
                        "交流轮岗"),
                       partner=donor, until=y)
+
+
+def _norm_note(delta, plan, sid: str, section: str | None, year: int, std) -> tuple[str, str]:
+    """What a new post at a single-section school over its staffing norm must say (G10)."""
+    if section is None or _single_section(plan, sid) != section:
+        return "", ""
+    i = plan.school_index[sid]
+    teachers = float(plan.schools["teachers_total"][i]) + delta.by_year[year].get(
+        (sid, "teachers_total"), 0.0)
+    pupils = int(plan.schools[f"students_{section}"][i])
+    over = teachers_over_norm(int(round(teachers)), pupils, section, std)
+    if over <= 0:
+        return "", ""
+    return (f"; the section is {over} over its staffing norm in {year}: the post comes from "
+            "the county's pooled establishment (G10)",
+            f"；{year} 年该学段已超出编制标准 {over} 名，需县级统筹编制（G10）")
 
 
 def _sections_of(plan, sid: str) -> str:

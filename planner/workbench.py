@@ -88,8 +88,17 @@ def roadmap(bench: Session, *, budget: float | None, exchange: bool):
 
 
 def plan_of_record(bench: Session, target: int, *, budget: float | None = None):
-    """The plan of record of the current scenario for a target year (not saved)."""
-    return ss.plan_of_record(bench, target, name="plan", base=bench.name, budget=budget)
+    """The plan of record of the current scenario for a target year (not saved, not named)."""
+    return ss.plan_of_record(bench, target, name="", base=bench.name, budget=budget)
+
+
+def plan_year(bench: Session, rec, year: int):
+    """A plan of record's plan and evaluation in one of its years (the plan not saved)."""
+    from planner.evaluation import evaluate
+    from planner.plan import apply_edits
+
+    plan = apply_edits(ss.plan_at_year(bench, rec.base, year), rec.edits)
+    return plan, evaluate(plan)
 
 
 def year_options(bench: Session) -> list[int]:

@@ -614,7 +614,7 @@ def test_the_plan_page_makes_shows_and_saves_the_plan_of_record():
     at.button(key="run_plan").click().run()
     assert not at.exception and not at.error
     lines = [x.value for x in at.text]
-    assert lines[0].startswith("规划 plan：2027—2035 年")
+    assert lines[0].startswith("规划：2027—2035 年")
     assert lines[2].strip() == "可计算指标全部达标的年份：2032、2033、2034、2035"
     at.slider(key="plan_year").set_value(2033).run()
     rows = at.dataframe[0].value

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ("overview", "map", "schools", "scenario", "optimize", "export")
+PAGES = ("overview", "map", "schools", "scenario", "optimize", "plan", "export")
 # what may be Latin in the Chinese interface: codes, units, formats and product names
 LATIN_OK = re.compile(
     r"\b[A-Z]{1,5}\d{1,3}\b|\b\d+(\.\d+)?\s?(m²|m2|km|m|MB|kB)\b|m²|㎡|\.(gpkg|xlsx|csv|html)\b|"
@@ -159,6 +159,8 @@ def test_every_page_speaks_one_language(app, lang):
                 at.selectbox(key=f"map_units.{lang}").set_value("distance").run()
             if page == "optimize":
                 at.button(key="run_roadmap").click().run()
+            if page == "plan":
+                at.button(key="run_plan").click().run()
             assert not at.exception, (page, at.exception)
             assert not at.error, (page, [e.value for e in at.error])  # no false error
             if page in ("overview", "schools", "map"):  # the years' figures are checked too

@@ -318,3 +318,43 @@ def test_a_malformed_exchange_edit_is_refused_where_it_is(peak_county, edit, mes
     with pytest.raises(InputError) as err:
         apply_edits(s.base.plan, [edit], file="e.json")
     assert message in str(err.value)
+
+
+def test_the_year_map_rings_the_schools_with_actions_and_escapes_their_names(demo_plan):
+    from planner import workbench as wb
+    from planner.report.maps import plan_year_map
+
+    s, rec, _ = demo_plan
+    plan, ev = wb.plan_year(s, rec, 2032)
+    acts = rec.actions[rec.actions["year"] == 2032]
+    sid = str(acts.loc[acts["school_id"] != "", "school_id"].iloc[0])
+    names = plan.schools["name"].copy()
+    names[plan.school_index[sid]] = "<img src=x onerror=alert(1)>"
+    plan = replace(plan, schools={**plan.schools, "name": names})
+    html = plan_year_map(plan, ev, acts, lang="zh").get_root().render()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img src=x" not in html
+    rings = {str(x) for x in acts.loc[acts["school_id"] != "", "school_id"]}
+    assert html.count("circle_marker_") >= len(rings)
+
+
+def test_a_lasting_need_no_school_can_spare_is_a_hire_flagged_over_the_norm(tmp_path):
+    """JC has 2 PE and art teachers for 450–600 junior pupils: short in every year; JD's 5 for
+    450 (1.11 per 100) cannot spare one (4 is 0.89, under 0.9). JC's 52 teachers are over the
+    junior norm (600 / 13.5 → 45) in 2030, so the hire is said to need the county's pool."""
+    a = [50, 200, 200, 200, 200, 150, 150, 150, 150]
+    units = [("UA", 0, a, [50, 50, 200, 200, 200, 200, 200, 200], "PA", "JC"),
+             ("UD", 2, [150] * 9, [150] * 8, "PD", "JD")]
+    schools = [(_rich("PA", "甲小学", "primary", 1400), 0),
+               (_rich("PD", "丁小学", "primary", 1000), 2),
+               (_rich("JC", "丙初中", "junior", 650, teachers_pe_art=2), 0),
+               (_rich("JD", "丁初中", "junior", 500, teachers_pe_art=5), 2)]
+    s = _session(_county(tmp_path, units, schools, "short.gpkg"))
+    rec = record.make(s, 2030, name="p", to_year=2033)
+    assert rec.ok, [b.line("en") for b in rec.blocks]
+    jc = rec.actions[(rec.actions["school_id"] == "JC") & (rec.actions["row"] == "R3")]
+    # 85 % of 0.9 per 100 is 0.765: 4.59 → 5 teachers for 600, 3.44 → 4 for 450: 2 lasting
+    # posts and a third on exchange for 2030–31 — none to be had, so it is a post too
+    assert set(jc["action"]) == {"hire"}
+    assert jc["quantity"].tolist() == [1.0, 1.0, 1.0]
+    assert all("over its staffing norm in 2030" in w for w in jc["why_en"])

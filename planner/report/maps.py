@@ -769,3 +769,37 @@ class _Legend(MacroElement):
         self.blocks = blocks
         self.blocks_js = js_value([{"kind": b.kind, "title": b.title,
                                     "items": [list(i) for i in b.items]} for b in blocks])
+
+
+ACTION_COLOURS = {"build": "#8e44ad", "fit": "#8e44ad", "buy": "#8e44ad", "hire": "#c0392b",
+                  "designate": "#2471a3", "exchange": "#17a589", "redeploy": "#17a589",
+                  "certify": "#2471a3", "cap": "#d35400", "rezone": "#d35400"}
+
+
+def plan_year_map(plan, ev: Evaluation, actions: pd.DataFrame, *, section: str = "primary",
+                  lang: str = "zh") -> folium.Map:
+    """The county in one year of a plan of record, with that year's actions on their schools.
+
+    `plan` is the plan of the year (projected pupils, the plan's edits in effect) and `ev` its
+    evaluation; `actions` the plan's actions taking effect that year (planner/record.py), each
+    drawn as a ring on its school whose tooltip lists them (text escaped).
+    """
+    from planner.i18n import t
+
+    m = county_map(plan.ws, ev, section=section, lang=lang, zoning=plan.zoning)
+    group = folium.FeatureGroup(name=t("plan_actions_layer", lang))
+    index = plan.school_index
+    for sid, part in actions[actions["school_id"] != ""].groupby("school_id", sort=True):
+        i = index.get(str(sid))
+        if i is None:
+            continue
+        kinds = [str(a) for a in part["action"]]
+        colour = ACTION_COLOURS.get(kinds[0].split("_")[0], "#555555")
+        lines = [html_text(plan.schools["name"][i])] + [
+            html_text(f"{t(f'plan_act_{a}', lang)} {r:g}") for a, r in
+            zip(part["action"], part["quantity"], strict=True)]
+        folium.CircleMarker([float(plan.schools["lat"][i]), float(plan.schools["lon"][i])],
+                            radius=11, color=colour, weight=3, fill=False,
+                            tooltip=folium.Tooltip("<br>".join(lines))).add_to(group)
+    group.add_to(m)
+    return m
