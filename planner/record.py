@@ -49,6 +49,7 @@ from planner import roadmap as rm
 from planner.capacity import section_places, teachers_over_norm
 from planner.evaluation import evaluate
 from planner.indicators import section_arrays
+from planner.plan.edits import cohorts_moving
 from planner.schema import LAYER_COLUMNS, PROJECTION_END, SECTIONS
 from planner.standards import (
     FACILITY_KEYS,
@@ -160,8 +161,8 @@ class Record:
                            if (g["status"] == "pass").all()})
         hired, designated = int(t["hired"].sum()), int(t["designated"].sum())
         redeployed, exchanged = int(t["redeployed"].sum()), int(t["exchanged"].sum())
+        named = f" {self.name}" if self.name else ""
         if lang == "zh":
-            named = f" {self.name}" if self.name else ""
             out = [f"规划{named}：{self.first_year}—{self.end_year} 年 {len(a)} 项措施，"
                    f"目标年 {self.target_year}；一次性投入 {capital:,.0f} 元，经常性支出合计 "
                    f"{recurrent:,.0f} 元",
@@ -169,7 +170,6 @@ class Record:
                    f"{redeployed} 名、招聘 {hired} 名",
                    f"  可计算指标全部达标的年份：{'、'.join(map(str, ok_years)) or '无'}"]
         else:
-            named = f" {self.name}" if self.name else ""
             out = [f"plan{named}: {len(a)} action(s) from {self.first_year} to "
                    f"{self.end_year}, target {self.target_year}; capital {capital:,.0f} yuan, "
                    f"recurrent {recurrent:,.0f} yuan in all",
@@ -178,14 +178,16 @@ class Record:
                    f"  years with every computable row passing: "
                    f"{', '.join(map(str, ok_years)) or 'none'}"]
         tc = self.to_confirm
-        open_rows = "、".join(f"{r['id']}（{'未达标' if r['status'] == 'fail' else '缺数据'}）"
-                             for r in tc.to_dict("records") if r["status"] != "pass")
-        open_en = ", ".join(f"{r['id']} ({r['status']})" for r in tc.to_dict("records")
-                            if r["status"] != "pass")
-        out.append(f"  待县级确认的填报指标 {len(tc)} 项" + (f"，其中：{open_rows}" if open_rows
-                                                          else "")
-                   if lang == "zh" else f"  entered rows for the county to confirm: {len(tc)}"
-                   + (f"; not passing: {open_en}" if open_en else ""))
+        not_passing = [r for r in tc.to_dict("records") if r["status"] != "pass"]
+        if lang == "zh":
+            listed = "、".join(f"{r['id']}（{'未达标' if r['status'] == 'fail' else '缺数据'}）"
+                               for r in not_passing)
+            out.append(f"  待县级确认的填报指标 {len(tc)} 项"
+                       + (f"，其中：{listed}" if listed else ""))
+        else:
+            listed = ", ".join(f"{r['id']} ({r['status']})" for r in not_passing)
+            out.append(f"  entered rows for the county to confirm: {len(tc)}"
+                       + (f"; not passing: {listed}" if listed else ""))
         out += [f"  {b.line(lang)}" for b in self.blocks]
         out += [f"  {en if lang == 'en' else zh}" for en, zh in self.notes]
         return out
@@ -304,7 +306,7 @@ def make(session, target: int, *, name: str, base: str = "baseline", to_year: in
             break
     delta = _Delta(span)
     _rooms(plans, delta, std, first, target, end, actions, blocks)
-    _resources(plans, delta, std, first, target, end, actions, blocks, notes)
+    _resources(plans, delta, std, first, target, end, actions, blocks)
     _certify(plans, delta, std, first, target, end, actions, blocks)
     exchanges = _exchange_programme(plans, delta, std, target, actions, blocks)
     if budget is not None:
@@ -327,9 +329,10 @@ def make(session, target: int, *, name: str, base: str = "baseline", to_year: in
                               ignore_index=True)
     money = _money(frame, span, budget)
     teachers = _teachers(frame, span)
-    last = evaluate(plans[target])
-    confirm = last.checklist[~last.checklist["id"].isin(COMPUTABLE + ("G1",))]
-    to_confirm = confirm[["id", "name_zh", "name_en", "status", "evidence", "evidence_zh"]]
+    confirm = table[(table["year"] == target) & ~table["id"].isin(COMPUTABLE + ("G1",))]
+    to_confirm = confirm.assign(name_zh=[ck.NAMES[i][0] for i in confirm["id"]],
+                                name_en=[ck.NAMES[i][1] for i in confirm["id"]])[
+        ["id", "name_zh", "name_en", "status", "evidence", "evidence_zh"]]
     notes.insert(0, _cost_note(std))
     return Record(name=name, base=base, target_year=target, first_year=first, end_year=end,
                   actions=frame, edits=edits,
@@ -399,12 +402,6 @@ def _zoning(plan_in, std, first, target, end, actions, blocks) -> list[dict]:
 
 # --- 2. size caps (G4) -----------------------------------------------------------------------
 
-def _entered_since(plan, rows_mask, first, section, std) -> np.ndarray:
-    """Rows of cohorts that entered the section in `first` or later (in the plan's year)."""
-    g0 = std.grades(section)[0]
-    return rows_mask & (plan.rows.grade - g0 <= plan.year - first) & (plan.rows.grade >= g0)
-
-
 def _pick_units(plans, p0, i, k, need, spare, sizes, first, target, std) -> list[tuple]:
     """Units of school i's catchment whose entrants go to a neighbour, nearest first.
 
@@ -429,8 +426,10 @@ def _pick_units(plans, p0, i, k, need, spare, sizes, first, target, std) -> list
             break
         gain = {}
         for y, p in plans.items():
-            rows = (p.rows.eu == u) & (p.rows.es == i)
-            gain[y] = float(p.rows.n[_entered_since(p, rows, first, sec, std)].sum())
+            rows = ((p.rows.eu == u) & (p.rows.es == i)
+                    & (std.is_junior(p.rows.grade) == (sec == "junior"))
+                    & cohorts_moving(p, first, p.rows.grade, sec))  # the re-zoned cohorts
+            gain[y] = float(p.rows.n[rows].sum())
         if not any(gain.values()) or any(spare[y][j, k] < gain[y] for y in years):
             continue
         for y in years:
@@ -547,7 +546,7 @@ def _rooms(plans, delta, std, first, target, end, actions, blocks) -> None:
 
 # --- 4. R1–R7 and the CVs --------------------------------------------------------------------
 
-def _resources(plans, delta, std, first, target, end, actions, blocks, notes) -> None:
+def _resources(plans, delta, std, first, target, end, actions, blocks) -> None:
     needed = range(target, end + 1)
     bought: dict[tuple[str, str, str], float] = defaultdict(float)
     teacher_need: dict[int, list] = {}
@@ -586,8 +585,7 @@ def _resources(plans, delta, std, first, target, end, actions, blocks, notes) ->
                             first + lead,
                             f"building takes {lead} year(s) from {first}",
                             f"建设周期 {lead} 年（自 {first} 年起）"))
-    _teachers_for(plans, delta, teacher_need, names, std, first, target, end, actions, blocks,
-                  notes)
+    _teachers_for(plans, delta, teacher_need, names, std, first, target, end, actions, blocks)
     for _ in range(5):  # what the moves left open: a teacher hired, a facility built
         left = False
         for y in needed:
@@ -747,8 +745,8 @@ def _designate(plans, delta, need, names, std, first, target, end, actions, bloc
                             f"全县每年至多认定 {quota} 名"))
 
 
-def _teachers_for(plans, delta, teacher_need, names, std, first, target, end, actions, blocks,
-                  notes) -> None:
+def _teachers_for(plans, delta, teacher_need, names, std, first, target, end, actions,
+                  blocks) -> None:
     needed = list(range(target, end + 1))
     need: dict[tuple[str, str, str, str], dict[int, float]] = defaultdict(dict)
     for y, adds in teacher_need.items():

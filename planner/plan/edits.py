@@ -324,7 +324,7 @@ def _teaching(plan: Plan, i: int, section: str, at: _Where, column: str) -> None
         raise at.refuse(column, f"school {plan.school_ids[i]} has no {section} section")
 
 
-def _cohorts_moving(plan: Plan, edit_year: int | None, grade: np.ndarray, section: str
+def cohorts_moving(plan: Plan, edit_year: int | None, grade: np.ndarray, section: str
                     ) -> np.ndarray:
     """Whether rows of `grade` move with a catchment change dated `edit_year`.
 
@@ -347,7 +347,7 @@ def _rezone(plan: Plan, units: np.ndarray, section: str, to: int, year: int | No
     old = zone[k, units]
     zone[k, units] = to
     in_units = np.isin(r.eu, units) & (plan.standards.is_junior(r.grade) == bool(k))
-    cohort = in_units & _cohorts_moving(plan, None if all_grades else year, r.grade, section)
+    cohort = in_units & cohorts_moving(plan, None if all_grades else year, r.grade, section)
     moving = cohort & (r.es == r.ez) & (r.ez >= 0)  # enrolled where they were zoned
     moving &= ~choosers_only(plan.schools, plan.standards)[r.es]  # a private school's stay
     es, ez = r.es.copy(), r.ez.copy()
@@ -378,8 +378,8 @@ def _enforce_zoning(plan: Plan, e: EnforceZoning, at: _Where) -> tuple[Plan, set
     if e.section is not None:
         mask &= junior == (e.section == "junior")
     if e.year is not None and not e.all_grades:  # dated: the cohorts that entered since
-        mask &= np.where(junior, _cohorts_moving(plan, e.year, r.grade, "junior"),
-                         _cohorts_moving(plan, e.year, r.grade, "primary"))
+        mask &= np.where(junior, cohorts_moving(plan, e.year, r.grade, "junior"),
+                         cohorts_moving(plan, e.year, r.grade, "primary"))
     es = r.es.copy()
     es[mask] = r.ez[mask]
     touched = set(r.es[mask].tolist()) | set(r.ez[mask].tolist())
