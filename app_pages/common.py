@@ -22,6 +22,7 @@ from planner.report.escape import markdown_text as md
 from planner.report.figures import FIGURE_CSS, school_years_svg
 from planner.report.maps import BaseLayers, base_layers
 from planner.report.projection import crossings_table
+from planner.standards import PROFILES
 
 DEFAULT_WS = Path(__file__).resolve().parent.parent / "geodata" / "demo_county.gpkg"
 BASELINE = "baseline"
@@ -72,17 +73,53 @@ def session_folder() -> serve.SessionFolder:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _baseline(path: str, mtime: float) -> wb.Baseline:
+def _baseline(path: str, mtime: float, profile: str) -> wb.Baseline:
     # shared read-only between sessions; each session edits its own working copy
-    return wb.load_baseline(Path(path))
+    return wb.load_baseline(Path(path), profile=profile or None)
+
+
+def current_profile() -> str:
+    """The profile this session evaluates with: a built-in name or a .toml path; "" for the
+    workspace's own (`planner app --profile` sets the first choice)."""
+    return st.session_state.setdefault("profile", os.environ.get(serve.PROFILE_ENV, ""))
 
 
 def _open(path: Path, *, copy: bool) -> wb.Workbench:
     source = (str(path), path.stat().st_mtime)
-    base = _baseline(*source)
+    base = _baseline(*source, current_profile())
     st.session_state["source"] = source
     target = wb.working_copy(path, session_folder().new("copy-")) if copy else path
     return wb.start(target, base)
+
+
+def _pick_profile() -> None:
+    """Evaluate the open workspace and its scenarios with the profile chosen."""
+    st.session_state["profile"] = st.session_state["profile_pick"]
+    b = bench()
+    base = _baseline(*st.session_state["source"], current_profile())
+    if b.name != BASELINE and b.name not in b.scenarios:
+        return
+    run(lambda _: wb.select(wb.start(b.path, base), b.name), current_lang())
+
+
+def profile_options() -> list[str]:
+    """The profiles the sidebar offers: the workspace's own, the built-in ones, the given."""
+    options = ["", *PROFILES]
+    given = os.environ.get(serve.PROFILE_ENV, "")
+    if given and given not in options:
+        options.append(given)
+    return options
+
+
+def profile_name(name: str, lang: str) -> str:
+    """A profile's name as shown: the built-in ones in the reader's language."""
+    return t(f"profile_{name}", lang) if name in PROFILES else name
+
+
+def profile_label(value: str, stored: str, lang: str) -> str:
+    if not value:
+        return t("profile_stored", lang, name=profile_name(stored, lang))
+    return Path(value).name if value.lower().endswith(".toml") else profile_name(value, lang)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -256,11 +293,11 @@ def cached(key: tuple, make, *, limit: int = 48):
     """Return what `make()` gives for `key`, made once per workbench state.
 
     A scenario's views are kept in the session (and dropped when it changes); the baseline's
-    (its map, CV chart, tables) are the same for every session on a workspace, so they are
-    made once for all of them.
+    (its map, CV chart, tables) are the same for every session on a workspace and profile, so
+    they are made once for all of them.
     """
     if bench().name == BASELINE:
-        store, key = _shared_views(), (st.session_state["source"], *key)
+        store, key = _shared_views(), (st.session_state["source"], current_profile(), *key)
     else:
         store = st.session_state.setdefault("views", {})
     if key not in store:
@@ -331,6 +368,11 @@ def sidebar() -> None:
     st.session_state["scenario_pick"] = b.name  # the workbench says which scenario is open
     choice(st.sidebar, t("scenario", lang), names, "scenario_pick", on_change=_pick_scenario,
            format_func=lambda n: scenario_label(n, lang))
+    stored = b.base.ws.meta.standards_profile
+    st.session_state["profile_pick"] = current_profile()
+    choice(st.sidebar, t("profile", lang), profile_options(), "profile_pick",
+           on_change=_pick_profile, format_func=lambda v: profile_label(v, stored, lang))
+    st.sidebar.caption(t("profile_in_use", lang, name=md(profile_name(b.standards.name, lang))))
     with st.sidebar.expander(t("open_other", lang)):
         st.file_uploader(t("upload", lang), type=[s[1:] for s in wb.UPLOAD_TYPES], key="upload",
                          on_change=_upload, max_upload_size=wb.MAX_UPLOAD_BYTES // 2**20)

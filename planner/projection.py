@@ -39,7 +39,7 @@ from planner.errors import InputError
 from planner.plan.model import Plan, Rows
 from planner.schema import GRADES, SECTIONS
 from planner.standards import Standards
-from planner.workspace import Workspace
+from planner.workspace import Workspace, largest_remainders
 
 VARIANTS = ("low", "central", "high")
 MAX_YEARS = 40
@@ -178,24 +178,6 @@ class Projection:
         return pd.concat(out, ignore_index=True)
 
 
-def _largest_remainders(values: np.ndarray, total: int) -> np.ndarray:
-    """Whole numbers summing to `total`, each the floor of its value or one more.
-
-    The values with the largest fractions take the units the floors leave (the first among
-    equal fractions); a total below the floors' sum takes them back from the smallest.
-    """
-    floor = np.floor(values + 1e-9).astype(np.int64)
-    short = int(total - floor.sum())
-    order = np.lexsort((np.arange(len(values)), -(values - floor)))
-    out = floor.copy()
-    if short >= 0:
-        out[order[:short]] += 1
-    else:  # never below zero: take from the smallest fractions that have one to give
-        give = [i for i in order[::-1] if out[i] > 0][:-short]
-        out[give] -= 1
-    return out
-
-
 def whole_children(children: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """(U, 9) whole children whose totals by grade, township and county keep.
 
@@ -208,10 +190,10 @@ def whole_children(children: np.ndarray, groups: np.ndarray) -> np.ndarray:
     for g in range(children.shape[1]):
         col = children[:, g]
         sums = np.bincount(group, weights=col, minlength=len(names))
-        per_group = _largest_remainders(sums, int(np.rint(round(col.sum(), 9))))
+        per_group = largest_remainders(sums, int(np.rint(round(col.sum(), 9))))
         for k in range(len(names)):
             m = group == k
-            out[m, g] = _largest_remainders(col[m], int(per_group[k]))
+            out[m, g] = largest_remainders(col[m], int(per_group[k]))
     return out
 
 

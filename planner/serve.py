@@ -29,6 +29,7 @@ from pathlib import Path
 from planner.errors import InputError
 
 PASSWORD_ENV = "PLANNER_APP_PASSWORD"
+PROFILE_ENV = "PLANNER_PROFILE"  # the profile `planner app --profile` opens with
 HASH_ENV = "PLANNER_APP_PASSWORD_HASH"
 FOLDER_ENV = "PLANNER_APP_TMP"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

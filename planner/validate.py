@@ -549,12 +549,12 @@ def check_references(
     return problems
 
 
-def check_totals(schools: pd.DataFrame, enrolment: pd.DataFrame, src: Source, *,
-                 derived: bool = False) -> list[Problem]:
+def check_totals(schools: pd.DataFrame, enrolment: pd.DataFrame, src: Source
+                 ) -> list[Problem]:
     """Report schools whose student counts disagree with the enrolment table, by section.
 
-    With `derived`, the enrolment was derived from zoning (no enrolment sheet) and the message
-    says so.
+    (An enrolment derived from zoning has the statistics spread over it instead: see
+    :func:`planner.io.derive.spread_statistics`.)
     """
     problems: list[Problem] = []
     enr = enrolment[[isinstance(g, int | np.integer) for g in enrolment["grade"]]].copy()
@@ -567,13 +567,7 @@ def check_totals(schools: pd.DataFrame, enrolment: pd.DataFrame, src: Source, *,
         for sec in SECTIONS:
             given = row.get(f"students_{sec}")
             counted = int(sums.get((row["school_id"], sec), 0))
-            if isinstance(given, int) and given != counted and derived:
-                problems.append(src.at(pos, f"students_{sec}", f"{given} {sec} students, but "
-                                       f"the {sec} children of its catchment count {counted} (no "
-                                       "enrolment sheet: every child is taken to attend the "
-                                       "zoned school); make them agree, or add the enrolment "
-                                       "sheet 就读"))
-            elif isinstance(given, int) and given != counted:
+            if isinstance(given, int) and given != counted:
                 problems.append(src.at(pos, f"students_{sec}", f"{given} {sec} students, but "
                                        f"the enrolment table counts {counted} at this school; "
                                        "make them agree"))

@@ -261,9 +261,7 @@ def development_units(ws: Workspace) -> pd.DataFrame:
         share = units_m.geometry.intersection(geom).area.to_numpy()
         share = share / share.sum() if share.sum() > 0 else share
         exact = share * int(rec["dwellings"])
-        whole = np.floor(exact).astype(np.int64)
-        rest = int(rec["dwellings"]) - int(whole.sum())
-        whole[np.argsort(-(exact - whole), kind="stable")[:rest]] += 1
+        whole = largest_remainders(exact, int(rec["dwellings"]))
         for j in np.flatnonzero(whole):
             rows.append({**base, "unit_id": str(units_m["unit_id"].iloc[j]),
                          "dwellings": int(whole[j])})
@@ -303,3 +301,20 @@ def _cast(s: pd.Series, col: Column) -> pd.Series:
         return s.astype("bool")
     return s.astype("str")
 
+
+def largest_remainders(values: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers summing to `total`, each the floor of its value or one more.
+
+    The values with the largest fractions take the units the floors leave (the first among
+    equal fractions); a total below the floors' sum takes them back from the smallest.
+    """
+    floor = np.floor(values + 1e-9).astype(np.int64)
+    short = int(total - floor.sum())
+    order = np.lexsort((np.arange(len(values)), -(values - floor)))
+    out = floor.copy()
+    if short >= 0:
+        out[order[:short]] += 1
+    else:  # never below zero: take from the smallest fractions that have one to give
+        give = [i for i in order[::-1] if out[i] > 0][:-short]
+        out[give] -= 1
+    return out

@@ -625,3 +625,37 @@ def test_the_plan_page_makes_shows_and_saves_the_plan_of_record():
     at.button(key="save_plan").click().run()
     assert at.session_state["bench"].name == "规划2032"
     assert at.success[0].value == "已另存为方案 规划2032"
+
+
+def test_the_profile_chooser_changes_every_page(tmp_path, monkeypatch):
+    """`planner app --profile` sets the first choice; the sidebar's chooser re-evaluates."""
+    strict = tmp_path / "strict.toml"  # a province asking 6 PE and art teachers per 100, not 0.9
+    strict.write_text('base = "henan"\n[primary]\npe_art_teachers_per100 = 6.0\n'
+                      '[junior]\npe_art_teachers_per100 = 6.0\n', encoding="utf-8")
+    monkeypatch.setenv("PLANNER_PROFILE", str(strict))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240).run()
+    assert not at.exception and not at.error
+    assert at.session_state["bench"].standards.name == "strict"
+    assert "当前评估标准：strict" in [c.value for c in at.sidebar.caption]
+    pick = at.sidebar.selectbox(key="profile_pick.zh")
+    assert pick.options == ["工作区设定：国家标准（2017）", "国家标准（2017）", "河南省标准",
+                            "strict.toml"]
+
+    def pages():
+        seen = {}
+        for page in ("overview", "schools", "map", "scenario", "optimize", "plan", "export"):
+            at.switch_page(f"app_pages/{page}.py").run()
+            assert not at.exception and not at.error, page
+            seen[page] = [m.value for m in at.markdown] + [str(d.value.to_dict()) for d in
+                                                            at.dataframe]
+        return seen
+
+    before = pages()
+    verdict = "**评估结论: 存在未达标指标 — 18 项达标，14 项未达标，0 项缺数据；"
+    assert before["overview"][0].startswith(f"{verdict}127 / 127 个学校学段资源配置未达标")
+    at.sidebar.selectbox(key="profile_pick.zh").set_value("henan").run()
+    assert at.session_state["bench"].standards.name == "henan"
+    assert "当前评估标准：河南省标准" in [c.value for c in at.sidebar.caption]
+    after = pages()
+    assert after["overview"][0].startswith(f"{verdict}117 / 127 个学校学段资源配置未达标")
+    assert after["schools"] != before["schools"]  # each school's shortfalls re-counted

@@ -9,6 +9,8 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from hypothesis import given
+from hypothesis import strategies as st
 from make_battery import CRS_M, X0, Y0, small_county, table_frames, write_xlsx
 
 from planner.cli import main
@@ -172,6 +174,51 @@ def test_a_bureau_workbook_imports_and_evaluates(outline, tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "county.xlsx")]) == 0  # the workbook directly too
 
 
+def test_statistics_that_differ_from_the_catchment_are_kept_and_spread(tmp_path, capsys):
+    frames = _bureau_frames(GOOD_LISTS)
+    frames["schools"].loc[0, "students_primary"] = 400  # S1's catchment, U1 and U3, has 420
+    write_xlsx(frames, tmp_path / "county.xlsx")
+    out = tmp_path / "county.gpkg"
+    assert main(["import", str(tmp_path / "county.xlsx"), str(out)]) == 0
+    captured = capsys.readouterr()
+    assert ("notice: county.xlsx: the school statistics differ from the children of their "
+            "catchments at 1 school section(s) (statistics 400 pupils, catchments 420 "
+            "children); the statistics are kept for the indicators and each school's pupils are "
+            "spread over its catchment's units in proportion to their children, by grade; "
+            "largest differences: 东街小学 (S1, primary) 400 pupils, 420 children (-20, -4.8%)"
+            ) in captured.err
+    assert ("reconciliation, 1 school section(s) (statistics kept; share of the catchment's "
+            "children):\n  S1 东街小学 primary: statistics 400, catchment children 420, "
+            "difference -20 (-4.8%)") in captured.out
+    ws, _ = open_workspace(out)
+    table = derived_layers(ws)["reconciliation"]
+    assert table.drop(columns="share").values.tolist() == [["S1", "东街小学", "primary", 400,
+                                                           420, -20]]
+    assert table["share"].iloc[0] == pytest.approx(-20 / 420)
+    # 400 / 420 of each child: U1's quotas 38.10 40.00 36.19 39.05 37.14 38.10 and U3's 28.57
+    # 29.52 27.62 28.57 26.67 30.48 floor to 396; the four largest fractions (U3's g5, g3, g1,
+    # g4) take the four pupils left
+    s1 = ws.enrolment[ws.enrolment["school_id"] == "S1"].set_index(["unit_id", "grade"])
+    assert s1["students"].tolist() == [38, 40, 36, 39, 37, 38, 29, 29, 28, 29, 27, 30]
+    others = ws.enrolment[ws.enrolment["school_id"] != "S1"]
+    assert int(others["students"].sum()) == 867 - 420  # the other schools' children as they are
+    capsys.readouterr()
+    assert main(["evaluate", str(out), "--json", str(tmp_path / "e.json")]) == 0
+
+
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=12), st.integers(0, 2000))
+def test_spread_statistics_keep_every_pupil(children, total):
+    from planner.workspace import largest_remainders
+
+    weights = np.array(children, dtype=float)
+    if weights.sum() == 0:
+        return
+    parts = largest_remainders(weights * total / weights.sum(), total)
+    assert parts.sum() == total and (parts >= 0).all()
+    exact = weights * total / weights.sum()
+    assert (np.abs(parts - exact) < 1 + 1e-9).all()  # each the floor of its quota or one more
+
+
 def test_misspelled_and_ambiguous_names_exit_2_naming_both_rows(tmp_path, capsys):
     lists = list(GOOD_LISTS)
     lists[1] = (None, "东街小学", "小学", "北接社区")  # misspelled
@@ -211,9 +258,10 @@ def test_misspelled_and_ambiguous_names_exit_2_naming_both_rows(tmp_path, capsys
     (lambda f: f.__setitem__("zoning_lists", f["zoning_lists"].drop(index=2)),
      "sheet 居住单元, row 3, column `单元编码`: 120 primary children live here but the unit is in "
      "no primary catchment; without an enrolment sheet every child attends the zoned school"),
-    (lambda f: f["schools"].loc.__setitem__((0, "students_primary"), 400),
-     "sheet 学校, row 2, column `小学在校生数`: 400 primary students, but the primary children of "
-     "its catchment count 420 (no enrolment sheet"),
+    (lambda f: f["units"].loc.__setitem__((1, ["g1", "g2", "g3", "g4", "g5", "g6"]), 0),
+     "sheet 学校, row 3, column `小学在校生数`: 120 primary pupils in the school's statistics, "
+     "but its primary catchment has no children to spread them over: add its units to its "
+     "catchment (划片), or add the enrolment sheet 就读 saying where its pupils live"),
     (lambda f: f["units"].loc.__setitem__((2, "lon"), f["units"].loc[0, "lon"]) or
      f["units"].loc.__setitem__((2, "lat"), f["units"].loc[0, "lat"]),
      "sheet 居住单元, row 4, column `经度`: the same location as row 2"),

@@ -77,6 +77,38 @@ def test_the_imported_example_evaluates_and_exports(imported, tmp_path, capsys):
     assert main(["evaluate", str(WORKBOOK)]) == 0  # the workbook itself, cut to its hull
 
 
+def test_statistics_off_by_ten_percent_are_reconciled(tmp_path, capsys):
+    """One school's statistics 10 % below its villages' children: accepted, spread, told."""
+    wb = openpyxl.load_workbook(WORKBOOK)
+    sheet = wb["学校"]
+    col = [c.value for c in sheet[1]].index("小学在校生数") + 1
+    sid, name = sheet.cell(2, 1).value, sheet.cell(2, 2).value
+    children = sheet.cell(2, col).value
+    stated = round(children * 0.9)
+    sheet.cell(2, col).value = stated
+    path = tmp_path / "county.xlsx"
+    wb.save(path)
+    out = tmp_path / "county.gpkg"
+    assert main(["import", str(path), str(out), "--boundary", str(BOUNDARY)]) == 0
+    captured = capsys.readouterr()
+    assert (f"the school statistics differ from the children of their catchments at 1 school "
+            f"section(s) (statistics {stated:,} pupils, catchments {children:,} children)"
+            ) in captured.err
+    assert (f"  {sid} {name} primary: statistics {stated:,}, catchment children {children:,}, "
+            f"difference {stated - children:+,} (-10.0%)") in captured.out
+    ws, _ = open_workspace(out)
+    assert int(ws.enrolment.loc[ws.enrolment["school_id"] == sid, "students"].sum()) == stated
+    assert main(["evaluate", str(out), "--json", str(tmp_path / "e.json")]) == 0
+    from planner.evaluation import evaluate
+    from planner.plan import plan_from_workspace
+    from planner.standards import profile_of
+
+    plan = plan_from_workspace(ws, profile_of(ws.meta))
+    k = list(plan.school_ids).index(sid)
+    assert int(plan.pupils_by_grade[k, :6].sum()) == stated  # the indicators use the statistics
+    assert evaluate(plan).checklist.shape[0] == 32
+
+
 def test_a_misspelled_and_an_ambiguous_name_exit_2_naming_both_rows(tmp_path, capsys):
     ws, _ = open_workspace(WORKBOOK, boundary=BOUNDARY)
     m = ws.zoning_matches

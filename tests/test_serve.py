@@ -29,7 +29,8 @@ def _free_port() -> int:
 
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PLANNER_WORKSPACE", serve.PASSWORD_ENV, serve.HASH_ENV)}
+           if k not in ("PLANNER_WORKSPACE", serve.PASSWORD_ENV, serve.HASH_ENV,
+                        serve.PROFILE_ENV)}
     env.update(extra)
     return env
 
@@ -237,3 +238,21 @@ def test_session_and_stale_folders_are_removed(tmp_path, monkeypatch):
     del folder
     gc.collect()
     assert not path.exists()  # the session ended: its folder went with it
+
+
+def test_the_app_serves_the_profile_asked_for():
+    r = subprocess.run([sys.executable, "-m", "planner.cli", "app", "--profile", "hebei",
+                        "--port", str(_free_port())], env=_env(), capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "unknown standards profile 'hebei'; built in: national_2017, henan" in r.stderr
+    proc, port = _start("--profile", "henan")
+    try:
+        environ = (Path("/proc") / str(proc.pid) / "environ").read_bytes().split(b"\0")
+        assert f"{serve.PROFILE_ENV}=henan".encode() in environ  # the app's first choice
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        out = proc.stdout.read()
+        proc.stdout.close()
+    assert f"planner: serving demo_county.gpkg (henan) at http://localhost:{port}" in out

@@ -268,9 +268,9 @@ BATTERY = {
                                           "'南关小学', not '东街小学'"],
     "lists_unit_left_out.xlsx": ["sheet 居住单元, row 3, column `单元编码`: 51 junior children "
                                  "live here but the unit is in no junior catchment"],
-    "lists_totals_disagree.xlsx": ["sheet 学校, row 2, column `小学在校生数`: 399 primary "
-                                   "students, but the primary children of its catchment count "
-                                   "420 (no enrolment sheet"],
+    "lists_pupils_without_children.xlsx": ["sheet 学校, row 3, column `小学在校生数`: 120 "
+                                           "primary pupils in the school's statistics, but its "
+                                           "primary catchment has no children"],
     "lists_same_point.xlsx": ["sheet 居住单元, row 3, column `经度`: the same location as row 2"],
     "boundary_outside": ["county.xlsx, sheet 居住单元, row 3, column `经度`: the point lies 100 m "
                          "outside the county boundary (county.geojson)", "row 5, column `经度`"],

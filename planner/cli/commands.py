@@ -16,8 +16,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_PATH = REPO_ROOT / "geodata" / "demo_county.gpkg"
@@ -151,7 +155,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
     derived = derived_layers(ws)
     if derived:
         print(f"derived on import: {', '.join(derived)} (see the notices above)")
+    if "reconciliation" in derived:
+        _print_reconciliation(derived["reconciliation"])
     return 0
+
+
+def _print_reconciliation(table: pd.DataFrame) -> None:
+    """Print the reconciliation table: school statistics against the catchments' children."""
+    print(f"reconciliation, {len(table)} school section(s) (statistics kept; share of the "
+          "catchment's children):")
+    for r in table.to_dict("records"):
+        share = "no children" if math.isnan(r["share"]) else f"{r['share']:+.1%}"
+        print(f"  {r['school_id']} {r['name']} {r['section']}: statistics {r['statistics']:,}, "
+              f"catchment children {r['children']:,}, difference {r['difference']:+,} ({share})")
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -628,6 +644,13 @@ def _cmd_app(args: argparse.Namespace) -> int:
                                 "from its source folder (pip install -e .)")
     ws_path = Path(args.ws) if args.ws else DEMO_PATH
     open_workspace(ws_path)  # fail here, plainly, rather than inside the browser
+    profile = ""
+    if args.profile:
+        from planner.standards import resolve
+
+        resolve(args.profile)  # an unknown name or a bad .toml: refused here
+        toml = args.profile.lower().endswith(".toml")
+        profile = str(Path(args.profile).resolve()) if toml else args.profile
     password = serve.read_password(args.password_file, dict(os.environ))
     if serve.needs_password(args.host) and not password:
         raise InputError.single(
@@ -636,11 +659,15 @@ def _cmd_app(args: argparse.Namespace) -> int:
     serve.remove_stale()
     env = {k: v for k, v in os.environ.items() if k not in (serve.PASSWORD_ENV, serve.HASH_ENV)}
     env["PLANNER_WORKSPACE"] = str(ws_path.resolve())
+    env.pop(serve.PROFILE_ENV, None)
+    if profile:
+        env[serve.PROFILE_ENV] = profile
     env[serve.FOLDER_ENV] = str(serve.tmp_root() / f"server-{os.getpid()}")
     if password:
         env[serve.HASH_ENV] = serve.hash_password(password)  # only the hash leaves this process
     shown = "localhost" if args.host in serve.LOOPBACK else args.host
-    print(f"planner: serving {ws_path.name} at http://{shown}:{args.port}"
+    print(f"planner: serving {ws_path.name}{f' ({profile})' if profile else ''} at "
+          f"http://{shown}:{args.port}"
           f"{' (password required)' if password else ''} (Ctrl+C stops)", flush=True)
     # exec: Streamlit takes this process's place, so SIGTERM and Ctrl+C reach it directly
     cmd = serve.streamlit_command(app, host=args.host, port=args.port)

@@ -285,4 +285,5 @@ def parser() -> argparse.ArgumentParser:
                    "127.0.0.1: this computer only); any other needs a password")
     a.add_argument("--password-file", help="file whose first line is the password asked before "
                    "any page (else the PLANNER_APP_PASSWORD environment variable)")
+    _profile(a)
     return p

@@ -6,7 +6,12 @@
 - Catchments from the published lists (划片范围公告): each school's units, by code or by name
   matched within their township; a catchment is the union of its units' polygons.
 - Enrolment from zoning: without an enrolment sheet every child attends the zoned school of
-  the unit they live in (the workspace's meta says so: `enrolment_source = zoning`).
+  the unit they live in (the workspace's meta says so: `enrolment_source = zoning`). Where a
+  school's own statistics differ from the children of its catchment — as a bureau's files
+  always do a little: children at private schools or outside the county, children counted at
+  their 户籍 village — the statistics are kept and the school's pupils are spread over its
+  catchment's units in proportion to their children, by grade; :func:`reconciliation` is the
+  table of the differences.
 
 Geometry is computed in the workspace's projected CRS and returned in WGS84.
 """
@@ -28,8 +33,14 @@ from scipy.spatial import cKDTree
 
 from planner import validate as v
 from planner.errors import InputError, Problem
-from planner.schema import KIND_SECTIONS, SECTIONS, section_grades
-from planner.workspace import ENROLMENT_FROM_ZONING, WGS84, Workspace, mend
+from planner.schema import KIND_SECTIONS, SECTIONS, section_grades, section_of_grade
+from planner.workspace import (
+    ENROLMENT_FROM_ZONING,
+    WGS84,
+    Workspace,
+    largest_remainders,
+    mend,
+)
 
 BOUNDARY_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".kml")
 SEPARATORS = re.compile(r"[、，,;；\r\n\t]+")
@@ -437,7 +448,7 @@ def _resolve(entry: str, index: _UnitIndex, row_town: str | None, school_town: s
 
 def zoning_of_catchments(ws: Workspace) -> pd.DataFrame:
     """Return each unit's zoned school per section from catchment polygons (SPEC §3 rule)."""
-    from planner.enrolment import unit_catchments, zoning_table
+    from planner.zoning import unit_catchments, zoning_table
 
     return zoning_table(unit_catchments(ws), ws.units["unit_id"])
 
@@ -479,6 +490,107 @@ def enrolment_from_zoning(
     return out, problems
 
 
+RECONCILIATION_COLUMNS = ["school_id", "name", "section", "statistics", "children",
+                          "difference", "share"]
+
+
+def reconcile(schools: pd.DataFrame, zoned: pd.DataFrame) -> pd.DataFrame:
+    """Return the school sections whose statistics differ from their catchment's children.
+
+    Parameters
+    ----------
+    schools
+        Schools with `students_primary` and `students_junior` (their statistics).
+    zoned
+        The enrolment of every child at the zoned school (:func:`enrolment_from_zoning`).
+
+    Returns
+    -------
+    One row per differing school section (RECONCILIATION_COLUMNS): pupils in the statistics,
+    children in the catchment, the difference (statistics − children) and its share of the
+    children (NaN where the catchment has none), the largest shares first.
+    """
+    counted = zoned.assign(section=[section_of_grade(int(g)) for g in zoned["grade"]]) \
+        .groupby(["school_id", "section"])["students"].sum()
+    rows = []
+    for rec in schools.to_dict("records"):
+        if rec.get("kind") == "special":
+            continue
+        for sec in SECTIONS:
+            given = rec.get(f"students_{sec}")
+            children = int(counted.get((rec["school_id"], sec), 0))
+            if not isinstance(given, int | np.integer) or int(given) == children:
+                continue
+            diff = int(given) - children
+            rows.append((rec["school_id"], rec["name"], sec, int(given), children, diff,
+                         diff / children if children else np.nan))
+    out = pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
+    order = out["share"].abs().fillna(np.inf).sort_values(ascending=False, kind="stable").index
+    return out.loc[order].reset_index(drop=True)
+
+
+def spread_statistics(
+    schools: pd.DataFrame, zoned: pd.DataFrame, src: v.Source, file: str
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Return the enrolment with each school's statistics spread over its catchment's children.
+
+    A school section whose statistics differ from its zoned children keeps its statistics: its
+    pupils are shared among its (unit, grade) rows in proportion to their children, whole pupils
+    by largest remainders, so the section's total is exactly its statistics. A section with
+    pupils and no child in its catchment cannot be spread: an error at the school's row (such a
+    school, a private one without a catchment say, needs the enrolment sheet 就读). Otherwise a
+    notice names the largest differences.
+    """
+    table = reconcile(schools, zoned)
+    if table.empty:
+        return zoned, []
+    problems: list[Problem] = []
+    pos_of = {sid: pos for pos, sid in enumerate(schools["school_id"])}
+    section = np.array([section_of_grade(int(g)) for g in zoned["grade"]])
+    students = zoned["students"].to_numpy(dtype=np.int64).copy()
+    for rec in table.to_dict("records"):
+        sid, sec, given = rec["school_id"], rec["section"], rec["statistics"]
+        if rec["children"] == 0:
+            problems.append(src.at(pos_of[sid], f"students_{sec}", f"{given} {sec} pupils in "
+                                   f"the school's statistics, but its {sec} catchment has no "
+                                   "children to spread them over: add its units to its "
+                                   "catchment (划片), or add the enrolment sheet 就读 saying "
+                                   "where its pupils live"))
+            continue
+        rows = np.flatnonzero((zoned["school_id"].to_numpy() == sid) & (section == sec))
+        students[rows] = largest_remainders(students[rows] * given / students[rows].sum(),
+                                            given)
+    if any(p.severity == "error" for p in problems):
+        return zoned, problems
+    out = zoned.assign(students=students)
+    out = out[out["students"] > 0].reset_index(drop=True)
+    largest = "; ".join(
+        f"{r['name']} ({r['school_id']}, {r['section']}) {r['statistics']:,} pupils, "
+        f"{r['children']:,} children ({r['difference']:+,}, {r['share']:+.1%})"
+        for r in table.head(3).to_dict("records"))
+    problems.append(Problem(file, "", None, "", f"the school statistics differ from the "
+                            f"children of their catchments at {len(table)} school section(s) "
+                            f"(statistics {int(table['statistics'].sum()):,} pupils, catchments "
+                            f"{int(table['children'].sum()):,} children); the statistics are "
+                            "kept for the indicators and each school's pupils are spread over "
+                            "its catchment's units in proportion to their children, by grade; "
+                            f"largest differences: {largest}", severity="notice"))
+    return out, problems
+
+
+def reconciliation(ws: Workspace) -> pd.DataFrame:
+    """The reconciliation table of a workspace whose enrolment was derived from zoning.
+
+    Empty for an enrolment given as a table, or where the statistics and the children agree.
+    """
+    if ws.meta.enrolment_source != ENROLMENT_FROM_ZONING or ws.units is None or \
+            ws.catchments is None:
+        return pd.DataFrame(columns=RECONCILIATION_COLUMNS)
+    src = v.Source("", "", 1)
+    zoned, _ = enrolment_from_zoning(ws.units, zoning_of_catchments(ws), src)
+    return reconcile(ws.schools, zoned)
+
+
 def derived_layers(ws: Workspace) -> dict[str, pd.DataFrame]:
     """Return the layers of a workspace that were derived on import, by layer name.
 
@@ -495,4 +607,7 @@ def derived_layers(ws: Workspace) -> dict[str, pd.DataFrame]:
             out["zoning_matches"] = ws.zoning_matches
     if ws.meta.enrolment_source == ENROLMENT_FROM_ZONING and ws.enrolment is not None:
         out["enrolment"] = ws.enrolment
+        table = reconciliation(ws)
+        if len(table):
+            out["reconciliation"] = table
     return out

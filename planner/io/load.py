@@ -313,9 +313,8 @@ def _school_checks(layers: _Layers, derived: derive.Derived, crs_m: str) -> list
             enrolment=parsed.get("enrolment"),
             sources=sources,
         )
-    if layers.usable("enrolment"):
-        problems += v.check_totals(schools, parsed["enrolment"], src,
-                                   derived=derived.enrolment_source == ENROLMENT_FROM_ZONING)
+    if layers.usable("enrolment") and derived.enrolment_source != ENROLMENT_FROM_ZONING:
+        problems += v.check_totals(schools, parsed["enrolment"], src)  # derived: spread
     if "units" in parsed and not layers.no_geometry & {"units", "schools"}:
         boundary = _boundary(parsed["units"], crs_m)
         problems += v.check_inside(schools, boundary, crs_m, src)
@@ -395,6 +394,10 @@ def _derive(
             zoning = derive.zoning_of_catchments(ws)
         enrol, found = derive.enrolment_from_zoning(parsed["units"], zoning, sources["units"])
         problems += found
+        spread: list[Problem] = []
+        if not found:  # the school statistics kept, their pupils spread over the catchments
+            enrol, spread = derive.spread_statistics(parsed["schools"], enrol,
+                                                     sources["schools"], raw.file)
         parsed["enrolment"] = enrol
         sources["enrolment"] = sources["units"]
         out.enrolment_source = ENROLMENT_FROM_ZONING
@@ -403,6 +406,7 @@ def _derive(
                                 f"({int(enrol['students'].sum()):,} children); the workspace "
                                 "records it (meta enrolment_source = zoning)",
                                 severity="notice"))
+        problems += spread
     return out, problems
 
 

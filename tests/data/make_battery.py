@@ -595,7 +595,10 @@ def bureau_cases(b: Battery) -> None:
         "学校标识码", ["S2", None, None, None, None])))
     xlsx("lists_unit_left_out.xlsx", listed(setv("zoning_lists", 2, "划片范围",
                                                  "东街社区、北街社区")))
-    xlsx("lists_totals_disagree.xlsx", listed(setv("schools", 0, "students_primary", 399)))
+    # statistics that differ from the catchment are spread over it (a notice); pupils with no
+    # child in the catchment at all cannot be
+    xlsx("lists_pupils_without_children.xlsx", listed(lambda f: [
+        setv("units", 1, f"g{g}", 0)(f) for g in range(1, 7)]))
     xlsx("lists_same_point.xlsx", listed(lambda f: (
         setv("units", 1, "lon", f["units"].loc[0, "lon"])(f),
         setv("units", 1, "lat", f["units"].loc[0, "lat"])(f))))
