@@ -27,7 +27,18 @@ if b.name == BASELINE:
 new_scenario_form("exp")
 
 MIME = {".gpkg": "application/geopackage+sqlite3", ".html": "text/html",
-        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".pdf": "application/pdf"}
+
+
+def download_key(name: str) -> str:
+    """The i18n key of a file's download label, by what the file is."""
+    stem, suffix = Path(name).stem, Path(name).suffix[1:]
+    for tail in ("_notice", "_roadmap", "_map_primary", "_map_junior"):
+        if stem.endswith(tail):
+            return f"download{tail}_{suffix}"
+    return f"download_{suffix}"
 
 
 def _prepare() -> None:
@@ -51,7 +62,6 @@ files = st.session_state.get("export_files") \
     if st.session_state.get("export_for") == (b.name, lang) else None
 if files:
     for name, data in files.items():
-        label = t("download_notice", lang) if name.endswith("_notice.html") else t(
-            f"download_{Path(name).suffix[1:]}", lang)
+        label = t(download_key(name), lang)
         st.download_button(f"{label} · {md(name)}", data, file_name=name,
                            mime=MIME[Path(name).suffix], key=f"dl_{name}")

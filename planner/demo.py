@@ -978,6 +978,7 @@ def _assemble(tiles: list[_Tile], scale: int, shape: CountyShape, crs: str) -> W
                                   geometry=shapely.points(np.array([s["xy"] for s in schools])),
                                   crs=crs).to_crs(WGS84)
     school_gdf["central_school_id"] = school_gdf["central_school_id"].astype("str")
+    school_gdf["address"], school_gdf["phone"] = _contacts(school_gdf, unit_gdf, label_of(shape))
     cdf = pd.DataFrame(catch, columns=["unit_id", "section", "school_id"])
     geom_by_unit = dict(zip(unit_gdf["unit_id"], unit_gdf.geometry, strict=True))
     cdf["geometry"] = [geom_by_unit[u] for u in cdf["unit_id"]]
@@ -994,7 +995,7 @@ def _assemble(tiles: list[_Tile], scale: int, shape: CountyShape, crs: str) -> W
                                              for d in devs]),
                                geometry=[d["geometry"] for d in devs], crs=crs).to_crs(WGS84)
     nodes, edge_gdf = _road_frames(xy, edges, crs)
-    label = f"{shape.name}（合成数据）"
+    label = label_of(shape)
     meta = Meta(crs=crs, name=label if scale == 1 else f"{label} ×{scale}", year=DEMO_YEAR,
                 synthetic=True)
     return Workspace(
@@ -1050,3 +1051,25 @@ def _road_frames(xy: np.ndarray, edges: list[tuple[int, int, str]], crs: str
          "length": np.concatenate([length, length])},
         geometry=lines, crs=WGS84)
     return nodes, edge_gdf
+
+
+def label_of(shape: CountyShape) -> str:
+    """The demo county's name as its files show it (synthetic, and saying so)."""
+    return f"{shape.name}（合成数据）"
+
+
+def _contacts(schools: gpd.GeoDataFrame, units: gpd.GeoDataFrame, county: str
+              ) -> tuple[list[str], list[str]]:
+    """Each school's address (the township and unit it stands in) and an enquiry phone.
+
+    Invented like everything else: the phone numbers start 000, which no Chinese area code
+    does, so no one's real number is printed in a demo notice.
+    """
+    inside = gpd.sjoin(schools[["school_id", "geometry"]], units[["township", "name", "geometry"]],
+                       how="left", predicate="within").drop_duplicates("school_id")
+    town = dict(zip(inside["school_id"], inside["township"].fillna(""), strict=True))
+    unit = dict(zip(inside["school_id"], inside["name"].fillna(""), strict=True))
+    county = county.split("（")[0]
+    address = [f"{county}{town[sid]}{unit[sid]}" for sid in schools["school_id"]]
+    phone = [f"000-{6100001 + k}" for k in range(len(schools))]
+    return address, phone

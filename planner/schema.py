@@ -181,6 +181,11 @@ SCHOOL_COLUMNS: tuple[Column, ...] = (
     _c("central_school_id", "text", False, "所属中心校标识码",
        "For a teaching point: the school_id of its central school.",
        "教学点所属中心校的学校标识码", "中心校标识码", nullable=True),
+    _c("address", "text", False, "地址", "Optional: the school's address, as the notice prints it.",
+       "可选：学校地址（招生公告中列出）", "学校地址", "校址", nullable=True),
+    _c("phone", "text", False, "联系电话",
+       "Optional: the enquiry phone of the school, as the notice prints it.",
+       "可选：招生咨询电话（招生公告中列出）", "咨询电话", "电话", nullable=True),
     _c("students_primary", "int", True, "小学在校生数", "Primary students (grades 1–6).",
        "小学阶段在校学生数", "小学学生数", "小学生数"),
     _c("students_junior", "int", True, "初中在校生数", "Junior students (grades 7–9).",
@@ -463,6 +468,19 @@ LAYER_ZH = {
     "zoning_matches": "划片匹配",
 }
 
+
+# The catchment notice's texts a bureau sets once (meta keys, planner/report/notice.py):
+# key → (the setting's name in the workbook's 设置 sheet, the i18n key of its default)
+NOTICE_SETTINGS = {
+    "notice_issuer": ("公告发布单位", "notice_default_issuer"),
+    "notice_date": ("公告发布日期", "notice_default_date"),
+    "notice_conditions": ("入学条件", "notice_default_conditions"),
+    "notice_enrolled": ("在校生条款", "notice_default_enrolled"),
+    "notice_siblings": ("多孩同校条款", "notice_default_siblings"),
+    "notice_special": ("特殊群体条款", "notice_default_special"),
+    "notice_private": ("民办学校条款", "notice_default_private"),
+    "notice_closed": ("撤并学校条款", "notice_default_closed"),
+}
 
 def columns_of(layer: str) -> tuple[Column, ...]:
     """Return the canonical columns of a workspace layer or an import-only sheet."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -578,7 +579,8 @@ def export(session: Session, name: str, out_dir: str | Path, *, lang: str = "zh"
                                 f"be exported as {stem!r}: rename one of them",
                                 layer="layer scenarios", column="name")
     p = proposal(session, name, year=year)
-    return publish_folder(Path(out_dir), stem, proposal_files(p, stem, lang=lang))
+    return publish_folder(Path(out_dir), stem, proposal_files(p, stem, lang=lang,
+                                                              record=record_of(session, name)))
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -604,9 +606,39 @@ def plan_of_record(session: Session, target: int, *, name: str, base: str = BASE
 
 def save_plan(session: Session, rec) -> Session:
     """Save a plan of record as a scenario of its dated edits."""
+    budget = rec.money["budget_yuan"].iloc[0] if len(rec.money) else float("nan")
+    spend = "" if budget != budget else f", budget {budget:.0f} a year"
     return create(session, rec.name, base=rec.base, author="planner", edits=rec.edits,
-                  note=f"plan of record: target {rec.target_year}, {len(rec.actions)} "
-                       f"action(s), {rec.total_yuan:,.0f} yuan to {rec.end_year}")
+                  note=f"{PLAN_NOTE}{rec.target_year}, {len(rec.actions)} action(s), "
+                       f"{rec.total_yuan:,.0f} yuan to {rec.end_year}{spend}")
+
+
+PLAN_NOTE = "plan of record: target "
+_PLAN_NOTE = re.compile(r"^plan of record: target (\d{4}), .* yuan to (\d{4})"
+                        r"(?:, budget (\d+) a year)?$")
+
+
+def record_of(session: Session, name: str):
+    """The plan of record a scenario was saved from, made again; None for another scenario.
+
+    The plan is deterministic: made again with the target, end year and budget its note
+    records, its edits are the scenario's. A scenario edited since it was saved is no longer
+    that plan: None.
+    """
+    from planner import record
+
+    if name == BASELINE:
+        return None
+    sc = store.get(session.scenarios, name, file=session.file)
+    m = _PLAN_NOTE.match(sc.note or "")
+    if m is None:
+        return None
+    budget = float(m.group(3)) if m.group(3) else None
+    rec = record.make(session, int(m.group(1)), name=name, base=sc.base,
+                      to_year=int(m.group(2)), budget=budget)
+    same = json.dumps(list(rec.edits), sort_keys=True, default=str) == json.dumps(
+        list(sc.edits), sort_keys=True, default=str)
+    return rec if rec.ok and same else None
 
 
 def optimisation_plans(session: Session, base: str, options) -> list[Plan]:

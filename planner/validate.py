@@ -28,6 +28,7 @@ from planner.schema import (
     KIND_HAS_SENIOR,
     KIND_SECTIONS,
     KINDS,
+    NOTICE_SETTINGS,
     REGIONS,
     SCHEMA_VERSIONS,
     SECTION_ALIASES,
@@ -605,6 +606,7 @@ class MetaValues:
     units_source: str = ""
     catchments_source: str = ""
     distances_key: str = ""
+    notice: tuple[tuple[str, str], ...] = ()
 
 
 META_CHOICES = {
@@ -668,6 +670,7 @@ def check_meta(
         _meta_cell(meta, key, kind, values, bad)
     values["name"] = meta.get("name", "")
     values["distances_key"] = meta.get("distances_key", "")
+    values["notice"] = tuple((k, meta[k]) for k in NOTICE_SETTINGS if meta.get(k, "").strip())
     return MetaValues(**values), problems
 
 

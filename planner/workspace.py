@@ -84,6 +84,9 @@ class Meta:
         buffer of the points' hull).
     catchments_source
         "" (given as polygons) or "lists" (unions of the units named in 划片 lists).
+    notice
+        The catchment notice's texts the bureau set (key, text): issuing body, date, clauses
+        (keys of planner.report.notice.NOTICE_SETTINGS); unset ones print marked defaults.
     """
 
     crs: str
@@ -97,6 +100,7 @@ class Meta:
     enrolment_source: str = ENROLMENT_FROM_TABLE
     units_source: str = ""
     catchments_source: str = ""
+    notice: tuple[tuple[str, str], ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """Return the meta table as key/value rows."""
@@ -112,6 +116,7 @@ class Meta:
             ("enrolment_source", self.enrolment_source),
             ("units_source", self.units_source),
             ("catchments_source", self.catchments_source),
+            *self.notice,
         ]
         return pd.DataFrame(rows, columns=["key", "value"]).astype("str")
 

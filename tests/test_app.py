@@ -77,7 +77,10 @@ def test_app_walks_every_page():
     at.switch_page("app_pages/export.py").run()
     at.button(key="prepare_export").click().run()
     assert not at.exception
-    assert len(at.get("download_button")) == 4
+    labels = [d.label.split(" · ")[0] for d in at.get("download_button")]
+    assert labels == ["方案图层（GeoPackage）", "方案表格（Excel）", "方案报告（HTML）",
+                      "划片范围公告（HTML）", "布局调整方案（Word）", "划片范围公告（Word）",
+                      "小学划片范围图（PDF，A3）", "初中划片范围图（PDF，A3）"]
 
 
 def _changed_rows(at):

@@ -88,16 +88,21 @@ def _xlsx_parts(path):
         return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
 
 
-def test_export_writes_four_files_twice_the_same(ws_with_plan, tmp_path):
+def test_export_writes_its_files_twice_the_same(ws_with_plan, tmp_path):
     for folder in (tmp_path / "one", tmp_path / "two" / "deeper"):  # made when missing
         assert main(["export", str(ws_with_plan), "--scenario", "plan-a", "--out",
                      str(folder)]) == 0
     one, two = tmp_path / "one" / "plan-a", tmp_path / "two" / "deeper" / "plan-a"
     assert [p.name for p in (tmp_path / "one").iterdir()] == ["plan-a"]  # nothing else
     names = sorted(p.name for p in one.iterdir())
-    assert names == ["plan-a.gpkg", "plan-a.html", "plan-a.xlsx", "plan-a_notice.html"]
-    for name in ("plan-a.html", "plan-a_notice.html"):
+    assert names == ["plan-a.docx", "plan-a.gpkg", "plan-a.html", "plan-a.xlsx",
+                     "plan-a_map_junior.pdf", "plan-a_map_primary.pdf", "plan-a_notice.docx",
+                     "plan-a_notice.html"]
+    for name in ("plan-a.html", "plan-a_notice.html", "plan-a_map_junior.pdf",
+                 "plan-a_map_primary.pdf"):
         assert (one / name).read_bytes() == (two / name).read_bytes()
+    for name in ("plan-a.docx", "plan-a_notice.docx"):  # the zip records its time: the parts
+        assert _xlsx_parts(one / name) == _xlsx_parts(two / name)
     assert _xlsx_parts(one / "plan-a.xlsx") == _xlsx_parts(two / "plan-a.xlsx")
     for layer in pyogrio.list_layers(one / "plan-a.gpkg")[:, 0]:
         a = pyogrio.read_dataframe(one / "plan-a.gpkg", layer=layer)
@@ -111,14 +116,15 @@ def test_export_writes_four_files_twice_the_same(ws_with_plan, tmp_path):
     changes = pyogrio.read_dataframe(one / "plan-a.gpkg", layer="changes")
     assert changes["op"].tolist() == ["enforce_zoning", "move_unit"]
     notice = (one / "plan-a_notice.html").read_text(encoding="utf-8")
-    assert "示范县（合成数据）义务教育学校招生划片范围公告" in notice
+    assert "示范县2027年义务教育学校招生划片范围公告" in notice
     assert "荇里社区" in notice  # the moved unit, now in 示范县城区第一小学's catchment
     wb = openpyxl.load_workbook(one / "plan-a.xlsx")
     assert wb.sheetnames[:3] == ["检查清单对比", "学校前后对比", "调整单元"]
 
 
 def test_an_export_killed_half_way_leaves_no_partial_file(ws_with_plan, tmp_path):
-    finals = ["plan-a.gpkg", "plan-a.html", "plan-a.xlsx", "plan-a_notice.html"]
+    finals = ["plan-a.docx", "plan-a.gpkg", "plan-a.html", "plan-a.xlsx", "plan-a_map_junior.pdf",
+              "plan-a_map_primary.pdf", "plan-a_notice.docx", "plan-a_notice.html"]
     out = tmp_path / "k"
     assert main(["export", str(ws_with_plan), "--scenario", "plan-a", "--out", str(out)]) == 0
     before = {n: (out / "plan-a" / n).read_bytes() for n in finals}

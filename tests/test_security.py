@@ -9,10 +9,12 @@ never becomes `49`), and no workbook cell is a formula.
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 import shutil
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -308,10 +310,15 @@ def test_app_pages_show_payloads_as_text(payload_ws, tmp_path, monkeypatch):
         at.button(key="prepare_export").click().run()
         assert not at.exception
         files = at.session_state["export_files"]
-        assert len(files) == 4
+        assert len(files) == 8  # layers, workbook, report, notice, two Word files, two maps
         for fname, data in files.items():
             if fname.endswith(".html"):
                 assert_not_evaluated(data.decode("utf-8"), marker)
+            if fname.endswith(".docx"):  # the payload is a run's text, never a field
+                with zipfile.ZipFile(io.BytesIO(data)) as z:
+                    xml = z.read("word/document.xml").decode("utf-8")
+                assert "<script>" not in xml and "&lt;script&gt;" in xml, fname
+                assert "w:fldChar" not in xml and "w:instrText" not in xml, fname
     assert not marker.exists()
 
 

@@ -220,6 +220,7 @@ def assemble(
             enrolment_source=derived.enrolment_source or meta.enrolment_source,
             units_source=derived.units_source or meta.units_source,
             catchments_source=derived.catchments_source or meta.catchments_source,
+            notice=meta.notice,
         ),
         units=_maybe(parsed, "units"),
         catchments=_maybe(parsed, "catchments"),

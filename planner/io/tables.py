@@ -35,6 +35,7 @@ from planner.schema import (
     LAYER_SHEETS,
     LAYER_ZH,
     LONLAT_COLUMNS,
+    NOTICE_SETTINGS,
     SCHOOL_CAPACITY_COLUMNS,
     SCHOOL_COLUMNS,
     SCHOOL_SECTION_COLUMNS,
@@ -54,6 +55,7 @@ SETTING_KEYS = {
     "region": "region", "地区范围": "region", "地区": "region",
     "year": "year", "学年": "year", "统计学年": "year",
     "boundary": "boundary", "县域边界": "boundary", "边界文件": "boundary",
+    **{k: k for k in NOTICE_SETTINGS}, **{zh: k for k, (zh, _) in NOTICE_SETTINGS.items()},
 }
 _SHEET_LOOKUP = {normalise_header(n): layer for layer, names in LAYER_SHEETS.items()
                  for n in names}

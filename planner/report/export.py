@@ -23,30 +23,72 @@ from planner.report import tables
 from planner.report.closure import closure_sheet
 from planner.report.escape import html_text, write_cell
 from planner.report.excel import _sheet
-from planner.report.figures import catchment_svg, county_svg, years_svg
+from planner.report.figures import county_svg, years_svg
 from planner.report.html import CSS, _table, exclusions_html
+from planner.report.notice import notice_content, render_notice
 from planner.report.projection import county_table, crossings_table, year_tables
 from planner.schema import SECTIONS
-from planner.workspace import Workspace
 
 if TYPE_CHECKING:
     from planner.session import Proposal
 
 
-def proposal_files(p: Proposal, stem: str, *, lang: str = "zh"
+def proposal_files(p: Proposal, stem: str, *, lang: str = "zh", record=None
                    ) -> dict[str, Callable[[Path], None]]:
-    """Return the four files of a proposal as writers (file name → write function).
+    """Return the files of a proposal as writers (file name → write function).
 
-    `<stem>.gpkg`, `<stem>.xlsx`, `<stem>.html` and `<stem>_notice.html`;
+    `<stem>.gpkg`, `<stem>.xlsx`, `<stem>.html`, `<stem>_notice.html`, the Word documents
+    `<stem>.docx` and `<stem>_notice.docx`, the print maps `<stem>_map_primary.pdf` and
+    `<stem>_map_junior.pdf`, and for a plan of record (`record`) `<stem>_roadmap.docx`;
     planner/session.py publishes them together.
     """
+    from planner.report import docx
+
+    county = (p.ws.meta.name or "").split("（")[0]
+    notice = notice_content(p.ws, p.plan.zoning, year=notice_year(p), closures=p.closures,
+                            lang=lang)
+    words = {
+        f"{stem}.docx": lambda path: docx.save(docx.proposal_document(p, lang), path),
+        f"{stem}_notice.docx": lambda path: docx.save(
+            docx.notice_document(notice, p.ws, p.plan.zoning, lang), path),
+    }
+    if record is not None:
+        words[f"{stem}_roadmap.docx"] = lambda path: docx.save(
+            docx.roadmap_document(record, lang, county=county), path)
+    maps = {f"{stem}_map_{sec}.pdf": _map_writer(p, notice, sec, county, lang)
+            for sec in SECTIONS if notice.public[sec] and p.ws.units is not None}
+    return {**_tables_files(p, stem, lang), **words, **maps}
+
+
+def _map_writer(p: Proposal, notice, section: str, county: str, lang: str
+                ) -> Callable[[Path], None]:
+    from planner.report.printmap import catchment_figure, figure_pdf
+
+    numbers = {e.school_id: e.number for e in notice.public[section]}
+
+    def write(path: Path) -> None:
+        fig = catchment_figure(p.ws, p.plan.zoning, section, numbers, lang=lang, page="A3",
+                               title=t("print_map_title", lang, county=county,
+                                       section=t(section, lang)))
+        path.write_bytes(figure_pdf(fig))
+    return write
+
+
+def _tables_files(p: Proposal, stem: str, lang: str) -> dict[str, Callable[[Path], None]]:
     return {
         f"{stem}.gpkg": lambda path: _write_gpkg(p, path),
         f"{stem}.xlsx": lambda path: _write_xlsx(p, path, lang),
         f"{stem}.html": lambda path: path.write_text(render_report(p, lang), encoding="utf-8"),
         f"{stem}_notice.html": lambda path: path.write_text(
-            render_notice(p.ws, p.plan.zoning, lang=lang), encoding="utf-8"),
+            render_notice(p.ws, p.plan.zoning, year=notice_year(p), closures=p.closures,
+                          lang=lang), encoding="utf-8"),
     }
+
+
+def notice_year(p: Proposal) -> int | None:
+    """The autumn the notice admits for: the proposal's year, else the workspace's next."""
+    return p.plan.year + 1 if p.plan.year is not None and p.plan.year == p.base_ws.meta.year \
+        else p.plan.year
 
 
 def _write_gpkg(p: Proposal, path: Path) -> None:
@@ -182,43 +224,5 @@ def render_report(p: Proposal, lang: str = "zh") -> str:
             continue
         parts += [f"<h2>{html_text(heading)}</h2>", _table(frame)]
     parts += _years_html(p, lang)
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def render_notice(ws: Workspace, zoning: pd.DataFrame, *, lang: str = "zh") -> str:
-    """Return the public catchment notice (划片范围公告): each school's units, per section."""
-    zh = lang == "zh"
-    county = ws.meta.name or ("本县" if zh else "the county")
-    title = (f"{county}义务教育学校招生划片范围公告" if zh
-             else f"{county}: catchments of compulsory-education schools")
-    names = dict(zip(ws.units["unit_id"], ws.units["name"], strict=True))
-    schools = ws.schools.set_index("school_id")
-    parts = [
-        f"<!DOCTYPE html><html lang=\"{'zh-CN' if zh else 'en'}\"><head><meta charset=\"utf-8\">"
-        f"<title>{html_text(title)}</title><style>{CSS} td:nth-child(2) {{ width: 30%; }}"
-        "</style></head><body>",
-        f"<h1>{html_text(title)}</h1>",
-    ]
-    if ws.meta.synthetic:
-        parts.append(f"<div class=\"banner\">{html_text(t('synthetic_banner', lang))}</div>")
-    parts.append("<p>" + html_text(
-        "适龄儿童少年按户籍或居住地所在居住单元，到下列学校就近入学。" if zh else
-        "Children attend the school whose catchment holds the unit they live in.") + "</p>")
-    for sec in SECTIONS:
-        z = zoning[sec].dropna()
-        ids = sorted(set(z))
-        numbers = {sid: k for k, sid in enumerate(ids, start=1)}
-        rows = []
-        for sid in ids:
-            units = sorted(names[u] for u in z.index[z == sid])
-            rows.append({"#": numbers[sid], ("学校" if zh else "school"): schools.at[sid, "name"],
-                         ("划片范围" if zh else "catchment"): "、".join(units) if zh
-                         else ", ".join(units)})
-        parts.append(f"<h2>{html_text(t(sec, lang))}</h2>")
-        if ids and ws.units is not None:
-            svg = catchment_svg(ws, zoning, sec, numbers, lang=lang, salt=f"notice-{sec}")
-            parts.append(f"<div class=\"figure\">{svg}</div>")
-        parts.append(_table(pd.DataFrame(rows)))
     parts.append("</body></html>")
     return "\n".join(parts)

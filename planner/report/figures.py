@@ -116,20 +116,12 @@ def catchment_svg(ws: Workspace, zoning: pd.DataFrame, section: str, numbers: di
     `zoning` is the plan's unit → school table (columns primary, junior); `numbers` gives the
     number of each school in the notice's table.
     """
-    from planner.plan import catchments_from_zoning
-
     with rc_context(_rc(salt)):
         fig = Figure(figsize=(7.2, 6.0))
         fig.set_layout_engine("tight")
         ax = fig.add_subplot()
         crs = ws.meta.crs
-        part = zoning[[section]].assign(**{s: None for s in ("primary", "junior")
-                                           if s != section})
-        catch = catchments_from_zoning(ws.units, part, crs)
-        catch = catch[catch["section"] == section].to_crs(crs)
-        colours = dict(zip(sorted(numbers), palette(len(numbers)), strict=True))
-        catch.plot(ax=ax, color=[colours.get(s, NONE) for s in catch["school_id"]],
-                   edgecolor="#555555", linewidth=0.5)
+        catch = draw_catchments(ax, ws, zoning, section, numbers, edge="#555555", width=0.5)
         for sid, geom in zip(catch["school_id"], catch.geometry, strict=True):
             if sid in numbers:
                 p = geom.representative_point()
@@ -141,6 +133,21 @@ def catchment_svg(ws: Workspace, zoning: pd.DataFrame, section: str, numbers: di
         ax.set_axis_off()
         ax.set_aspect("equal")
         return _svg(fig)
+
+
+def draw_catchments(ax, ws: Workspace, zoning: pd.DataFrame, section: str,
+                    numbers: dict[str, int], *, edge: str, width: float):
+    """Fill a section's catchments on `ax`, one colour per numbered school; return them."""
+    from planner.plan import catchments_from_zoning
+
+    crs = ws.meta.crs
+    part = zoning[[section]].assign(**{s: None for s in ("primary", "junior") if s != section})
+    catch = catchments_from_zoning(ws.units, part, crs)
+    catch = catch[catch["section"] == section].to_crs(crs)
+    colours = dict(zip(sorted(numbers), palette(len(numbers)), strict=True))
+    catch.plot(ax=ax, color=[colours.get(s, NONE) for s in catch["school_id"]],
+               edgecolor=edge, linewidth=width)
+    return catch
 
 
 def cv_svg(ev: Evaluation, *, lang: str = "zh", salt: str = "cv") -> str:

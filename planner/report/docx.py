@@ -1,0 +1,285 @@
+"""Word documents (python-docx): the notice, the layout proposal and the plan's timetable.
+
+A .docx opens in Word and WPS. Tables are real Word tables (style "Table Grid", the header row
+repeated on every page), headings use Word's heading styles (so the navigation pane shows the
+outline), the Chinese fonts are named (宋体 for text, 黑体 for headings, as East Asian fonts
+beside a Latin one) and maps are embedded as PNG at 300 dpi. Every text from the data is
+written as a run's text: never a field, a formula or markup. Characters XML cannot hold (the
+control characters) are dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from planner.i18n import t
+from planner.report.notice import Notice, closed_table, private_table, school_table
+from planner.report.printmap import catchment_figure, figure_png
+from planner.schema import SECTIONS
+
+BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Times New Roman"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(value: object) -> str:
+    """A value as a run's text: NaN and None as "", control characters dropped."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return _CONTROL.sub("", str(value))
+
+
+def _fonts(style, east_asian: str, size: float | None = None) -> None:
+    style.font.name = LATIN_FONT
+    rpr = style.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.append(fonts)
+    for attr in ("w:ascii", "w:hAnsi"):
+        fonts.set(qn(attr), LATIN_FONT)
+    fonts.set(qn("w:eastAsia"), east_asian)
+    if size is not None:
+        style.font.size = Pt(size)
+
+
+def new_document(*, landscape: bool = False):
+    """A document with the Chinese fonts named in its styles, A4."""
+    doc = Document()
+    _fonts(doc.styles["Normal"], BODY_FONT, 10.5)
+    for level, size in ((0, 18), (1, 15), (2, 13), (3, 12)):
+        style = doc.styles["Title" if level == 0 else f"Heading {level}"]
+        _fonts(style, HEADING_FONT, size)
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
+    if landscape:
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.page_width, sec.page_height = sec.page_height, sec.page_width
+    for side in ("left_margin", "right_margin"):
+        setattr(sec, side, Cm(2.0))
+    sec.top_margin = sec.bottom_margin = Cm(2.0)
+    return doc
+
+
+def heading(doc, text: str, level: int) -> None:
+    """A heading in Word's heading style of `level` (0: the title)."""
+    doc.add_heading(clean(text), level=level)
+
+
+def paragraph(doc, text: str, *, bold_lead: str = "", align=None, colour=None) -> None:
+    """A paragraph of text, after an optional bold lead."""
+    p = doc.add_paragraph()
+    if bold_lead:
+        p.add_run(clean(bold_lead)).bold = True
+    run = p.add_run(clean(text))
+    if colour is not None:
+        run.font.color.rgb = colour
+    if align is not None:
+        p.alignment = align
+
+
+def table(doc, frame: pd.DataFrame, *, widths_cm: Iterable[float] | None = None) -> None:
+    """A real Word table: a bold header row repeated on each page, one row per frame row."""
+    tab = doc.add_table(rows=1, cols=len(frame.columns))
+    tab.style = doc.styles["Table Grid"]
+    head = tab.rows[0]
+    trpr = head._tr.get_or_add_trPr()
+    rep = OxmlElement("w:tblHeader")
+    rep.set(qn("w:val"), "true")
+    trpr.append(rep)
+    for cell, col in zip(head.cells, frame.columns, strict=True):
+        cell.text = ""
+        cell.paragraphs[0].add_run(clean(col)).bold = True
+    for rec in frame.itertuples(index=False):
+        cells = tab.add_row().cells
+        for cell, v in zip(cells, rec, strict=True):
+            cell.text = clean(_number(v))
+    if widths_cm is not None:
+        tab.autofit = False
+        for col, w in zip(tab.columns, widths_cm, strict=False):
+            col.width = Cm(w)
+        for row in tab.rows:
+            for cell, w in zip(row.cells, widths_cm, strict=False):
+                cell.width = Cm(w)
+    doc.add_paragraph()
+
+
+def _number(v: object) -> object:
+    if isinstance(v, float) and v == v and v.is_integer() and abs(v) < 1e15:
+        return int(v)
+    if isinstance(v, float) and v == v:
+        return f"{v:,.3f}".rstrip("0").rstrip(".")
+    return v
+
+
+def picture(doc, png: bytes, width_cm: float) -> None:
+    """A picture, centred, `width_cm` wide."""
+    doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def save(doc, path) -> None:
+    """Save with fixed core properties (no clock, no user name): the same content, same file."""
+    props = doc.core_properties
+    props.author = props.last_modified_by = "planner"
+    props.revision = 1
+    from datetime import datetime
+
+    props.created = props.modified = datetime(2000, 1, 1)
+    doc.save(str(path))
+
+
+# --- the notice ----------------------------------------------------------------------------
+
+def notice_document(n: Notice, ws, zoning: pd.DataFrame, lang: str = "zh"):
+    """The catchment notice as a Word document (content from planner/report/notice.py)."""
+    from docx.shared import RGBColor
+
+    doc = new_document()
+    heading(doc, n.title, 0)
+    if n.synthetic:
+        paragraph(doc, t("synthetic_banner", lang), colour=RGBColor(0x8A, 0x6D, 0x00))
+    paragraph(doc, n.intro)
+    for sec in SECTIONS:
+        heading(doc, t(sec, lang), 1)
+        entries = n.public[sec]
+        if entries and ws.units is not None:
+            numbers = {e.school_id: e.number for e in entries}
+            county = (ws.meta.name or "").split("（")[0]
+            fig = catchment_figure(ws, zoning, sec, numbers, lang=lang, title=t(
+                "print_map_title", lang, county=county, section=t(sec, lang)))
+            picture(doc, figure_png(fig), 17.0)
+        table(doc, school_table(entries, lang), widths_cm=(1.2, 3.2, 3.6, 2.4, 6.6))
+    if n.private:
+        heading(doc, t("notice_private_head", lang), 1)
+        table(doc, private_table(n.private, lang), widths_cm=(3.6, 4.0, 2.6, 6.8))
+    if n.closed:
+        heading(doc, t("notice_closed_head", lang), 1)
+        table(doc, closed_table(n.closed, lang), widths_cm=(5.0, 7.0, 5.0))
+    heading(doc, t("notice_clauses", lang), 1)
+    for head, text, default in n.clauses:
+        paragraph(doc, text, bold_lead=head, colour=RGBColor(0x8A, 0x6D, 0x00) if default
+                  else None)
+    for text in (n.issuer[0], n.date[0], t("notice_seal", lang)):
+        paragraph(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    return doc
+
+
+# --- the layout proposal -------------------------------------------------------------------
+
+def proposal_document(p, lang: str = "zh"):
+    """The layout proposal (布局调整方案) as a Word document.
+
+    Today's state (the verdict, the checklist, the failing school sections), the proposed
+    changes and what they do to every row, the years, the catchment maps, and the entered rows
+    the county must confirm. The tables are those of the proposal's workbook
+    (planner/report/export.py), so the two never disagree.
+    """
+    from planner.plan.store import BASELINE
+    from planner.report import tables
+    from planner.report.export import _xlsx_frames
+    from planner.report.projection import county_table
+
+    zh = lang == "zh"
+    frames = _xlsx_frames(p, lang)
+    county = (p.ws.meta.name or "").split("（")[0]
+    doc = new_document(landscape=True)
+    title = (t("doc_baseline_title", lang, county=county) if p.name == BASELINE
+             else t("doc_proposal_title", lang, county=county, name=p.name))
+    heading(doc, title, 0)
+    paragraph(doc, t("doc_profile", lang, profile=p.after.standards.name,
+                     year=p.plan.year if p.plan.year is not None else "—"))
+    if p.ws.meta.synthetic:
+        paragraph(doc, t("synthetic_banner", lang))
+    heading(doc, t("doc_state", lang), 1)
+    paragraph(doc, tables.verdict_text(p.before, lang), bold_lead=t("doc_before", lang))
+    if p.name != BASELINE:
+        paragraph(doc, tables.verdict_text(p.after, lang), bold_lead=t("doc_after", lang))
+    heading(doc, t("doc_checklist", lang), 2)
+    table(doc, frames["检查清单对比" if zh else "Checklist"])
+    schools = frames["学校前后对比" if zh else "Schools"]
+    after_col = schools.columns[6]
+    failing = schools[~schools[after_col].astype(bool)]
+    heading(doc, t("doc_failing", lang, n=len(failing), total=len(schools)), 2)
+    table(doc, failing)
+    if p.name != BASELINE:
+        heading(doc, t("doc_changes", lang), 1)
+        units = frames["调整单元" if zh else "Units re-zoned"]
+        paragraph(doc, t("doc_changes_lead", lang, edits=len(p.edits), units=len(units),
+                         pupils=int(p.diff.moved["students"].sum())
+                         if "students" in p.diff.moved else 0))
+        heading(doc, t("doc_units", lang), 2)
+        table(doc, units if len(units) else pd.DataFrame({t("doc_none", lang): []}))
+        caps = frames["超规模与超标班额变化" if zh else "Caps"]
+        if len(caps):
+            heading(doc, t("doc_caps", lang), 2)
+            table(doc, caps)
+    if p.years is not None:
+        heading(doc, t("doc_years", lang), 1)
+        table(doc, county_table(p.years.county, lang))
+    heading(doc, t("doc_maps", lang), 1)
+    from planner.report.notice import notice_content
+
+    n = notice_content(p.ws, p.plan.zoning, lang=lang)
+    for sec in SECTIONS:
+        numbers = {e.school_id: e.number for e in n.public[sec]}
+        if numbers and p.ws.units is not None:
+            fig = catchment_figure(p.ws, p.plan.zoning, sec, numbers, lang=lang, title=t(
+                "print_map_title", lang, county=county, section=t(sec, lang)))
+            picture(doc, figure_png(fig), 24.0)
+    heading(doc, t("doc_confirm", lang), 1)
+    table(doc, confirm_table(p.after, lang))
+    road = frames["补齐短板路线图" if zh else "Roadmap for the remaining gaps"]
+    if len(road):
+        heading(doc, t("doc_roadmap", lang), 1)
+        table(doc, road)
+    return doc
+
+
+def confirm_table(ev, lang: str) -> pd.DataFrame:
+    """The checklist rows the county enters and must confirm: id, indicator, status, evidence."""
+    c = ev.checklist[ev.checklist["source"] != "computed"]
+    return pd.DataFrame({
+        t("doc_col_id", lang): c["id"],
+        t("doc_col_indicator", lang): c["name_zh" if lang == "zh" else "name_en"],
+        t("doc_col_status", lang): [t(f"status_{s}", lang) for s in c["status"]],
+        t("doc_col_evidence", lang): c["evidence_zh" if lang == "zh" else "evidence"]})
+
+
+# --- the plan of record's timetable and roadmap ----------------------------------------------
+
+def roadmap_document(record, lang: str = "zh", *, county: str = "", responsible: str = ""):
+    """The plan of record's timetable and roadmap (时间表和路线图) as a Word document.
+
+    Actions by year with their cost, reason and a responsible body (a column the bureau fills
+    where `responsible` is not given), the money and teachers by year, the rows by year, and
+    the entered rows to confirm.
+    """
+    from planner.report.tables import plan_tables
+
+    tabs = plan_tables(record, lang)
+    doc = new_document(landscape=True)
+    heading(doc, t("doc_roadmap_title", lang, county=county, target=record.target_year), 0)
+    paragraph(doc, t("doc_roadmap_lead", lang, name=record.name, first=record.first_year,
+                     target=record.target_year, end=record.end_year, n=len(record.actions),
+                     total=record.total_yuan / 1e4))
+    actions = tabs["actions"]
+    year_col = actions.columns[0]
+    resp = t("doc_col_responsible", lang)
+    for year, group in actions.groupby(year_col, sort=True):
+        heading(doc, t("doc_year", lang, year=int(year)), 1)
+        table(doc, group.drop(columns=[year_col]).assign(**{resp: responsible}))
+    for key, head in (("money", "doc_money"), ("teachers", "doc_teachers"),
+                      ("rows", "doc_rows"), ("confirm", "doc_confirm")):
+        heading(doc, t(head, lang), 1)
+        table(doc, tabs[key])
+    return doc
