@@ -113,7 +113,7 @@ def profile_options() -> list[str]:
 
 def profile_name(name: str, lang: str) -> str:
     """A profile's name as shown: the built-in ones in the reader's language."""
-    return t(f"profile_{name}", lang) if name in PROFILES else name
+    return t(f"profile_name_{name}", lang) if name in PROFILES else name
 
 
 def profile_label(value: str, stored: str, lang: str) -> str:

@@ -475,11 +475,13 @@ NOTICE_SETTINGS = {
     "notice_issuer": ("公告发布单位", "notice_default_issuer"),
     "notice_date": ("公告发布日期", "notice_default_date"),
     "notice_conditions": ("入学条件", "notice_default_conditions"),
+    "notice_dates": ("报名时间", "notice_default_dates"),
     "notice_enrolled": ("在校生条款", "notice_default_enrolled"),
     "notice_siblings": ("多孩同校条款", "notice_default_siblings"),
     "notice_special": ("特殊群体条款", "notice_default_special"),
     "notice_private": ("民办学校条款", "notice_default_private"),
     "notice_closed": ("撤并学校条款", "notice_default_closed"),
+    "notice_hotline": ("咨询监督电话", "notice_default_hotline"),
 }
 
 def columns_of(layer: str) -> tuple[Column, ...]:

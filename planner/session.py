@@ -552,10 +552,12 @@ def export(session: Session, name: str, out_dir: str | Path, *, lang: str = "zh"
            year: int | None = None) -> list[Path]:
     """Export a scenario (or "baseline") as a proposal into `out_dir/<name>/`.
 
-    The four files — `<name>.gpkg`, `<name>.xlsx`, `<name>.html`, `<name>_notice.html` — are
-    written into a hidden folder and published with one rename of that folder, so an export
-    stopped at any moment never leaves old and new files mixed. `out_dir` is made when
-    missing.
+    The files (planner/report/export.py proposal_files: layers, workbook, report, notice,
+    Word documents, print maps) are written into a hidden folder and published with one rename
+    of that folder, so an export stopped at any moment never leaves old and new files mixed.
+    `out_dir` is made when missing. Without `year`, a scenario whose edits are dated is read in
+    the year its last one takes effect (:func:`phased_in_year`); the notice is always for the
+    autumn after the workspace's year, unless `year` is given.
 
     Raises
     ------
@@ -578,9 +580,38 @@ def export(session: Session, name: str, out_dir: str | Path, *, lang: str = "zh"
         raise InputError.single(session.file, f"scenarios {name!r} and {clash[0]!r} would both "
                                 f"be exported as {stem!r}: rename one of them",
                                 layer="layer scenarios", column="name")
+    now = session.base.plan.year
+    admits = export_notice_year(now, year)  # the next autumn, unless a year is asked for
+    if year is None:
+        year = phased_in_year(session, name)
     p = proposal(session, name, year=year)
-    return publish_folder(Path(out_dir), stem, proposal_files(p, stem, lang=lang,
-                                                              record=record_of(session, name)))
+    notice_plan = None
+    if admits is not None and admits != p.plan.year:
+        notice_plan = plan_at_year(session, name, admits)
+    return publish_folder(Path(out_dir), stem, proposal_files(
+        p, stem, lang=lang, record=record_of(session, name), notice_year=admits,
+        notice_plan=notice_plan))
+
+
+def phased_in_year(session: Session, name: str) -> int | None:
+    """The school year a scenario stands complete in: its last dated edit's, else None (today).
+
+    A proposal of a scenario whose changes are dated is read in the year they are all in
+    effect; its before is the baseline projected to the same year.
+    """
+    now = session.base.plan.year
+    if name == BASELINE or now is None:
+        return None
+    years = [int(e["year"]) for e in scenario_edits(session, name)
+             if isinstance(e.get("year"), int) and e["year"] > now]
+    return max(years) if years else None
+
+
+def export_notice_year(now: int | None, year: int | None) -> int | None:
+    """The autumn a notice admits for: the year asked for, else the one after the data's."""
+    if year is not None and year != now:
+        return year
+    return None if now is None else now + 1
 
 
 # --- planning --------------------------------------------------------------------------------

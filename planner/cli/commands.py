@@ -307,8 +307,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from planner import session as ss
 
     session = _session(args, gpkg=True)
-    for p in ss.export(session, args.scenario, args.out, lang=args.lang, year=args.year):
+    paths = ss.export(session, args.scenario, args.out, lang=args.lang, year=args.year)
+    for p in paths:
         print(f"wrote {p}")
+    if args.year is None and (y := ss.phased_in_year(session, args.scenario)) is not None:
+        print(f"the proposal is read in school year {y}, when the scenario's last dated edit "
+              "takes effect (--year Y for another); the notice is for the next autumn's "
+              "entrants")
     return 0
 
 

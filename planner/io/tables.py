@@ -233,7 +233,8 @@ def read_csv_tables(path: Path) -> RawLayers:
 
 EXAMPLE_SCHOOL = {
     "school_id": "4199230001", "name": "示例县实验小学", "kind": "小学", "area_type": "城区",
-    "public": "是", "boarding": "否", "central_school_id": None, "students_primary": 270,
+    "public": "是", "boarding": "否", "central_school_id": None,
+    "address": "示例县城关镇建设路1号", "phone": "000-1234567", "students_primary": 270,
     "students_junior": 0, "students_senior": 0, "classes_primary": 6, "classes_junior": 0,
     "max_class_size_primary": 46, "max_class_size_junior": 0, "classrooms": 8,
     "teachers_total": 18, "teachers_certified": 18, "teachers_above_degree": 15,
@@ -384,9 +385,19 @@ def write_template(path: str | Path) -> Path:
         ("县域边界", None, "可选：与本表同一文件夹的县域边界文件名（GeoJSON、Shapefile、"
          "GeoPackage 或 KML）；村社区只给经纬度时，按泰森多边形（Voronoi）划分并裁剪到边界；"
          "不填则裁剪到各点外包多边形的缓冲区"),
+        *_notice_settings(),
     ])
     _write_explanations(wb.create_sheet("说明"), school_cols, unit_cols)
     return atomic_write(path, lambda tmp: wb.save(tmp))
+
+
+def _notice_settings() -> list[tuple[str, object, str]]:
+    """The catchment notice's texts, blank: each explained with the default printed instead."""
+    from planner.i18n import t
+
+    return [(zh, None, f"可选：招生划片范围公告中的{zh.removeprefix('公告')}；不填时印默认文本"
+             "（并标明待核改）："
+             f"{t(default, 'zh', county='XX县')}") for zh, default in NOTICE_SETTINGS.values()]
 
 
 def _write_explanations(ws, school_cols, unit_cols) -> None:

@@ -23,7 +23,13 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from planner.i18n import t
-from planner.report.notice import Notice, closed_table, private_table, school_table
+from planner.report.notice import (
+    Notice,
+    closed_table,
+    private_table,
+    school_table,
+    special_table,
+)
 from planner.report.printmap import catchment_figure, figure_png
 from planner.schema import SECTIONS
 
@@ -155,13 +161,16 @@ def notice_document(n: Notice, ws, zoning: pd.DataFrame, lang: str = "zh"):
         if entries and ws.units is not None:
             numbers = {e.school_id: e.number for e in entries}
             county = (ws.meta.name or "").split("（")[0]
-            fig = catchment_figure(ws, zoning, sec, numbers, lang=lang, title=t(
+            fig = catchment_figure(ws, zoning, sec, numbers, lang=lang, page="figure", title=t(
                 "print_map_title", lang, county=county, section=t(sec, lang)))
             picture(doc, figure_png(fig), 17.0)
         table(doc, school_table(entries, lang), widths_cm=(1.2, 3.2, 3.6, 2.4, 6.6))
     if n.private:
         heading(doc, t("notice_private_head", lang), 1)
         table(doc, private_table(n.private, lang), widths_cm=(3.6, 4.0, 2.6, 6.8))
+    if n.special:
+        heading(doc, t("notice_special_schools", lang), 1)
+        table(doc, special_table(n.special, lang), widths_cm=(3.6, 4.0, 2.6, 6.8))
     if n.closed:
         heading(doc, t("notice_closed_head", lang), 1)
         table(doc, closed_table(n.closed, lang), widths_cm=(5.0, 7.0, 5.0))
@@ -186,7 +195,7 @@ def proposal_document(p, lang: str = "zh"):
     """
     from planner.plan.store import BASELINE
     from planner.report import tables
-    from planner.report.export import _xlsx_frames
+    from planner.report.export import _xlsx_frames, profile_line
     from planner.report.projection import county_table
 
     zh = lang == "zh"
@@ -196,8 +205,7 @@ def proposal_document(p, lang: str = "zh"):
     title = (t("doc_baseline_title", lang, county=county) if p.name == BASELINE
              else t("doc_proposal_title", lang, county=county, name=p.name))
     heading(doc, title, 0)
-    paragraph(doc, t("doc_profile", lang, profile=p.after.standards.name,
-                     year=p.plan.year if p.plan.year is not None else "—"))
+    paragraph(doc, profile_line(p, lang))
     if p.ws.meta.synthetic:
         paragraph(doc, t("synthetic_banner", lang))
     heading(doc, t("doc_state", lang), 1)
@@ -207,18 +215,21 @@ def proposal_document(p, lang: str = "zh"):
     heading(doc, t("doc_checklist", lang), 2)
     table(doc, frames["检查清单对比" if zh else "Checklist"])
     schools = frames["学校前后对比" if zh else "Schools"]
-    after_col = schools.columns[6]
-    failing = schools[~schools[after_col].astype(bool)]
-    heading(doc, t("doc_failing", lang, n=len(failing), total=len(schools)), 2)
+    after = schools[schools.columns[6]]
+    failing = schools[after == t("status_fail", lang)]
+    heading(doc, t("doc_failing", lang, n=len(failing), total=int((after != "").sum())), 2)
     table(doc, failing)
     if p.name != BASELINE:
         heading(doc, t("doc_changes", lang), 1)
         units = frames["调整单元" if zh else "Units re-zoned"]
         paragraph(doc, t("doc_changes_lead", lang, edits=len(p.edits), units=len(units),
-                         pupils=int(p.diff.moved["students"].sum())
-                         if "students" in p.diff.moved else 0))
+                         pupils=p.diff.pupils_changing_school))
         heading(doc, t("doc_units", lang), 2)
         table(doc, units if len(units) else pd.DataFrame({t("doc_none", lang): []}))
+        if p.closures:
+            heading(doc, t("doc_closures", lang, n=len(p.closures)), 2)
+            table(doc, closures_table(p.closures, lang))
+            paragraph(doc, t("doc_closures_procedure", lang))
         caps = frames["超规模与超标班额变化" if zh else "Caps"]
         if len(caps):
             heading(doc, t("doc_caps", lang), 2)
@@ -235,7 +246,7 @@ def proposal_document(p, lang: str = "zh"):
         if numbers and p.ws.units is not None:
             fig = catchment_figure(p.ws, p.plan.zoning, sec, numbers, lang=lang, title=t(
                 "print_map_title", lang, county=county, section=t(sec, lang)))
-            picture(doc, figure_png(fig), 24.0)
+            picture(doc, figure_png(fig), 22.0)
     heading(doc, t("doc_confirm", lang), 1)
     table(doc, confirm_table(p.after, lang))
     road = frames["补齐短板路线图" if zh else "Roadmap for the remaining gaps"]
@@ -243,6 +254,21 @@ def proposal_document(p, lang: str = "zh"):
         heading(doc, t("doc_roadmap", lang), 1)
         table(doc, road)
     return doc
+
+
+def closures_table(closures, lang: str) -> pd.DataFrame:
+    """The schools a scenario closes: when, into which schools, the bus, the teachers."""
+    rows = []
+    for c in closures:
+        into = "、".join(c.receiving["name"]) if len(c.receiving) else c.into_name
+        rows.append({t("case_school", lang): c.name, t("case_section", lang): t(c.section, lang),
+                     t("doc_col_stop", lang): c.first_year or "",
+                     t("doc_col_close", lang): c.close_year or "",
+                     t("doc_col_into", lang): into,
+                     t("doc_col_bus", lang): int(c.cost.get("bus_pupils", 0)),
+                     t("doc_col_teachers", lang): int(c.cost.get("teachers", 0)),
+                     t("case_teachers_to", lang): c.into_name})
+    return pd.DataFrame(rows)
 
 
 def confirm_table(ev, lang: str) -> pd.DataFrame:
@@ -260,10 +286,12 @@ def confirm_table(ev, lang: str) -> pd.DataFrame:
 def roadmap_document(record, lang: str = "zh", *, county: str = "", responsible: str = ""):
     """The plan of record's timetable and roadmap (时间表和路线图) as a Word document.
 
-    Actions by year with their cost, reason and a responsible body (a column the bureau fills
-    where `responsible` is not given), the money and teachers by year, the rows by year, and
-    the entered rows to confirm.
+    Actions by the year they are decided, each with its row, school, quantity, cost, reason and
+    a responsible body (a column the bureau fills where `responsible` is not given); then the
+    money by year (a work's capital spread over its lead years), the teachers, every row by
+    year, and the entered rows to confirm, those failing named in the introduction.
     """
+    from planner import checklist as ck
     from planner.report.tables import plan_tables
 
     tabs = plan_tables(record, lang)
@@ -272,14 +300,39 @@ def roadmap_document(record, lang: str = "zh", *, county: str = "", responsible:
     paragraph(doc, t("doc_roadmap_lead", lang, name=record.name, first=record.first_year,
                      target=record.target_year, end=record.end_year, n=len(record.actions),
                      total=record.total_yuan / 1e4))
-    actions = tabs["actions"]
-    year_col = actions.columns[0]
-    resp = t("doc_col_responsible", lang)
-    for year, group in actions.groupby(year_col, sort=True):
-        heading(doc, t("doc_year", lang, year=int(year)), 1)
-        table(doc, group.drop(columns=[year_col]).assign(**{resp: responsible}))
-    for key, head in (("money", "doc_money"), ("teachers", "doc_teachers"),
-                      ("rows", "doc_rows"), ("confirm", "doc_confirm")):
+    paragraph(doc, t("doc_roadmap_money", lang))
+    failing = record.to_confirm[record.to_confirm["status"] != "pass"]
+    if len(failing):
+        sep = "、" if lang == "zh" else ", "
+        paragraph(doc, t("doc_roadmap_entered", lang, rows=sep.join(
+            f"{i} {ck.NAMES[i][0 if lang == 'zh' else 1]}" for i in failing["id"])))
+    a = record.actions
+    why = a["why_zh"] if lang == "zh" else a["why_en"]
+    acts = tabs["actions"]
+    timetable = pd.DataFrame({
+        t("doc_col_action", lang): acts.iloc[:, 2].to_numpy(),
+        t("doc_col_id", lang): a["row"].to_numpy(),
+        t("doc_col_school", lang): a["name"].to_numpy(),
+        t("doc_col_section", lang): acts.iloc[:, 6].to_numpy(),
+        t("doc_col_quantity", lang): [f"{_number(float(q))} {u}" for q, u in zip(
+            a["quantity"], acts.iloc[:, 8], strict=True)],
+        t("doc_col_one_off", lang): [f"{x:,.0f}" if x else "" for x in a["one_off_yuan"]],
+        t("doc_col_yearly", lang): [f"{x:,.0f}" if x else "" for x in a["yearly_yuan"]],
+        t("doc_col_until", lang): ["" if u is None or u != u else int(u) for u in a["until"]],
+        t("doc_col_why", lang): why.to_numpy(),
+        t("doc_col_responsible", lang): responsible,
+    })
+    widths = (2.4, 1.1, 3.2, 1.3, 2.0, 2.0, 1.9, 1.1, 8.7, 2.0)
+    for year in sorted({int(y) for y in a["year"]}):
+        heading(doc, t("doc_year", lang, year=year), 1)
+        table(doc, timetable[(a["year"] == year).to_numpy()], widths_cm=widths)
+    rows = tabs["rows"]
+    rows.insert(1, t("doc_col_indicator", lang), [ck.NAMES[i][0 if lang == "zh" else 1]
+                                                   for i in rows.iloc[:, 0]])
+    for key, frame, head in (("money", tabs["money"], "doc_money"),
+                             ("teachers", tabs["teachers"], "doc_teachers"),
+                             ("rows", rows, "doc_rows"), ("confirm", tabs["confirm"],
+                                                           "doc_confirm")):
         heading(doc, t(head, lang), 1)
-        table(doc, tabs[key])
+        table(doc, frame, widths_cm=(1.2, 6.0) if key == "rows" else None)
     return doc

@@ -28,46 +28,55 @@ from planner.report.html import CSS, _table, exclusions_html
 from planner.report.notice import notice_content, render_notice
 from planner.report.projection import county_table, crossings_table, year_tables
 from planner.schema import SECTIONS
+from planner.workspace import Workspace
 
 if TYPE_CHECKING:
     from planner.session import Proposal
 
 
-def proposal_files(p: Proposal, stem: str, *, lang: str = "zh", record=None
+def proposal_files(p: Proposal, stem: str, *, lang: str = "zh", record=None,
+                   notice_year: int | None = None, notice_plan=None
                    ) -> dict[str, Callable[[Path], None]]:
     """Return the files of a proposal as writers (file name → write function).
 
     `<stem>.gpkg`, `<stem>.xlsx`, `<stem>.html`, `<stem>_notice.html`, the Word documents
     `<stem>.docx` and `<stem>_notice.docx`, the print maps `<stem>_map_primary.pdf` and
     `<stem>_map_junior.pdf`, and for a plan of record (`record`) `<stem>_roadmap.docx`;
-    planner/session.py publishes them together.
+    planner/session.py publishes them together. The notice and its maps are of the layout in
+    `notice_year` (`notice_plan`, the scenario in that year; default: the proposal's own).
     """
     from planner.report import docx
 
     county = (p.ws.meta.name or "").split("（")[0]
-    notice = notice_content(p.ws, p.plan.zoning, year=notice_year(p), closures=p.closures,
-                            lang=lang)
+    from planner.plan import materialise
+
+    zoning = (notice_plan or p.plan).zoning
+    ws = p.ws if notice_plan is None else materialise(notice_plan)
+    notice = notice_content(ws, zoning, year=notice_year, closures=p.closures, lang=lang)
     words = {
+        f"{stem}_notice.html": lambda path: path.write_text(
+            render_notice(ws, zoning, year=notice_year, closures=p.closures, lang=lang),
+            encoding="utf-8"),
         f"{stem}.docx": lambda path: docx.save(docx.proposal_document(p, lang), path),
         f"{stem}_notice.docx": lambda path: docx.save(
-            docx.notice_document(notice, p.ws, p.plan.zoning, lang), path),
+            docx.notice_document(notice, ws, zoning, lang), path),
     }
     if record is not None:
         words[f"{stem}_roadmap.docx"] = lambda path: docx.save(
             docx.roadmap_document(record, lang, county=county), path)
-    maps = {f"{stem}_map_{sec}.pdf": _map_writer(p, notice, sec, county, lang)
-            for sec in SECTIONS if notice.public[sec] and p.ws.units is not None}
+    maps = {f"{stem}_map_{sec}.pdf": _map_writer(ws, zoning, notice, sec, county, lang)
+            for sec in SECTIONS if notice.public[sec] and ws.units is not None}
     return {**_tables_files(p, stem, lang), **words, **maps}
 
 
-def _map_writer(p: Proposal, notice, section: str, county: str, lang: str
-                ) -> Callable[[Path], None]:
+def _map_writer(ws: Workspace, zoning: pd.DataFrame, notice, section: str, county: str,
+                lang: str) -> Callable[[Path], None]:
     from planner.report.printmap import catchment_figure, figure_pdf
 
     numbers = {e.school_id: e.number for e in notice.public[section]}
 
     def write(path: Path) -> None:
-        fig = catchment_figure(p.ws, p.plan.zoning, section, numbers, lang=lang, page="A3",
+        fig = catchment_figure(ws, zoning, section, numbers, lang=lang, page="A3",
                                title=t("print_map_title", lang, county=county,
                                        section=t(section, lang)))
         path.write_bytes(figure_pdf(fig))
@@ -79,16 +88,7 @@ def _tables_files(p: Proposal, stem: str, lang: str) -> dict[str, Callable[[Path
         f"{stem}.gpkg": lambda path: _write_gpkg(p, path),
         f"{stem}.xlsx": lambda path: _write_xlsx(p, path, lang),
         f"{stem}.html": lambda path: path.write_text(render_report(p, lang), encoding="utf-8"),
-        f"{stem}_notice.html": lambda path: path.write_text(
-            render_notice(p.ws, p.plan.zoning, year=notice_year(p), closures=p.closures,
-                          lang=lang), encoding="utf-8"),
     }
-
-
-def notice_year(p: Proposal) -> int | None:
-    """The autumn the notice admits for: the proposal's year, else the workspace's next."""
-    return p.plan.year + 1 if p.plan.year is not None and p.plan.year == p.base_ws.meta.year \
-        else p.plan.year
 
 
 def _write_gpkg(p: Proposal, path: Path) -> None:
@@ -126,8 +126,8 @@ def _xlsx_frames(p: Proposal, lang: str) -> dict[str, pd.DataFrame]:
         "学段" if zh else "section": [t(x, lang) for x in s["section"]],
         "在校生（前）" if zh else "students before": s["students_a"],
         "在校生（后）" if zh else "students after": s["students_b"],
-        "资源达标（前）" if zh else "compliant before": s["compliant_a"],
-        "资源达标（后）" if zh else "compliant after": s["compliant_b"],
+        "资源达标（前）" if zh else "compliant before": _passes(s["compliant_a"], lang),
+        "资源达标（后）" if zh else "compliant after": _passes(s["compliant_b"], lang),
     })
     units = d.units.rename(columns={"unit_id": "单元编码" if zh else "unit_id",
                                     "name": "居住单元" if zh else "unit",
@@ -144,6 +144,12 @@ def _xlsx_frames(p: Proposal, lang: str) -> dict[str, pd.DataFrame]:
             ("路线图年度投入" if zh else "Roadmap by year"): by_year}
 
 
+def _passes(flags: pd.Series, lang: str) -> list[str]:
+    """A school section's verdict in words (a section not taught: blank)."""
+    return ["" if f is None or f != f else t("status_pass" if bool(f) else "status_fail", lang)
+            for f in flags]
+
+
 def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:
     wb = Workbook()
     wb.remove(wb.active)
@@ -152,9 +158,31 @@ def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:
         ws = _sheet(wb, title, frame, {2: 28})
         if title == t("sheet_exclusions", lang) and frame.empty:
             write_cell(ws, 2, 1, t("no_exclusions", lang))
+    from planner.io.derive import reconciliation
+
+    table = reconciliation(p.base_ws)
+    if len(table):  # the bureau's statistics against its catchments' children
+        _sheet(wb, t("sheet_reconciliation", lang), reconciliation_table(table, lang), {2: 28})
     for n, case in enumerate(p.closures, start=1):  # one 论证 sheet per closure
         closure_sheet(wb, t("sheet_closure_case", lang, n=n), case, lang)
     wb.save(path)
+
+
+def profile_line(p: Proposal, lang: str) -> str:
+    """The line every proposal output carries: the standards profile and the school year."""
+    from planner.i18n import has
+
+    year = p.plan.year if p.plan.year is not None else "—"
+    name = p.after.standards.name
+    shown = t(f"profile_name_{name}", lang) if has(f"profile_name_{name}") else name
+    return t("doc_profile", lang, profile=shown, year=year)
+
+
+def reconciliation_table(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The reconciliation table (planner.io.derive.reconciliation) in the reader's language."""
+    out = table.assign(section=[t(x, lang) for x in table["section"]],
+                       share=[None if x != x else round(100 * x, 1) for x in table["share"]])
+    return out.rename(columns={c: t(f"rec_col_{c}", lang) for c in out.columns})
 
 
 def _years_html(p: Proposal, lang: str) -> list[str]:
@@ -195,6 +223,7 @@ def render_report(p: Proposal, lang: str = "zh") -> str:
     ]
     if p.ws.meta.synthetic:
         parts.append(f"<div class=\"banner\">{html_text(t('synthetic_banner', lang))}</div>")
+    parts.append(f"<p>{html_text(profile_line(p, lang))}</p>")
     if today:
         parts += [
             f"<p class=\"verdict\">{html_text(tables.verdict_text(p.before, lang))}</p>",

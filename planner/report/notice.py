@@ -25,7 +25,8 @@ from planner.report.html import CSS, _table
 from planner.schema import NOTICE_SETTINGS, SECTIONS
 from planner.workspace import Workspace
 
-CLAUSES = ("notice_conditions", "notice_enrolled", "notice_siblings", "notice_special")
+CLAUSES = ("notice_conditions", "notice_dates", "notice_enrolled", "notice_siblings",
+           "notice_special")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Notice:
     intro: str
     public: dict[str, list[SchoolEntry]]  # by section
     private: list[SchoolEntry]  # listed apart; `units` are those still zoned to them
+    special: list[SchoolEntry]  # special-education schools: the whole county, no catchment
     closed: list[tuple[str, str, str]]  # (school, where its pupils go, bus)
     clauses: list[tuple[str, str, bool]]  # (heading, text, is the default)
     issuer: tuple[str, bool]
@@ -92,27 +94,27 @@ def notice_content(ws: Workspace, zoning: pd.DataFrame, *, year: int | None = No
         for number, sid in enumerate(pub, start=1):  # the numbers on the section's map
             public[sec].append(_entry(schools, sid, number, tuple(sorted(z.index[z == sid])),
                                       label, lang))
-        private += [_entry(schools, sid, 0, tuple(sorted(z.index[z == sid])), label, lang)
-                    for sid in zoned_to if sid not in pub]
-    zoned = {sid for sec in SECTIONS for sid in zoning[sec].dropna()}
-    for sid in schools.index[~schools["public"].astype(bool)]:
-        if sid not in zoned:
-            private.append(_entry(schools, sid, 0, (), label, lang))
-    closed = [_closed(c, lang) for c in closures]
-    clauses = [(t(f"{key}_head", lang), *setting(ws, key, lang, county=county)) for key in CLAUSES]
-    if private:
-        clauses.append((t("notice_private_head", lang), *setting(ws, "notice_private", lang)))
-    if closed:
-        clauses.append((t("notice_closed_head", lang), *setting(ws, "notice_closed", lang)))
+    private = [_entry(schools, sid, 0, tuple(sorted(
+        u for sec in SECTIONS for u, s in zoning[sec].dropna().items() if s == sid)), label, lang)
+        for sid in schools.index[~schools["public"].astype(bool)]]
+    special = [_entry(schools, sid, 0, (), label, lang)
+               for sid in schools.index[(schools["kind"] == "special").to_numpy()]]
+    closed = [_closed(c, lang) for c in closures
+              if year is None or (c.first_year or c.close_year or year) <= year]
+    keys = [*CLAUSES, *(["notice_private"] if private else []),
+            *(["notice_closed"] if closed else []), "notice_hotline"]
+    clauses = [(numbered(k, t(f"{key}_head", lang), lang),
+                *setting(ws, key, lang, county=county)) for k, key in enumerate(keys, start=1)]
     issuer = setting(ws, "notice_issuer", lang, county=county)
     date = setting(ws, "notice_date", lang)
     defaults = [NOTICE_SETTINGS[k][0] for k in NOTICE_SETTINGS
                 if not dict(ws.meta.notice).get(k) and (
-                    k in CLAUSES or k in ("notice_issuer", "notice_date")
+                    k in CLAUSES or k in ("notice_issuer", "notice_date", "notice_hotline")
                     or (k == "notice_private" and private) or (k == "notice_closed" and closed))]
     return Notice(title=title, year=year, entry=entry, synthetic=ws.meta.synthetic,
                   intro=t("notice_intro", lang, entry=entry), public=public, private=private,
-                  closed=closed, clauses=clauses, issuer=issuer, date=date, defaults=defaults)
+                  special=special, closed=closed, clauses=clauses, issuer=issuer, date=date,
+                  defaults=defaults)
 
 
 def unit_labels(ws: Workspace, lang: str) -> dict[str, tuple[str, str]]:
@@ -153,14 +155,33 @@ def _entry(schools: pd.DataFrame, sid: str, number: int, ids: tuple, label, lang
 
 
 def _closed(case, lang: str) -> tuple[str, str, str]:
-    """A closed school as the notice lists it: name, where its pupils go, the bus."""
-    rec = case.receiving
-    into = list(rec["name"]) if len(rec) else [case.into_name]
+    """A closing school as the notice lists it: name and years, where its villages go, bus."""
+    zh = lang == "zh"
+    if case.staged and case.first_year and case.first_year != case.close_year:
+        head = t("notice_staged_school", lang, name=case.name, first=case.first_year,
+                 year=case.close_year)
+    else:
+        head = t("notice_closed_school", lang, name=case.name, year=case.close_year or "")
+    names = dict(zip(case.receiving["school_id"], case.receiving["name"], strict=True)) \
+        if len(case.receiving) else {case.into: case.into_name}
+    by_school: dict[str, list[str]] = {}
+    for rec in case.units.to_dict("records") if len(case.units) else []:
+        bus = "" if rec["walk"] else ("（校车）" if zh else " (bus)")
+        by_school.setdefault(names.get(rec["to_school"], rec["to_school"]), []).append(
+            f"{rec['unit']}{bus}")
+    sep, colon, semi = ("、", "：", "；") if zh else (", ", ": ", "; ")
+    into = semi.join(f"{school}{colon}{sep.join(units)}" for school, units in by_school.items())
     bus = int(case.cost.get("bus_pupils", 0))
-    when = case.close_year if case.close_year else ""
-    sep = "、" if lang == "zh" else ", "
-    return (t("notice_closed_school", lang, name=case.name, year=when), sep.join(into),
+    return (head, into or case.into_name,
             t("notice_bus_yes", lang, n=bus) if bus else t("notice_bus_no", lang))
+
+
+def numbered(k: int, head: str, lang: str) -> str:
+    """A clause's heading with its number: 一、入学条件。 / 1. Conditions."""
+    if lang != "zh":
+        return f"{k}. {head}."
+    digits = "一二三四五六七八九十"
+    return f"{digits[k - 1] if k <= 10 else k}、{head}。"
 
 
 def render_notice(ws: Workspace, zoning: pd.DataFrame, *, year: int | None = None,
@@ -188,6 +209,9 @@ def render_notice(ws: Workspace, zoning: pd.DataFrame, *, year: int | None = Non
     if n.private:
         parts += [f"<h2>{html_text(t('notice_private_head', lang))}</h2>",
                   _table(private_table(n.private, lang))]
+    if n.special:
+        parts += [f"<h2>{html_text(t('notice_special_schools', lang))}</h2>",
+                  _table(special_table(n.special, lang))]
     if n.closed:
         parts += [f"<h2>{html_text(t('notice_closed_head', lang))}</h2>",
                   _table(closed_table(n.closed, lang))]
@@ -221,6 +245,15 @@ def private_table(entries: list[SchoolEntry], lang: str) -> pd.DataFrame:
         t("notice_col_private_units", lang): [
             ("；".join(e.units) if lang == "zh" else "; ".join(e.units)) if e.units
             else t("notice_no_catchment", lang) for e in entries]})
+
+
+def special_table(entries: list[SchoolEntry], lang: str) -> pd.DataFrame:
+    """Special-education schools: name, address, phone; they admit from the whole county."""
+    return pd.DataFrame({
+        t("notice_col_school", lang): [e.name for e in entries],
+        t("notice_col_address", lang): [e.address for e in entries],
+        t("notice_col_phone", lang): [e.phone for e in entries],
+        t("notice_col_range", lang): [t("notice_special_range", lang)] * len(entries)})
 
 
 def closed_table(closed: list[tuple[str, str, str]], lang: str) -> pd.DataFrame:

@@ -23,7 +23,9 @@ from planner.i18n import t
 from planner.report.figures import draw_catchments, font_family
 from planner.workspace import Workspace
 
-PAGES_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}  # landscape
+# landscape pages with the school key beside the map; "figure": a map for a portrait page of
+# a Word document (numbers only: the table below it names the schools)
+PAGES_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0), "figure": (170.0, 170.0)}
 TOWNSHIP_LINE = "#333333"
 
 
@@ -39,16 +41,18 @@ def catchment_figure(ws: Workspace, zoning: pd.DataFrame, section: str,
     with rc_context(_rc()):
         w, h = PAGES_MM[page]
         fig = Figure(figsize=(w / 25.4, h / 25.4))
-        ax = fig.add_axes((0.03, 0.08, 0.72, 0.84))
+        keyed = page != "figure"
+        ax = fig.add_axes((0.03, 0.08, 0.72, 0.84) if keyed else (0.01, 0.07, 0.98, 0.86))
         crs = ws.meta.crs
         draw_catchments(ax, ws, zoning, section, numbers, edge="#666666", width=0.4)
-        scale = 1.0 if page == "A4" else 1.3
+        scale = {"A3": 1.3}.get(page, 1.0)
         _townships(ax, ws, crs, scale)
         schools = ws.schools.set_index("school_id").loc[list(numbers)].to_crs(crs)
         ax.scatter(schools.geometry.x, schools.geometry.y, s=10 * scale, c="#111111",
                    marker="^", zorder=4)
         for sid, geom in zip(schools.index, schools.geometry, strict=True):
-            ax.annotate(f"{numbers[sid]} {schools.at[sid, 'name']}", (geom.x, geom.y),
+            label = f"{numbers[sid]} {schools.at[sid, 'name']}" if keyed else str(numbers[sid])
+            ax.annotate(label, (geom.x, geom.y),
                         xytext=(3, 2), textcoords="offset points", fontsize=4.2 * scale,
                         color="#111111", zorder=5, parse_math=False)
         ax.set_aspect("equal")
@@ -63,11 +67,16 @@ def catchment_figure(ws: Workspace, zoning: pd.DataFrame, section: str,
             t("synthetic_banner", lang) if ws.meta.synthetic else "") if x),
                  fontsize=7 * scale, color="#8a6d00")
         handles = [Line2D([], [], marker="^", linestyle="", color="#111111",
-                          label=t("print_legend_school", lang)),
+                          label=t("print_legend_school" if keyed else "print_legend_below",
+                                  lang)),
                    Patch(facecolor="#dddddd", edgecolor="#666666",
                          label=t("print_legend_catchment", lang)),
                    Line2D([], [], color=TOWNSHIP_LINE, linewidth=1.4,
                           label=t("print_legend_township", lang))]
+        if not keyed:
+            ax.legend(handles=handles, loc="lower right", fontsize=6, framealpha=0.9,
+                      title=t("print_legend", lang), title_fontsize=7)
+            return fig
         fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.77, 0.92),
                    fontsize=7 * scale, frameon=False, title=t("print_legend", lang),
                    title_fontsize=8 * scale)
