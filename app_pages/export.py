@@ -35,7 +35,7 @@ MIME = {".gpkg": "application/geopackage+sqlite3", ".html": "text/html",
 def download_key(name: str) -> str:
     """The i18n key of a file's download label, by what the file is."""
     stem, suffix = Path(name).stem, Path(name).suffix[1:]
-    for tail in ("_notice", "_roadmap", "_map_primary", "_map_junior"):
+    for tail in ("_notice", "_roadmap", "_map_primary", "_map_junior", "_map_status"):
         if stem.endswith(tail):
             return f"download{tail}_{suffix}"
     return f"download_{suffix}"

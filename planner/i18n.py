@@ -213,6 +213,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "print_legend_township": ("乡镇（街道）界", "township line"),
     "print_north": ("北", "N"),
     "print_map_title": ("{county}{section}招生划片范围图", "{county}: {section} catchments"),
+    "print_status_title": ("{county}{year}学年义务教育学校达标情况图", "{county}: schools against the standard, school year {year}"),
+    "download_map_status_pdf": ("学校达标情况图（PDF，A3）", "Schools against the standard (PDF, A3)"),
     "doc_baseline_title": ("{county}义务教育学校布局现状评估", "{county}: today's layout of the compulsory-education schools"),
     "doc_proposal_title": ("{county}义务教育学校布局调整方案（{name}）", "{county}: school layout proposal ({name})"),
     "doc_profile": ("评估标准：{profile}；学年：{year}", "Standards profile: {profile}; school year: {year}"),

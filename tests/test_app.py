@@ -80,7 +80,8 @@ def test_app_walks_every_page():
     labels = [d.label.split(" · ")[0] for d in at.get("download_button")]
     assert labels == ["方案图层（GeoPackage）", "方案表格（Excel）", "方案报告（HTML）",
                       "划片范围公告（HTML）", "布局调整方案（Word）", "划片范围公告（Word）",
-                      "小学划片范围图（PDF，A3）", "初中划片范围图（PDF，A3）"]
+                      "小学划片范围图（PDF，A3）", "初中划片范围图（PDF，A3）",
+                      "学校达标情况图（PDF，A3）"]
 
 
 def _changed_rows(at):
@@ -644,21 +645,22 @@ def test_the_profile_chooser_changes_every_page(tmp_path, monkeypatch):
     assert pick.options == ["工作区设定：国家标准（2017）", "国家标准（2017）", "河南省标准",
                             "strict.toml"]
 
-    def pages():
+    def pages(shown: str):
         seen = {}
         for page in ("overview", "schools", "map", "scenario", "optimize", "plan", "export"):
             at.switch_page(f"app_pages/{page}.py").run()
             assert not at.exception and not at.error, page
+            assert f"当前评估标准：{shown}" in [c.value for c in at.sidebar.caption], page
             seen[page] = [m.value for m in at.markdown] + [str(d.value.to_dict()) for d in
                                                             at.dataframe]
         return seen
 
-    before = pages()
+    before = pages("strict")
     verdict = "**评估结论: 存在未达标指标 — 18 项达标，14 项未达标，0 项缺数据；"
     assert before["overview"][0].startswith(f"{verdict}127 / 127 个学校学段资源配置未达标")
     at.sidebar.selectbox(key="profile_pick.zh").set_value("henan").run()
     assert at.session_state["bench"].standards.name == "henan"
     assert "当前评估标准：河南省标准" in [c.value for c in at.sidebar.caption]
-    after = pages()
+    after = pages("河南省标准")
     assert after["overview"][0].startswith(f"{verdict}117 / 127 个学校学段资源配置未达标")
     assert after["schools"] != before["schools"]  # each school's shortfalls re-counted

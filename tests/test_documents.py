@@ -50,7 +50,8 @@ def test_export_writes_the_word_documents_and_maps(exported):
     out, _, _ = exported
     names = sorted(p.name for p in out.iterdir())
     assert names == ["opt.docx", "opt.gpkg", "opt.html", "opt.xlsx", "opt_map_junior.pdf",
-                     "opt_map_primary.pdf", "opt_notice.docx", "opt_notice.html"]
+                     "opt_map_primary.pdf", "opt_map_status.pdf", "opt_notice.docx",
+                     "opt_notice.html"]
 
 
 def test_the_notice_names_year_grade_schools_and_every_unit_once(exported):
@@ -131,7 +132,7 @@ def _render(path: Path, folder: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("name", ["opt_notice.docx", "opt.docx", "opt_map_primary.pdf",
-                                  "opt_map_junior.pdf"])
+                                  "opt_map_junior.pdf", "opt_map_status.pdf"])
 def test_every_page_renders_with_chinese_glyphs(exported, tmp_path, name):
     out, _, _ = exported
     pages = _render(out / name, tmp_path)

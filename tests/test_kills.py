@@ -19,7 +19,8 @@ from tests.conftest import DATA
 
 KILLS = 6  # per command
 EXPORT = ["county.docx", "county.gpkg", "county.html", "county.xlsx", "county_map_junior.pdf",
-          "county_map_primary.pdf", "county_notice.docx", "county_notice.html"]
+          "county_map_primary.pdf", "county_map_status.pdf", "county_notice.docx",
+          "county_notice.html"]
 
 
 def _run(args: list[str], delay: float | None) -> float:

@@ -96,10 +96,10 @@ def test_export_writes_its_files_twice_the_same(ws_with_plan, tmp_path):
     assert [p.name for p in (tmp_path / "one").iterdir()] == ["plan-a"]  # nothing else
     names = sorted(p.name for p in one.iterdir())
     assert names == ["plan-a.docx", "plan-a.gpkg", "plan-a.html", "plan-a.xlsx",
-                     "plan-a_map_junior.pdf", "plan-a_map_primary.pdf", "plan-a_notice.docx",
-                     "plan-a_notice.html"]
+                     "plan-a_map_junior.pdf", "plan-a_map_primary.pdf", "plan-a_map_status.pdf",
+                     "plan-a_notice.docx", "plan-a_notice.html"]
     for name in ("plan-a.html", "plan-a_notice.html", "plan-a_map_junior.pdf",
-                 "plan-a_map_primary.pdf"):
+                 "plan-a_map_primary.pdf", "plan-a_map_status.pdf"):
         assert (one / name).read_bytes() == (two / name).read_bytes()
     for name in ("plan-a.docx", "plan-a_notice.docx"):  # the zip records its time: the parts
         assert _xlsx_parts(one / name) == _xlsx_parts(two / name)
@@ -124,7 +124,8 @@ def test_export_writes_its_files_twice_the_same(ws_with_plan, tmp_path):
 
 def test_an_export_killed_half_way_leaves_no_partial_file(ws_with_plan, tmp_path):
     finals = ["plan-a.docx", "plan-a.gpkg", "plan-a.html", "plan-a.xlsx", "plan-a_map_junior.pdf",
-              "plan-a_map_primary.pdf", "plan-a_notice.docx", "plan-a_notice.html"]
+              "plan-a_map_primary.pdf", "plan-a_map_status.pdf", "plan-a_notice.docx",
+              "plan-a_notice.html"]
     out = tmp_path / "k"
     assert main(["export", str(ws_with_plan), "--scenario", "plan-a", "--out", str(out)]) == 0
     before = {n: (out / "plan-a" / n).read_bytes() for n in finals}

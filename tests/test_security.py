@@ -310,7 +310,7 @@ def test_app_pages_show_payloads_as_text(payload_ws, tmp_path, monkeypatch):
         at.button(key="prepare_export").click().run()
         assert not at.exception
         files = at.session_state["export_files"]
-        assert len(files) == 8  # layers, workbook, report, notice, two Word files, two maps
+        assert len(files) == 9  # layers, workbook, report, notice, two Word files, three maps
         for fname, data in files.items():
             if fname.endswith(".html"):
                 assert_not_evaluated(data.decode("utf-8"), marker)

@@ -102,13 +102,16 @@ def table(doc, frame: pd.DataFrame, *, widths_cm: Iterable[float] | None = None)
     rep = OxmlElement("w:tblHeader")
     rep.set(qn("w:val"), "true")
     trpr.append(rep)
+    size = Pt(9 if len(frame.columns) <= 8 else 7.5)  # a wide table in a smaller hand
     for cell, col in zip(head.cells, frame.columns, strict=True):
-        cell.text = ""
-        cell.paragraphs[0].add_run(clean(col)).bold = True
+        run = cell.paragraphs[0].add_run(clean(col))
+        run.bold, run.font.size = True, size
     for rec in frame.itertuples(index=False):
         cells = tab.add_row().cells
         for cell, v in zip(cells, rec, strict=True):
-            cell.text = clean(_number(v))
+            cell.paragraphs[0].add_run(clean(_number(v))).font.size = size
+    if widths_cm is None:
+        widths_cm = _widths(doc, frame)
     if widths_cm is not None:
         tab.autofit = False
         for col, w in zip(tab.columns, widths_cm, strict=False):
@@ -117,6 +120,24 @@ def table(doc, frame: pd.DataFrame, *, widths_cm: Iterable[float] | None = None)
             for cell, w in zip(row.cells, widths_cm, strict=False):
                 cell.width = Cm(w)
     doc.add_paragraph()
+
+
+def _widths(doc, frame: pd.DataFrame) -> list[float]:
+    """Column widths in cm from the longest text of each column, filling the page's width.
+
+    A CJK character counts two; a column is given between 4 and 28 of those units, so a long
+    reason wraps rather than squeezing every other column.
+    """
+    def units(text: str) -> int:
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+    need = []
+    for k, col in enumerate(frame.columns):
+        longest = max([units(clean(_number(v))) for v in frame.iloc[:, k]] or [0])
+        need.append(min(max(longest, units(clean(col)) / 2, 4), 28))
+    sec = doc.sections[-1]
+    page = (sec.page_width - sec.left_margin - sec.right_margin) / 360000  # EMU per cm
+    return [page * n / sum(need) for n in need]
 
 
 def _number(v: object) -> object:

@@ -41,8 +41,9 @@ def proposal_files(p: Proposal, stem: str, *, lang: str = "zh", record=None,
 
     `<stem>.gpkg`, `<stem>.xlsx`, `<stem>.html`, `<stem>_notice.html`, the Word documents
     `<stem>.docx` and `<stem>_notice.docx`, the print maps `<stem>_map_primary.pdf` and
-    `<stem>_map_junior.pdf`, and for a plan of record (`record`) `<stem>_roadmap.docx`;
-    planner/session.py publishes them together. The notice and its maps are of the layout in
+    `<stem>_map_junior.pdf` (the notice's) and `<stem>_map_status.pdf` (the report's), and
+    for a plan of record (`record`) `<stem>_roadmap.docx`; planner/session.py publishes them
+    together. The notice and its maps are of the layout in
     `notice_year` (`notice_plan`, the scenario in that year; default: the proposal's own).
     """
     from planner.report import docx
@@ -66,7 +67,18 @@ def proposal_files(p: Proposal, stem: str, *, lang: str = "zh", record=None,
             docx.roadmap_document(record, lang, county=county), path)
     maps = {f"{stem}_map_{sec}.pdf": _map_writer(ws, zoning, notice, sec, county, lang)
             for sec in SECTIONS if notice.public[sec] and ws.units is not None}
+    maps[f"{stem}_map_status.pdf"] = _status_writer(p, county, lang)
     return {**_tables_files(p, stem, lang), **words, **maps}
+
+
+def _status_writer(p: Proposal, county: str, lang: str) -> Callable[[Path], None]:
+    from planner.report.printmap import figure_pdf, status_figure
+
+    def write(path: Path) -> None:
+        fig = status_figure(p.after, p.ws, lang=lang, title=t(
+            "print_status_title", lang, county=county, year=p.plan.year or ""))
+        path.write_bytes(figure_pdf(fig))
+    return write
 
 
 def _map_writer(ws: Workspace, zoning: pd.DataFrame, notice, section: str, county: str,

@@ -59,13 +59,7 @@ def catchment_figure(ws: Workspace, zoning: pd.DataFrame, section: str,
         ax.set_axis_off()
         _scale_bar(ax, lang)
         _north_arrow(ax, lang)
-        fig.text(0.03, 0.95, title, fontsize=13 * scale, parse_math=False)
-        year = ws.meta.year
-        fig.text(0.03, 0.03, "  ".join(x for x in (
-            t("print_working_map", lang),
-            t("print_data_year", lang, year=year) if year is not None else "",
-            t("synthetic_banner", lang) if ws.meta.synthetic else "") if x),
-                 fontsize=7 * scale, color="#8a6d00")
+        _frame_texts(fig, ws, title, lang, scale)
         handles = [Line2D([], [], marker="^", linestyle="", color="#111111",
                           label=t("print_legend_school" if keyed else "print_legend_below",
                                   lang)),
@@ -89,6 +83,61 @@ def catchment_figure(ws: Workspace, zoning: pd.DataFrame, section: str,
                      fontsize=(5.0 if cols < 3 else 3.6) * scale, va="top", linespacing=1.2,
                      parse_math=False)
         return fig
+
+
+def status_figure(ev, ws: Workspace, *, title: str, lang: str = "zh", page: str = "A3"
+                  ) -> Figure:
+    """The report's map on a page: schools coloured by status, primary catchments, townships."""
+    from planner.report.figures import school_status
+    from planner.report.style import STATUS_COLOURS
+
+    with rc_context(_rc()):
+        w, h = PAGES_MM[page]
+        fig = Figure(figsize=(w / 25.4, h / 25.4))
+        ax = fig.add_axes((0.03, 0.08, 0.72, 0.84))
+        crs = ws.meta.crs
+        scale = {"A3": 1.3}.get(page, 1.0)
+        if ws.units is not None:
+            ws.units.to_crs(crs).boundary.plot(ax=ax, color="#c8c8c8", linewidth=0.3)
+        if ws.catchments is not None:
+            prim = ws.catchments[ws.catchments["section"] == "primary"].to_crs(crs)
+            prim.boundary.plot(ax=ax, color="#7a7a7a", linewidth=0.6)
+        _townships(ax, ws, crs, scale)
+        status = school_status(ev, ws).to_numpy()
+        pts = ws.schools.to_crs(crs).geometry
+        for key in ("out", "pass", "fail"):
+            mask = status == key
+            ax.scatter(pts.x.to_numpy()[mask], pts.y.to_numpy()[mask], s=14 * scale,
+                       c=STATUS_COLOURS[key], edgecolors="#333333", linewidths=0.3, zorder=4)
+        for name, geom in zip(ws.schools["name"], pts, strict=True):
+            ax.annotate(str(name), (geom.x, geom.y), xytext=(3, 2), textcoords="offset points",
+                        fontsize=3.6 * scale, color="#111111", zorder=5, parse_math=False)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        _scale_bar(ax, lang)
+        _north_arrow(ax, lang)
+        _frame_texts(fig, ws, title, lang, scale)
+        handles = [Line2D([], [], marker="o", linestyle="", color=STATUS_COLOURS[k],
+                          label=t(f"map_legend_{k}", lang)) for k in ("pass", "fail", "out")]
+        handles += [Line2D([], [], color="#7a7a7a", linewidth=0.8,
+                           label=t("print_legend_catchment", lang)),
+                    Line2D([], [], color=TOWNSHIP_LINE, linewidth=1.4,
+                           label=t("print_legend_township", lang))]
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.77, 0.92),
+                   fontsize=7 * scale, frameon=False, title=t("print_legend", lang),
+                   title_fontsize=8 * scale)
+        return fig
+
+
+def _frame_texts(fig: Figure, ws: Workspace, title: str, lang: str, scale: float) -> None:
+    """The title, and the caption: a working map, the data's year, synthetic data."""
+    fig.text(0.03, 0.95, title, fontsize=13 * scale, parse_math=False)
+    year = ws.meta.year
+    fig.text(0.03, 0.03, "  ".join(x for x in (
+        t("print_working_map", lang),
+        t("print_data_year", lang, year=year) if year is not None else "",
+        t("synthetic_banner", lang) if ws.meta.synthetic else "") if x),
+             fontsize=7 * scale, color="#8a6d00")
 
 
 def _townships(ax, ws: Workspace, crs: str, scale: float) -> None:
