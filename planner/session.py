@@ -588,9 +588,11 @@ def export(session: Session, name: str, out_dir: str | Path, *, lang: str = "zh"
     notice_plan = None
     if admits is not None and admits != p.plan.year:
         notice_plan = plan_at_year(session, name, admits)
+    from planner.io.derive import reconciliation
+
     return publish_folder(Path(out_dir), stem, proposal_files(
         p, stem, lang=lang, record=record_of(session, name), notice_year=admits,
-        notice_plan=notice_plan))
+        notice_plan=notice_plan, reconciled=reconciliation(session.base.ws)))
 
 
 def phased_in_year(session: Session, name: str) -> int | None:
@@ -645,7 +647,7 @@ def save_plan(session: Session, rec) -> Session:
 
 
 PLAN_NOTE = "plan of record: target "
-_PLAN_NOTE = re.compile(r"^plan of record: target (\d{4}), .* yuan to (\d{4})"
+_PLAN_NOTE = re.compile(re.escape(PLAN_NOTE) + r"(\d{4}), .* yuan to (\d{4})"
                         r"(?:, budget (\d+) a year)?$")
 
 

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 
 def proposal_files(p: Proposal, stem: str, *, lang: str = "zh", record=None,
-                   notice_year: int | None = None, notice_plan=None
+                   notice_year: int | None = None, notice_plan=None,
+                   reconciled: pd.DataFrame | None = None
                    ) -> dict[str, Callable[[Path], None]]:
     """Return the files of a proposal as writers (file name → write function).
 
@@ -45,19 +46,19 @@ def proposal_files(p: Proposal, stem: str, *, lang: str = "zh", record=None,
     for a plan of record (`record`) `<stem>_roadmap.docx`; planner/session.py publishes them
     together. The notice and its maps are of the layout in
     `notice_year` (`notice_plan`, the scenario in that year; default: the proposal's own).
+    `reconciled`: the workspace's reconciliation table (planner.io.derive.reconciliation of
+    the data as imported), a sheet of the workbook when it has rows.
     """
+    from planner.plan import materialise
     from planner.report import docx
 
     county = (p.ws.meta.name or "").split("（")[0]
-    from planner.plan import materialise
-
     zoning = (notice_plan or p.plan).zoning
     ws = p.ws if notice_plan is None else materialise(notice_plan)
     notice = notice_content(ws, zoning, year=notice_year, closures=p.closures, lang=lang)
     words = {
         f"{stem}_notice.html": lambda path: path.write_text(
-            render_notice(ws, zoning, year=notice_year, closures=p.closures, lang=lang),
-            encoding="utf-8"),
+            render_notice(ws, zoning, lang=lang, notice=notice), encoding="utf-8"),
         f"{stem}.docx": lambda path: docx.save(docx.proposal_document(p, lang), path),
         f"{stem}_notice.docx": lambda path: docx.save(
             docx.notice_document(notice, ws, zoning, lang), path),
@@ -68,7 +69,7 @@ def proposal_files(p: Proposal, stem: str, *, lang: str = "zh", record=None,
     maps = {f"{stem}_map_{sec}.pdf": _map_writer(ws, zoning, notice, sec, county, lang)
             for sec in SECTIONS if notice.public[sec] and ws.units is not None}
     maps[f"{stem}_map_status.pdf"] = _status_writer(p, county, lang)
-    return {**_tables_files(p, stem, lang), **words, **maps}
+    return {**_tables_files(p, stem, lang, reconciled), **words, **maps}
 
 
 def _status_writer(p: Proposal, county: str, lang: str) -> Callable[[Path], None]:
@@ -95,10 +96,11 @@ def _map_writer(ws: Workspace, zoning: pd.DataFrame, notice, section: str, count
     return write
 
 
-def _tables_files(p: Proposal, stem: str, lang: str) -> dict[str, Callable[[Path], None]]:
+def _tables_files(p: Proposal, stem: str, lang: str, reconciled: pd.DataFrame | None
+                  ) -> dict[str, Callable[[Path], None]]:
     return {
         f"{stem}.gpkg": lambda path: _write_gpkg(p, path),
-        f"{stem}.xlsx": lambda path: _write_xlsx(p, path, lang),
+        f"{stem}.xlsx": lambda path: _write_xlsx(p, path, lang, reconciled),
         f"{stem}.html": lambda path: path.write_text(render_report(p, lang), encoding="utf-8"),
     }
 
@@ -162,7 +164,8 @@ def _passes(flags: pd.Series, lang: str) -> list[str]:
             for f in flags]
 
 
-def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:
+def _write_xlsx(p: Proposal, path: Path, lang: str, reconciled: pd.DataFrame | None = None
+                ) -> None:
     wb = Workbook()
     wb.remove(wb.active)
     years = {} if p.years is None else year_tables(p.years, lang)
@@ -170,11 +173,9 @@ def _write_xlsx(p: Proposal, path: Path, lang: str) -> None:
         ws = _sheet(wb, title, frame, {2: 28})
         if title == t("sheet_exclusions", lang) and frame.empty:
             write_cell(ws, 2, 1, t("no_exclusions", lang))
-    from planner.io.derive import reconciliation
-
-    table = reconciliation(p.base_ws)
-    if len(table):  # the bureau's statistics against its catchments' children
-        _sheet(wb, t("sheet_reconciliation", lang), reconciliation_table(table, lang), {2: 28})
+    if reconciled is not None and len(reconciled):  # the statistics against the children
+        _sheet(wb, t("sheet_reconciliation", lang), reconciliation_table(reconciled, lang),
+               {2: 28})
     for n, case in enumerate(p.closures, start=1):  # one 论证 sheet per closure
         closure_sheet(wb, t("sheet_closure_case", lang, n=n), case, lang)
     wb.save(path)

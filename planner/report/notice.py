@@ -14,7 +14,7 @@ for the bureau to review.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -58,7 +58,6 @@ class Notice:
     clauses: list[tuple[str, str, bool]]  # (heading, text, is the default)
     issuer: tuple[str, bool]
     date: tuple[str, bool]
-    defaults: list[str] = field(default_factory=list)  # setting names still at their default
 
 
 def setting(ws: Workspace, key: str, lang: str, **values: object) -> tuple[str, bool]:
@@ -107,14 +106,9 @@ def notice_content(ws: Workspace, zoning: pd.DataFrame, *, year: int | None = No
                 *setting(ws, key, lang, county=county)) for k, key in enumerate(keys, start=1)]
     issuer = setting(ws, "notice_issuer", lang, county=county)
     date = setting(ws, "notice_date", lang)
-    defaults = [NOTICE_SETTINGS[k][0] for k in NOTICE_SETTINGS
-                if not dict(ws.meta.notice).get(k) and (
-                    k in CLAUSES or k in ("notice_issuer", "notice_date", "notice_hotline")
-                    or (k == "notice_private" and private) or (k == "notice_closed" and closed))]
     return Notice(title=title, year=year, entry=entry, synthetic=ws.meta.synthetic,
                   intro=t("notice_intro", lang, entry=entry), public=public, private=private,
-                  special=special, closed=closed, clauses=clauses, issuer=issuer, date=date,
-                  defaults=defaults)
+                  special=special, closed=closed, clauses=clauses, issuer=issuer, date=date)
 
 
 def unit_labels(ws: Workspace, lang: str) -> dict[str, tuple[str, str]]:
@@ -185,9 +179,13 @@ def numbered(k: int, head: str, lang: str) -> str:
 
 
 def render_notice(ws: Workspace, zoning: pd.DataFrame, *, year: int | None = None,
-                  closures: tuple = (), lang: str = "zh") -> str:
-    """Return the notice as an HTML page (every text escaped; maps as SVG)."""
-    n = notice_content(ws, zoning, year=year, closures=closures, lang=lang)
+                  closures: tuple = (), lang: str = "zh", notice: Notice | None = None) -> str:
+    """Return the notice as an HTML page (every text escaped; maps as SVG).
+
+    `notice`: its content gathered already (:func:`notice_content` of the same layout).
+    """
+    n = notice if notice is not None else notice_content(ws, zoning, year=year,
+                                                          closures=closures, lang=lang)
     zh = lang == "zh"
     parts = [
         f"<!DOCTYPE html><html lang=\"{'zh-CN' if zh else 'en'}\"><head><meta charset=\"utf-8\">"
