@@ -125,4 +125,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from measured import measured  # bench/measured.py: the docs include the output
+
+    with measured(__file__):
+        main()

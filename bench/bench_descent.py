@@ -63,4 +63,7 @@ def run() -> None:
 
 
 if __name__ == "__main__":
-    run()
+    from measured import measured  # bench/measured.py: the docs include the output
+
+    with measured(__file__):
+        run()

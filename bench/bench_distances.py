@@ -48,5 +48,8 @@ def run(scale: int, sample: int | None) -> None:
 
 
 if __name__ == "__main__":
-    run(1, None)
-    run(5, 60)
+    from measured import measured  # bench/measured.py: the docs include the output
+
+    with measured(__file__):
+        run(1, None)
+        run(5, 60)

@@ -95,12 +95,15 @@ def run_scaled(scale: int, time_limit: float) -> None:
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--time-limit", type=float, default=60.0)
-    p.add_argument("--scale", type=int, help="copies of the demo side by side (1: the demo): "
-                   "the default request alone, its wall time, gap and peak memory")
-    a = p.parse_args()
-    if a.scale is not None:
-        run_scaled(a.scale, a.time_limit)
-    else:
-        run(a.time_limit)
+    from measured import measured  # bench/measured.py: the docs include the output
+
+    with measured(__file__):
+        p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+        p.add_argument("--time-limit", type=float, default=60.0)
+        p.add_argument("--scale", type=int, help="copies of the demo side by side (1: the demo): "
+                       "the default request alone, its wall time, gap and peak memory")
+        a = p.parse_args()
+        if a.scale is not None:
+            run_scaled(a.scale, a.time_limit)
+        else:
+            run(a.time_limit)

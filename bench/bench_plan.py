@@ -89,4 +89,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from measured import measured  # bench/measured.py: the docs include the output
+
+    with measured(__file__):
+        code = main()
+    raise SystemExit(code)

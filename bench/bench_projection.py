@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from planner import session as ss  # noqa: E402
+from planner.cli.commands import backtest_lines, years_lines  # noqa: E402
 from planner.evaluation import evaluate  # noqa: E402
 from planner.plan import materialise, plan_from_workspace  # noqa: E402
 from planner.projection import plan_at, project  # noqa: E402
@@ -85,7 +86,13 @@ def main() -> None:
           f"({b / a:.1f}× faster); target ≤ 1 s: {'met' if a <= 1.0 else 'NOT met'}")
     print(f"  years table with low/high variants and crossings (planner project): "
           f"{table:.3f} s, {len(years.schools)} rows, {len(years.crossings)} crossings")
+    print("the projection the method pages describe (planner project --to 2035 --backtest):")
+    for line in years_lines(years)[:3] + backtest_lines(years.backtest, full=False):
+        print(f"  {line}")
 
 
 if __name__ == "__main__":
-    main()
+    from measured import measured  # bench/measured.py: the docs include the output
+
+    with measured(__file__):
+        main()

@@ -81,5 +81,8 @@ def run(scale: int, n: int = 15) -> None:
 
 
 if __name__ == "__main__":
-    run(1)
-    run(5)
+    from measured import measured  # bench/measured.py: the docs include the output
+
+    with measured(__file__):
+        run(1)
+        run(5)

@@ -25,9 +25,12 @@ under `zone_public_only`. :func:`allowed` gives the optimiser its candidates;
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
+import shapely
 
 from planner.schema import SECTIONS
+from planner.workspace import WGS84
 
 
 def choosers_only(schools: dict, std) -> np.ndarray:
@@ -39,9 +42,23 @@ def choosers_only(schools: dict, std) -> np.ndarray:
     return ~public if std.zone_public_only else np.zeros(len(public), dtype=bool)
 
 
-def _holders(plan) -> np.ndarray:
-    from planner.optimize.instance import school_holders
+def school_holders(plan, school_idx: np.ndarray) -> np.ndarray:
+    """Return the index of the unit each school stands in (the nearest unit if in none)."""
+    crs = plan.source.meta.crs
+    units = plan.once(("units_m", crs), lambda: plan.source.units.to_crs(crs).geometry
+                      .reset_index(drop=True).to_numpy())
+    pts = gpd.GeoSeries(gpd.points_from_xy(plan.schools["lon"][school_idx],
+                                           plan.schools["lat"][school_idx]),
+                        crs=WGS84).to_crs(crs).to_numpy()
+    tree = shapely.STRtree(units)
+    out = np.empty(len(pts), dtype=np.int64)
+    for k, pt in enumerate(pts):
+        hit = tree.query(pt, predicate="intersects")
+        out[k] = int(hit.min()) if len(hit) else int(tree.nearest(pt))
+    return out
 
+
+def _holders(plan) -> np.ndarray:
     return school_holders(plan, np.arange(len(plan.school_ids)))
 
 

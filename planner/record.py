@@ -254,16 +254,18 @@ def _section_of(col: str) -> str | None:
 
 # --- the plan --------------------------------------------------------------------------------
 
-def make(session, target: int, *, name: str, base: str = "baseline", to_year: int | None = None,
-         budget: float | None = None) -> Record:
+def make(session, target: int, *, name: str, base: str = "baseline", base_edits: list = (),
+         to_year: int | None = None, budget: float | None = None) -> Record:
     """Build the plan of record of a workspace for a target year (see the module docstring).
+
+    `base` names the scenario the plan starts from and `base_edits` are its edits
+    (planner.session reads them from the workspace).
 
     Raises
     ------
     InputError
         The workspace does not say its school year, or the years are out of order.
     """
-    from planner import session as ss
     from planner.errors import InputError
     from planner.plan import apply_edits
     from planner.projection import plan_at
@@ -278,7 +280,7 @@ def make(session, target: int, *, name: str, base: str = "baseline", to_year: in
     if not first <= target <= end:
         raise InputError.single("--target-year", f"expected a year from {first} (the year "
                                 f"after the workspace's) to {end}, got {target}")
-    base_edits = [] if base == ss.BASELINE else ss.scenario_edits(session, base)
+    base_edits = list(base_edits)
     projection = session.base.projection_covering(end)
     span, needed = range(first, end + 1), range(target, end + 1)
     projected = {y: plan_at(root, projection, y) for y in span}

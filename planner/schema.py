@@ -2,7 +2,8 @@
 
 Everything that reads, writes, validates or explains a workspace takes its columns from here:
 the importer maps headers through the aliases, the validator checks the types and ranges, the
-template writes the Chinese headers and the explanation sheet, the README table is this list.
+template writes the Chinese headers and the explanation sheet, and the data-format page
+(docs/reference/data-format.md, scripts/doc_columns.py) lists it.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from planner.evaluation import Evaluation, evaluate
 from planner.io.load import open_workspace
 from planner.plan import Plan, apply_edit, check_edits, plan_from_workspace, store
 from planner.plan.store import BASELINE, Scenario
+from planner.proposal import Proposal, Years
 from planner.schema import SECTIONS
 from planner.standards import Standards, profile_of, resolve
 from planner.workspace import Workspace
@@ -267,48 +268,6 @@ def compare(session: Session, a: str, b: str, *, year: int | None = None) -> Dif
     return diff(ev_a, ev_b, plan_a, plan_b)
 
 
-@dataclass(frozen=True, eq=False)
-class Years:
-    """A scenario year by year: what `planner project` writes.
-
-    Attributes
-    ----------
-    scenario
-        The scenario (or "baseline").
-    projection
-        The children projected (planner.projection.Projection).
-    schools
-        Per year and school section: pupils (and the low and high variants'), classes
-        needed, classes formed, largest class, places and the binding limit, size and cap.
-    county
-        Per year and section: children and pupils, each with the low–high band.
-    crossings
-        The years each school section crosses its size cap, the class cap, its places,
-        100 pupils and the teaching-point floor.
-    band_changes
-        The crossings whose years differ in the low or high variant (planner.projection.
-        band_changes).
-    backtest
-        The projection's hindcast (planner.backtest.Backtest), or None without a history.
-    standards
-        The profile the projection used.
-    """
-
-    scenario: str
-    projection: object
-    schools: object
-    county: object
-    crossings: object
-    band_changes: object = None
-    backtest: object = None
-    standards: object = None
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        """What the reader must know about the projection."""
-        return self.projection.notes
-
-
 def project(session: Session, *, to_year: int, scenario: str = BASELINE) -> Years:
     """Project a scenario (or today's layout) year by year to `to_year`."""
     import pandas as pd
@@ -500,24 +459,6 @@ DISTANCE_TYPES = {"unit_id": "TEXT", "school_id": "TEXT", "distance_m": "REAL", 
 
 # --- proposals -------------------------------------------------------------------------------
 
-@dataclass(frozen=True, eq=False)
-class Proposal:
-    """A scenario next to today's layout, evaluated and compared (what an export writes)."""
-
-    name: str
-    base_ws: Workspace
-    ws: Workspace
-    base_plan: Plan
-    plan: Plan
-    before: Evaluation
-    after: Evaluation
-    diff: Diff
-    edits: list[dict]
-    roadmap: object
-    years: Years | None = None
-    closures: tuple = ()
-
-
 def proposal(session: Session, name: str, *, year: int | None = None) -> Proposal:
     """Build, evaluate and compare a saved scenario (or "baseline") against today's layout.
 
@@ -632,9 +573,9 @@ def plan_of_record(session: Session, target: int, *, name: str, base: str = BASE
     """The plan of record for a target year (planner/record.py), not saved."""
     from planner import record
 
-    if base != BASELINE:
-        scenario_edits(session, base)  # an unknown name fails here, plainly
-    return record.make(session, target, name=name, base=base, to_year=to_year, budget=budget)
+    edits = [] if base == BASELINE else scenario_edits(session, base)  # an unknown name fails
+    return record.make(session, target, name=name, base=base, base_edits=edits,
+                       to_year=to_year, budget=budget)
 
 
 def save_plan(session: Session, rec) -> Session:
@@ -667,7 +608,8 @@ def record_of(session: Session, name: str):
     if m is None:
         return None
     budget = float(m.group(3)) if m.group(3) else None
-    rec = record.make(session, int(m.group(1)), name=name, base=sc.base,
+    edits = [] if sc.base == BASELINE else scenario_edits(session, sc.base)
+    rec = record.make(session, int(m.group(1)), name=name, base=sc.base, base_edits=edits,
                       to_year=int(m.group(2)), budget=budget)
     same = json.dumps(list(rec.edits), sort_keys=True, default=str) == json.dumps(
         list(sc.edits), sort_keys=True, default=str)

@@ -354,11 +354,14 @@ PAGE_TEXT = {"overview": ("评估结论", "Verdict"), "map": (None, None),
              "scenario": ("新建方案", "New scenario"), "optimize": ("划片优化",
                                                                  "Catchment optimisation"),
              "plan": ("目标年（督导评估年份）", "Target year (the inspection year)"),
-             "export": ("生成方案文件", "Prepare the files")}
+             "export": ("生成方案文件", "Prepare the files"),
+             "province": ("省级结果文件夹", "Province result folder")}
 PAGE_LINK = {"overview": ("概览", "Overview"), "map": ("地图", "Map"),
              "schools": ("学校", "Schools"), "scenario": ("方案", "Scenario"),
              "optimize": ("优化与路线图", "Optimise and roadmap"), "plan": ("创建规划", "Plan"),
-             "export": ("导出", "Export")}
+             "export": ("导出", "Export"), "province": ("省级汇总", "Province")}
+# `bash scripts/screenshots` sets this: the Chinese pictures of every page are the manual's
+SCREENSHOTS = os.environ.get("PLANNER_SCREENSHOTS")
 
 
 def _map_drawn(page) -> None:
@@ -409,6 +412,8 @@ def test_app_in_chromium_every_page_both_languages(served_app):
                     page.get_by_text(PAGE_TEXT[name][k]).first.wait_for(timeout=120_000)
                     page.wait_for_timeout(600)
                 page.screenshot(path=str(ARTIFACTS / f"app_{name}_{lang}.png"))
+                if SCREENSHOTS and lang == "zh":
+                    page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
         # the map, in English: height, legend, school names at the seat's zoom
         page.get_by_role("link", name="Map", exact=True).click()
         _map_drawn(page)

@@ -829,7 +829,7 @@ def test_a_least_cv_zoning_of_the_demo_primary_keeps_every_constraint(demo_gpkg,
     # (entrants at the history's weighted entry ratio: more pupils in 2032 than before): a
     # zoning of the 169 units it moves (tests/data), from the least-CV search going on for
     # 11 minutes and the exact descent, keeps every constraint of the default request in every
-    # phase-in year; R2 stays over its 0.50 limit (README, Trade-off). The zonings found
+    # phase-in year; R2 stays over its 0.50 limit (docs/method/optimiser.md). The zonings found
     # within every limit under the earlier projection break the places and the passing
     # sections of this one. It was found without the rules of admission (issue 28), which it
     # breaks: checked with them off.

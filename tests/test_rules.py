@@ -1,7 +1,8 @@
 """Each rule is defined once: a grep of the source tree finds one definition, and no copy.
 
-The README's "Where each rule lives" names the homes; these tests fail when a second one
-appears (a hard-coded 6 + 3 grade split, a class-size or school-size comparison of its own).
+The contributors' page "Where each rule lives" (docs/develop/code.md) names the homes; these
+tests fail when a second one appears (a hard-coded 6 + 3 grade split, a class-size or
+school-size comparison of its own).
 """
 
 from __future__ import annotations

@@ -431,11 +431,11 @@ def _births_from_units(
     for c in cols:
         year = int(BIRTHS_RE.match(str(c)).group(1))
         for pos, (uid, value) in enumerate(zip(units["unit_id"], units[c], strict=True)):
-            if v._is_blank(value):
+            if v.is_blank(value):
                 continue
             number, expected = v.parse_cell(value, col, 1.0)
             if expected is not None:
-                problems.append(src.at(pos, c, f"expected {expected}, got {v._show(value)}"))
+                problems.append(src.at(pos, c, f"expected {expected}, got {v.show(value)}"))
                 continue
             rows.append((uid, year, number))
     parsed["units"] = units.drop(columns=cols)

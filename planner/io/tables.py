@@ -152,11 +152,11 @@ def _sheet_frame(sheet, file: str, *, settings: bool) -> tuple[pd.DataFrame, lis
                                                                  else None)) or _letter(j)
             if kind == "f":
                 problems.append(Problem(file, layer, i + 1, label, f"formula, not a value: "
-                                        f"enter the value (the cell holds {v._show(value)})"))
+                                        f"enter the value (the cell holds {v.show(value)})"))
                 value = None
             elif kind == "e":
                 problems.append(Problem(file, layer, i + 1, label, f"an error value "
-                                        f"{v._show(value)}, not a value: enter the value"))
+                                        f"{v.show(value)}, not a value: enter the value"))
                 value = None
             if i == 0:
                 header[j] = value

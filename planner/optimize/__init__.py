@@ -6,7 +6,8 @@ Catchments judged by the 32 indicators, within real capacity, phased with the en
 - instance.py: the problem in arrays, year by year of the phase-in;
 - model.py: CP-SAT and its LP relaxation, CV bounds by outer approximation;
 - shortage.py: where seats are short, sites for new schools, the indicator limits that block;
-- check.py: exact checks, the greedy baseline, the lines to print;
+- feasible.py: what a zoning breaks, exactly, and the greedy baseline;
+- check.py: the lines to print about a re-zoning;
 - consolidate.py: which small schools to close and where their pupils go;
 - disruption.py: the default objective, least disruption (pupils move only for a gain).
 
@@ -24,17 +25,15 @@ import numpy as np
 from planner.errors import InfeasibleError
 from planner.optimize.check import (
     check_plan,
-    classes,
-    greedy,
     impact_lines,
     indicator_problems,
     report_lines,
     summary,
-    violations,
     year_lines,
 )
 from planner.optimize.descent import descend
 from planner.optimize.disruption import least_disruption
+from planner.optimize.feasible import classes, greedy, violations
 from planner.optimize.instance import (
     DEFAULT_CANDIDATES,
     DEFAULT_CHANGE_WEIGHT_M,
@@ -310,7 +309,7 @@ def toward(inst: Instance, start: np.ndarray, goal: np.ndarray, passes: int = 2
     (the objective), in up to `passes` passes (a unit may need a neighbour moved before it):
     a start for the solver between two plans, never worse than `start`.
     """
-    from planner.optimize.check import violations
+    from planner.optimize.feasible import violations
     from planner.optimize.model import admissible
 
     cur, objective = start.copy(), inst.objective(start)

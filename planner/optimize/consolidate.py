@@ -397,7 +397,7 @@ def _kept(inst: Instance, plan: Plan, cand: np.ndarray, closed: np.ndarray,
 
 def _blocked(inst: Instance, s: int, cand: np.ndarray) -> str:
     """Why school s cannot close: its units sent to their nearest other school, what breaks."""
-    from planner.optimize.check import violations
+    from planner.optimize.feasible import violations
 
     units = np.flatnonzero(inst.zoned == s)
     trial = inst.zoned.copy()

@@ -145,7 +145,7 @@ def _keeps(inst: Instance, trial: np.ndarray, units: np.ndarray, rows: np.ndarra
     `trial` differs from a zoning that keeps them all only by the moved `units`, into and
     out of the schools `rows`: only those catchments can break.
     """
-    from planner.optimize.check import held, violations
+    from planner.optimize.feasible import held, violations
 
     return all(held(inst, trial, u) for u in units) and not violations(
         inst, trial, set(rows.tolist()))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.i18n import t as _t
-from planner.optimize.check import classes, violations
+from planner.optimize.feasible import classes, violations
 from planner.optimize.instance import Instance
 from planner.standards import RESOURCE_IDS
 

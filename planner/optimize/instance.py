@@ -29,7 +29,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from planner.admission import allowed, choosers_only
+from planner.admission import allowed, choosers_only, school_holders
 from planner.errors import InputError
 from planner.indicators import (
     _EPS,
@@ -42,7 +42,7 @@ from planner.indicators import (
 from planner.plan import Plan
 from planner.schema import SECTIONS
 from planner.standards import RESOURCE_COLUMNS, RESOURCE_KEYS, TEACHER_KEYS, Standards
-from planner.workspace import MEND_M, WGS84, mend
+from planner.workspace import MEND_M, mend
 from planner.zoning import outside_catchments
 
 DEFAULT_CANDIDATES = 8
@@ -384,8 +384,6 @@ class Instance:
         its cap. Where those alone are over it, it fails G4 that year whatever the zoning,
         and the hard limits keep it no fuller than doing nothing.
         """
-        from planner.optimize.model import upper_bounds
-
         fixed = self.fixed.sum(axis=2)
         room = np.minimum(self.room, upper_bounds(self).sum(axis=2))  # the most each can take
         total = fixed.sum(axis=0) + self.demand.sum(axis=(0, 2))
@@ -454,19 +452,12 @@ def unit_neighbours(units: gpd.GeoDataFrame, crs_m: str) -> list[list[int]]:
     return [sorted(s) for s in out]
 
 
-def school_holders(plan: Plan, school_idx: np.ndarray) -> np.ndarray:
-    """Return the index of the unit each school stands in (the nearest unit if in none)."""
-    crs = plan.source.meta.crs
-    units = plan.once(("units_m", crs), lambda: plan.source.units.to_crs(crs).geometry
-                      .reset_index(drop=True).to_numpy())
-    pts = gpd.GeoSeries(gpd.points_from_xy(plan.schools["lon"][school_idx],
-                                           plan.schools["lat"][school_idx]),
-                        crs=WGS84).to_crs(crs).to_numpy()
-    tree = shapely.STRtree(units)
-    out = np.empty(len(pts), dtype=np.int64)
-    for k, pt in enumerate(pts):
-        hit = tree.query(pt, predicate="intersects")
-        out[k] = int(hit.min()) if len(hit) else int(tree.nearest(pt))
+def upper_bounds(inst: Instance) -> np.ndarray:
+    """(S, T, G) the most pupils each school could have: what stays, and every candidate."""
+    out = inst.fixed.astype(np.int64).copy()
+    for u, cand in enumerate(inst.candidates):
+        for s in cand:
+            out[s] += inst.demand[u]
     return out
 
 

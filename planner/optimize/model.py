@@ -29,7 +29,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from planner.errors import InfeasibleError
-from planner.optimize.instance import Instance, nearer
+from planner.optimize.instance import Instance, nearer, upper_bounds
 
 CUT_SCALE = 2 ** 20  # integer cut coefficients: the largest becomes about a million
 MAX_ROUNDS = 25  # outer-approximation rounds before giving up
@@ -193,15 +193,6 @@ def formulate(inst: Instance, var: Callable[[int, int, bool], object],
     return x, travel + sum(excess), pupils
 
 
-def upper_bounds(inst: Instance) -> np.ndarray:
-    """(S, T, G) the most pupils each school could have: what stays, and every candidate."""
-    out = inst.fixed.astype(np.int64).copy()
-    for u, cand in enumerate(inst.candidates):
-        for s in cand:
-            out[s] += inst.demand[u]
-    return out
-
-
 def _school_year(inst: Instance, s: int, t: int, load: list, pupils, ub: np.ndarray, var,
                  add, decided: bool) -> list:
     """Limits, floor, caps and classrooms of school s in year t; return its excess terms.
@@ -211,7 +202,7 @@ def _school_year(inst: Instance, s: int, t: int, load: list, pupils, ub: np.ndar
     pupils the school could have (`ub`, by grade) meet are left out, which keeps the model
     small where few units could move.
     """
-    from planner.optimize.check import classes
+    from planner.optimize.feasible import classes
     from planner.optimize.instance import OVER_CAP_M
 
     if isinstance(pupils, int):  # no unit can be zoned to it: nothing to decide
@@ -645,7 +636,7 @@ def solve_or_none(inst: Instance, *, time_limit_s: float = 60.0, workers: int = 
         if extend is None else float("-inf")
     best: list = []  # [objective, assign, extra] of the best admissible zoning found
     if start is not None and extend is None:
-        from planner.optimize.check import violations
+        from planner.optimize.feasible import violations
 
         if not violations(inst, start):
             best = [float(inst.objective(start)), start, None]

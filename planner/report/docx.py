@@ -212,15 +212,15 @@ def proposal_document(p, lang: str = "zh"):
     Today's state (the verdict, the checklist, the failing school sections), the proposed
     changes and what they do to every row, the years, the catchment maps, and the entered rows
     the county must confirm. The tables are those of the proposal's workbook
-    (planner/report/export.py), so the two never disagree.
+    (planner/report/frames.py), so the two never disagree.
     """
     from planner.plan.store import BASELINE
     from planner.report import tables
-    from planner.report.export import _xlsx_frames, profile_line
+    from planner.report.frames import profile_line, proposal_frames
     from planner.report.projection import county_table
 
     zh = lang == "zh"
-    frames = _xlsx_frames(p, lang)
+    frames = proposal_frames(p, lang)
     county = (p.ws.meta.name or "").split("（")[0]
     doc = new_document(landscape=True)
     title = (t("doc_baseline_title", lang, county=county) if p.name == BASELINE

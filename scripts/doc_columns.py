@@ -1,6 +1,8 @@
-"""Rewrite the data-format tables of README.md from planner.schema (between the markers).
+"""Rewrite the data-format tables of docs/reference/data-format.md from planner.schema.
 
-python scripts/readme_columns.py
+The tables stand between the markers, one per layer, each column with its Chinese header.
+
+python scripts/doc_columns.py
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from planner.schema import (
     YEAR_MIN,
 )
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-START, END = "<!-- columns: made by scripts/readme_columns.py -->", "<!-- /columns -->"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "reference" / "data-format.md"
+START, END = "<!-- columns: made by scripts/doc_columns.py -->", "<!-- /columns -->"
 
 
 def tables() -> str:
@@ -49,10 +51,10 @@ def tables() -> str:
 
 
 def main() -> None:
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     head, rest = text.split(START)
     _, tail = rest.split(END)
-    README.write_text(f"{head}{START}\n\n{tables()}\n{END}{tail}", encoding="utf-8")
+    PAGE.write_text(f"{head}{START}\n\n{tables()}\n{END}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":
