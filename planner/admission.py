@@ -1,4 +1,4 @@
-"""The rules of admission a zoning keeps (issue 28): where a unit may be zoned, in one place.
+"""The rules of admission a zoning keeps: where a unit may be zoned, in one place.
 
 Each rule is a profile setting (planner/standards.py), on by default where the rule is national:
 

@@ -1,6 +1,6 @@
 """Years: children by unit and grade projected year by year, and the plan of any year.
 
-Cohort-component projection of the resident children of every unit (SPEC §7, issue 14):
+Cohort-component projection of the resident children of every unit (SPEC §7):
 
 - entrants (grade 1) of school year y: the unit's births of y − entry_age (and, for the
   September cut-off, `entry_cutoff_share` of them from the year before) times the unit's entry

@@ -1,4 +1,4 @@
-"""A costed roadmap that closes the resource gaps (制定补齐短板的时间表和路线图, issue 7).
+"""A costed roadmap that closes the resource gaps (制定补齐短板的时间表和路线图).
 
 For every school section that fails R1–R7 (6 of 7, the seventh at 85 % at least) the roadmap
 finds the cheapest additions that make it pass: it tries every choice of the indicator(s) it

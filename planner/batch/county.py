@@ -232,7 +232,7 @@ def _float(x) -> float | None:
 
 
 def _step_project(ctx: _Context, _arg: str) -> None:
-    """Project pupils to the target year through `planner.session.project` (issue 14).
+    """Project pupils to the target year through `planner.session.project`.
 
     Writes the county's pupils by section and year (central, low, high), the seats short and
     how many school sections are over their places and schools over their size cap, by year.

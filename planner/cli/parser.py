@@ -129,8 +129,9 @@ def parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="export a scenario (or today's layout) as a proposal")
     ex.add_argument("ws")
     ex.add_argument("--scenario", required=True, help="a scenario name, or baseline")
-    ex.add_argument("--out", required=True, metavar="DIR", help="the proposal's four files go "
-                    "to DIR/NAME/ (DIR and its parents are made when missing)")
+    ex.add_argument("--out", required=True, metavar="DIR", help="the proposal's files (GeoPackage, "
+                    "workbook, report, notice, Word documents, print maps) go to DIR/NAME/ "
+                    "(DIR and its parents are made when missing)")
     ex.add_argument("--year", type=int, metavar="Y", help="the proposal as it stands in school "
                     "year Y (with the years table to it)")
     _lang(ex)

@@ -1,7 +1,6 @@
 """Re-zoning a county would adopt: judged by the indicators, within capacity, phased in.
 
-Catchments judged by the 32 indicators, within real capacity, phased with the entry cohorts
-(issue 13).
+Catchments judged by the 32 indicators, within real capacity, phased with the entry cohorts.
 
 - instance.py: the problem in arrays, year by year of the phase-in;
 - model.py: CP-SAT and its LP relaxation, CV bounds by outer approximation;

@@ -43,8 +43,7 @@ def descend(inst: Instance, start: np.ndarray, *, seconds: float, limit: float
     and those of the last year over `limit` are among the ones lowered, so the zoning
     returned may keep them all. Once it keeps them all, the descent goes on from there as
     from any start, with what time is left: the repair pulled those CVs under the limit
-    with the others, and the others go on down while those rise back to it (on the demo,
-    R2 from 0.5028 to 0.49997 with R5 from 0.4857 back to its limit).
+    with the others, and the others go on down while those rise back to it.
     """
     from planner.optimize.model import admissible, zoning_cvs
 

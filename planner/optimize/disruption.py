@@ -1,4 +1,4 @@
-"""Least disruption (issue 28): move pupils only for an inspection gain, and say which.
+"""Least disruption: move pupils only for an inspection gain, and say which.
 
 The default objective ("inspection") is lexicographic. First the gaps re-zoning can close, in
 every year checked: schools over their size cap (G4), schools whose classes need more rooms

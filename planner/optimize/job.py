@@ -1,4 +1,4 @@
-"""A re-zoning solved in a process of its own, as the app runs it (issue 28).
+"""A re-zoning solved in a process of its own, as the app runs it.
 
 CP-SAT can abort the whole process (google/or-tools#5288) and a long solve holds two cores:
 in its own process, a solve that aborts or is killed ends that solve alone, and the server
