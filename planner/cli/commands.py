@@ -174,6 +174,7 @@ def _print_reconciliation(table: pd.DataFrame) -> None:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from planner import session as ss
+    from planner.i18n import t
     from planner.io.gpkg import atomic_write
     from planner.plan import materialise
     from planner.report.excel import write_workbook
@@ -199,7 +200,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     for row in ev.checklist.to_dict("records"):
         if row["status"] != "pass":
             text = row["evidence_zh" if args.lang == "zh" else "evidence"]
-            print(f"  {row['id']:<4} {row['status']:<8} {text[:110]}")
+            status = t(f"status_{row['status']}", args.lang)  # every reason whole, not cut
+            print(f"  {row['id']:<4} {status}  {text}")
     for note in ev.notes:
         print(f"  note: {note}")
     for kind, path in paths.items():
