@@ -59,17 +59,19 @@ def _fail(message: str, *, file: str = "", row: int | None = None, column: str =
     return InputError([Problem(file, f"layer {TABLE}", row, column, message)])
 
 
-def _reject_constant(name: str) -> float:
+def reject_constant(name: str) -> float:
+    """`json.loads`'s parse_constant: NaN and Infinity are not numbers JSON allows."""
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _depth(value: object, level: int = 0) -> int:
-    if level > MAX_DEPTH:
+def json_depth(value: object, limit: int = MAX_DEPTH, level: int = 0) -> int:
+    """How deep parsed JSON nests (counted only to just past `limit`)."""
+    if level > limit:
         return level
     if isinstance(value, dict):
-        return max([_depth(v, level + 1) for v in value.values()] or [level + 1])
+        return max([json_depth(v, limit, level + 1) for v in value.values()] or [level + 1])
     if isinstance(value, list):
-        return max([_depth(v, level + 1) for v in value] or [level + 1])
+        return max([json_depth(v, limit, level + 1) for v in value] or [level + 1])
     return level
 
 
@@ -87,12 +89,12 @@ def parse_edits_json(text: str) -> list:
     if len(text.encode("utf-8")) > MAX_EDITS_BYTES:
         raise ValueError(f"more than {MAX_EDITS_BYTES // 2**20} MB of edits")
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=reject_constant)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc})") from None
-    if _depth(value) > MAX_DEPTH:
+    if json_depth(value) > MAX_DEPTH:
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
     edits = [value] if isinstance(value, dict) else value
     if not isinstance(edits, list):

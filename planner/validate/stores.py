@@ -9,6 +9,7 @@ import math
 import pandas as pd
 
 from planner.errors import Problem
+from planner.plan.store import BASELINE, json_depth, reject_constant
 from planner.validate.cells import Source, is_blank, parse_number, show
 from planner.validate.layers import duplicates_in
 
@@ -16,21 +17,6 @@ from planner.validate.layers import duplicates_in
 
 MAX_JSON_DEPTH = 32
 _SHOWN_ROWS = 5  # a broken cache of 50 000 rows is reported by its first rows and a count
-
-
-def _json_constant(name: str) -> float:
-    msg = f"{name} is not a number JSON allows"
-    raise ValueError(msg)
-
-
-def _depth(value: object, level: int = 0) -> int:
-    if level > MAX_JSON_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max([_depth(v, level + 1) for v in value.values()] or [level + 1])
-    if isinstance(value, list):
-        return max([_depth(v, level + 1) for v in value] or [level + 1])
-    return level
 
 
 def check_scenarios(df: pd.DataFrame, file: str) -> list[Problem]:
@@ -41,7 +27,6 @@ def check_scenarios(df: pd.DataFrame, file: str) -> list[Problem]:
     Infinity, nested at most MAX_JSON_DEPTH deep). What each edit does is checked when the
     scenario is applied.
     """
-    from planner.plan.store import BASELINE
     from planner.schema import SCENARIO_COLUMNS
 
     src = Source(file, "layer scenarios", 1)
@@ -67,11 +52,11 @@ def check_scenarios(df: pd.DataFrame, file: str) -> list[Problem]:
                                    "edits holds []"))
             continue
         try:
-            value = json.loads(str(edits), parse_constant=_json_constant)
+            value = json.loads(str(edits), parse_constant=reject_constant)
         except (ValueError, RecursionError) as exc:
             problems.append(src.at(pos, "edits", f"not JSON ({str(exc)[:80]})"))
             continue
-        if _depth(value) > MAX_JSON_DEPTH:
+        if json_depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
             problems.append(src.at(pos, "edits", f"nested deeper than {MAX_JSON_DEPTH} levels"))
         elif not isinstance(value, list):
             problems.append(src.at(pos, "edits", f"expected a JSON list of edits, got "
