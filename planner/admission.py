@@ -18,6 +18,11 @@ Each rule is a profile setting (planner/standards.py), on by default where the r
   another township (乡镇; the township of the unit holding the school). Units or schools without
   a township are not held to it.
 
+- `siblings_stay` (多孩同校): an entrant of a re-zoned unit whose older sibling is still at the
+  school the unit leaves stays there (:func:`sibling_pupils` says how many: `sibling_share` of
+  the cohorts entering while an older cohort of the old zoning is there). Not where the school
+  stops admitting or caps its entrants: those moves carry ``"siblings": false``.
+
 Today's school is always allowed (the status quo breaks no rule newly), except a private one
 under `zone_public_only`. :func:`allowed` gives the optimiser its candidates;
 :func:`breaches` re-checks a finished plan against the plan it changed.
@@ -40,6 +45,34 @@ def choosers_only(schools: dict, std) -> np.ndarray:
     """
     public = np.asarray(schools["public"]).astype(bool)
     return ~public if std.zone_public_only else np.zeros(len(public), dtype=bool)
+
+
+def sibling_pupils(n: np.ndarray, entered: np.ndarray, section: str, std) -> np.ndarray:
+    """Per row, the re-zoned entrants who have an older sibling at the school their unit left.
+
+    Parameters
+    ----------
+    n
+        Pupils of each row of a re-zoned unit's cohorts.
+    entered
+        Per row, the years from the re-zoning's first year to the year the row's cohort
+        entered (0: the first cohort re-zoned; negative: a cohort of the old zoning).
+    section, std
+        The section and the profile.
+
+    Returns
+    -------
+    numpy.ndarray
+        `sibling_share` of the row, rounded half up, where the cohort entered while an older
+        cohort of the old zoning was still at the school (entered ≤ grades − 2: the last
+        cohort of the old zoning is then in its final grade or below); 0 elsewhere. Whether
+        they stay is `siblings_stay`'s to say.
+    """
+    n = np.asarray(n, dtype=np.int64)
+    entered = np.asarray(entered)
+    some = np.minimum(np.floor(n * std.sibling_share + 0.5).astype(np.int64), n)
+    eligible = (entered >= 0) & (entered <= len(std.grades(section)) - 2)
+    return np.where(eligible, some, 0)
 
 
 def school_holders(plan, school_idx: np.ndarray) -> np.ndarray:

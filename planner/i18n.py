@@ -474,6 +474,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "plan_act_cap_entrants": ("限额招生", "cap entrants"),
     "plan_act_rezone_entrants": ("新生调整划片", "re-zone entrants"),
     "plan_act_build_rooms": ("建设音乐、美术专用教室", "build music and art rooms"),
+    "plan_act_build_classrooms": ("新建普通教室", "build classrooms"),
     "plan_act_designate": ("认定县级骨干教师", "designate backbone teachers"),
     "plan_act_exchange": ("定向交流轮岗", "directed exchange"),
     "plan_act_redeploy": ("统筹调配教师", "redeploy teachers"),

@@ -15,6 +15,9 @@ the end of the projection passes every computable row (R1–R7 of every school s
 2. Size caps (G4): a school over its cap in a needed year caps its entrants (限额招生); units
    of its catchment, nearest alternative first, are re-zoned for entrants to a neighbour the
    rules of admission allow (planner/admission.py) with places (planner/capacity.py).
+   Classrooms (G5): a school whose classes go over the standard for want of rooms in a
+   needed year builds the rooms its classes at the cap need (`classroom_build_m2` each,
+   counted in R4).
 3. Music and art rooms (G3) for the most classes of the needed years, at the profile's room
    size; their floor counts in the teaching floor (R4), so it is not bought twice.
 4. R1–R7 and the CVs: the roadmap's choice (planner/roadmap.py :func:`additions`) on each
@@ -49,6 +52,7 @@ from planner import roadmap as rm
 from planner.capacity import section_places, teachers_over_norm
 from planner.evaluation import evaluate
 from planner.indicators import section_arrays
+from planner.plan.classes import classes_needed
 from planner.plan.edits import cohorts_moving
 from planner.schema import LAYER_COLUMNS, PROJECTION_END, SECTIONS
 from planner.standards import (
@@ -294,19 +298,8 @@ def make(session, target: int, *, name: str, base: str = "baseline", base_edits:
     zoning = _zoning(plan_in, std, first, target, end, actions, blocks)
     zoning += _size_caps(plan_in, zoning, std, first, target, end, actions, blocks)
     plans = {y: plan_in(y, zoning) for y in span}
-    for y in needed:
-        caps = ck.cap_rows(plans[y].schools, std)
-        over = [r for r in caps if r[3].startswith("class_")]
-        if over:
-            where = "、".join(sorted({r[1] for r in over}))
-            blocks.append(Block("G5", (where, where),
-                                (f"{len(over)} school section(s) with a class over the standard "
-                                 f"in {y}", f"{y} 年 {len(over)} 个学校学段有超标班额"), None,
-                                "classes over the standard for want of classrooms: build them "
-                                "(the plan does not build classrooms yet)",
-                                "教室不足导致超标班额：需新建教室（本规划尚不安排新建普通教室）"))
-            break
     delta = _Delta(span)
+    _classrooms(plans, delta, std, first, target, end, actions, blocks)
     _rooms(plans, delta, std, first, target, end, actions, blocks)
     _resources(plans, delta, std, first, target, end, actions, blocks)
     _certify(plans, delta, std, first, target, end, actions, blocks)
@@ -409,7 +402,8 @@ def _pick_units(plans, p0, i, k, need, spare, sizes, first, target, std) -> list
 
     The neighbour is the nearest school the rules of admission allow that is under its own cap
     in every year and has places for the unit's re-zoned cohorts; `need` and `spare` are
-    drawn down as units are picked. Returns (unit, school, section, pupils moved by target).
+    drawn down as units are picked. Returns (unit, school, section, pupils moved by target,
+    those of them with an older sibling at school i: the families the cap splits).
     """
     sec = SECTIONS[k]
     years = list(plans)
@@ -426,18 +420,21 @@ def _pick_units(plans, p0, i, k, need, spare, sizes, first, target, std) -> list
     for _extra, u, j in sorted(options):
         if all(v <= 0 for v in need.values()):
             break
-        gain = {}
+        gain, split = {}, 0
         for y, p in plans.items():
             rows = ((p.rows.eu == u) & (p.rows.es == i)
                     & (std.is_junior(p.rows.grade) == (sec == "junior"))
                     & cohorts_moving(p, first, p.rows.grade, sec))  # the re-zoned cohorts
             gain[y] = float(p.rows.n[rows].sum())
+            if y == target:  # 多孩同校 kept no sibling here: the families the cap splits
+                entered = y - first - (p.rows.grade - std.grades(sec)[0])
+                split = int(admission.sibling_pupils(p.rows.n, entered, sec, std)[rows].sum())
         if not any(gain.values()) or any(spare[y][j, k] < gain[y] for y in years):
             continue
         for y in years:
             spare[y][j, k] -= gain[y]
             need[y] = need.get(y, 0.0) - gain[y]
-        picked.append((u, j, sec, gain[target]))
+        picked.append((u, j, sec, gain[target], split))
     return picked
 
 
@@ -463,19 +460,24 @@ def _size_caps(plan_in, zoning, std, first, target, end, actions, blocks) -> lis
         for k, sec in enumerate(SECTIONS):
             if p0.teaches(sec)[i] and dist is not None:
                 picked += _pick_units(plans, p0, i, k, need, spare, sizes, first, target, std)
-        for u, j, sec, g in picked:
+        for u, j, sec, g, split in picked:
             edits.append({"op": "move_unit", "unit_id": str(p0.units.ids[u]), "section": sec,
-                          "to_school": str(p0.school_ids[j]), "year": first})
+                          "to_school": str(p0.school_ids[j]), "year": first,
+                          "siblings": False})  # 限额招生: the cap admits no sibling over it
             actions.append(_action(first, "rezone_entrants", "G4", str(p0.school_ids[j]),
                                    str(p0.schools["name"][j]), sec, g, "pupils", partner=sid,
                                    why=(f"entrants of {p0.units.names[u]} go to "
-                                        f"{p0.schools['name'][j]} (G4 at {sname})",
+                                        f"{p0.schools['name'][j]} (G4 at {sname}; "
+                                        f"{split} with an older sibling at {sname} by "
+                                        f"{target}: families split)",
                                         f"{p0.units.names[u]} 新生改入 "
-                                        f"{p0.schools['name'][j]}（{sname} 规模 G4）")))
+                                        f"{p0.schools['name'][j]}（{sname} 规模 G4；至 "
+                                        f"{target} 年约 {split} 名新生的兄姐在{sname}，"
+                                        "多孩家庭分校）")))
         if picked:
-            moved = sum(g for *_, g in picked)
+            moved = sum(g for *_, g, _split in picked)
             actions.append(_action(first, "cap_entrants", "G4", sid, sname,
-                                   ",".join(sorted({s for *_, s, _ in picked})),
+                                   ",".join(sorted({s for _u, _j, s, *_ in picked})),
                                    moved, "pupils",
                                    why=(f"{sname} admits only its remaining catchment's "
                                         f"entrants from {first}: {moved:,.0f} fewer pupils by "
@@ -501,6 +503,60 @@ def _size_caps(plan_in, zoning, std, first, target, end, actions, blocks) -> lis
 
 
 # --- 3. music and art rooms (G3) -------------------------------------------------------------
+
+def _classrooms(plans, delta, std, first, target, end, actions, blocks) -> None:
+    """Ordinary classrooms (G5) where classes go over the standard for want of rooms.
+
+    A school with a class over its section's cap in a needed year builds the rooms its classes
+    at the cap need in the year that needs most (both sections; teaching points teach their
+    grades together), each `classroom_build_m2` of floor, counted in R4 so that floor is not
+    bought twice. A class over the cap with rooms enough blocks with its reason.
+    """
+    need: dict[str, int] = {}
+    stuck: dict[str, int] = {}
+    for y in range(target, end + 1):
+        p = plans[y]
+        over = {str(r[0]) for r in ck.cap_rows(p.schools, std) if r[3].startswith("class_")}
+        if not over:
+            continue
+        wanted = sum(np.where(p.teaches(sec), classes_needed(p, sec), 0) for sec in SECTIONS)
+        for sid in sorted(over):
+            i = p.school_index[sid]
+            short = int(wanted[i] - int(p.schools["classrooms"][i]))
+            if short > 0:
+                need[sid] = max(need.get(sid, 0), short)
+            else:
+                stuck.setdefault(sid, y)
+    p = plans[target]
+    for sid, rooms in sorted(need.items()):
+        i = p.school_index[sid]
+        area = rooms * std.classroom_build_m2
+        delta.add(sid, "classrooms", rooms, target)
+        delta.add(sid, "teaching_aux_area_m2", area, target)
+        actions.append(_action(target, "build_classrooms", "G5", sid, str(p.schools["name"][i]),
+                               _sections_of(p, sid), rooms, "rooms",
+                               one_off=area * std.cost_teaching_area_m2,
+                               lead=std.lead_build_years,
+                               why=(f"classes at the cap need {rooms} more classroom(s) in the "
+                                    f"year of most pupils to {end} ({area:,.0f} m², counted in "
+                                    "R4)",
+                                    f"至 {end} 年学生最多的一年按班额标准编班还差普通教室 "
+                                    f"{rooms} 间（{area:,.0f} 平方米，计入 R4）")))
+    ready = first + std.lead_build_years
+    if need and target < ready:
+        blocks.append(Block("G5", (f"{len(need)} school(s)", f"{len(need)} 所学校"),
+                            ("classrooms to build for classes over the standard",
+                             "需新建普通教室以消除超标班额"), ready,
+                            f"building takes {std.lead_build_years} years from {first}",
+                            f"建设周期 {std.lead_build_years} 年（自 {first} 年起）"))
+    for sid, y in sorted(stuck.items()):
+        name = str(p.schools["name"][p.school_index[sid]])
+        blocks.append(Block("G5", (name, name),
+                            (f"a class over the standard in {y} with classrooms enough",
+                             f"{y} 年教室足够但仍有超标班额"), None,
+                            "its classes are not formed at the cap: check the school's classes",
+                            "未按班额标准编班：请核对该校班级数"))
+
 
 def _rooms(plans, delta, std, first, target, end, actions, blocks) -> None:
     need = {}

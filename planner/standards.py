@@ -161,6 +161,10 @@ class Standards:
         teaching and auxiliary floor built, a m² of sports ground, a yuan of equipment value,
         a networked multimedia room fitted, a year's allowance of an exchanged teacher. This
         tool's defaults (a county's own figures belong in its profile).
+    classroom_build_m2
+        G5: the floor an ordinary classroom built for the plan of record adds, with its share
+        of corridors and stairs (this tool's default 85 m², priced at cost_teaching_area_m2
+        and counted in R4's teaching and auxiliary floor).
     exchange_share
         G11: the share of eligible teachers the county exchanges each year (at least 10 %);
         the roadmap moves at most this many backbone teachers.
@@ -220,6 +224,13 @@ class Standards:
         zoned to it for junior; a unit's road to its zoned school grows to at most the larger
         of the section's service radius and today's × (1 + zoning_max_increase) (this tool's
         default 0.5); no unit newly zoned across a township line unless township_crossing.
+    siblings_stay, sibling_share
+        多孩同校: when a unit is re-zoned for its entrants, an entrant with an older sibling
+        still at the school the unit leaves stays there with them (`siblings_stay`, true by
+        default, as the catchment notice's siblings clause promises); `sibling_share` is the
+        share of entrants who have one (this tool's default 0.2; set it from the
+        registration records). A school that stops admitting (a closure's 停招) or caps its
+        entrants (限额招生) keeps no sibling.
     bus_speed_kmh, max_ride_min
         Consolidation (planner/optimize/consolidate.py): pupils of grades 1–3 stay within
         walking distance (the section's service radius) or a bus ride of at most
@@ -254,6 +265,7 @@ class Standards:
     cost_sports_area_m2: float = 400.0
     cost_equipment_yuan: float = 1.0
     cost_multimedia_room: float = 60_000.0
+    classroom_build_m2: float = 85.0
     cost_exchange_teacher_year: float = 20_000.0
     exchange_share: float = 0.10
     cost_designate_backbone: float = 10_000.0
@@ -281,6 +293,8 @@ class Standards:
     keep_nine_year_pathway: bool = True
     zoning_max_increase: float = 0.5
     township_crossing: bool = False
+    siblings_stay: bool = True
+    sibling_share: float = 0.2
     bus_speed_kmh: float = 30.0
     max_ride_min: float = 30.0
     very_small_pupils: int = 20
@@ -526,6 +540,7 @@ def _setting(path: Path, key: str, value: object, expected: type) -> object:
 def _check_shares(path: Path, std: Standards) -> None:
     shares = {"entry_cutoff_share": (std.entry_cutoff_share,),
               "development_local_share": (std.development_local_share,),
+              "sibling_share": (std.sibling_share,),
               "development_occupancy": std.development_occupancy}
     for key, values in shares.items():
         if any(v > 1 for v in values):

@@ -134,3 +134,57 @@ def test_a_unit_a_private_catchment_holds_is_free_of_the_cap_and_the_township_li
     moved = apply_edits(p, [{"op": "move_unit", "unit_id": "U2", "section": "primary",
                              "to_school": "S1"}])
     assert admission.breaches(p, moved, "primary") == []
+
+
+def _unit_at(plan, unit: str, school: str) -> list[int]:
+    """Pupils of a unit at a school, by grade 1–6."""
+    r, u, s = plan.rows, plan.units.index[unit], plan.school_index[school]
+    at = (r.eu == u) & (r.es == s)
+    return np.bincount(r.grade[at], weights=r.n[at], minlength=7)[1:7].astype(int).tolist()
+
+
+def test_entrants_with_an_older_sibling_stay_at_the_old_school_by_hand():
+    # U2's primary pupils, all at S2 where they are zoned: 20, 22, 21, 19, 20, 18 by grade.
+    # Re-zoned to S1 for the entrants of 2026 and read in 2028, grades 1–3 entered since
+    # (2028, 2027, 2026: 0, 1 and 2 years after the change), each while an older cohort of
+    # the old zoning is still at S2; a quarter of each, half up, has a sibling there and
+    # stays: grade 1 20 → 5, grade 2 22 → 5.5 → 6, grade 3 21 → 5.25 → 5.
+    std = replace(NATIONAL_2017, sibling_share=0.25)
+    plan = replace(_plan(std), year=2028)
+    move = {"op": "move_unit", "unit_id": "U2", "section": "primary", "to_school": "S1",
+            "year": 2026}
+    assert _unit_at(plan, "U2", "S2") == [20, 22, 21, 19, 20, 18]
+    after = apply_edits(plan, [move])
+    assert _unit_at(after, "U2", "S1") == [15, 16, 16, 0, 0, 0]
+    assert _unit_at(after, "U2", "S2") == [5, 6, 5, 19, 20, 18]
+    assert after.pupils_by_grade.sum(axis=0).tolist() == plan.pupils_by_grade.sum(axis=0).tolist()
+    # the siblings are zoned where they stay: not out of zone, nor sent back by enforce_zoning
+    from planner.zoning import zoned_rows
+
+    r = after.rows
+    u2 = r.eu == after.units.index["U2"]
+    assert zoned_rows(after)[u2].all()
+    assert after.zone[0][after.units.index["U2"]] == after.school_index["S1"]
+    enforced = apply_edits(after, [{"op": "enforce_zoning", "school_id": None, "section": None}])
+    assert _unit_at(enforced, "U2", "S2") == [5, 6, 5, 19, 20, 18]
+    # a school that stops admitting or caps its entrants keeps no sibling; nor a profile off
+    for p, m in ((plan, {**move, "siblings": False}),
+                 (replace(plan, standards=replace(std, siblings_stay=False)), move)):
+        assert _unit_at(apply_edits(p, [m]), "U2", "S1") == [20, 22, 21, 0, 0, 0]
+    # in 2031 the entrants come five years after the change: the last cohort of the old
+    # zoning has left S2 (grade 6 in 2030), so they all go; the first re-zoned cohort, in
+    # grade 6 now, keeps its 18 → 4.5 → 5 siblings at S2
+    late = apply_edits(replace(plan, year=2031), [move])
+    assert _unit_at(late, "U2", "S1")[0] == 20 and _unit_at(late, "U2", "S2")[5] == 5
+    # every grade at once: nobody is an entrant, nobody stays
+    at_once = apply_edits(plan, [{**move, "all_grades": True}])
+    assert _unit_at(at_once, "U2", "S1") == [20, 22, 21, 19, 20, 18]
+
+
+def test_the_sibling_share_is_a_share():
+    from planner.standards import StandardsError, load_profile_text
+
+    with pytest.raises(StandardsError, match="sibling_share must be shares from 0 to 1"):
+        load_profile_text("sibling_share = 1.5\n", name="x", source="x.toml")
+    assert load_profile_text("siblings_stay = false\n", name="x", source="x.toml"
+                             ).siblings_stay is False

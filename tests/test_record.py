@@ -194,9 +194,13 @@ def test_a_size_cap_is_met_by_an_admission_cap_and_re_zoned_entrants(crowded_cou
     a = rec.actions
     moves = [e for e in rec.edits if e["op"] == "move_unit"]
     assert moves == [{"op": "move_unit", "unit_id": "UX2", "section": "primary",
-                      "to_school": "PY", "year": 2027}]
+                      "to_school": "PY", "year": 2027, "siblings": False}]
     assert set(a.loc[a["row"] == "G4", "action"]) == {"cap_entrants", "rezone_entrants"}
     assert not a["action"].str.startswith("build").any()  # no new building for G4
+    # the cap keeps no sibling (多孩同校): of UX2's 188 + 188 entrants of 2027 and 2028 a
+    # fifth, 37.6 → 38 each, has an older sibling at 城关小学: 76 families split by 2028
+    why = a.loc[a["action"] == "rezone_entrants", "why_en"].iloc[0]
+    assert "76 with an older sibling at 城关小学 by 2028: families split" in why
     s = ss.save_plan(s, rec)
     # by hand: a unit's grades 1–6 are 1,126 in 2027 and 2028 (the 188 born 2021 and 2022
     # enter, today's 187 of grade 6 leave) and 1,128 in 2030; UX2 keeps at PX only its
@@ -205,6 +209,35 @@ def test_a_size_cap_is_met_by_an_admission_cap_and_re_zoned_entrants(crowded_cou
         plan, ev = ss.evaluate_scenario(s, "p", year=y)
         assert int(plan.schools["students_primary"][plan.school_index["PX"]]) == size
         assert (ev.checklist.set_index("id").loc["G4", "status"] == "pass") == (y >= 2028)
+
+
+def test_classes_over_the_standard_are_met_by_building_classrooms_by_hand(tmp_path):
+    # PA: six grades of 60 (births flat at 60) in 9 classrooms. At the cap of 45 each grade
+    # needs 2 classes, 12 in all; in 9 rooms the least largest class is 60 (each grade one
+    # class: a class over the standard, G5 fails). The plan builds the 3 rooms missing, 3 × 85
+    # = 255 m² at 3,000 yuan: 765,000 yuan, ready two years after 2027 (the lead time).
+    units = [("UA", 0, [60] * 9, [60] * 8, "PA", "JA")]
+    schools = [(_rich("PA", "城关小学", "primary", 400, classrooms=9), 0),
+               (_rich("JA", "城关初中", "junior", 200), 1)]
+    s = _session(_county(tmp_path, units, schools, "rooms.gpkg"))
+    before, ev = ss.evaluate_scenario(s, "baseline", year=2029)
+    assert ev.checklist.set_index("id").at["G5", "status"] == "fail"
+    assert int(before.schools["max_class_size_primary"][before.school_index["PA"]]) == 60
+    early = record.make(s, 2028, name="p", to_year=2030)
+    assert [(b.row, b.earliest) for b in early.blocks] == [("G5", 2029)]
+    rec = record.make(s, 2029, name="p", to_year=2030)
+    assert rec.ok, [b.line("en") for b in rec.blocks]
+    build = rec.actions[rec.actions["action"] == "build_classrooms"]
+    assert build[["school_id", "row", "quantity", "one_off_yuan"]].to_numpy().tolist() == [
+        ["PA", "G5", 3.0, 765_000.0]]
+    s = ss.save_plan(s, rec)
+    for y in (2029, 2030):
+        plan, ev = ss.evaluate_scenario(s, "p", year=y)
+        i = plan.school_index["PA"]
+        assert int(plan.schools["classrooms"][i]) == 12
+        assert int(plan.schools["classes_primary"][i]) == 12
+        assert int(plan.schools["max_class_size_primary"][i]) == 30
+        assert ev.checklist.set_index("id").at["G5", "status"] == "pass"
 
 
 def test_asking_too_early_exits_2_naming_the_row_and_saving_nothing(crowded_county, capsys):

@@ -106,6 +106,34 @@ def test_open_close_and_enforce(small_plan):
         "S1", "S4", "S5"]
 
 
+def test_a_split_closure_sends_its_teachers_with_its_pupils_by_hand(small_plan):
+    # S1 closes, split: U1's 240 primary pupils go to S2, U3's 177 to S4 (their nearest
+    # others), shares 240/417 = 0.576 and 177/417 = 0.424 of S1's staff. Teachers 20 → 11.51
+    # and 8.49: 12 and 8; its 3 backbone teachers within them, 12 × 3/20 = 1.8 and 1.2: 2 and
+    # 1; 16 above the degree: 9.6, 6.4 → 10, 6; 9 multimedia rooms: 5.18, 3.82 → 5, 4;
+    # equipment 900,000 yuan × 240/417 = 517,986 and 382,014.
+    plan = apply_edits(small_plan, [{"op": "close_school", "school_id": "S1", "split": True}])
+    s = plan.ws.schools.set_index("school_id")
+    got = s.loc[["S2", "S4"], ["teachers_total", "teachers_certified", "teachers_backbone",
+                               "teachers_above_degree", "multimedia_rooms"]]
+    assert got.to_numpy().tolist() == [[32, 32, 5, 26, 14], [28, 28, 4, 22, 13]]
+    assert s.loc[["S2", "S4"], "equipment_value_yuan"].round().tolist() == [1_417_986,
+                                                                             1_282_014]
+    assert _staff(plan) == pytest.approx(_staff(small_plan))
+    # by default a merge sends them too; `with_teachers: false` says they leave the schools
+    merged = apply_edits(small_plan, [{"op": "close_school", "school_id": "S1", "into": "S2"}])
+    assert merged.ws.schools.set_index("school_id").at["S2", "teachers_total"] == 40
+    left = apply_edits(small_plan, [{"op": "close_school", "school_id": "S1", "into": "S2",
+                                     "with_teachers": False}])
+    assert left.ws.schools["teachers_total"].sum() == 60
+
+
+def _staff(plan):
+    cols = ["teachers_total", "teachers_certified", "teachers_backbone", "equipment_value_yuan",
+            "multimedia_rooms"]
+    return plan.ws.schools[cols].sum().tolist()
+
+
 def _totals(plan):
     return plan.ws.enrolment.groupby("grade")["students"].sum().to_dict()
 
@@ -134,6 +162,9 @@ def test_random_edits_keep_every_student_and_one_catchment_per_unit(demo_plan, d
             continue  # e.g. closing a school that an earlier edit closed: refused whole
         applied.append(edit)
         assert _totals(nxt) == _totals(demo_plan)
+        # no teacher is lost: a closed school's go with its pupils (set_school may change them)
+        if edit["op"] == "close_school":
+            assert _staff(nxt) == pytest.approx(_staff(plan))
         ids = set(nxt.ws.schools["school_id"])
         kinds = dict(zip(nxt.ws.schools["school_id"], nxt.ws.schools["kind"], strict=True))
         for sec in ("primary", "junior"):

@@ -32,7 +32,26 @@ def summary(result: Result) -> dict:
             "mean_m": travel_m / pupils if pupils else 0.0, "units_moved": int(moved.sum()),
             "pupils_changing_school": int(sum(inst.changes(u, int(s))
                                               for u, s in enumerate(result.assign))),
-            "first_year_changing": int(first[moved].sum())}
+            "first_year_changing": int(first[moved].sum()),
+            "siblings": int(inst.siblings[moved, t].sum()) if inst.siblings is not None else 0,
+            "siblings_stay": inst.siblings_stay}
+
+
+def sibling_line(s: dict, lang: str = "en") -> str:
+    """多孩同校 in words: the re-zoned entrants with an older sibling at the old school.
+
+    Under `siblings_stay` they stay with the sibling (they are not among the pupils changing
+    school); otherwise they are the families the re-zoning splits.
+    """
+    n = s["siblings"]
+    if lang == "zh":
+        return (f"  多孩同校：{n:,} 名新生的兄姐在原学校，随兄姐留在原校（未计入转学学生）"
+                if s["siblings_stay"] else
+                f"  多孩家庭分校：{n:,} 名新生的兄姐在原学校，新生入读新学区学校")
+    return (f"  siblings: {n:,} entrant(s) with an older sibling at the old school stay there "
+            "(not among the pupils changing school)" if s["siblings_stay"] else
+            f"  families split: {n:,} entrant(s) go to the new school while an older sibling "
+            "stays at the old one")
 
 
 def report_lines(result: Result) -> list[str]:
@@ -55,6 +74,8 @@ def report_lines(result: Result) -> list[str]:
         lines[0] = lines[0].replace("; objective ", "; least-travel objective ", 1)
         lines[1] += " (of least travel, from which the moves no gap needs are undone)"
         lines += gain_lines(inst, result.disruption, result.assign, "en")
+    if s["units_moved"]:
+        lines.append(sibling_line(s))
     pupils = max(s["pupils"], 1)
     now = float((inst.present * np.where(np.isfinite(inst.dist), inst.dist, 0)).sum())
     lines.append(f"  today's catchments: {now / 1000:,.0f} pupil-km, {now / pupils:,.0f} m per "
@@ -146,6 +167,8 @@ def impact_lines(proposed, section: str, lang: str = "en") -> list[str]:
     else:
         out.append(f"  pupils changing school: {s['first_year_changing']:,} in the first year, "
                    f"{s['pupils_changing_school']:,} once phased in; places bound by: {gain}")
+    if s["units_moved"]:
+        out.append(sibling_line(s, lang))
     return out
 
 

@@ -100,11 +100,14 @@ class Consolidation:
         when = {} if self.year is None else {"year": int(self.year),
                                              **({} if self.staged else {"all_grades": True})}
         out = []
+        closed = set(int(c) for c in self.closed)
         for u, s in enumerate(self.assign):
             if s != inst.zoned[u]:  # a closed school's units, or a kept one's it gives up
+                # a school that stops admitting (停招) keeps no sibling: they enter the new one
                 out.append({"op": "move_unit", "unit_id": str(inst.unit_ids[u]),
                             "section": inst.section, "to_school": str(inst.school_ids[s]),
-                            **when})
+                            **when, **({"siblings": False} if "all_grades" not in when
+                                       and when and int(inst.zoned[u]) in closed else {})})
         # at every school closed, pupils from other catchments go back to their own zoned
         # schools (as the model has them: it frees the closed schools' choosers)
         for s in self.closed:

@@ -29,7 +29,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from planner.admission import allowed, choosers_only, school_holders
+from planner.admission import allowed, choosers_only, school_holders, sibling_pupils
 from planner.errors import InputError
 from planner.indicators import (
     _EPS,
@@ -279,6 +279,10 @@ class Instance:
     admitted
         (U, S) the schools each unit may be zoned to under the rules of admission
         (planner/admission.py), or None: every school.
+    siblings, siblings_stay
+        (U, T, G) the entrants who follow the unit's catchment with an older sibling at
+        today's school (admission.sibling_pupils), and whether they stay there whatever the
+        zoning (then they are in `fixed`, not `demand`), as the profile's `siblings_stay`.
     ind
         The indicator and CV data, or None when those constraints are off.
     secants_at
@@ -318,6 +322,8 @@ class Instance:
     today_in_reach: bool = False
     secants_at: np.ndarray | None = None
     admitted: np.ndarray | None = None
+    siblings: np.ndarray | None = None
+    siblings_stay: bool = True
 
     def anchored(self, u: int, s: int) -> bool:
         """Whether unit u may be in school s's catchment without a nearer neighbour in it.
@@ -533,14 +539,21 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
     freed = np.isin(plan.school_ids[idx], list(release))
     # 公民同招: a private school's pupils are choosers, wherever the catchments go
     private = choosers_only(plan.schools, std)[idx]
+    siblings = np.zeros((n_u, n_t, n_g), dtype=np.int64)
     for t, p in enumerate(plans):
         eu, es, eg, en, at_zone = _section_rows(p, k, local)
         new = eg <= t if not options.all_grades else np.ones(len(eg), dtype=bool)
         follows = new & (at_zone | (not options.keep_choosers) | freed[es]) & ~private[es]
-        np.add.at(demand, (eu[follows], t, eg[follows]), en[follows])
+        # 多孩同校: entrants with an older sibling at today's school (not one that may close)
+        sib = np.where(follows & at_zone & ~freed[es], sibling_pupils(en, t - eg, sec, std), 0) \
+            if not options.all_grades else np.zeros(len(en), dtype=np.int64)
+        np.add.at(siblings, (eu, t, eg), sib)
+        stay = sib if std.siblings_stay else np.zeros_like(sib)
+        np.add.at(demand, (eu[follows], t, eg[follows]), (en - stay)[follows])
         np.add.at(fixed, (es[~follows], t, eg[~follows]), en[~follows])
+        np.add.at(fixed, (es[follows], t, eg[follows]), stay[follows])
         if t == n_t - 1:
-            np.add.at(present, (eu[follows], es[follows]), en[follows])
+            np.add.at(present, (eu[follows], es[follows]), (en - stay)[follows])
     zoned = np.where(plan.zone[k] >= 0, local[np.maximum(plan.zone[k], 0)], -1)
     dist = plan.distances.matrix[:, idx]
     dist = np.where(np.isnan(dist), np.inf, dist)
@@ -584,7 +597,8 @@ def build_instance(plans: list[Plan], options: Options, *, places: bool = True,
                     max_distance_m=options.max_distance_m, keep_choosers=options.keep_choosers,
                     ind=ind, grandfathered=not options.all_grades,
                     cv_target=options.cv_target, today_in_reach=today_in_reach,
-                    admitted=allowed(plan, sec, moves=not today_in_reach)[:, idx])
+                    admitted=allowed(plan, sec, moves=not today_in_reach)[:, idx],
+                    siblings=siblings, siblings_stay=std.siblings_stay)
     return with_candidates(inst, options)
 
 

@@ -147,9 +147,19 @@ def seat_lp(inst: Instance, sites: np.ndarray | None = None, site_room: int = 0
     Returns
     -------
     Unserved children per unit, pupils per school, pupils per opened site and the opened
-    sites' indices; None if the solver fails.
+    sites' indices; None if the solver fails. GLOP solves the plain LP; where it ends
+    abnormally (its numerics on some instances), SCIP solves it again.
     """
-    solver = pywraplp.Solver.CreateSolver("GLOP" if sites is None else "SCIP")
+    for engine in (("GLOP", "SCIP") if sites is None else ("SCIP",)):
+        out = _seat_lp(inst, sites, site_room, engine)
+        if out is not None:
+            return out
+    return None
+
+
+def _seat_lp(inst: Instance, sites: np.ndarray | None, site_room: int, engine: str
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    solver = pywraplp.Solver.CreateSolver(engine)
     n_u, n_s = inst.dist.shape
     demand, fixed, cap = last_year(inst)
     total = demand.sum(axis=1).astype(float)

@@ -4,14 +4,17 @@ Edits are JSON objects with an `op` (SPEC §5.1):
 
 - ``{"op": "move_unit", "unit_id": U, "section": S, "to_school": T}`` — the unit joins T's
   catchment; its children enrolled at their old zoned school move with it, choosers stay
-  (dated, only its entrants from then on, unless ``"all_grades": true``);
+  (dated, only its entrants from then on, unless ``"all_grades": true``; an entrant with an
+  older sibling still at the old school stays there under the profile's `siblings_stay`,
+  unless ``"siblings": false``: the old school stops admitting or caps its entrants);
 - ``{"op": "set_school", "school_id": S, "values": {...}}`` — any school column but the
   pupils (they follow the enrolment), the id and the kind;
 - ``{"op": "open_school", "school_id": S, "lon": x, "lat": y, "values": {...},
   "units": {"primary": [...], "junior": [...]}}`` — a new school taking those units;
 - ``{"op": "close_school", "school_id": S, "into": T}`` — its catchment and pupils go to T
-  (``"split": true`` instead: each unit to its nearest open school of the section;
-  ``"with_teachers": true`` moves its teachers and equipment too);
+  (``"split": true`` instead: each unit to its nearest open school of the section); its
+  teachers, equipment and multimedia rooms go with its pupils, shared in proportion to the
+  pupils each school takes (``"with_teachers": false``: they leave the county's schools);
 - ``{"op": "enforce_zoning", "school_id": S | null, "section": S | null}`` — out-of-zone
   pupils (of S, or all; of one section, or both) return to their zoned schools;
 - ``{"op": "exchange_teachers", "year": Y, "teachers": N, "backbone": K}`` — the county's
@@ -42,7 +45,7 @@ import pandas as pd
 import shapely
 
 from planner import travel
-from planner.admission import choosers_only
+from planner.admission import choosers_only, sibling_pupils
 from planner.errors import InputError, Problem
 from planner.plan.classes import section_classes, split_rooms
 from planner.plan.model import NO_SCHOOL, Plan, Rows
@@ -72,6 +75,7 @@ class MoveUnit:
     to_school: str
     year: int | None = None
     all_grades: bool = False
+    siblings: bool = True
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ class ExchangeTeachers:
 
 Edit = MoveUnit | SetSchool | OpenSchool | CloseSchool | EnforceZoning | ExchangeTeachers
 FIELDS = {
-    "move_unit": ("unit_id", "section", "to_school", "year", "all_grades"),
+    "move_unit": ("unit_id", "section", "to_school", "year", "all_grades", "siblings"),
     "set_school": ("school_id", "values", "year"),
     "open_school": ("school_id", "lon", "lat", "values", "units", "year"),
     "close_school": ("school_id", "into", "split", "with_teachers", "year"),
@@ -175,8 +179,8 @@ def _section(edit: dict, key: str, at: _Where, *, required: bool = True) -> str 
     return value
 
 
-def _flag(edit: dict, key: str, at: _Where) -> bool:
-    value = edit.get(key, False)
+def _flag(edit: dict, key: str, at: _Where, default: bool = False) -> bool:
+    value = edit.get(key, default)
     if not isinstance(value, bool):
         raise at.refuse(key, f"expected true or false, got {_show(value)}")
     return value
@@ -278,7 +282,8 @@ def parse_edit(edit: object, *, where: str = "edit", file: str = "") -> Edit:
     year = _year(edit, at)
     if op == "move_unit":
         return MoveUnit(_text(edit, "unit_id", at), _section(edit, "section", at),
-                        _text(edit, "to_school", at), year, _flag(edit, "all_grades", at))
+                        _text(edit, "to_school", at), year, _flag(edit, "all_grades", at),
+                        _flag(edit, "siblings", at, default=True))
     if op == "set_school":
         return SetSchool(_text(edit, "school_id", at), _values(edit.get("values"), at), year)
     if op == "open_school":
@@ -292,9 +297,7 @@ def parse_edit(edit: object, *, where: str = "edit", file: str = "") -> Edit:
             raise at.refuse("into", "give either `into` (the school that takes it over) or "
                                     "`split: true`, not both" if split else
                             "give `into` (the school that takes it over) or `split: true`")
-        with_teachers = _flag(edit, "with_teachers", at)
-        if with_teachers and split:
-            raise at.refuse("with_teachers", "teachers move with `into`, not with a split")
+        with_teachers = _flag(edit, "with_teachers", at, default=True)
         return CloseSchool(_text(edit, "school_id", at), into, split, with_teachers, year)
     if op == "exchange_teachers":
         if year is None:
@@ -339,22 +342,41 @@ def cohorts_moving(plan: Plan, edit_year: int | None, grade: np.ndarray, section
 
 
 def _rezone(plan: Plan, units: np.ndarray, section: str, to: int, year: int | None, *,
-            all_grades: bool = False) -> tuple[Plan, set[int]]:
-    """Zone units to school `to`: their entrants' zone and their cohorts that move along."""
+            all_grades: bool = False, siblings: bool = True) -> tuple[Plan, set[int]]:
+    """Zone units to school `to`: their entrants' zone and their cohorts that move along.
+
+    A dated change leaves the entrants with an older sibling at the old school there, zoned
+    to it (admission.sibling_pupils), under the profile's `siblings_stay` and `siblings`.
+    """
     k = SECTIONS.index(section)
     r = plan.rows
     zone = plan.zone.copy()
     old = zone[k, units]
     zone[k, units] = to
     in_units = np.isin(r.eu, units) & (plan.standards.is_junior(r.grade) == bool(k))
-    cohort = in_units & cohorts_moving(plan, None if all_grades else year, r.grade, section)
+    dated = year is not None and not all_grades
+    cohort = in_units & cohorts_moving(plan, year if dated else None, r.grade, section)
     moving = cohort & (r.es == r.ez) & (r.ez >= 0)  # enrolled where they were zoned
     moving &= ~choosers_only(plan.schools, plan.standards)[r.es]  # a private school's stay
+    stay = np.zeros(len(r), dtype=np.int64)
+    if dated and siblings and plan.standards.siblings_stay:
+        now = plan.year if plan.year is not None else year
+        entered = now - year - (r.grade - plan.standards.grades(section)[0])
+        stay = np.where(moving & (r.es != to), sibling_pupils(r.n, entered, section,
+                                                              plan.standards), 0)
+    whole = moving & (stay > 0) & (stay >= r.n)  # every pupil of the row stays
+    moving &= ~whole
     es, ez = r.es.copy(), r.ez.copy()
     es[moving] = to
-    ez[cohort] = to
+    ez[cohort & ~whole] = to
+    part = np.flatnonzero(moving & (stay > 0))  # split: the siblings stay, zoned where they are
+    n = r.n.copy()
+    n[part] -= stay[part]
+    rows = replace(r, eu=np.concatenate([r.eu, r.eu[part]]), grade=np.concatenate(
+        [r.grade, r.grade[part]]), n=np.concatenate([n, stay[part].astype(n.dtype)]),
+        es=np.concatenate([es, r.es[part]]), ez=np.concatenate([ez, r.es[part]]))
     touched = {to, *old[old >= 0].tolist(), *r.es[moving].tolist()}
-    return replace(plan, zone=zone, rows=r.with_schools(es, ez)), touched
+    return replace(plan, zone=zone, rows=rows), touched
 
 
 def _move_unit(plan: Plan, e: MoveUnit, at: _Where) -> tuple[Plan, set[int]]:
@@ -363,7 +385,8 @@ def _move_unit(plan: Plan, e: MoveUnit, at: _Where) -> tuple[Plan, set[int]]:
         raise at.refuse("unit_id", f"unknown unit {e.unit_id!r}")
     to = _school(plan, e.to_school, at, "to_school")
     _teaching(plan, to, e.section, at, "to_school")
-    return _rezone(plan, np.array([u]), e.section, to, e.year, all_grades=e.all_grades)
+    return _rezone(plan, np.array([u]), e.section, to, e.year, all_grades=e.all_grades,
+                   siblings=e.siblings)
 
 
 def _enforce_zoning(plan: Plan, e: EnforceZoning, at: _Where) -> tuple[Plan, set[int]]:
@@ -407,7 +430,7 @@ def _set_school(plan: Plan, e: SetSchool, at: _Where) -> tuple[Plan, set[int]]:
         schools[key] = col
     out = replace(plan, schools=schools)
     _consistent(out, i, at)
-    return out, set()
+    return out, {i} if "classrooms" in e.values else set()  # classes re-formed in its rooms
 
 
 def _empty_column(col, n: int) -> np.ndarray:
@@ -547,12 +570,10 @@ def _close_school(plan: Plan, e: CloseSchool, at: _Where) -> tuple[Plan, set[int
     touched = set(es[at_i].tolist())
     schools = dict(plan.schools)
     if e.with_teachers:
-        into = int(target[0, 0])
-        pairs = [c for c in schools if c.startswith("teachers_")
-                 and c.endswith(("_primary", "_junior"))]
-        for col in [c for c in MOVABLE if c in schools] + pairs:
-            schools[col] = schools[col].copy()
-            schools[col][into] = schools[col][into] + schools[col][i]
+        to = es[at_i] if len(r) else np.zeros(0, dtype=np.int64)
+        fallback = target[:, _holder(plan, i)]
+        schools = _share_staff(schools, i, to, r.n[at_i], junior[at_i] if len(r) else to > 0,
+                               fallback)
     central = schools["central_school_id"].copy()
     heir = plan.school_ids[int(target[0, 0])] if not e.split else None
     central[central == e.school_id] = heir
@@ -568,6 +589,67 @@ def _close_school(plan: Plan, e: CloseSchool, at: _Where) -> tuple[Plan, set[int
         dist = replace(dist, matrix=dist.matrix[:, keep], school_ids=dist.school_ids[keep])
     plan = replace(plan, schools=schools, zone=zone, rows=rows, distances=dist)
     return plan, {int(remap[s]) for s in touched if s != i}
+
+
+def _holder(plan: Plan, i: int) -> int:
+    from planner.admission import school_holders
+
+    return int(school_holders(plan, np.array([i]))[0])
+
+
+def _share_staff(schools: dict, i: int, to: np.ndarray, n: np.ndarray, junior: np.ndarray,
+                 fallback: np.ndarray) -> dict:
+    """Send school i's teachers, equipment and rooms (MOVABLE) where its pupils go.
+
+    Each column is shared in proportion to the pupils each school takes (a section's own
+    teacher columns, ``teachers_*_primary`` / ``_junior``, to that section's pupils); whole
+    teachers by largest remainders, each kind of teacher within the teachers a school gets;
+    a school without pupils sends them to where its own unit goes (`fallback`, per section).
+    Totals are kept: no teacher is lost.
+    """
+    from planner.workspace import largest_remainders
+
+    size = len(schools["school_id"])
+    out = dict(schools)
+
+    def weights(mask: np.ndarray, k: int) -> np.ndarray:
+        w = np.bincount(to[mask], weights=n[mask], minlength=size).astype(float)
+        if w.sum() <= 0:
+            w = np.bincount(to, weights=n, minlength=size).astype(float)
+        if w.sum() <= 0:
+            w = np.zeros(size)
+            w[fallback[k] if fallback[k] >= 0 else fallback[1 - k]] = 1.0
+        return w / w.sum()
+
+    pairs = {sec: [c for c in schools if c.startswith("teachers_") and c.endswith(f"_{sec}")]
+             for sec in SECTIONS}
+    groups = [(weights(np.ones(len(to), dtype=bool), 0), [c for c in MOVABLE if c in schools],
+               "teachers_total")]
+    groups += [(weights(junior == bool(k), k), pairs[sec], f"teachers_total_{sec}")
+               for k, sec in enumerate(SECTIONS) if pairs[sec]]
+    for w, cols, lead in groups:
+        head = float(schools[lead][i]) if lead in schools else math.nan
+        base = (largest_remainders(w * head, int(round(head))) if math.isfinite(head)
+                else None)
+        for col in cols:
+            v = float(schools[col][i])
+            if not math.isfinite(v) or v == 0:
+                continue
+            kind = schools[col].dtype.kind
+            if kind == "f" and not col.startswith("teachers"):
+                add = w * v  # money, shared as it is
+            elif col == lead:
+                add = base
+            elif col.startswith("teachers") and base is not None and head > 0:
+                add = largest_remainders(base * (v / head), int(round(v)))  # within them
+            else:
+                add = largest_remainders(w * v, int(round(v)))
+            col_out = out[col].astype(float) if kind == "i" and add.dtype.kind == "f" \
+                else out[col].copy()
+            col_out = col_out + add.astype(col_out.dtype)
+            col_out[i] = schools[col][i]
+            out[col] = col_out
+    return out
 
 
 def _consistent(plan: Plan, i: int, at: _Where, *, prefix: str = "values.") -> None:
